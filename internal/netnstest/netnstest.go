@@ -1,0 +1,159 @@
+// Package netnstest gives kernel tests a network namespace of their own.
+//
+// Kernel tests need root. They skip when not root, unless the environment
+// sets CTTOP_KERNEL_TESTS=1 (as .ci/run does): then a missing privilege is
+// a failure, so CI can never pass by skipping them.
+package netnstest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// EnvForce is the environment variable that turns skips into failures.
+const EnvForce = "CTTOP_KERNEL_TESTS"
+
+// Require skips t unless it runs as root with the tools kernel tests use;
+// with CTTOP_KERNEL_TESTS=1 it fails instead of skipping.
+func Require(t testing.TB, tools ...string) {
+	t.Helper()
+	var missing []string
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root")
+	}
+	for _, tool := range append([]string{"ip", "nft"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "kernel test needs " + strings.Join(missing, ", ")
+	if os.Getenv(EnvForce) == "1" {
+		t.Fatalf("%s (%s=1 forbids skipping)", msg, EnvForce)
+	}
+	t.Skip(msg)
+}
+
+// NS is a network namespace made for one test.
+type NS struct {
+	Name string
+	Path string // /run/netns/NAME
+}
+
+// New creates a namespace with loopback up and conntrack active (an nft rule
+// that uses ct state), and removes it when the test ends.
+func New(t testing.TB) *NS {
+	t.Helper()
+	Require(t)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	ns := &NS{Name: "cttop-test-" + hex.EncodeToString(b[:])}
+	ns.Path = "/run/netns/" + ns.Name
+	run(t, "ip", "netns", "add", ns.Name)
+	t.Cleanup(func() {
+		if out, err := exec.Command("ip", "netns", "del", ns.Name).CombinedOutput(); err != nil {
+			t.Errorf("ip netns del %s: %v: %s", ns.Name, err, out)
+		}
+	})
+	ns.Run(t, "ip", "link", "set", "lo", "up")
+	ns.NFT(t, `table inet cttoptest {
+	chain pre { type filter hook prerouting priority 0; ct state invalid counter; }
+	chain out { type filter hook output priority 0; ct state invalid counter; }
+}`)
+	return ns
+}
+
+// Run runs a command inside the namespace and returns its output; it fails
+// the test if the command fails.
+func (ns *NS) Run(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	return run(t, "ip", append([]string{"netns", "exec", ns.Name, name}, args...)...)
+}
+
+// Command returns an unstarted command that runs inside the namespace.
+func (ns *NS) Command(name string, args ...string) *exec.Cmd {
+	return exec.Command("ip", append([]string{"netns", "exec", ns.Name, name}, args...)...)
+}
+
+// NFT loads an nft ruleset text into the namespace.
+func (ns *NS) NFT(t testing.TB, ruleset string) {
+	t.Helper()
+	cmd := ns.Command("nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(ruleset)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nft -f in %s: %v: %s", ns.Name, err, out)
+	}
+}
+
+// Sysctl sets a namespaced sysctl (such as net.netfilter.nf_conntrack_acct).
+func (ns *NS) Sysctl(t testing.TB, key, value string) {
+	t.Helper()
+	ns.Run(t, "sysctl", "-q", "-w", key+"="+value)
+}
+
+// Open opens the namespace's file, for netlink.Config.NetNS and friends.
+func (ns *NS) Open(t testing.TB) *os.File {
+	t.Helper()
+	f, err := os.Open(ns.Path)
+	if err != nil {
+		t.Fatalf("open netns: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// Veth joins two namespaces with a veth pair, giving address addrA (CIDR,
+// such as 10.99.0.1/24) to a's end and the addresses addrsB to b's end.
+func Veth(t testing.TB, a *NS, addrA string, b *NS, addrsB ...string) {
+	t.Helper()
+	ea, eb := "v"+a.Name[len(a.Name)-8:], "v"+b.Name[len(b.Name)-8:]
+	run(t, "ip", "link", "add", ea, "netns", a.Name, "type", "veth", "peer", "name", eb, "netns", b.Name)
+	a.Run(t, "ip", "addr", "add", addrA, "dev", ea)
+	a.Run(t, "ip", "link", "set", ea, "up")
+	for _, addr := range addrsB {
+		b.Run(t, "ip", "addr", "add", addr, "dev", eb)
+	}
+	b.Run(t, "ip", "link", "set", eb, "up")
+}
+
+func run(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+var conntrackMaxMu sync.Mutex
+
+// SetConntrackMax sets the global net.netfilter.nf_conntrack_max (it can
+// only be written from the initial namespace) and restores the old value
+// when the test ends, whatever happens. Tests that call it are serialised.
+func SetConntrackMax(t testing.TB, max int) {
+	t.Helper()
+	conntrackMaxMu.Lock()
+	const path = "/proc/sys/net/netfilter/nf_conntrack_max"
+	old, err := os.ReadFile(path)
+	if err != nil {
+		conntrackMaxMu.Unlock()
+		t.Fatalf("read nf_conntrack_max: %v", err)
+	}
+	t.Cleanup(func() {
+		defer conntrackMaxMu.Unlock()
+		if err := os.WriteFile(path, old, 0o644); err != nil {
+			t.Errorf("restore nf_conntrack_max: %v", err)
+		}
+	})
+	if err := os.WriteFile(path, []byte(fmt.Sprint(max)), 0o644); err != nil {
+		t.Fatalf("set nf_conntrack_max: %v", err)
+	}
+}

@@ -1,0 +1,203 @@
+package model
+
+import "time"
+
+// EventType is the kind of a conntrack event.
+type EventType uint8
+
+// Event types. The zero value marks an event cancelled by coalescing.
+const (
+	EventNew EventType = iota + 1
+	EventUpdate
+	EventDestroy
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventNew:
+		return "NEW"
+	case EventUpdate:
+		return "UPDATE"
+	case EventDestroy:
+		return "DESTROY"
+	}
+	return "NONE"
+}
+
+// Event is one change of one flow.
+type Event struct {
+	Type     EventType
+	Flow     Flow
+	Counters Counters // valid when Flow.Attrs has HasCounters
+}
+
+// TableStats is one sample of the kernel's table statistics. The counters
+// are cumulative, summed over CPUs.
+type TableStats struct {
+	Valid        bool
+	Count, Max   uint64
+	Drop         uint64
+	EarlyDrop    uint64
+	InsertFailed uint64
+	Invalid      uint64
+}
+
+// Event modes, the value of net.netfilter.nf_conntrack_events.
+const (
+	EventsUnknown = -1
+	EventsOff     = 0
+	EventsOn      = 1
+	EventsAuto    = 2
+)
+
+// SourceInfo describes where the flows come from, for the header.
+type SourceInfo struct {
+	// Kind is "kernel", "replay" or "demo".
+	Kind string
+	// Name is the namespace (kernel), the file (replay) or "" .
+	Name string
+	// EventMode is the nf_conntrack_events setting, or EventsUnknown.
+	EventMode int
+	// Acct is whether per-flow counters are on (nf_conntrack_acct=1);
+	// AcctKnown whether that is known at all.
+	Acct, AcctKnown bool
+	// Resyncs counts full resynchronisations after lost events.
+	Resyncs int
+	// Reconciles counts periodic reconciliation dumps.
+	Reconciles int
+	// Stale is set while events were lost and a resync is under way.
+	Stale bool
+	// DumpTime is how long the last full dump took; DumpEvery is the
+	// current period of reconciliation dumps (0: none).
+	DumpTime, DumpEvery time.Duration
+}
+
+// Batch is what a source hands over at most once per frame: coalesced
+// events, and possibly a full snapshot of the table that replaces it.
+// A Batch is built by one goroutine and then handed over; it is not safe for
+// concurrent use.
+type Batch struct {
+	// Time is when the batch was handed over; the model's only clock.
+	Time time.Time
+	// Snapshot, when not nil, is a complete dump: flows not in it are gone.
+	// Events are applied after it.
+	Snapshot *Snapshot
+	// Events are coalesced: at most one per flow key, latest state wins.
+	Events []Event
+	// Stats is the latest table statistics sample (Stats.Valid if any).
+	Stats TableStats
+	Info  SourceInfo
+	// New and Gone count NEW and DESTROY events seen, including ones that
+	// coalescing cancelled.
+	New, Gone uint64
+
+	pos map[Key]int32
+}
+
+// Len returns the number of pending events, cancelled ones excluded.
+func (b *Batch) Len() int { return len(b.pos) }
+
+// Empty reports whether the batch changes no flow.
+func (b *Batch) Empty() bool { return b.Snapshot == nil && len(b.pos) == 0 }
+
+// Add coalesces e into the batch: the latest state of a flow wins, fields an
+// event lacks (TCP state, counters) are kept from earlier ones, and a NEW
+// followed by a DESTROY cancels out unless a snapshot is pending (the
+// snapshot may hold the flow).
+func (b *Batch) Add(e *Event) {
+	switch e.Type {
+	case EventNew:
+		b.New++
+	case EventDestroy:
+		b.Gone++
+	}
+	b.add(e)
+}
+
+func (b *Batch) add(e *Event) {
+	if b.pos == nil {
+		b.pos = make(map[Key]int32)
+	}
+	k := e.Flow.Key()
+	i, ok := b.pos[k]
+	if !ok {
+		b.pos[k] = int32(len(b.Events))
+		b.Events = append(b.Events, *e)
+		return
+	}
+	p := &b.Events[i]
+	switch {
+	case e.Type == EventDestroy && p.Type == EventNew && b.Snapshot == nil:
+		p.Type = 0
+		delete(b.pos, k)
+	case e.Type == EventDestroy:
+		mergeInto(p, e)
+		p.Type = EventDestroy
+	case p.Type == EventDestroy:
+		// The same key again after its end: a new flow.
+		*p = *e
+		p.Type = EventNew
+	default:
+		mergeInto(p, e)
+	}
+}
+
+// mergeInto updates p with the newer event e, keeping what e lacks.
+func mergeInto(p, e *Event) {
+	old := p.Flow
+	ctr := p.Counters
+	p.Flow = e.Flow
+	p.Counters = e.Counters
+	MergeFlow(&p.Flow, &p.Counters, &old, &ctr)
+}
+
+// MergeFlow completes the newer flow f (with counters c) with the optional
+// parts it lacks from the older one.
+func MergeFlow(f *Flow, c *Counters, old *Flow, oldc *Counters) {
+	if f.Attrs&HasState == 0 && old.Attrs&HasState != 0 {
+		f.State = old.State
+		f.Attrs |= HasState
+	}
+	if f.Attrs&HasCounters == 0 && old.Attrs&HasCounters != 0 {
+		*c = *oldc
+		f.Attrs |= HasCounters
+	}
+	if f.Attrs&HasTimeout == 0 && old.Attrs&HasTimeout != 0 {
+		f.Expires = old.Expires
+		f.Attrs |= HasTimeout
+	}
+	if f.FirstSeen == 0 {
+		f.FirstSeen = old.FirstSeen
+	}
+}
+
+// Merge folds the newer batch n into b, as if n's events had been added to
+// b one by one. A snapshot in n supersedes everything b held.
+func (b *Batch) Merge(n *Batch) {
+	b.New += n.New
+	b.Gone += n.Gone
+	b.Time = n.Time
+	if n.Stats.Valid {
+		b.Stats = n.Stats
+	}
+	b.Info = n.Info
+	if n.Snapshot != nil {
+		b.Snapshot = n.Snapshot
+		b.Events = b.Events[:0]
+		clear(b.pos)
+	}
+	for i := range n.Events {
+		if n.Events[i].Type != 0 {
+			b.add(&n.Events[i])
+		}
+	}
+}
+
+// Reset empties the batch for reuse, keeping its memory.
+func (b *Batch) Reset() {
+	b.Snapshot = nil
+	b.Events = b.Events[:0]
+	clear(b.pos)
+	b.New, b.Gone = 0, 0
+	b.Stats = TableStats{}
+}

@@ -1,0 +1,195 @@
+package model
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// Column is a sortable column of the flow list.
+type Column uint8
+
+// Columns, in the order of the flows view.
+const (
+	ColProto Column = iota
+	ColSrc
+	ColSport
+	ColDst
+	ColDport
+	ColState
+	ColTTL
+	ColAge
+	ColBytes
+	ColPkts
+	ColMark
+	ColZone
+	ColID
+	numColumns
+)
+
+var columnNames = [numColumns]string{
+	"proto", "src", "sport", "dst", "dport", "state", "ttl", "age",
+	"bytes", "pkts", "mark", "zone", "id",
+}
+
+func (c Column) String() string {
+	if c < numColumns {
+		return columnNames[c]
+	}
+	return fmt.Sprintf("column(%d)", c)
+}
+
+// Columns returns every sortable column in view order.
+func Columns() []Column {
+	cs := make([]Column, numColumns)
+	for i := range cs {
+		cs[i] = Column(i)
+	}
+	return cs
+}
+
+// ParseColumn parses a column name as String returns it (case-insensitive;
+// "source", "destination", "packets" are accepted too).
+func ParseColumn(s string) (Column, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "source":
+		s = "src"
+	case "destination":
+		s = "dst"
+	case "packets":
+		s = "pkts"
+	case "timeout":
+		s = "ttl"
+	}
+	for i, n := range columnNames {
+		if n == s {
+			return Column(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown column %q (want one of %s)", s, strings.Join(columnNames[:], ", "))
+}
+
+// sortItem is one row of a sorted list: two order-preserving summaries of
+// the sort key, so that most comparisons touch no flow, and the slot.
+// If k1 (then k2) differ, they decide; if both are equal, compareFlows does.
+type sortItem struct {
+	k1, k2 uint64
+	slot   int32
+}
+
+func addrHi(a *Addr) uint64 { return binary.BigEndian.Uint64(a[0:8]) }
+func addr4(a *Addr) uint64  { return uint64(binary.BigEndian.Uint32(a[12:16])) }
+
+// addrKey summarises an address and a port: IPv4 before IPv6, then by value.
+func addrKey(fam uint8, a *Addr, port uint16) uint64 {
+	if fam == IPv4 {
+		return addr4(a)<<16 | uint64(port)
+	}
+	return 1<<63 | addrHi(a)>>1
+}
+
+// tieKey summarises the identity order: family, source, destination.
+func tieKey(f *Flow) uint64 {
+	if f.Family == IPv4 {
+		return addr4(&f.Orig.Src)<<31 | addr4(&f.Orig.Dst)>>1
+	}
+	return 1<<63 | addrHi(&f.Orig.Src)>>1
+}
+
+func stateKey(f *Flow) uint64 {
+	if f.Attrs&HasState == 0 {
+		return 1 << 16
+	}
+	return uint64(f.State)<<8 | uint64(f.Proto)
+}
+
+func (c Column) item(f *Flow, ctr *Counters, slot int32) sortItem {
+	it := sortItem{k2: tieKey(f), slot: slot}
+	switch c {
+	case ColProto:
+		it.k1 = uint64(f.Proto)
+	case ColSrc:
+		it.k1 = addrKey(f.Family, &f.Orig.Src, f.Orig.SrcPort)
+	case ColSport:
+		it.k1 = uint64(f.Orig.SrcPort)
+	case ColDst:
+		it.k1 = addrKey(f.Family, &f.Orig.Dst, f.Orig.DstPort)
+	case ColDport:
+		it.k1 = uint64(f.Orig.DstPort)
+	case ColState:
+		it.k1 = stateKey(f)
+	case ColTTL:
+		it.k1 = uint64(f.Expires)
+	case ColAge:
+		// Youngest first: ascending age is descending FirstSeen.
+		it.k1 = uint64(^f.FirstSeen)
+	case ColBytes:
+		it.k1 = ctr.Bytes()
+	case ColPkts:
+		it.k1 = ctr.Packets()
+	case ColMark:
+		it.k1 = uint64(f.Mark)
+	case ColZone:
+		it.k1 = uint64(f.Zone)
+	case ColID:
+		it.k1 = uint64(f.ID)
+	}
+	return it
+}
+
+func compareAddr(fa uint8, a *Addr, fb uint8, b *Addr) int {
+	if fa != fb {
+		return cmp.Compare(fa, fb)
+	}
+	return bytes.Compare(a[:], b[:])
+}
+
+// compareKey is the deterministic tie-break: the flows' identities.
+func compareKey(a, b *Flow) int {
+	if c := compareAddr(a.Family, &a.Orig.Src, b.Family, &b.Orig.Src); c != 0 {
+		return c
+	}
+	if c := compareAddr(a.Family, &a.Orig.Dst, b.Family, &b.Orig.Dst); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Orig.SrcPort, b.Orig.SrcPort); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Orig.DstPort, b.Orig.DstPort); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Proto, b.Proto); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Zone, b.Zone); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// compareFlows orders two flows by column c, then by identity. It agrees
+// with the items' k1 and k2 wherever those differ.
+func (c Column) compareFlows(a *Flow, ca *Counters, b *Flow, cb *Counters) int {
+	var r int
+	switch c {
+	case ColSrc:
+		r = compareAddr(a.Family, &a.Orig.Src, b.Family, &b.Orig.Src)
+		if r == 0 {
+			r = cmp.Compare(a.Orig.SrcPort, b.Orig.SrcPort)
+		}
+	case ColDst:
+		r = compareAddr(a.Family, &a.Orig.Dst, b.Family, &b.Orig.Dst)
+		if r == 0 {
+			r = cmp.Compare(a.Orig.DstPort, b.Orig.DstPort)
+		}
+	default:
+		r = cmp.Compare(c.item(a, ca, 0).k1, c.item(b, cb, 0).k1)
+	}
+	if r != 0 {
+		return r
+	}
+	return compareKey(a, b)
+}

@@ -1,0 +1,288 @@
+package model
+
+import "time"
+
+// Table is the flow table: a compact store of flows keyed by their kernel
+// identity, fed with batches. It is not safe for concurrent use: one
+// goroutine (the UI's) owns it.
+type Table struct {
+	s     store
+	idx   index
+	free  []int32
+	freed []int32 // freed during this Apply; reused from the next one
+	live  int
+
+	now        uint32 // Unix seconds of the last batch
+	grace      uint32
+	lastExpire uint32
+
+	byProto [256]int32
+	byState [16]int32 // TCP flows per TCP state
+
+	stats TableStats
+	info  SourceInfo
+	rates rateWindow
+
+	changes Changes
+	seen    []uint64 // reconcile: slots present in the snapshot
+}
+
+// NewTable returns an empty table sized for about hint flows.
+func NewTable(hint int) *Table {
+	return &Table{idx: newIndex(hint)}
+}
+
+// SetExpiryGrace makes Apply drop flows whose timeout ran out more than
+// grace ago (0, the default, never drops flows by age). A source that may
+// miss DESTROY events sets it longer than its reconciliation period.
+func (t *Table) SetExpiryGrace(grace time.Duration) { t.grace = uint32(grace / time.Second) }
+
+// Len returns the number of flows.
+func (t *Table) Len() int { return t.live }
+
+// Now returns the time of the last batch, in Unix seconds.
+func (t *Table) Now() uint32 { return t.now }
+
+// Stats returns the latest kernel table statistics.
+func (t *Table) Stats() TableStats { return t.stats }
+
+// Info returns the latest source description.
+func (t *Table) Info() SourceInfo { return t.info }
+
+// Rates returns the per-second rates over the last second or so.
+func (t *Table) Rates() Rates { return t.rates.rates() }
+
+// ProtoCount returns the number of flows of protocol p.
+func (t *Table) ProtoCount(p uint8) int { return int(t.byProto[p]) }
+
+// TCPStateCount returns the number of TCP flows in state s.
+func (t *Table) TCPStateCount(s uint8) int {
+	if int(s) >= len(t.byState) {
+		return 0
+	}
+	return int(t.byState[s])
+}
+
+// Slots returns the number of slots; live flows are at slots [0, Slots())
+// where Live reports true.
+func (t *Table) Slots() int32 { return t.s.n }
+
+// Live reports whether slot holds a flow.
+func (t *Table) Live(slot int32) bool { return t.s.flow(slot).Family != 0 }
+
+// At returns the flow at slot. It stays valid until the next Apply.
+func (t *Table) At(slot int32) *Flow { return t.s.flow(slot) }
+
+// CountersAt returns the counters of the flow at slot.
+func (t *Table) CountersAt(slot int32) Counters { return t.s.counters(slot) }
+
+// Find returns the slot of the flow with key k, or -1.
+func (t *Table) Find(k Key) int32 { return t.idx.find(&t.s, &k) }
+
+// MemBytes estimates the memory the table holds: store, index, free list.
+func (t *Table) MemBytes() int {
+	return t.s.bytes() + 4*len(t.idx.slots) + 4*cap(t.free)
+}
+
+// Change is a slot that an Apply touched, with the flow it held before.
+type Change struct {
+	Slot        int32
+	Had         bool // the slot held a flow before
+	Old         Flow
+	OldCounters Counters
+}
+
+// Changes lists what the last Apply did, for the views that keep derived
+// state. When Full is set the list is not kept and derived state must be
+// rebuilt from the table.
+type Changes struct {
+	Full bool
+	List []Change
+	pos  map[int32]struct{}
+}
+
+func (c *Changes) reset() {
+	c.Full = false
+	c.List = c.List[:0]
+	clear(c.pos)
+}
+
+// Apply ingests a batch: the snapshot, if any, replaces the table (keeping
+// first-seen times of known flows), then the events apply in order; flows
+// past their timeout by more than the grace go. It returns what changed,
+// valid until the next Apply.
+func (t *Table) Apply(b *Batch) *Changes {
+	t.changes.reset()
+	t.now = unixSeconds(b.Time)
+	if b.Snapshot != nil {
+		t.reconcile(b.Snapshot)
+	}
+	for i := range b.Events {
+		e := &b.Events[i]
+		switch e.Type {
+		case EventNew, EventUpdate:
+			t.upsert(&e.Flow, &e.Counters, e.Type == EventNew)
+		case EventDestroy:
+			if slot := t.idx.find(&t.s, ptrKey(&e.Flow)); slot >= 0 {
+				t.remove(slot)
+			}
+		}
+	}
+	if t.grace > 0 && t.now != t.lastExpire {
+		t.lastExpire = t.now
+		t.expire()
+	}
+	t.free = append(t.free, t.freed...)
+	t.freed = t.freed[:0]
+	if b.Stats.Valid {
+		t.stats = b.Stats
+	}
+	t.info = b.Info
+	t.rates.add(b.Time, b.New, b.Gone, b.Stats)
+	return &t.changes
+}
+
+// Insert adds or updates one flow outside of a batch (bulk loading).
+func (t *Table) Insert(f *Flow, c *Counters) {
+	t.upsert(f, c, false)
+	t.free = append(t.free, t.freed...)
+	t.freed = t.freed[:0]
+}
+
+func ptrKey(f *Flow) *Key {
+	k := f.Key()
+	return &k
+}
+
+func unixSeconds(tm time.Time) uint32 {
+	if tm.IsZero() {
+		return 0
+	}
+	return uint32(tm.Unix())
+}
+
+func (t *Table) record(slot int32) {
+	c := &t.changes
+	if c.Full {
+		return
+	}
+	if c.pos == nil {
+		c.pos = make(map[int32]struct{})
+	}
+	if _, ok := c.pos[slot]; ok {
+		return
+	}
+	// Past a quarter of the table, rebuilding is cheaper than the list.
+	if len(c.List) > 1024 && len(c.List) > t.live/4 {
+		c.Full = true
+		c.List = c.List[:0]
+		clear(c.pos)
+		return
+	}
+	c.pos[slot] = struct{}{}
+	ch := Change{Slot: slot}
+	if slot < t.s.n {
+		if f := t.s.flow(slot); f.Family != 0 {
+			ch.Had, ch.Old, ch.OldCounters = true, *f, t.s.counters(slot)
+		}
+	}
+	c.List = append(c.List, ch)
+}
+
+func (t *Table) count(f *Flow, d int32) {
+	t.byProto[f.Proto] += d
+	if f.Proto == ProtoTCP && f.Attrs&HasState != 0 && int(f.State) < len(t.byState) {
+		t.byState[f.State] += d
+	}
+}
+
+// upsert inserts or updates f and returns its slot.
+func (t *Table) upsert(f *Flow, c *Counters, isNew bool) int32 {
+	k := f.Key()
+	slot := t.idx.find(&t.s, &k)
+	if slot >= 0 {
+		old := t.s.flow(slot)
+		nf, nc := *f, *c
+		oc := t.s.counters(slot)
+		MergeFlow(&nf, &nc, old, &oc)
+		if isNew && f.FirstSeen == 0 {
+			nf.FirstSeen = t.now
+		}
+		if nf == *old && nc == oc {
+			return slot
+		}
+		t.record(slot)
+		t.count(old, -1)
+		*old = nf
+		t.count(old, 1)
+		if nf.Attrs&HasCounters != 0 {
+			t.s.setCounters(slot, &nc)
+		}
+		return slot
+	}
+	if n := len(t.free); n > 0 {
+		slot = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		slot = t.s.grow()
+	}
+	t.record(slot)
+	p := t.s.flow(slot)
+	*p = *f
+	if p.FirstSeen == 0 {
+		p.FirstSeen = t.now
+	}
+	if f.Attrs&HasCounters != 0 {
+		t.s.setCounters(slot, c)
+	} else {
+		t.s.setCounters(slot, &Counters{})
+	}
+	t.idx.insert(&t.s, &k, slot)
+	t.live++
+	t.count(p, 1)
+	return slot
+}
+
+func (t *Table) remove(slot int32) {
+	t.record(slot)
+	f := t.s.flow(slot)
+	t.idx.remove(&t.s, ptrKey(f))
+	t.count(f, -1)
+	*f = Flow{}
+	t.s.setCounters(slot, &Counters{})
+	t.freed = append(t.freed, slot)
+	t.live--
+}
+
+// reconcile makes the table equal to the snapshot.
+func (t *Table) reconcile(sn *Snapshot) {
+	words := (int(t.s.n) + sn.Len() + 63) / 64
+	if cap(t.seen) < words {
+		t.seen = make([]uint64, words)
+	}
+	t.seen = t.seen[:words]
+	clear(t.seen)
+	for i := 0; i < sn.Len(); i++ {
+		f, c := sn.At(i)
+		slot := t.upsert(f, &c, false)
+		t.seen[slot>>6] |= 1 << (slot & 63)
+	}
+	for slot := int32(0); slot < t.s.n; slot++ {
+		if t.seen[slot>>6]&(1<<(slot&63)) == 0 && t.s.flow(slot).Family != 0 {
+			t.remove(slot)
+		}
+	}
+}
+
+func (t *Table) expire() {
+	limit := t.now - t.grace
+	if t.now < t.grace {
+		return
+	}
+	for slot := int32(0); slot < t.s.n; slot++ {
+		f := t.s.flow(slot)
+		if f.Family != 0 && f.Attrs&HasTimeout != 0 && f.Expires < limit {
+			t.remove(slot)
+		}
+	}
+}
