@@ -18,6 +18,9 @@ type Table struct {
 
 	byProto [256]int32
 	byState [16]int32 // TCP flows per TCP state
+	// flows that are NATed, marked, zoned, counted: which optional
+	// columns a view needs.
+	nat, marked, zoned, counted int32
 
 	stats TableStats
 	info  SourceInfo
@@ -31,11 +34,6 @@ type Table struct {
 func NewTable(hint int) *Table {
 	return &Table{idx: newIndex(hint)}
 }
-
-// SetExpiryGrace makes Apply drop flows whose timeout ran out more than
-// grace ago (0, the default, never drops flows by age). A source that may
-// miss DESTROY events sets it longer than its reconciliation period.
-func (t *Table) SetExpiryGrace(grace time.Duration) { t.grace = uint32(grace / time.Second) }
 
 // Len returns the number of flows.
 func (t *Table) Len() int { return t.live }
@@ -61,6 +59,11 @@ func (t *Table) TCPStateCount(s uint8) int {
 		return 0
 	}
 	return int(t.byState[s])
+}
+
+// Extras counts the flows that are NATed, have a mark, a zone, counters.
+func (t *Table) Extras() (nat, marked, zoned, counted int) {
+	return int(t.nat), int(t.marked), int(t.zoned), int(t.counted)
 }
 
 // Slots returns the number of slots; live flows are at slots [0, Slots())
@@ -114,6 +117,7 @@ func (c *Changes) reset() {
 func (t *Table) Apply(b *Batch) *Changes {
 	t.changes.reset()
 	t.now = unixSeconds(b.Time)
+	t.grace = uint32(b.Info.ExpiryGrace / time.Second)
 	if b.Snapshot != nil {
 		t.reconcile(b.Snapshot)
 	}
@@ -191,6 +195,18 @@ func (t *Table) record(slot int32) {
 
 func (t *Table) count(f *Flow, d int32) {
 	t.byProto[f.Proto] += d
+	if f.NATed() {
+		t.nat += d
+	}
+	if f.Mark != 0 {
+		t.marked += d
+	}
+	if f.Zone != 0 {
+		t.zoned += d
+	}
+	if f.Attrs&HasCounters != 0 {
+		t.counted += d
+	}
 	if f.Proto == ProtoTCP && f.Attrs&HasState != 0 && int(f.State) < len(t.byState) {
 		t.byState[f.State] += d
 	}

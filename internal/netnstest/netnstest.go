@@ -11,9 +11,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // EnvForce is the environment variable that turns skips into failures.
@@ -155,5 +158,36 @@ func SetConntrackMax(t testing.TB, max int) {
 	})
 	if err := os.WriteFile(path, []byte(fmt.Sprint(max)), 0o644); err != nil {
 		t.Fatalf("set nf_conntrack_max: %v", err)
+	}
+}
+
+// Do runs fn on an OS thread inside the namespace and waits for it.
+// Sockets fn creates belong to the namespace for their whole life, so a
+// listener or a connection made in fn may be used from any goroutine.
+func (ns *NS) Do(t testing.TB, fn func()) {
+	t.Helper()
+	target, err := os.Open(ns.Path)
+	if err != nil {
+		t.Fatalf("open netns: %v", err)
+	}
+	defer target.Close()
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// The thread is never unlocked: it dies with this goroutine
+		// instead of going back to the pool in the wrong namespace.
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("setns: %w", err)
+			return
+		}
+		fn()
+		errc <- nil
+	}()
+	if err := <-errc; err != nil {
+		t.Fatalf("in netns %s: %v", ns.Name, err)
 	}
 }

@@ -1,0 +1,255 @@
+package model
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+func batchOf(at time.Time, evs ...Event) *Batch {
+	b := &Batch{Time: at}
+	for i := range evs {
+		b.Add(&evs[i])
+	}
+	return b
+}
+
+// tableFlows returns the table's flows keyed by identity.
+func tableFlows(t *Table) map[Key]Flow {
+	m := make(map[Key]Flow)
+	for s := int32(0); s < t.Slots(); s++ {
+		if t.Live(s) {
+			f := *t.At(s)
+			m[f.Key()] = f
+		}
+	}
+	return m
+}
+
+func TestTableAgainstMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	tab := NewTable(0)
+	want := make(map[Key]Flow)
+	var keys []Key
+	now := t0
+	for round := 0; round < 200; round++ {
+		now = now.Add(time.Second)
+		b := &Batch{Time: now}
+		for i := 0; i < 300; i++ {
+			switch {
+			case len(keys) > 0 && r.IntN(3) == 0: // destroy a known flow
+				j := r.IntN(len(keys))
+				k := keys[j]
+				f := want[k]
+				b.Add(&Event{Type: EventDestroy, Flow: f})
+				delete(want, k)
+				keys[j] = keys[len(keys)-1]
+				keys = keys[:len(keys)-1]
+			case len(keys) > 0 && r.IntN(3) == 0: // update one
+				k := keys[r.IntN(len(keys))]
+				f := want[k]
+				f.State = uint8(r.IntN(9))
+				f.Expires += 10
+				b.Add(&Event{Type: EventUpdate, Flow: f})
+				want[k] = f
+			default:
+				f := randFlow(r, r.Uint32())
+				if _, dup := want[f.Key()]; dup {
+					continue
+				}
+				b.Add(&Event{Type: EventNew, Flow: f})
+				f.FirstSeen = uint32(now.Unix())
+				want[f.Key()] = f
+				keys = append(keys, f.Key())
+			}
+		}
+		tab.Apply(b)
+		if tab.Len() != len(want) {
+			t.Fatalf("round %d: Len %d, want %d", round, tab.Len(), len(want))
+		}
+	}
+	got := tableFlows(tab)
+	for k, f := range want {
+		g, ok := got[k]
+		if !ok {
+			t.Fatalf("flow %v missing", k)
+		}
+		if g != f {
+			t.Fatalf("flow %v:\n got %+v\nwant %+v", k, g, f)
+		}
+		if s := tab.Find(k); s < 0 || *tab.At(s) != f {
+			t.Fatalf("Find(%v) = %d", k, s)
+		}
+	}
+	// Totals per protocol and TCP state agree with a count.
+	var tcp, est int
+	for _, f := range want {
+		if f.Proto == ProtoTCP {
+			tcp++
+			if f.State == TCPEstablished {
+				est++
+			}
+		}
+	}
+	if tab.ProtoCount(ProtoTCP) != tcp || tab.TCPStateCount(TCPEstablished) != est {
+		t.Errorf("totals: tcp %d est %d, want %d %d", tab.ProtoCount(ProtoTCP), tab.TCPStateCount(TCPEstablished), tcp, est)
+	}
+}
+
+func TestCoalesce(t *testing.T) {
+	f := tcpFlow(1, "192.0.2.1", 1000, "198.51.100.1", 80)
+	g := tcpFlow(2, "192.0.2.2", 1000, "198.51.100.1", 80)
+	upd := f
+	upd.Attrs &^= HasState // an UPDATE without protoinfo
+	upd.Expires += 100
+	fin := f
+	fin.State = TCPTimeWait
+
+	b := batchOf(t0,
+		Event{Type: EventNew, Flow: f},
+		Event{Type: EventNew, Flow: g},
+		Event{Type: EventUpdate, Flow: upd},
+		Event{Type: EventDestroy, Flow: g},
+	)
+	if b.Len() != 1 || b.New != 2 || b.Gone != 1 {
+		t.Fatalf("Len %d New %d Gone %d, want 1 2 1", b.Len(), b.New, b.Gone)
+	}
+	e := b.Events[0]
+	if e.Type != EventNew || e.Flow.State != TCPEstablished || e.Flow.Expires != f.Expires+100 {
+		t.Errorf("merged event %v state %d expires %d", e.Type, e.Flow.State, e.Flow.Expires)
+	}
+
+	// UPDATE then DESTROY ends in DESTROY.
+	b = batchOf(t0, Event{Type: EventUpdate, Flow: fin}, Event{Type: EventDestroy, Flow: f})
+	if b.Len() != 1 || b.Events[0].Type != EventDestroy {
+		t.Errorf("update+destroy = %v", b.Events[0].Type)
+	}
+
+	// With a snapshot pending, NEW+DESTROY must not cancel: the snapshot
+	// may hold the flow.
+	b = &Batch{Time: t0, Snapshot: &Snapshot{}}
+	b.Snapshot.Add(&f, nil)
+	b.Add(&Event{Type: EventNew, Flow: f})
+	b.Add(&Event{Type: EventDestroy, Flow: f})
+	tab := NewTable(0)
+	tab.Apply(b)
+	if tab.Len() != 0 {
+		t.Errorf("snapshot flow destroyed by a later event survived: Len %d", tab.Len())
+	}
+}
+
+func TestMergeBatches(t *testing.T) {
+	f := tcpFlow(1, "192.0.2.1", 1000, "198.51.100.1", 80)
+	g := tcpFlow(2, "192.0.2.2", 1000, "198.51.100.1", 80)
+	older := batchOf(t0, Event{Type: EventNew, Flow: f})
+	newer := batchOf(t0.Add(time.Second), Event{Type: EventDestroy, Flow: f}, Event{Type: EventNew, Flow: g})
+	newer.Stats = TableStats{Valid: true, Count: 1}
+	older.Merge(newer)
+	if older.Len() != 1 || older.Events[1].Flow.ID != 2 || !older.Time.Equal(t0.Add(time.Second)) || older.Stats.Count != 1 {
+		t.Fatalf("merge: len %d, events %+v", older.Len(), older.Events)
+	}
+	// A snapshot in the newer batch supersedes older events.
+	snap := &Batch{Time: t0.Add(2 * time.Second), Snapshot: &Snapshot{}}
+	older.Merge(snap)
+	if older.Len() != 0 || older.Snapshot == nil {
+		t.Fatalf("snapshot merge kept %d events", older.Len())
+	}
+}
+
+func TestReconcile(t *testing.T) {
+	tab := NewTable(0)
+	a := tcpFlow(1, "192.0.2.1", 1000, "198.51.100.1", 80)
+	b := tcpFlow(2, "192.0.2.2", 1000, "198.51.100.1", 80)
+	c := tcpFlow(3, "192.0.2.3", 1000, "198.51.100.1", 80)
+	tab.Apply(batchOf(t0, Event{Type: EventNew, Flow: a}, Event{Type: EventNew, Flow: b}))
+
+	// The dump lost b and found c; a's first-seen time is kept.
+	sn := &Snapshot{}
+	a2 := a
+	a2.Attrs |= HasCounters
+	sn.Add(&a2, &Counters{OrigPackets: 3, OrigBytes: 180})
+	sn.Add(&c, nil)
+	later := t0.Add(time.Minute)
+	ch := tab.Apply(&Batch{Time: later, Snapshot: sn})
+	got := tableFlows(tab)
+	if len(got) != 2 {
+		t.Fatalf("after reconcile %d flows, want 2", len(got))
+	}
+	if _, ok := got[b.Key()]; ok {
+		t.Error("flow missing from the snapshot survived")
+	}
+	if ga := got[a.Key()]; ga.FirstSeen != uint32(t0.Unix()) {
+		t.Errorf("first seen %d, want %d", ga.FirstSeen, t0.Unix())
+	}
+	if gc := got[c.Key()]; gc.FirstSeen != uint32(later.Unix()) {
+		t.Errorf("new flow first seen %d, want %d", gc.FirstSeen, later.Unix())
+	}
+	if ctr := tab.CountersAt(tab.Find(a.Key())); ctr.Bytes() != 180 {
+		t.Errorf("counters %+v", ctr)
+	}
+	if ch.Full || len(ch.List) != 3 {
+		t.Errorf("changes: full %v, %d entries, want 3", ch.Full, len(ch.List))
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	tab := NewTable(0)
+	grace := SourceInfo{ExpiryGrace: 30 * time.Second}
+	f := tcpFlow(1, "192.0.2.1", 1000, "198.51.100.1", 80)
+	f.Expires = uint32(t0.Unix()) + 10
+	b := batchOf(t0, Event{Type: EventNew, Flow: f})
+	b.Info = grace
+	tab.Apply(b)
+	tab.Apply(&Batch{Time: t0.Add(39 * time.Second), Info: grace})
+	if tab.Len() != 1 {
+		t.Fatal("expired before the grace ran out")
+	}
+	if ttl := tab.At(tab.Find(f.Key())).TTL(tab.Now()); ttl != 0 {
+		t.Errorf("TTL %d, want 0", ttl)
+	}
+	tab.Apply(&Batch{Time: t0.Add(41 * time.Second), Info: grace})
+	if tab.Len() != 0 {
+		t.Fatal("not expired after the grace")
+	}
+}
+
+func TestRates(t *testing.T) {
+	tab := NewTable(0)
+	for i := 0; i <= 20; i++ {
+		b := &Batch{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond)}
+		b.New, b.Gone = 50, 20
+		b.Stats = TableStats{Valid: true, Drop: uint64(i) * 30, EarlyDrop: uint64(i) * 10}
+		tab.Apply(b)
+	}
+	r := tab.Rates()
+	if !r.Valid || r.New != 500 || r.Gone != 200 || r.Drop != 400 {
+		t.Errorf("rates %+v, want new 500 gone 200 drop 400", r)
+	}
+}
+
+func TestIndexShrinksAndGrows(t *testing.T) {
+	tab := NewTable(0)
+	r := rand.New(rand.NewPCG(3, 4))
+	var fs []Flow
+	b := &Batch{Time: t0}
+	for i := 0; i < 50000; i++ {
+		f := randFlow(r, uint32(i+1))
+		fs = append(fs, f)
+		b.Add(&Event{Type: EventNew, Flow: f})
+	}
+	tab.Apply(b)
+	big := len(tab.idx.slots)
+	b = &Batch{Time: t0}
+	for _, f := range fs[100:] {
+		b.Add(&Event{Type: EventDestroy, Flow: f})
+	}
+	tab.Apply(b)
+	if tab.Len() != 100 || len(tab.idx.slots) >= big {
+		t.Fatalf("Len %d, index %d slots (was %d)", tab.Len(), len(tab.idx.slots), big)
+	}
+	for _, f := range fs[:100] {
+		if tab.Find(f.Key()) < 0 {
+			t.Fatal("lost a flow in the shrink")
+		}
+	}
+}
