@@ -1,0 +1,22 @@
+package ui
+
+import "github.com/cttop/cttop/model"
+
+// batchMsg carries one batch from the source.
+type batchMsg struct{ b *model.Batch }
+
+// sourceDoneMsg says the source stopped; err is why (nil: it just ended).
+type sourceDoneMsg struct{ err error }
+
+// waitForBatch waits for the next batch or the source's end. The UI re-arms
+// it after each batch, so at most one batch is ever in flight.
+func waitForBatch(batches <-chan *model.Batch, done <-chan error) func() any {
+	return func() any {
+		select {
+		case b := <-batches:
+			return batchMsg{b}
+		case err := <-done:
+			return sourceDoneMsg{err}
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"fmt"
+
+	"charm.land/lipgloss/v2"
+)
+
+// renderStatus is the bottom line: position, the last message, key hints.
+func (m *Model) renderStatus(width int) string {
+	s := &m.styles
+	n := m.list.Len()
+	pos := "no flows"
+	if n > 0 {
+		pos = fmt.Sprintf("%s/%s", commas(uint64(m.cursor+1)), commas(uint64(n)))
+	}
+	left := s.StatusBar.Render(pos)
+	if m.status != "" {
+		left += "  " + s.StatusBar.Render(m.status)
+	}
+	hints := m.help.ShortHelpView(m.keys.ShortHelp())
+	gap := width - lipgloss.Width(left) - lipgloss.Width(hints)
+	if gap < 2 {
+		return left
+	}
+	return left + spaces(gap) + hints
+}
+
+func spaces(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = ' '
+	}
+	return string(b)
+}
+
+// clip cuts the screen to width x height so nothing wraps or scrolls.
+func clip(s string, width, height int) string {
+	return lipgloss.NewStyle().MaxWidth(width).MaxHeight(height).Render(s)
+}

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/cttop/cttop/model"
+)
+
+// column is one column of the flows table.
+type column struct {
+	title string
+	sort  model.Column
+	width int
+	right bool
+	cell  func(r *row) string
+}
+
+// row is what a cell needs of one flow.
+type row struct {
+	f   *model.Flow
+	c   model.Counters
+	now uint32
+}
+
+const noSort = model.Column(255)
+
+func portCell(p uint16, proto uint8) string {
+	if model.HasPorts(proto) {
+		return strconv.Itoa(int(p))
+	}
+	return "-"
+}
+
+// dportCell shows ICMP type/code where other protocols have a port.
+func dportCell(r *row) string {
+	if model.IsICMP(r.f.Proto) {
+		return strconv.Itoa(int(r.f.Orig.ICMPType())) + "/" + strconv.Itoa(int(r.f.Orig.ICMPCode()))
+	}
+	return portCell(r.f.Orig.DstPort, r.f.Proto)
+}
+
+// layout chooses the columns for a table width: the fixed ones, address
+// columns as wide as the visible addresses need (shortened in the middle
+// when the screen is narrow), then optional columns while they fit.
+func layout(width int, rows []row, extras [4]int) []column {
+	cols := []column{
+		{title: "PROTO", sort: model.ColProto, width: 5, cell: func(r *row) string { return protoLabel(r.f.Proto) }},
+		{title: "SRC", sort: model.ColSrc},
+		{title: "SPORT", sort: model.ColSport, width: 5, right: true, cell: func(r *row) string { return portCell(r.f.Orig.SrcPort, r.f.Proto) }},
+		{title: "DST", sort: model.ColDst},
+		{title: "DPORT", sort: model.ColDport, width: 5, right: true, cell: dportCell},
+		{title: "STATE", sort: model.ColState, width: 11, cell: func(r *row) string { return stateLabel(r.f) }},
+		{title: "TTL", sort: model.ColTTL, width: 6, right: true, cell: func(r *row) string { return ttl(r.f.TTL(r.now)) }},
+	}
+	used := len(cols) - 1 // separators
+	for _, c := range cols {
+		used += c.width
+	}
+	// Addresses: at least 7 cells, at most what the rows need.
+	need := 3
+	for i := range rows {
+		need = max(need, len(rows[i].f.Orig.Src.String()), len(rows[i].f.Orig.Dst.String()))
+	}
+	addrW := min(need, max(7, (width-used-2)/2))
+	cols[1].width, cols[3].width = addrW, addrW
+	cols[1].cell = func(r *row) string { return fit(r.f.Orig.Src.String(), addrW) }
+	cols[3].cell = func(r *row) string { return fit(r.f.Orig.Dst.String(), addrW) }
+	used += 2*addrW + 2
+
+	nat, marked, zoned, counted := extras[0], extras[1], extras[2], extras[3]
+	var optional []column
+	if nat > 0 {
+		natW := 10
+		for i := range rows {
+			if rows[i].f.NATed() {
+				natW = max(natW, cellWidth(natLabel(rows[i].f)))
+			}
+		}
+		optional = append(optional, column{title: "NAT", sort: noSort, width: natW, cell: func(r *row) string {
+			if !r.f.NATed() {
+				return ""
+			}
+			return natLabel(r.f)
+		}})
+	}
+	if counted > 0 {
+		optional = append(optional,
+			column{title: "BYTES", sort: model.ColBytes, width: 6, right: true, cell: func(r *row) string { return sizeOrDash(r, r.c.Bytes()) }},
+			column{title: "PKTS", sort: model.ColPkts, width: 6, right: true, cell: func(r *row) string { return sizeOrDash(r, r.c.Packets()) }})
+	}
+	if marked > 0 {
+		optional = append(optional, column{title: "MARK", sort: model.ColMark, width: 8, right: true, cell: func(r *row) string { return strconv.FormatUint(uint64(r.f.Mark), 10) }})
+	}
+	if zoned > 0 {
+		optional = append(optional, column{title: "ZONE", sort: model.ColZone, width: 5, right: true, cell: func(r *row) string { return strconv.Itoa(int(r.f.Zone)) }})
+	}
+	for _, c := range optional {
+		w := c.width
+		if c.title == "NAT" {
+			// The NAT column may be shortened to what is left, not below 16.
+			w = min(c.width, width-used-1)
+			if w < 16 {
+				continue
+			}
+			c.width = w
+			full := c.cell
+			c.cell = func(r *row) string { return fit(full(r), w) }
+		}
+		if used+1+w > width {
+			continue
+		}
+		cols = append(cols, c)
+		used += 1 + w
+	}
+	return cols
+}
+
+func sizeOrDash(r *row, n uint64) string {
+	if r.f.Attrs&model.HasCounters == 0 {
+		return "-"
+	}
+	return size(n)
+}
+
+// renderHeaderRow writes the column titles, marking the sort column.
+func (m *Model) renderHeaderRow(cols []column) string {
+	sortCol, desc := m.list.Sort()
+	var b strings.Builder
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		title := c.title
+		st := m.styles.ColHeader
+		if c.sort == sortCol {
+			if desc {
+				title += "▼"
+			} else {
+				title += "▲"
+			}
+			st = m.styles.ColSorted
+		}
+		if c.right {
+			title = padLeft(title, c.width)
+		} else {
+			title = pad(title, c.width)
+		}
+		b.WriteString(st.Render(title))
+	}
+	return b.String()
+}
+
+// renderRows formats the visible rows, and only those.
+func (m *Model) renderRows(cols []column, rows []row, width int) []string {
+	lines := make([]string, 0, len(rows))
+	var b strings.Builder
+	for i := range rows {
+		b.Reset()
+		for j, c := range cols {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			v := c.cell(&rows[i])
+			if c.right {
+				b.WriteString(padLeft(v, c.width))
+			} else {
+				b.WriteString(pad(v, c.width))
+			}
+		}
+		line := pad(b.String(), width)
+		if m.offset+i == m.cursor && m.list.Len() > 0 {
+			line = m.styles.Cursor.Render(line)
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
