@@ -178,7 +178,20 @@ func (f *Flow) TTL(now uint32) uint32 {
 
 // NATed reports whether the reply tuple is not the inverse of the original,
 // that is whether the kernel translates addresses or ports of this flow.
-func (f *Flow) NATed() bool { return f.Reply != f.Orig.Inverse() }
+// ICMP tuples hold the id and the type, and an echo's reply has another
+// type: only the addresses and the id count.
+func (f *Flow) NATed() bool {
+	if f.Reply.Src != f.Orig.Dst || f.Reply.Dst != f.Orig.Src {
+		return true
+	}
+	switch {
+	case IsICMP(f.Proto):
+		return f.Reply.SrcPort != f.Orig.SrcPort
+	case HasPorts(f.Proto):
+		return f.Reply.SrcPort != f.Orig.DstPort || f.Reply.DstPort != f.Orig.SrcPort
+	}
+	return false
+}
 
 // HasPorts reports whether the protocol has ports in its tuple.
 func HasPorts(proto uint8) bool {
@@ -233,8 +246,8 @@ const (
 	TCPSynSent2
 )
 
-// TCPStateNames are the TCP state names as conntrack -L prints them.
-var TCPStateNames = [...]string{
+// tcpStateNames are the TCP state names as conntrack -L prints them.
+var tcpStateNames = [...]string{
 	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
 	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
 }
@@ -264,7 +277,7 @@ func StateName(proto, s uint8) string {
 	var names []string
 	switch proto {
 	case ProtoTCP:
-		names = TCPStateNames[:]
+		names = tcpStateNames[:]
 	case ProtoSCTP:
 		names = sctpStateNames[:]
 	case ProtoDCCP:

@@ -49,6 +49,9 @@ func (l *List) Filter() Matcher { return l.filter }
 
 // SetFilter keeps only the flows m matches (nil: all of them).
 func (l *List) SetFilter(m Matcher) {
+	if f, ok := m.(*Filter); ok && f == nil {
+		m = nil // a nil *Filter matches everything: skip the calls
+	}
 	l.filter = m
 	l.valid = false
 }

@@ -1,0 +1,252 @@
+package model
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strings"
+)
+
+// Filter is a compiled filter expression (see docs/filter.md for the
+// language); it implements Matcher. A Filter is immutable after
+// ParseFilter, so one may be shared by goroutines.
+//
+// A nil *Filter, like the zero Filter, matches every flow.
+type Filter struct {
+	expr string
+	prog []insn
+}
+
+// ParseFilter compiles a filter expression such as
+// "dst port 443 and not src net 10.0.0.0/8". An empty or blank expression
+// means "no filter": ParseFilter returns a nil *Filter and a nil error, so
+// clearing the filter is parsing the empty prompt. (Hand List.SetFilter an
+// untyped nil then: a nil *Filter in a Matcher works, but costs a call per
+// flow.) A syntax error is a *FilterError, which gives the column.
+func ParseFilter(expr string) (*Filter, error) {
+	n, err := parseFilter(expr)
+	if err != nil || n == nil {
+		return nil, err
+	}
+	return &Filter{expr: strings.Trim(expr, " \t\n\r\v\f"), prog: compileFilter(n)}, nil
+}
+
+// String returns the expression as given to ParseFilter without surrounding
+// blanks; "" for a nil Filter. It parses back to an equivalent Filter, and
+// "(" + f.String() + ") and " + more is a valid expression when more is,
+// unless f already nests parentheses 100 deep.
+func (f *Filter) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.expr
+}
+
+// Match reports whether the flow fl matches; a nil Filter matches every
+// flow. It does not allocate.
+func (f *Filter) Match(fl *Flow) bool {
+	if f == nil || len(f.prog) == 0 {
+		return true
+	}
+	prog := f.prog
+	pc := int32(0)
+	for pc >= 0 {
+		in := &prog[pc]
+		if in.test(fl) {
+			pc = in.yes
+		} else {
+			pc = in.no
+		}
+	}
+	return pc == progAccept
+}
+
+// opcode is the test an instruction makes.
+type opcode uint8
+
+const (
+	opProto  opcode = iota // Proto == a
+	opFamily               // Family == a
+	opStatus               // Status&a != 0
+	opMark                 // Mark&b == a
+	opZone                 // Zone == a
+	opState                // state known and its bit set in a (TCP), b (SCTP) or c (DCCP)
+	opAddr                 // Family == fam and an address (per d) in prefix (a, b) under mask (c, m)
+	opPort                 // protocol with ports and a port (per d) in [a, a+b]
+)
+
+// filterDir says which addresses or ports of a flow an address or port test looks at.
+type filterDir uint8
+
+const (
+	dirAny       filterDir = iota // either end of the original or the reply tuple
+	dirSrc                        // the original source
+	dirDst                        // the original destination
+	dirSrcOrDst                   // either end of the original tuple
+	dirSrcAndDst                  // both ends of the original tuple
+)
+
+// Jump targets beyond the program.
+const (
+	progAccept int32 = -1
+	progReject int32 = -2
+)
+
+// insn is one instruction of a compiled filter: a test, and where to go
+// next if it holds (yes) or not (no). Targets only go forward, so every
+// run ends.
+type insn struct {
+	a, b, c, m uint64
+	yes, no    int32
+	op         opcode
+	d          filterDir
+	fam        uint8
+}
+
+// test reports whether flow f passes the instruction's test.
+func (in *insn) test(f *Flow) bool {
+	switch in.op {
+	case opProto:
+		return uint64(f.Proto) == in.a
+	case opFamily:
+		return uint64(f.Family) == in.a
+	case opStatus:
+		return uint64(f.Status)&in.a != 0
+	case opMark:
+		return uint64(f.Mark)&in.b == in.a
+	case opZone:
+		return uint64(f.Zone) == in.a
+	case opState:
+		if f.Attrs&HasState == 0 {
+			return false
+		}
+		var m uint64
+		switch f.Proto {
+		case ProtoTCP:
+			m = in.a
+		case ProtoSCTP:
+			m = in.b
+		case ProtoDCCP:
+			m = in.c
+		}
+		return m>>f.State&1 != 0
+	case opAddr:
+		if f.Family != in.fam {
+			return false
+		}
+		switch in.d {
+		case dirSrc:
+			return in.inPrefix(&f.Orig.Src)
+		case dirDst:
+			return in.inPrefix(&f.Orig.Dst)
+		case dirSrcOrDst:
+			return in.inPrefix(&f.Orig.Src) || in.inPrefix(&f.Orig.Dst)
+		case dirSrcAndDst:
+			return in.inPrefix(&f.Orig.Src) && in.inPrefix(&f.Orig.Dst)
+		}
+		return in.inPrefix(&f.Orig.Src) || in.inPrefix(&f.Orig.Dst) ||
+			in.inPrefix(&f.Reply.Src) || in.inPrefix(&f.Reply.Dst)
+	case opPort:
+		if !HasPorts(f.Proto) {
+			return false
+		}
+		switch in.d {
+		case dirSrc:
+			return in.inRange(f.Orig.SrcPort)
+		case dirDst:
+			return in.inRange(f.Orig.DstPort)
+		case dirSrcOrDst:
+			return in.inRange(f.Orig.SrcPort) || in.inRange(f.Orig.DstPort)
+		case dirSrcAndDst:
+			return in.inRange(f.Orig.SrcPort) && in.inRange(f.Orig.DstPort)
+		}
+		return in.inRange(f.Orig.SrcPort) || in.inRange(f.Orig.DstPort) ||
+			in.inRange(f.Reply.SrcPort) || in.inRange(f.Reply.DstPort)
+	}
+	return false
+}
+
+// inPrefix compares the address as two 64-bit words; the prefix and mask
+// were loaded the same (little-endian) way, so no byte swap is needed.
+func (in *insn) inPrefix(a *Addr) bool {
+	return binary.LittleEndian.Uint64(a[:8])&in.c == in.a &&
+		binary.LittleEndian.Uint64(a[8:])&in.m == in.b
+}
+
+func (in *insn) inRange(p uint16) bool { return uint64(p)-in.a <= in.b }
+
+// prefixInsn returns the address test for pfx. An IPv4 prefix is matched
+// against IPv4 flows' IPv4-mapped addresses; any other, including an
+// IPv4-mapped IPv6 one (::ffff:0:0/96), against IPv6 flows only.
+func prefixInsn(pfx netip.Prefix, d filterDir) insn {
+	a := pfx.Addr()
+	in := insn{op: opAddr, d: d, fam: IPv6}
+	n := pfx.Bits()
+	if a.Is4() {
+		in.fam = IPv4
+		n += 96
+	}
+	var mask [16]byte
+	for i := range mask {
+		switch {
+		case n >= 8:
+			mask[i] = 0xff
+			n -= 8
+		case n > 0:
+			mask[i] = byte(0xff << (8 - n))
+			n = 0
+		}
+	}
+	b := a.As16()
+	in.c = binary.LittleEndian.Uint64(mask[:8])
+	in.m = binary.LittleEndian.Uint64(mask[8:])
+	in.a = binary.LittleEndian.Uint64(b[:8]) & in.c
+	in.b = binary.LittleEndian.Uint64(b[8:]) & in.m
+	return in
+}
+
+// compileFilter turns an expression tree into a program of tests with
+// short-circuit jumps, as BPF does: a negation costs nothing (it swaps
+// targets), and the program starts at instruction 0.
+func compileFilter(n *filterNode) []insn {
+	var prog []insn
+	emitFilter(&prog, n, progAccept, progReject)
+	// Emission runs backwards (a node needs its successors' addresses), so
+	// the entry is the last instruction. Reverse: entry first, jumps forward.
+	last := int32(len(prog) - 1)
+	for i, j := 0, len(prog)-1; i < j; i, j = i+1, j-1 {
+		prog[i], prog[j] = prog[j], prog[i]
+	}
+	for i := range prog {
+		if prog[i].yes >= 0 {
+			prog[i].yes = last - prog[i].yes
+		}
+		if prog[i].no >= 0 {
+			prog[i].no = last - prog[i].no
+		}
+	}
+	return prog
+}
+
+// emitFilter appends the code of n, which continues at yes if n holds and at no
+// otherwise, and returns the index of its first instruction.
+func emitFilter(prog *[]insn, n *filterNode, yes, no int32) int32 {
+	if n.neg {
+		yes, no = no, yes
+	}
+	switch n.kind {
+	case nAnd:
+		for i := len(n.kids) - 1; i >= 0; i-- {
+			yes = emitFilter(prog, n.kids[i], yes, no)
+		}
+		return yes
+	case nOr:
+		for i := len(n.kids) - 1; i >= 0; i-- {
+			no = emitFilter(prog, n.kids[i], yes, no)
+		}
+		return no
+	}
+	in := n.test
+	in.yes, in.no = yes, no
+	*prog = append(*prog, in)
+	return int32(len(*prog) - 1)
+}
