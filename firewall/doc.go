@@ -1,0 +1,70 @@
+// Package firewall drops or untracks the sources and services an operator
+// picks in cttop, in a table of its own: table inet cttop. It never
+// creates, changes or deletes anything outside that table.
+//
+// A Plan lists targets (Target: an address, a network, or a local service)
+// with one timeout. Plan.NFT returns the nft script that Firewall.Apply
+// installs, Plan.IPTables the equivalent iptables commands for legacy
+// hosts, and Plan.Explain a few lines for a confirmation dialog. Danger and
+// ServiceDanger warn before the operator locks themselves out.
+//
+// # Layout
+//
+// The table holds five sets and two base chains:
+//
+//	set blocked4, blocked6   ipv4_addr / ipv6_addr; flags interval, timeout   (Drop)
+//	set notrack4, notrack6   ipv4_addr / ipv6_addr; flags interval, timeout   (NoTrack)
+//	set notrack_svc          inet_proto . inet_service; flags timeout        (NoTrack)
+//	chain prerouting         hook prerouting priority raw (-300); policy accept
+//	    ip saddr @blocked4 drop, ip6 saddr @blocked6 drop,
+//	    ip saddr @notrack4 notrack, ip6 saddr @notrack6 notrack,
+//	    meta l4proto . th dport @notrack_svc notrack
+//	chain output             hook output priority raw (-300); policy accept
+//	    ip daddr @notrack4 notrack, ip6 daddr @notrack6 notrack,
+//	    meta l4proto . th sport @notrack_svc notrack
+//
+// Drops happen in prerouting at raw priority, after defragmentation (-400)
+// and before connection tracking (-200), not in an input chain: a dropped
+// packet never allocates a conntrack entry or costs a lookup, which is the
+// point when the kernel says "table full, dropping packet", and the one
+// chain covers both traffic to this host and traffic it forwards (a router
+// or NAT box flooded through), so no forward chain is needed. The iptables
+// text drops in the raw table for the same reasons.
+//
+// The address sets are interval sets, so they hold networks as well as
+// hosts. The kernel accepts interval together with per-element timeouts (an
+// rbtree set): each entry carries its own timeout, and when it runs out the
+// kernel removes the whole interval. An interval is stored as its first
+// address (with the timeout) and the address after its last (flagged as the
+// end); nft and Apply encode them alike, so both list the same. Within a
+// set, intervals may not overlap: Apply replaces the entries a new network
+// contains and refuses an address inside an applied network (ErrOverlap).
+//
+// NOTRACK needs an accept of the user's own: untracked packets have ct
+// state "untracked", and a ruleset that accepts only established traffic
+// drops them. cttop's table cannot accept on the user's behalf, since an
+// accept verdict ends only the base chain it is in, and every other table's
+// base chain on the hook still sees the packet and may drop it. The texts
+// and Explain say so and give the rule. The output chain untracks replies
+// too, or each reply would make a new conntrack entry. Service NOTRACK is
+// meant for services of this host.
+//
+// Rules and entries live in the running ruleset only; they are gone after a
+// reboot unless the user saves the nft text. DROP and NOTRACK act on new
+// packets: existing conntrack entries stay until they time out or are
+// deleted.
+//
+// # Applying
+//
+// Apply sends one netlink batch, the same statements as the nft text: add
+// the table, sets and chains (adding an existing one with the same
+// definition changes nothing), flush and refill the two chains, then delete
+// the entries being replaced and add the new ones. Set elements survive, so
+// applying again neither duplicates rules nor forgets what is blocked, and
+// the kernel applies the batch whole or not at all. If a set or chain with
+// one of cttop's names was changed by hand, Apply sends nothing and returns
+// an error wrapping ErrConflict. Errors wrap ErrPermission (no
+// CAP_NET_ADMIN), ErrUnsupported, ErrInvalid, ErrOverlap or ErrNotFound.
+// A Firewall is bound to one network namespace and is safe for concurrent
+// use.
+package firewall

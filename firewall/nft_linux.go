@@ -1,0 +1,160 @@
+package firewall
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+)
+
+// This file turns the layout (layout.go) into netlink objects and set
+// elements back into targets. The expressions are those nft generates for
+// the statements of the layout, so `nft list table inet cttop` prints the
+// same rules whether Apply or `nft -f` (Plan.NFT) installed them.
+
+// Registers as nft uses them: a 128-bit register for an address or the
+// first field of a concatenation, the next 32-bit register for its second.
+const (
+	reg1    = unix.NFT_REG_1
+	reg32_1 = unix.NFT_REG32_01
+)
+
+func cttopTable() *nftables.Table {
+	return &nftables.Table{Family: nftables.TableFamilyINet, Name: TableName}
+}
+
+// nftSet returns the set of the layout; id is its ID inside one batch.
+func (s setSpec) nftSet(t *nftables.Table, id uint32) *nftables.Set {
+	set := &nftables.Set{
+		Table: t, ID: id, Name: s.name, HasTimeout: true, Interval: s.interval,
+		KeyByteOrder: binaryutil.BigEndian,
+	}
+	switch s.family {
+	case 4:
+		set.KeyType = nftables.TypeIPAddr
+	case 6:
+		set.KeyType = nftables.TypeIP6Addr
+	default:
+		set.KeyType, _ = nftables.ConcatSetType(nftables.TypeInetProto, nftables.TypeInetService)
+	}
+	return set
+}
+
+// nftChain returns the base chain of the layout.
+func (c chainSpec) nftChain(t *nftables.Table) *nftables.Chain {
+	hook := nftables.ChainHookPrerouting
+	if c.hook == "output" {
+		hook = nftables.ChainHookOutput
+	}
+	accept := nftables.ChainPolicyAccept
+	return &nftables.Chain{
+		Table: t, Name: c.name, Type: nftables.ChainTypeFilter, Hooknum: hook,
+		Priority: nftables.ChainPriorityRef(priorityRaw), Policy: &accept,
+	}
+}
+
+// exprs returns the rule's expressions; set is the set it looks up.
+func (r ruleSpec) exprs(set *nftables.Set) []expr.Any {
+	var e []expr.Any
+	switch r.match {
+	case matchSaddr, matchDaddr:
+		// In the inet family the network header may be either: check first.
+		nfproto, off, n := byte(unix.NFPROTO_IPV4), uint32(12), uint32(4)
+		if r.family == 6 {
+			nfproto, off, n = unix.NFPROTO_IPV6, 8, 16
+		}
+		if r.match == matchDaddr {
+			off += n
+		}
+		e = append(e,
+			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: reg1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{nfproto}},
+			&expr.Payload{DestRegister: reg1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: n},
+		)
+	case matchSvcDport, matchSvcSport:
+		off := uint32(2) // th dport
+		if r.match == matchSvcSport {
+			off = 0
+		}
+		e = append(e,
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg1},
+			&expr.Payload{DestRegister: reg32_1, Base: expr.PayloadBaseTransportHeader, Offset: off, Len: 2},
+		)
+	}
+	e = append(e, &expr.Lookup{SourceRegister: reg1, SetName: set.Name, SetID: set.ID})
+	if r.notrack {
+		return append(e, &expr.Notrack{})
+	}
+	return append(e, &expr.Verdict{Kind: expr.VerdictDrop})
+}
+
+// elements returns the set elements of the normalized target t. An address
+// or network is an interval: its first address, and the address after its
+// last flagged as the interval's end (none when the network reaches the end
+// of the address space). The timeout goes on the first element only.
+func elements(t Target, timeout time.Duration) []nftables.SetElement {
+	if t.IsService() {
+		key := []byte{t.Proto, 0, 0, 0, byte(t.Port >> 8), byte(t.Port), 0, 0}
+		return []nftables.SetElement{{Key: key, Timeout: timeout}}
+	}
+	el := []nftables.SetElement{{Key: t.Addr.Addr().AsSlice(), Timeout: timeout}}
+	if end := lastAddr(t.Addr).Next(); end.IsValid() {
+		el = append(el, nftables.SetElement{Key: end.AsSlice(), IntervalEnd: true})
+	}
+	return el
+}
+
+// entries turns the elements of the layout's set s back into entries of
+// action a (Drop for the blocked sets, NoTrack for the others).
+func entries(s setSpec, a Action, elems []nftables.SetElement) []Entry {
+	if !s.interval {
+		var out []Entry
+		for _, e := range elems {
+			if len(e.Key) != 8 {
+				continue
+			}
+			t := Service(e.Key[0], uint16(e.Key[4])<<8|uint16(e.Key[5]))
+			out = append(out, Entry{Target: t, Timeout: e.Timeout, Expires: e.Expires})
+		}
+		return out
+	}
+	// The kernel dumps intervals in no promised order: sort by address,
+	// an interval's end before another's start at the same address.
+	elems = slices.Clone(elems)
+	slices.SortStableFunc(elems, func(x, y nftables.SetElement) int {
+		if c := bytes.Compare(x.Key, y.Key); c != 0 {
+			return c
+		}
+		switch {
+		case x.IntervalEnd == y.IntervalEnd:
+			return 0
+		case x.IntervalEnd:
+			return -1
+		}
+		return 1
+	})
+	var out []Entry
+	for i, e := range elems {
+		start, ok := netip.AddrFromSlice(e.Key)
+		if !ok || e.IntervalEnd {
+			continue
+		}
+		// An interval reaches up to the next element (its end, normally),
+		// or else to the end of the address space.
+		last := lastAddr(netip.PrefixFrom(start, 0))
+		if i+1 < len(elems) {
+			if next, ok := netip.AddrFromSlice(elems[i+1].Key); ok && next.BitLen() == start.BitLen() {
+				last = next.Prev()
+			}
+		}
+		for _, p := range rangePrefixes(start, last) {
+			out = append(out, Entry{Target: Source(a, p), Timeout: e.Timeout, Expires: e.Expires})
+		}
+	}
+	return out
+}

@@ -1,0 +1,120 @@
+package firewall
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/nftables"
+)
+
+// ErrConflict is wrapped by the errors of Apply when table inet cttop holds
+// a set or chain with one of cttop's names but another definition (changed
+// by hand). Apply changes nothing then; deleting the table fixes it.
+var ErrConflict = errors.New("table inet " + TableName + " differs from cttop's layout " +
+	"(nft delete table inet " + TableName + " resets it)")
+
+// state is what table inet cttop holds.
+type state struct {
+	exists  bool
+	sets    map[string]*nftables.Set   // by name
+	chains  map[string]*nftables.Chain // by name
+	entries []Entry
+}
+
+// tableExists reports whether table inet cttop exists.
+func tableExists(c *nftables.Conn) (bool, error) {
+	tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return false, classify(fmt.Errorf("list tables: %w", err))
+	}
+	return slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == TableName }), nil
+}
+
+// read reads the table's sets, chains and the entries of the layout's sets.
+func read(c *nftables.Conn) (state, error) {
+	st := state{sets: map[string]*nftables.Set{}, chains: map[string]*nftables.Chain{}}
+	var err error
+	if st.exists, err = tableExists(c); err != nil || !st.exists {
+		return st, err
+	}
+	have, err := c.GetSets(cttopTable())
+	if err != nil {
+		return st, classify(fmt.Errorf("list sets: %w", err))
+	}
+	for _, s := range have {
+		st.sets[s.Name] = s
+	}
+	chs, err := c.ListChainsOfTableFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return st, classify(fmt.Errorf("list chains: %w", err))
+	}
+	for _, ch := range chs {
+		if ch.Table != nil && ch.Table.Name == TableName {
+			st.chains[ch.Name] = ch
+		}
+	}
+	for _, s := range sets {
+		if st.sets[s.name] == nil {
+			continue
+		}
+		elems, err := c.GetSetElements(&nftables.Set{Table: cttopTable(), Name: s.name})
+		if err != nil {
+			return st, classify(fmt.Errorf("list set %s: %w", s.name, err))
+		}
+		es := entries(s, s.action(), elems)
+		slices.SortFunc(es, func(x, y Entry) int { return compareTargets(x.Target, y.Target) })
+		st.entries = append(st.entries, es...)
+	}
+	return st, nil
+}
+
+// conflict returns an error wrapping ErrConflict if a set or chain of the
+// layout exists with another definition.
+func (st state) conflict() error {
+	for _, s := range sets {
+		have := st.sets[s.name]
+		if have == nil {
+			continue
+		}
+		want := s.nftSet(cttopTable(), 0)
+		if have.KeyType.Name != want.KeyType.Name || have.Interval != want.Interval ||
+			have.HasTimeout != want.HasTimeout || have.IsMap || have.Constant || have.Concatenation {
+			return fmt.Errorf("%w: set %s is not { type %s; flags %s }", ErrConflict, s.name, s.keyType(), s.flags())
+		}
+	}
+	for _, cs := range chains {
+		have := st.chains[cs.name]
+		if have == nil {
+			continue
+		}
+		want := cs.nftChain(cttopTable())
+		if have.Hooknum == nil || have.Priority == nil || *have.Hooknum != *want.Hooknum ||
+			*have.Priority != *want.Priority || have.Type != want.Type {
+			return fmt.Errorf("%w: chain %s is not { type filter hook %s priority raw }", ErrConflict, cs.name, cs.hook)
+		}
+	}
+	return nil
+}
+
+// replacedBy returns the current entries that the plan's targets replace:
+// the same targets, and networks and addresses inside the plan's networks.
+// A current network that contains one of the plan's targets is an error.
+func replacedBy(p Plan, current []Entry) ([]Target, error) {
+	var out []Target
+	for _, t := range p.Targets {
+		for _, e := range current {
+			o := e.Target
+			switch {
+			case o == t:
+				out = append(out, o)
+			case t.IsService() || o.IsService() || o.set() != t.set() || !o.Addr.Overlaps(t.Addr):
+			case o.Addr.Bits() < t.Addr.Bits():
+				return nil, fmt.Errorf("%w: %s is inside %s, already applied: remove that first", ErrOverlap, t, prefixString(o.Addr))
+			default:
+				out = append(out, o)
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,103 @@
+package firewall
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/cttop/cttop/model"
+)
+
+func host(a Action, s string) Target { return Host(a, netip.MustParseAddr(s)) }
+func network(a Action, s string) Target {
+	return Source(a, netip.MustParsePrefix(s))
+}
+
+// goldenPlans are the plans whose texts are golden files, and which the
+// kernel tests load with nft and apply through netlink.
+var goldenPlans = []struct {
+	name string
+	plan Plan
+}{
+	{"drop_v4_1h", Plan{Targets: []Target{host(Drop, "10.99.0.2")}, Duration: time.Hour}},
+	{"drop_v6_90m", Plan{Targets: []Target{host(Drop, "2001:db8::5"), network(Drop, "2001:db8:1::/48")}, Duration: 90 * time.Minute}},
+	{"drop_mixed_permanent", Plan{Targets: []Target{
+		host(Drop, "198.51.100.7"), network(Drop, "2001:db8:3::/64"), network(Drop, "203.0.113.0/24"),
+	}}},
+	{"notrack_source_v4_1h", Plan{Targets: []Target{host(NoTrack, "10.99.0.3")}, Duration: time.Hour}},
+	{"notrack_source_v6_90m", Plan{Targets: []Target{host(NoTrack, "2001:db8::9"), network(NoTrack, "2001:db8:2::/64")}, Duration: 90 * time.Minute}},
+	{"notrack_service_permanent", Plan{Targets: []Target{Service(model.ProtoTCP, 80), Service(model.ProtoUDP, 53)}}},
+	{"notrack_service_1h", Plan{Targets: []Target{
+		Service(model.ProtoTCP, 443), Service(model.ProtoSCTP, 3868), Service(model.ProtoDCCP, 5004), Service(model.ProtoUDPLite, 5005),
+	}, Duration: time.Hour}},
+	{"mixed_1h30m", Plan{Targets: []Target{
+		host(Drop, "10.99.0.2"), host(NoTrack, "10.99.0.3"), Service(model.ProtoTCP, 8080),
+		network(Drop, "2001:db8:4::/48"), host(Drop, "255.255.255.255"),
+	}, Duration: 90 * time.Minute}},
+}
+
+func TestNFT(t *testing.T) {
+	for _, g := range goldenPlans {
+		t.Run(g.name, func(t *testing.T) { golden.RequireEqual(t, g.plan.NFT()) })
+	}
+}
+
+func TestIPTables(t *testing.T) {
+	for _, g := range goldenPlans {
+		t.Run(g.name, func(t *testing.T) { golden.RequireEqual(t, g.plan.IPTables()) })
+	}
+}
+
+func TestExplain(t *testing.T) {
+	for _, g := range goldenPlans {
+		t.Run(g.name, func(t *testing.T) { golden.RequireEqual(t, g.plan.Explain()) })
+	}
+}
+
+// TestNoTrackWarning checks that every text of a NOTRACK plan carries the
+// accept rule for untracked packets, and that drop-only plans do not.
+func TestNoTrackWarning(t *testing.T) {
+	for _, g := range goldenPlans {
+		notrack := g.plan.has(NoTrack)
+		texts := map[string]struct{ text, want string }{
+			"NFT":      {g.plan.NFT(), "#   ct state untracked accept\n"},
+			"IPTables": {g.plan.IPTables(), "-I INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT\n"},
+			"Explain":  {g.plan.Explain(), "ct state untracked accept"},
+		}
+		for name, tx := range texts {
+			if got := strings.Contains(tx.text, tx.want); got != notrack {
+				t.Errorf("%s: %s contains %q = %v, want %v", g.name, name, tx.want, got, notrack)
+			}
+		}
+	}
+}
+
+func TestInvalidPlanText(t *testing.T) {
+	p := Plan{Targets: []Target{{Action: Drop, Proto: model.ProtoTCP, Port: 22}}}
+	for name, text := range map[string]string{"NFT": p.NFT(), "IPTables": p.IPTables()} {
+		if !strings.HasPrefix(text, "# cttop: invalid target") || strings.Count(text, "\n") != 1 {
+			t.Errorf("%s of invalid plan = %q, want one comment line", name, text)
+		}
+	}
+	if got := p.Explain(); !strings.HasPrefix(got, "Cannot apply: invalid target") {
+		t.Errorf("Explain of invalid plan = %q", got)
+	}
+}
+
+func TestNFTDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                       "0s",
+		time.Hour:               "1h",
+		90 * time.Minute:        "1h30m",
+		36 * time.Hour:          "1d12h",
+		45 * time.Second:        "45s",
+		1500 * time.Millisecond: "1s500ms",
+	} {
+		if got := nftDuration(d); got != want {
+			t.Errorf("nftDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
