@@ -87,6 +87,8 @@ type Batch struct {
 	// Events are applied after it.
 	Snapshot *Snapshot
 	// Events are coalesced: at most one per flow key, latest state wins.
+	// Events that coalescing cancelled stay with Type 0 and must be
+	// skipped; Len counts the others.
 	Events []Event
 	// Stats is the latest table statistics sample (Stats.Valid if any).
 	Stats TableStats

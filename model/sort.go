@@ -99,6 +99,22 @@ func tieKey(f *Flow) uint64 {
 	return 1<<63 | addrHi(&f.Orig.Src)>>1
 }
 
+// sport and dport are the ports a sort sees: 0 for protocols without
+// ports (ICMP keeps its id and type there).
+func sport(f *Flow) uint16 {
+	if HasPorts(f.Proto) {
+		return f.Orig.SrcPort
+	}
+	return 0
+}
+
+func dport(f *Flow) uint16 {
+	if HasPorts(f.Proto) {
+		return f.Orig.DstPort
+	}
+	return 0
+}
+
 func stateKey(f *Flow) uint64 {
 	if f.Attrs&HasState == 0 {
 		return 1 << 16
@@ -112,13 +128,13 @@ func (c Column) item(f *Flow, ctr *Counters, slot int32) sortItem {
 	case ColProto:
 		it.k1 = uint64(f.Proto)
 	case ColSrc:
-		it.k1 = addrKey(f.Family, &f.Orig.Src, f.Orig.SrcPort)
+		it.k1 = addrKey(f.Family, &f.Orig.Src, sport(f))
 	case ColSport:
-		it.k1 = uint64(f.Orig.SrcPort)
+		it.k1 = uint64(sport(f))
 	case ColDst:
-		it.k1 = addrKey(f.Family, &f.Orig.Dst, f.Orig.DstPort)
+		it.k1 = addrKey(f.Family, &f.Orig.Dst, dport(f))
 	case ColDport:
-		it.k1 = uint64(f.Orig.DstPort)
+		it.k1 = uint64(dport(f))
 	case ColState:
 		it.k1 = stateKey(f)
 	case ColTTL:
@@ -178,12 +194,12 @@ func (c Column) compareFlows(a *Flow, ca *Counters, b *Flow, cb *Counters) int {
 	case ColSrc:
 		r = compareAddr(a.Family, &a.Orig.Src, b.Family, &b.Orig.Src)
 		if r == 0 {
-			r = cmp.Compare(a.Orig.SrcPort, b.Orig.SrcPort)
+			r = cmp.Compare(sport(a), sport(b))
 		}
 	case ColDst:
 		r = compareAddr(a.Family, &a.Orig.Dst, b.Family, &b.Orig.Dst)
 		if r == 0 {
-			r = cmp.Compare(a.Orig.DstPort, b.Orig.DstPort)
+			r = cmp.Compare(dport(a), dport(b))
 		}
 	default:
 		r = cmp.Compare(c.item(a, ca, 0).k1, c.item(b, cb, 0).k1)

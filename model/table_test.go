@@ -253,3 +253,27 @@ func TestIndexShrinksAndGrows(t *testing.T) {
 		}
 	}
 }
+
+func TestNATed(t *testing.T) {
+	plain := tcpFlow(1, "192.0.2.1", 1000, "198.51.100.1", 80)
+	snat := plain
+	snat.Reply.Dst = addr("203.0.113.1")
+	pat := plain
+	pat.Reply.DstPort = 61000
+	echo := plain
+	echo.Proto = ProtoICMP
+	echo.Orig.SrcPort, echo.Orig.DstPort = 7, 8<<8
+	echo.Reply = echo.Orig.Inverse()
+	echo.Reply.SrcPort, echo.Reply.DstPort = 7, 0 // echo reply keeps the id
+	masq := echo
+	masq.Reply.SrcPort = 9 // the id rewritten
+	for _, c := range []struct {
+		name string
+		f    Flow
+		want bool
+	}{{"plain", plain, false}, {"snat", snat, true}, {"port only", pat, true}, {"echo", echo, false}, {"icmp id", masq, true}} {
+		if got := c.f.NATed(); got != c.want {
+			t.Errorf("%s: NATed %v", c.name, got)
+		}
+	}
+}

@@ -166,13 +166,11 @@ func udpOnLoopback(t *testing.T, ns *netnstest.NS) {
 // runKernel runs a kernel source and feeds its batches to a table,
 // offering the table to check after each batch.
 type runner struct {
-	k     *Kernel
-	out   chan *model.Batch
-	errc  chan error
-	tab   *model.Table
-	stop  context.CancelFunc
-	mu    sync.Mutex
-	infos []model.SourceInfo
+	k    *Kernel
+	out  chan *model.Batch
+	errc chan error
+	tab  *model.Table
+	stop context.CancelFunc
 }
 
 func startKernel(t *testing.T, cfg KernelConfig, hook func(*Kernel)) *runner {

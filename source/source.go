@@ -43,15 +43,3 @@ func (o *outbox) offer(b *model.Batch) bool {
 		return false
 	}
 }
-
-// flush hands the held batch over, waiting for the receiver until ctx ends.
-func (o *outbox) flush(ctx context.Context) {
-	if o.held == nil {
-		return
-	}
-	select {
-	case o.out <- o.held:
-		o.held = nil
-	case <-ctx.Done():
-	}
-}

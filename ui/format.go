@@ -93,15 +93,16 @@ func endpoint(a model.Addr, port uint16, proto uint8) string {
 // fit shortens s to at most w cells with an ellipsis in the middle, which
 // keeps both ends of an address readable.
 func fit(s string, w int) string {
-	if len(s) <= w {
+	r := []rune(s)
+	if len(r) <= w {
 		return s
 	}
 	if w <= 1 {
-		return s[:max(w, 0)]
+		return string(r[:max(w, 0)])
 	}
 	left := (w - 1) / 2
 	right := w - 1 - left
-	return s[:left] + "…" + s[len(s)-right:]
+	return string(r[:left]) + "…" + string(r[len(r)-right:])
 }
 
 // pad left-aligns s in w cells (s must be at most w cells wide).

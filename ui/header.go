@@ -65,34 +65,67 @@ func (m *Model) renderHeader(width int) []string {
 	}
 	line1 := left + gauge + s.Dim.Render(rates)
 
-	// Line 2: what the kernel refuses.
-	var line2 string
+	return []string{line1, m.renderCounters(width), m.renderNotices(width)}
+}
+
+// renderCounters is the second header line: what the kernel refuses, and
+// whether the view is complete. Parts go, least important first, when the
+// terminal is too narrow for all of them.
+func (m *Model) renderCounters(width int) string {
+	st, info, r := m.table.Stats(), m.table.Info(), m.table.Rates()
+	s := &m.styles
+	type part struct {
+		text string
+		prio int // lower stays longer
+	}
+	var parts []part
 	if st.Valid {
 		drops := st.Drop + st.EarlyDrop
-		dropText := fmt.Sprintf("drops %s", commas(drops))
-		if r.Drop > 0 {
-			dropText = s.Alarm.Render(fmt.Sprintf("DROPPING %s/s", rate(r.Drop))) + " " + s.Alarm.Render(fmt.Sprintf("(drops %s)", commas(drops)))
-		} else if drops > 0 {
-			dropText = s.Warn.Render(dropText)
+		switch {
+		case r.Drop > 0:
+			parts = append(parts, part{s.Alarm.Render(fmt.Sprintf("DROPPING %s/s (%s)", rate(r.Drop), commas(drops))), 0})
+		case drops > 0:
+			parts = append(parts, part{s.Warn.Render("drops " + commas(drops)), 0})
+		default:
+			parts = append(parts, part{"drops 0", 0})
 		}
-		parts := []string{dropText,
-			fmt.Sprintf("early_drop %s", commas(st.EarlyDrop)),
-			maybeAlarm(s, fmt.Sprintf("insert_failed %s", commas(st.InsertFailed)), r.InsertFailed > 0),
-			fmt.Sprintf("invalid %s", commas(st.Invalid)),
-		}
-		line2 = strings.Join(parts, "  ")
+		parts = append(parts,
+			part{maybeAlarm(s, "insert_failed "+commas(st.InsertFailed), r.InsertFailed > 0), 2},
+			part{"early_drop " + commas(st.EarlyDrop), 3},
+			part{"invalid " + commas(st.Invalid), 4})
 	} else {
-		line2 = s.Dim.Render("no kernel statistics")
+		parts = append(parts, part{s.Dim.Render("no kernel statistics"), 0})
 	}
-	resync := fmt.Sprintf("resyncs %d", info.Resyncs)
-	if info.Stale {
-		resync = s.Alarm.Render("RESYNCING: events were lost, view may be stale")
-	} else if info.Resyncs > 0 {
-		resync = s.Warn.Render(resync)
+	switch {
+	case info.Stale:
+		parts = append(parts, part{s.Alarm.Render("RESYNCING: events lost, view may be stale"), 0})
+	case info.Resyncs > 0:
+		parts = append(parts, part{s.Warn.Render(fmt.Sprintf("resyncs %d", info.Resyncs)), 1})
+	case info.Kind == "kernel":
+		parts = append(parts, part{"resyncs 0", 1})
 	}
-	line2 += "  " + resync
+	for prio := 4; prio > 0; prio-- {
+		total := 0
+		for _, p := range parts {
+			total += lipgloss.Width(p.text) + 2
+		}
+		if total-2 <= width {
+			break
+		}
+		kept := parts[:0]
+		for _, p := range parts {
+			if p.prio < prio {
+				kept = append(kept, p)
+			}
+		}
+		parts = kept
+	}
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		texts[i] = p.text
+	}
+	return strings.Join(texts, "  ")
 
-	return []string{line1, line2, m.renderNotices(width)}
 }
 
 func maybeAlarm(s *Styles, text string, on bool) string {
@@ -114,7 +147,7 @@ func (m *Model) renderNotices(width int) string {
 	if info.Kind == "kernel" {
 		switch info.EventMode {
 		case model.EventsAuto:
-			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (older flows reconciled every "+shortDur(info.DumpEvery)+")"))
+			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (older flows reconciled every "+shortDur(info.DumpEvery)+", dump "+shortDur(info.DumpTime)+")"))
 		case model.EventsOff:
 			parts = append(parts, s.Warn.Render("events: off")+s.Dim.Render(" (nf_conntrack_events=0; dump every "+shortDur(info.DumpEvery)+")"))
 		}

@@ -2,8 +2,9 @@ package ui
 
 import "github.com/cttop/cttop/model"
 
-// batchMsg carries one batch from the source.
-type batchMsg struct{ b *model.Batch }
+// BatchMsg carries one batch from the source. Update applies it (or holds
+// it while paused) and waits for the next.
+type BatchMsg struct{ Batch *model.Batch }
 
 // sourceDoneMsg says the source stopped; err is why (nil: it just ended).
 type sourceDoneMsg struct{ err error }
@@ -14,7 +15,7 @@ func waitForBatch(batches <-chan *model.Batch, done <-chan error) func() any {
 	return func() any {
 		select {
 		case b := <-batches:
-			return batchMsg{b}
+			return BatchMsg{b}
 		case err := <-done:
 			return sourceDoneMsg{err}
 		}

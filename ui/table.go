@@ -43,7 +43,7 @@ func dportCell(r *row) string {
 // layout chooses the columns for a table width: the fixed ones, address
 // columns as wide as the visible addresses need (shortened in the middle
 // when the screen is narrow), then optional columns while they fit.
-func layout(width int, rows []row, extras [4]int) []column {
+func layout(width int, rows []row, extras [4]int, sorted model.Column) []column {
 	cols := []column{
 		{title: "PROTO", sort: model.ColProto, width: 5, cell: func(r *row) string { return protoLabel(r.f.Proto) }},
 		{title: "SRC", sort: model.ColSrc},
@@ -54,8 +54,9 @@ func layout(width int, rows []row, extras [4]int) []column {
 		{title: "TTL", sort: model.ColTTL, width: 6, right: true, cell: func(r *row) string { return ttl(r.f.TTL(r.now)) }},
 	}
 	used := len(cols) - 1 // separators
-	for _, c := range cols {
-		used += c.width
+	for i := range cols {
+		cols[i].width = max(cols[i].width, sortedWidth(cols[i], sorted))
+		used += cols[i].width
 	}
 	// Addresses: at least 7 cells, at most what the rows need.
 	need := 3
@@ -63,6 +64,7 @@ func layout(width int, rows []row, extras [4]int) []column {
 		need = max(need, len(rows[i].f.Orig.Src.String()), len(rows[i].f.Orig.Dst.String()))
 	}
 	addrW := min(need, max(7, (width-used-2)/2))
+	addrW = max(addrW, sortedWidth(cols[1], sorted), sortedWidth(cols[3], sorted))
 	cols[1].width, cols[3].width = addrW, addrW
 	cols[1].cell = func(r *row) string { return fit(r.f.Orig.Src.String(), addrW) }
 	cols[3].cell = func(r *row) string { return fit(r.f.Orig.Dst.String(), addrW) }
@@ -96,6 +98,7 @@ func layout(width int, rows []row, extras [4]int) []column {
 		optional = append(optional, column{title: "ZONE", sort: model.ColZone, width: 5, right: true, cell: func(r *row) string { return strconv.Itoa(int(r.f.Zone)) }})
 	}
 	for _, c := range optional {
+		c.width = max(c.width, sortedWidth(c, sorted))
 		w := c.width
 		if c.title == "NAT" {
 			// The NAT column may be shortened to what is left, not below 16.
@@ -114,6 +117,14 @@ func layout(width int, rows []row, extras [4]int) []column {
 		used += 1 + w
 	}
 	return cols
+}
+
+// sortedWidth is the room the title of the sort column needs for its arrow.
+func sortedWidth(c column, sorted model.Column) int {
+	if c.sort == sorted {
+		return len(c.title) + 1
+	}
+	return 0
 }
 
 func sizeOrDash(r *row, n uint64) string {

@@ -92,8 +92,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark())
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
-	case batchMsg:
-		m.ingest(msg.b)
+	case BatchMsg:
+		m.ingest(msg.Batch)
 		return m, m.waitForBatch()
 	case sourceDoneMsg:
 		m.err = msg.err
@@ -268,7 +268,8 @@ func (m *Model) render() string {
 		rows[i] = row{f: m.table.At(s), c: m.table.CountersAt(s), now: now}
 	}
 	nat, marked, zoned, counted := m.table.Extras()
-	cols := layout(w, rows, [4]int{nat, marked, zoned, counted})
+	sorted, _ := m.list.Sort()
+	cols := layout(w, rows, [4]int{nat, marked, zoned, counted}, sorted)
 	lines = append(lines, m.renderHeaderRow(cols))
 	lines = append(lines, m.renderRows(cols, rows, w)...)
 	for len(lines) < m.height-1 {

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cttop/cttop/internal/netnstest"
+	"github.com/cttop/cttop/source/sourcetest"
+)
+
+func TestFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--bogus"}, exitUsage, "cttop: unknown flag -bogus (see cttop --help)\n"},
+		{[]string{"--sort", "nope"}, exitUsage, `cttop: --sort: unknown column "nope"`},
+		{[]string{"--once", "--format", "xml"}, exitUsage, `cttop: --format: unknown format "xml" (want text or json)` + "\n"},
+		{[]string{"--interval", "1ms"}, exitUsage, "cttop: --interval: 1ms is too short (at least 10ms)\n"},
+		{[]string{"--limit", "-1"}, exitUsage, "cttop: --limit: must not be negative\n"},
+		{[]string{"extra"}, exitUsage, `cttop: unexpected argument "extra"`},
+		{[]string{"--demo", "--netns", "x"}, exitUsage, "cttop: --demo and --netns exclude each other\n"},
+		{[]string{"--netns", "cttop-no-such-namespace", "--once"}, exitError, `cttop: network namespace "cttop-no-such-namespace"`},
+	} {
+		var out, errb bytes.Buffer
+		code := run(c.args, &out, &errb)
+		if code != c.code || !strings.HasPrefix(errb.String(), c.want) || strings.Count(errb.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d, one line starting %q", c.args, code, errb.String(), c.code, c.want)
+		}
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"--help"}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "-netns NAME") {
+		t.Errorf("--help: exit %d, %q", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"--version"}, &out, &errb); code != exitOK || !strings.HasPrefix(out.String(), "cttop ") {
+		t.Errorf("--version: exit %d, %q", code, out.String())
+	}
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds cttop once for the tests that run the real thing.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "cttop-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "cttop")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build: %v", buildErr)
+	}
+	return binPath
+}
+
+type onceJSON struct {
+	Table struct {
+		Count, Max uint64
+	} `json:"table"`
+	Matched int `json:"matched"`
+	Flows   []struct {
+		ID     uint32   `json:"id"`
+		Family string   `json:"family"`
+		Proto  string   `json:"proto"`
+		Src    string   `json:"src"`
+		Sport  *int     `json:"sport"`
+		Dst    string   `json:"dst"`
+		Dport  *int     `json:"dport"`
+		State  string   `json:"state"`
+		Status []string `json:"status"`
+		Zone   int      `json:"zone"`
+	} `json:"flows"`
+}
+
+// TestOnceJSONAgreesWithKernel: --once --format json counts what the
+// kernel counts (conntrack -C), and lists every flow.
+func TestOnceJSONAgreesWithKernel(t *testing.T) {
+	netnstest.Require(t, "conntrack")
+	bin := binary(t)
+	ns := netnstest.New(t)
+	c := sourcetest.Dial(t, ns.Path)
+	if err := sourcetest.Fill(c, 0, 1500, "198.51.100.1", 80); err != nil {
+		t.Fatal(err)
+	}
+	sourcetest.Create(t, c,
+		sourcetest.Spec{Src: "2001:db8::1", Dst: "2001:db8::2", SrcPort: 5000, DstPort: 443},
+		sourcetest.Spec{Proto: 1, Src: "192.0.2.1", Dst: "192.0.2.2", ICMPType: 8, ICMPID: 3, Timeout: 600},
+		sourcetest.Spec{Src: "192.0.2.1", Dst: "198.51.100.1", SrcPort: 1, DstPort: 80, Zone: 3})
+	out, err := exec.Command(bin, "--netns", ns.Name, "--once", "--format", "json", "--sort", "dport", "--reverse").Output()
+	if err != nil {
+		t.Fatalf("cttop --once: %v", err)
+	}
+	var got onceJSON
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%.300s", err, out)
+	}
+	kernel, err := strconv.Atoi(strings.TrimSpace(ns.Run(t, "conntrack", "-C")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kernel != 1503 || got.Table.Count != uint64(kernel) || got.Matched != kernel || len(got.Flows) != kernel {
+		t.Fatalf("kernel %d flows; cttop count %d matched %d listed %d", kernel, got.Table.Count, got.Matched, len(got.Flows))
+	}
+	if got.Flows[0].Dport == nil || *got.Flows[0].Dport != 443 || got.Flows[0].Family != "ipv6" {
+		t.Errorf("first flow by dport descending: %+v", got.Flows[0])
+	}
+	var icmp, zoned int
+	for _, f := range got.Flows {
+		if f.Proto == "icmp" {
+			icmp++
+			if f.Sport != nil || f.State != "" {
+				t.Errorf("icmp flow with ports or state: %+v", f)
+			}
+		}
+		if f.Zone == 3 {
+			zoned++
+		}
+		if f.Proto == "tcp" && f.State != "ESTABLISHED" {
+			t.Errorf("tcp flow state %q", f.State)
+		}
+	}
+	if icmp != 1 || zoned != 1 {
+		t.Errorf("icmp %d zoned %d, want 1 and 1", icmp, zoned)
+	}
+	limited, err := exec.Command(bin, "--netns", ns.Path, "--once", "--format", "json", "--limit", "10").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lim onceJSON
+	if err := json.Unmarshal(limited, &lim); err != nil || len(lim.Flows) != 10 || lim.Matched != kernel {
+		t.Errorf("--limit 10: %d flows, matched %d, err %v", len(lim.Flows), lim.Matched, err)
+	}
+}
+
+// TestNoPermission: without CAP_NET_ADMIN cttop says so in one line and
+// suggests --demo.
+func TestNoPermission(t *testing.T) {
+	netnstest.Require(t, "setpriv")
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", binary(t), "--once")
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != exitError {
+		t.Fatalf("exit %v, output %q", err, out)
+	}
+	if !strings.Contains(string(out), "CAP_NET_ADMIN") || !strings.Contains(string(out), "--demo") || strings.Count(string(out), "\n") != 1 {
+		t.Errorf("output %q", out)
+	}
+}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/source"
+)
+
+// snapshot is one loaded table with its statistics, for --once.
+type snapshot struct {
+	table *model.Table
+	stats model.TableStats
+}
+
+// loadOnce reads the whole table once, without events.
+func loadOnce(cfg Config, log *slog.Logger) (*snapshot, error) {
+	if cfg.Demo {
+		d := source.NewDemo(source.DemoConfig{Seed: cfg.Seed, Interval: cfg.Interval})
+		b := d.Step(time.Now())
+		t := model.NewTable(0)
+		t.Apply(b)
+		return &snapshot{table: t, stats: b.Stats}, nil
+	}
+	k, err := source.NewKernel(source.KernelConfig{NetNS: cfg.NetNS, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	defer k.Close()
+	st, err := k.Stats()
+	if err != nil {
+		return nil, err
+	}
+	t := model.NewTable(int(st.Count))
+	if err := k.Load(t); err != nil {
+		return nil, err
+	}
+	// The table comes from one dump; the statistics are of the same moment
+	// give or take the flows that changed while it ran.
+	if st2, err := k.Stats(); err == nil {
+		st = st2
+	}
+	return &snapshot{table: t, stats: st}, nil
+}
+
+func runOnce(_ context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	snap, err := loadOnce(cfg, log)
+	if err != nil {
+		return err
+	}
+	l := model.NewList(snap.table)
+	l.SetSort(cfg.Sort, cfg.Reverse)
+	n := l.Len()
+	if cfg.Limit > 0 && cfg.Limit < n {
+		n = cfg.Limit
+	}
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	if cfg.Format == "json" {
+		writeJSON(w, snap, l, n)
+	} else {
+		writeText(w, snap, l, n)
+	}
+	return w.Flush()
+}
+
+// writeJSON streams the snapshot as JSON by hand: a million flows through
+// encoding/json would cost more than the dump itself.
+func writeJSON(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
+	st := snap.stats
+	fmt.Fprintf(w, `{"table":{"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
+		st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
+	fmt.Fprintf(w, `"matched":%d,"flows":[`, l.Len())
+	now := snap.table.Now()
+	if now == 0 {
+		now = uint32(time.Now().Unix())
+	}
+	var buf []byte
+	for i := 0; i < n; i++ {
+		slot := l.Slot(i)
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		buf = appendFlowJSON(buf[:0], snap.table.At(slot), snap.table.CountersAt(slot), now)
+		w.Write(buf)
+	}
+	w.WriteString("]}\n")
+}
+
+func appendFlowJSON(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
+	field := func(name string) { b = append(b, ',', '"'); b = append(b, name...); b = append(b, '"', ':') }
+	num := func(name string, v uint64) { field(name); b = strconv.AppendUint(b, v, 10) }
+	str := func(name, v string) { field(name); b = strconv.AppendQuote(b, v) }
+	b = append(b, `{"id":`...)
+	b = strconv.AppendUint(b, uint64(f.ID), 10)
+	str("family", model.FamilyName(f.Family))
+	str("proto", model.ProtoName(f.Proto))
+	str("src", f.Orig.Src.String())
+	if model.HasPorts(f.Proto) {
+		num("sport", uint64(f.Orig.SrcPort))
+	}
+	str("dst", f.Orig.Dst.String())
+	if model.HasPorts(f.Proto) {
+		num("dport", uint64(f.Orig.DstPort))
+	}
+	if model.IsICMP(f.Proto) {
+		num("icmp_type", uint64(f.Orig.ICMPType()))
+		num("icmp_code", uint64(f.Orig.ICMPCode()))
+		num("icmp_id", uint64(f.Orig.SrcPort))
+	}
+	if s := f.StateName(); s != "" {
+		str("state", s)
+	}
+	num("timeout", uint64(f.TTL(now)))
+	field("status")
+	b = append(b, '[')
+	for i, s := range f.Status.Names() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, s)
+	}
+	b = append(b, ']')
+	str("reply_src", f.Reply.Src.String())
+	if model.HasPorts(f.Proto) {
+		num("reply_sport", uint64(f.Reply.SrcPort))
+	}
+	str("reply_dst", f.Reply.Dst.String())
+	if model.HasPorts(f.Proto) {
+		num("reply_dport", uint64(f.Reply.DstPort))
+	}
+	num("mark", uint64(f.Mark))
+	num("zone", uint64(f.Zone))
+	if f.Attrs&model.HasCounters != 0 {
+		num("bytes", c.Bytes())
+		num("packets", c.Packets())
+		num("orig_bytes", c.OrigBytes)
+		num("orig_packets", c.OrigPackets)
+		num("reply_bytes", c.ReplyBytes)
+		num("reply_packets", c.ReplyPackets)
+	}
+	if f.FirstSeen != 0 && f.FirstSeen <= now {
+		num("age", uint64(now-f.FirstSeen))
+	}
+	return append(b, '}')
+}
+
+// writeText prints the snapshot as a plain table, like conntrack -L but
+// aligned and sorted.
+func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
+	st := snap.stats
+	if st.Max > 0 {
+		fmt.Fprintf(w, "table %d / %d (%.1f%%)  drops %d  early_drop %d  insert_failed %d  invalid %d\n",
+			st.Count, st.Max, 100*float64(st.Count)/float64(st.Max), st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
+	}
+	fmt.Fprintf(w, "matched %d\n", l.Len())
+	fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7s %s\n", "PROTO", "SRC", "SPORT", "DST", "DPORT", "STATE", "TTL", "FLAGS")
+	now := snap.table.Now()
+	if now == 0 {
+		now = uint32(time.Now().Unix())
+	}
+	for i := 0; i < n; i++ {
+		slot := l.Slot(i)
+		f := snap.table.At(slot)
+		sport, dport := "-", "-"
+		if model.HasPorts(f.Proto) {
+			sport, dport = strconv.Itoa(int(f.Orig.SrcPort)), strconv.Itoa(int(f.Orig.DstPort))
+		} else if model.IsICMP(f.Proto) {
+			dport = fmt.Sprintf("%d/%d", f.Orig.ICMPType(), f.Orig.ICMPCode())
+		}
+		fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7d", model.ProtoName(f.Proto), f.Orig.Src, sport, f.Orig.Dst, dport,
+			f.StateName(), f.TTL(now))
+		extra := ""
+		for _, s := range f.Status.Names() {
+			if s == "UNREPLIED" || s == "ASSURED" || s == "DYING" {
+				extra += " [" + s + "]"
+			}
+		}
+		if f.NATed() {
+			extra += fmt.Sprintf(" reply %s:%d -> %s:%d", f.Reply.Src, f.Reply.SrcPort, f.Reply.Dst, f.Reply.DstPort)
+		}
+		if f.Mark != 0 {
+			extra += fmt.Sprintf(" mark=%d", f.Mark)
+		}
+		if f.Zone != 0 {
+			extra += fmt.Sprintf(" zone=%d", f.Zone)
+		}
+		if f.Attrs&model.HasCounters != 0 {
+			c := snap.table.CountersAt(slot)
+			extra += fmt.Sprintf(" packets=%d bytes=%d", c.Packets(), c.Bytes())
+		}
+		w.WriteString(extra)
+		w.WriteByte('\n')
+	}
+}
