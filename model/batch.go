@@ -174,6 +174,7 @@ func MergeFlow(f *Flow, c *Counters, old *Flow, oldc *Counters) {
 	}
 	if f.FirstSeen == 0 {
 		f.FirstSeen = old.FirstSeen
+		f.Attrs |= old.Attrs & HasStart
 	}
 }
 

@@ -115,6 +115,7 @@ const (
 	HasCounters                  // the flow's Counters are valid
 	HasTimeout                   // Flow.Expires is valid
 	HasID                        // Flow.ID came from the kernel
+	HasStart                     // Flow.FirstSeen is the kernel's start timestamp
 )
 
 // Flow is one tracked connection in its compact, pointer-free form

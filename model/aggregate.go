@@ -1,0 +1,399 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// GroupBy is what the top view groups flows by.
+type GroupBy uint8
+
+// Group keys.
+const (
+	BySrc GroupBy = iota
+	ByDst
+	ByDport
+	ByState
+	ByProto
+)
+
+var groupByNames = [...]string{"src", "dst", "dport", "state", "proto"}
+
+func (g GroupBy) String() string {
+	if int(g) < len(groupByNames) {
+		return groupByNames[g]
+	}
+	return "group(" + strconv.Itoa(int(g)) + ")"
+}
+
+// ParseGroupBy parses src, dst, dport, state or proto.
+func ParseGroupBy(s string) (GroupBy, error) {
+	for i, n := range groupByNames {
+		if strings.EqualFold(s, n) {
+			return GroupBy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown group %q (want one of %s)", s, strings.Join(groupByNames[:], ", "))
+}
+
+// GroupKey is the value flows are grouped under.
+type GroupKey struct {
+	By     GroupBy
+	Addr   Addr   // BySrc, ByDst
+	Family uint8  // BySrc, ByDst
+	Proto  uint8  // ByDport, ByProto, ByState
+	Port   uint16 // ByDport
+	State  uint8  // ByState: a mix index (see mixIndex)
+}
+
+// mix indexes: TCP states 0-9, then flows without a state.
+const (
+	mixUnreplied = 10
+	mixReplied   = 11
+	mixSize      = 12
+)
+
+// mixIndex classes a flow for the state mix: its TCP state, or whether a
+// stateless flow has seen a reply.
+func mixIndex(f *Flow) uint8 {
+	if f.Proto == ProtoTCP && f.Attrs&HasState != 0 && f.State < 10 {
+		return f.State
+	}
+	if f.Status&StatusSeenReply == 0 {
+		return mixUnreplied
+	}
+	return mixReplied
+}
+
+// MixName names a state-mix index.
+func MixName(i int) string {
+	switch {
+	case i < 10:
+		return tcpStateNames[i]
+	case i == mixUnreplied:
+		return "UNREPLIED"
+	}
+	return "REPLIED"
+}
+
+func groupKeyOf(by GroupBy, f *Flow) GroupKey {
+	k := GroupKey{By: by}
+	switch by {
+	case BySrc:
+		k.Addr, k.Family = f.Orig.Src, f.Family
+	case ByDst:
+		k.Addr, k.Family = f.Orig.Dst, f.Family
+	case ByDport:
+		k.Proto, k.Port = f.Proto, dport(f)
+	case ByState:
+		k.State = mixIndex(f)
+	case ByProto:
+		k.Proto = f.Proto
+	}
+	return k
+}
+
+// String is the key as the top view shows it.
+func (k GroupKey) String() string {
+	switch k.By {
+	case BySrc, ByDst:
+		return k.Addr.String()
+	case ByDport:
+		if !HasPorts(k.Proto) {
+			return ProtoName(k.Proto)
+		}
+		return ProtoName(k.Proto) + "/" + strconv.Itoa(int(k.Port))
+	case ByState:
+		return MixName(int(k.State))
+	}
+	return ProtoName(k.Proto)
+}
+
+// Filter returns the filter expression that selects the key's flows, for
+// drilling down from the top view.
+func (k GroupKey) Filter() string {
+	switch k.By {
+	case BySrc:
+		return "src host " + k.Addr.String()
+	case ByDst:
+		return "dst host " + k.Addr.String()
+	case ByDport:
+		if !HasPorts(k.Proto) {
+			return "proto " + strconv.Itoa(int(k.Proto))
+		}
+		return ProtoName(k.Proto) + " dst port " + strconv.Itoa(int(k.Port))
+	case ByState:
+		switch k.State {
+		case mixUnreplied:
+			return "not tcp and unreplied"
+		case mixReplied:
+			return "not tcp and not unreplied"
+		}
+		return "tcp and state " + MixName(int(k.State))
+	}
+	return "proto " + strconv.Itoa(int(k.Proto))
+}
+
+// Group is the aggregate of the flows under one key.
+type Group struct {
+	Key     GroupKey
+	Flows   int
+	Mix     [mixSize]int32 // flows per state-mix index
+	Counted int            // flows with counters
+	Bytes   uint64
+	Packets uint64
+}
+
+// States returns the state mix, largest first: names and flow counts.
+func (g *Group) States() []StateCount {
+	var out []StateCount
+	for i, n := range g.Mix {
+		if n > 0 {
+			out = append(out, StateCount{MixName(i), int(n)})
+		}
+	}
+	slices.SortFunc(out, func(a, b StateCount) int {
+		if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
+			return c
+		}
+		return strings.Compare(a.State, b.State)
+	})
+	return out
+}
+
+// StateCount is one entry of a state mix.
+type StateCount struct {
+	State string
+	Flows int
+}
+
+// Groups aggregates the flows a filter matches by a key, kept up to date
+// incrementally from each Apply's Changes like List. Not safe for
+// concurrent use.
+type Groups struct {
+	t      *Table
+	by     GroupBy
+	filter Matcher
+
+	idx     map[GroupKey]int32
+	list    []Group
+	matched int
+	valid   bool
+
+	top      []int32 // order of list by flows, valid while !dirty
+	topDirty bool
+}
+
+// NewGroups returns the source-address grouping of all flows of t.
+func NewGroups(t *Table) *Groups { return &Groups{t: t} }
+
+// By returns the group key.
+func (g *Groups) By() GroupBy { return g.by }
+
+// SetBy groups by another key.
+func (g *Groups) SetBy(by GroupBy) {
+	if by != g.by {
+		g.by, g.valid = by, false
+	}
+}
+
+// SetFilter aggregates only the flows m matches (nil: all).
+func (g *Groups) SetFilter(m Matcher) {
+	if f, ok := m.(*Filter); ok && f == nil {
+		m = nil
+	}
+	g.filter, g.valid = m, false
+}
+
+// Invalidate forces a rebuild, for a table filled outside of Apply.
+func (g *Groups) Invalidate() { g.valid = false }
+
+// Update follows the changes of the table's last Apply.
+func (g *Groups) Update(ch *Changes) {
+	if !g.valid {
+		return
+	}
+	if ch.Full {
+		g.valid = false
+		return
+	}
+	for i := range ch.List {
+		c := &ch.List[i]
+		if c.Had && g.match(&c.Old) {
+			g.add(&c.Old, &c.OldCounters, -1)
+		}
+		if f := g.t.At(c.Slot); f.Family != 0 && g.match(f) {
+			ctr := g.t.CountersAt(c.Slot)
+			g.add(f, &ctr, 1)
+		}
+	}
+}
+
+func (g *Groups) match(f *Flow) bool { return g.filter == nil || g.filter.Match(f) }
+
+func (g *Groups) add(f *Flow, c *Counters, d int) {
+	k := groupKeyOf(g.by, f)
+	i, ok := g.idx[k]
+	if !ok {
+		if d < 0 {
+			return
+		}
+		i = int32(len(g.list))
+		g.idx[k] = i
+		g.list = append(g.list, Group{Key: k})
+	}
+	gr := &g.list[i]
+	gr.Flows += d
+	gr.Mix[mixIndex(f)] += int32(d)
+	if f.Attrs&HasCounters != 0 {
+		gr.Counted += d
+		if d > 0 {
+			gr.Bytes += c.Bytes()
+			gr.Packets += c.Packets()
+		} else {
+			gr.Bytes -= min(gr.Bytes, c.Bytes())
+			gr.Packets -= min(gr.Packets, c.Packets())
+		}
+	}
+	g.matched += d
+	g.topDirty = true
+	if gr.Flows <= 0 {
+		last := int32(len(g.list) - 1)
+		if i != last {
+			g.list[i] = g.list[last]
+			g.idx[g.list[i].Key] = i
+		}
+		g.list = g.list[:last]
+		delete(g.idx, k)
+	}
+}
+
+func (g *Groups) ensure() {
+	if g.valid {
+		return
+	}
+	g.idx = make(map[GroupKey]int32)
+	g.list = g.list[:0]
+	g.matched = 0
+	for slot := int32(0); slot < g.t.Slots(); slot++ {
+		f := g.t.At(slot)
+		if f.Family != 0 && g.match(f) {
+			c := g.t.CountersAt(slot)
+			g.add(f, &c, 1)
+		}
+	}
+	g.valid, g.topDirty = true, true
+}
+
+// Len returns the number of groups.
+func (g *Groups) Len() int {
+	g.ensure()
+	return len(g.list)
+}
+
+// Matched returns the number of flows aggregated.
+func (g *Groups) Matched() int {
+	g.ensure()
+	return g.matched
+}
+
+// Top appends to dst the groups at ranks [offset, offset+n), by flows
+// descending, ties by key. It ranks only when something changed since the
+// last call, and only as deep as asked: a spoofed flood makes a million
+// groups, and the screen shows forty.
+func (g *Groups) Top(offset, n int, dst []Group) []Group {
+	g.rank(offset + n)
+	for i := max(offset, 0); i < offset+n && i < len(g.top); i++ {
+		dst = append(dst, g.list[g.top[i]])
+	}
+	return dst
+}
+
+// Rank returns the rank of key k among the first depth ranks, or -1.
+func (g *Groups) Rank(k GroupKey, depth int) int {
+	g.rank(depth)
+	i, ok := g.idx[k]
+	if !ok {
+		return -1
+	}
+	return slices.Index(g.top, i)
+}
+
+// rank makes g.top hold the first min(depth, Len) ranks in order.
+func (g *Groups) rank(depth int) {
+	g.ensure()
+	depth = min(max(depth, 0), len(g.list))
+	if !g.topDirty && len(g.top) >= depth {
+		return
+	}
+	less := func(a, b int32) int { return compareGroups(&g.list[a], &g.list[b]) }
+	g.top = g.top[:0]
+	if depth*4 >= len(g.list) {
+		for i := range g.list {
+			g.top = append(g.top, int32(i))
+		}
+		slices.SortFunc(g.top, less)
+	} else {
+		// A bounded heap whose root is the worst of the best depth so far.
+		h := g.top
+		for i := range g.list {
+			x := int32(i)
+			if len(h) < depth {
+				h = append(h, x)
+				for j := len(h) - 1; j > 0; {
+					p := (j - 1) / 2
+					if less(h[p], h[j]) >= 0 {
+						break
+					}
+					h[p], h[j] = h[j], h[p]
+					j = p
+				}
+				continue
+			}
+			if depth == 0 || less(x, h[0]) >= 0 {
+				continue
+			}
+			h[0] = x
+			for j := 0; ; {
+				c := 2*j + 1
+				if c >= len(h) {
+					break
+				}
+				if c+1 < len(h) && less(h[c+1], h[c]) > 0 {
+					c++
+				}
+				if less(h[j], h[c]) >= 0 {
+					break
+				}
+				h[j], h[c] = h[c], h[j]
+				j = c
+			}
+		}
+		slices.SortFunc(h, less)
+		g.top = h
+	}
+	g.topDirty = false
+}
+
+func compareGroups(a, b *Group) int {
+	if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
+		return c
+	}
+	return compareGroupKeys(&a.Key, &b.Key)
+}
+
+func compareGroupKeys(a, b *GroupKey) int {
+	if c := compareAddr(a.Family, &a.Addr, b.Family, &b.Addr); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Proto, b.Proto); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Port, b.Port); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.State, b.State)
+}

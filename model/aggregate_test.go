@@ -1,0 +1,112 @@
+package model
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestGroupsIncremental checks groups kept up to date through churn against
+// a rebuild, for every key, and that each key's drill-down filter selects
+// exactly its flows.
+func TestGroupsIncremental(t *testing.T) {
+	for by := BySrc; by <= ByProto; by++ {
+		t.Run(by.String(), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(by), 77))
+			tab := NewTable(0)
+			live := NewGroups(tab)
+			live.SetBy(by)
+			live.Len()
+			var known []Flow
+			for round := 0; round < 30; round++ {
+				b := &Batch{Time: t0.Add(time.Duration(round) * time.Second)}
+				for i := 0; i < 60; i++ {
+					switch {
+					case len(known) > 0 && r.IntN(4) == 0:
+						j := r.IntN(len(known))
+						b.Add(&Event{Type: EventDestroy, Flow: known[j]})
+						known = slices.Delete(known, j, j+1)
+					case len(known) > 0 && r.IntN(3) == 0:
+						j := r.IntN(len(known))
+						known[j].State = uint8(1 + r.IntN(8))
+						known[j].Status ^= StatusSeenReply
+						known[j].Attrs |= HasCounters
+						b.Add(&Event{Type: EventUpdate, Flow: known[j], Counters: Counters{OrigBytes: 100, OrigPackets: 1}})
+					default:
+						f := randFlow(r, r.Uint32())
+						known = append(known, f)
+						b.Add(&Event{Type: EventNew, Flow: f})
+					}
+				}
+				live.Update(tab.Apply(b))
+			}
+			fresh := NewGroups(tab)
+			fresh.SetBy(by)
+			got, want := live.Top(0, live.Len(), nil), fresh.Top(0, fresh.Len(), nil)
+			if !slices.Equal(got, want) || live.Matched() != tab.Len() {
+				t.Fatalf("incremental groups differ from rebuilt (%d vs %d groups, matched %d of %d)", len(got), len(want), live.Matched(), tab.Len())
+			}
+			total := 0
+			for i, g := range want {
+				total += g.Flows
+				if i > 0 && compareGroups(&want[i-1], &want[i]) >= 0 {
+					t.Fatal("groups out of order")
+				}
+				f, err := ParseFilter(g.Key.Filter())
+				if err != nil {
+					t.Fatalf("drill-down filter %q: %v", g.Key.Filter(), err)
+				}
+				n := 0
+				for s := int32(0); s < tab.Slots(); s++ {
+					if tab.Live(s) && f.Match(tab.At(s)) {
+						n++
+					}
+				}
+				if n != g.Flows {
+					t.Fatalf("%s: filter %q matches %d flows, group has %d", g.Key, g.Key.Filter(), n, g.Flows)
+				}
+			}
+			if total != tab.Len() {
+				t.Fatalf("groups hold %d flows, table %d", total, tab.Len())
+			}
+			// A partial ranking agrees with the full one.
+			part := NewGroups(tab)
+			part.SetBy(by)
+			if top := part.Top(2, 5, nil); len(want) > 7 && !slices.Equal(top, want[2:7]) {
+				t.Fatal("partial ranking differs")
+			}
+			if len(want) > 3 && part.Rank(want[3].Key, 10) != 3 {
+				t.Fatal("Rank")
+			}
+		})
+	}
+}
+
+func TestGroupsFilterAndMix(t *testing.T) {
+	tab := NewTable(0)
+	b := &Batch{Time: t0}
+	for i := 0; i < 6; i++ {
+		f := tcpFlow(uint32(i+1), "203.0.113.7", uint16(1000+i), "192.0.2.1", 80)
+		if i < 4 {
+			f.State = TCPSynRecv
+		}
+		b.Add(&Event{Type: EventNew, Flow: f})
+	}
+	b.Add(&Event{Type: EventNew, Flow: tcpFlow(99, "198.51.100.1", 5, "192.0.2.1", 443)})
+	tab.Apply(b)
+	g := NewGroups(tab)
+	f, _ := ParseFilter("dst port 80")
+	g.SetFilter(f)
+	top := g.Top(0, 10, nil)
+	if len(top) != 1 || top[0].Flows != 6 || g.Matched() != 6 || top[0].Key.String() != "203.0.113.7" {
+		t.Fatalf("top %+v", top)
+	}
+	mix := top[0].States()
+	if len(mix) != 2 || mix[0] != (StateCount{"SYN_RECV", 4}) || mix[1] != (StateCount{"ESTABLISHED", 2}) {
+		t.Fatalf("mix %+v", mix)
+	}
+	if _, err := ParseGroupBy("nope"); err == nil {
+		t.Fatal("bad group accepted")
+	}
+}
