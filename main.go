@@ -47,6 +47,11 @@ type Config struct {
 	Limit    int
 	LogFile  string
 	Version  bool
+	// Filter is the parsed --filter (nil: every flow); Group is --group,
+	// and HasGroup says whether it was given.
+	Filter   *model.Filter
+	Group    model.GroupBy
+	HasGroup bool
 }
 
 // usageError is a command line mistake: exit 2.
@@ -67,6 +72,8 @@ func parseFlags(args []string, stdout io.Writer) (Config, error) {
 	fs.IntVar(&cfg.Limit, "limit", 0, "print at most `N` flows with --once (0: all)")
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `FILE` (default: none)")
 	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
+	filterExpr := fs.String("filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
+	groupName := fs.String("group", "", "group the top view (and --once) by `KEY`: src, dst, dport, state, proto")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -81,6 +88,18 @@ func parseFlags(args []string, stdout io.Writer) (Config, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q (see cttop --help)", fs.Arg(0))}
+	}
+	f, err := model.ParseFilter(*filterExpr)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	cfg.Filter = f
+	if *groupName != "" {
+		by, err := model.ParseGroupBy(*groupName)
+		if err != nil {
+			return cfg, usageError{fmt.Errorf("--group: %w", err)}
+		}
+		cfg.Group, cfg.HasGroup = by, true
 	}
 	col, err := model.ParseColumn(*sortName)
 	if err != nil {
@@ -117,7 +136,8 @@ Usage:
   sudo cttop [flags]           watch this host's conntrack table
   sudo cttop --netns NAME      watch a network namespace's table
   cttop --demo                 try it with synthetic data (no root needed)
-  sudo cttop --once --format json --limit 20 --sort ttl --reverse
+  sudo cttop --filter 'dst port 80' --group src
+  sudo cttop --once --format json --filter 'state syn_recv' --group src --limit 0
 
 Flags:
 `, versionString())
@@ -223,8 +243,15 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	done := make(chan error, 1)
 	go func() { done <- src.Run(ctx, batches) }()
 
-	m := ui.New(ui.Config{Batches: batches, Done: done, Sort: cfg.Sort, Reverse: cfg.Reverse})
-	p := tea.NewProgram(m, tea.WithContext(ctx))
+	m := ui.New(ui.Config{
+		Batches: batches, Done: done, Sort: cfg.Sort, Reverse: cfg.Reverse,
+		Filter: cfg.Filter, Group: cfg.Group, TopView: cfg.HasGroup,
+	})
+	var root tea.Model = m
+	if cfg.LogFile != "" {
+		root = newTracer(m, log)
+	}
+	p := tea.NewProgram(root, tea.WithContext(ctx))
 	_, runErr := p.Run()
 	cancel()
 	if err := m.Err(); err != nil {

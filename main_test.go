@@ -13,6 +13,7 @@ import (
 
 	"github.com/cttop/cttop/internal/netnstest"
 	"github.com/cttop/cttop/source/sourcetest"
+	"github.com/ti-mo/conntrack"
 )
 
 func TestFlagErrors(t *testing.T) {
@@ -168,5 +169,74 @@ func TestNoPermission(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "CAP_NET_ADMIN") || !strings.Contains(string(out), "--demo") || strings.Count(string(out), "\n") != 1 {
 		t.Errorf("output %q", out)
+	}
+}
+
+// TestOnceGroupsAgreeWithKernel: during a "flood" from a few sources to
+// port 80, --once --filter 'dst port 80' --group src ranks the sources with
+// the counts conntrack -L gives when filtered the same way.
+func TestOnceGroupsAgreeWithKernel(t *testing.T) {
+	netnstest.Require(t, "conntrack")
+	bin := binary(t)
+	ns := netnstest.New(t)
+	c := sourcetest.Dial(t, ns.Path)
+	var specs []sourcetest.Spec
+	for src, n := range map[string]int{"203.0.113.7": 50, "203.0.113.8": 30, "203.0.113.9": 10} {
+		for i := 0; i < n; i++ {
+			specs = append(specs, sourcetest.Spec{Src: src, Dst: "192.0.2.1", SrcPort: uint16(20000 + i), DstPort: 80, State: 2,
+				Status: conntrack.StatusConfirmed | conntrack.StatusSeenReply})
+		}
+	}
+	for i := 0; i < 20; i++ {
+		specs = append(specs, sourcetest.Spec{Src: "198.51.100.1", Dst: "192.0.2.1", SrcPort: uint16(30000 + i), DstPort: 443})
+	}
+	sourcetest.Create(t, c, specs...)
+
+	out, err := exec.Command(bin, "--netns", ns.Name, "--once", "--format", "json", "--filter", "dst port 80", "--group", "src").Output()
+	if err != nil {
+		t.Fatalf("cttop: %v", err)
+	}
+	var got struct {
+		Matched int `json:"matched"`
+		Groups  []struct {
+			Key   string  `json:"key"`
+			Flows int     `json:"flows"`
+			Share float64 `json:"share"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	// The kernel's own view: conntrack -L filtered the same way.
+	kernel := map[string]int{}
+	total := 0
+	listing, err := ns.Command("conntrack", "-L", "-p", "tcp", "--dport", "80").Output() // stdout only
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(listing), "\n") {
+		if i := strings.Index(line, "src="); i >= 0 {
+			kernel[strings.Fields(line[i+4:])[0]]++
+			total++
+		}
+	}
+	if got.Matched != total || len(got.Groups) != len(kernel) {
+		t.Fatalf("matched %d in %d groups; kernel %d in %d: %v", got.Matched, len(got.Groups), total, len(kernel), kernel)
+	}
+	for i, want := range []string{"203.0.113.7", "203.0.113.8", "203.0.113.9"} {
+		g := got.Groups[i]
+		if g.Key != want || g.Flows != kernel[want] {
+			t.Errorf("rank %d: %s with %d flows; kernel %s with %d", i+1, g.Key, g.Flows, want, kernel[want])
+		}
+		if d := g.Share - float64(kernel[want])/float64(total); d > 0.001 || d < -0.001 {
+			t.Errorf("%s share %.4f", g.Key, g.Share)
+		}
+	}
+	// A filter that does not parse exits 2 with the parse error.
+	cmd := exec.Command(bin, "--demo", "--once", "--filter", "dst port")
+	msg, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitUsage ||
+		string(msg) != "cttop: filter: expected a port number after \"port\" at column 9\n" {
+		t.Errorf("bad filter: %v %q", err, msg)
 	}
 }

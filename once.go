@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cttop/cttop/model"
@@ -56,14 +57,27 @@ func runOnce(_ context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	}
 	l := model.NewList(snap.table)
 	l.SetSort(cfg.Sort, cfg.Reverse)
+	l.SetFilter(cfg.Filter)
 	n := l.Len()
 	if cfg.Limit > 0 && cfg.Limit < n {
 		n = cfg.Limit
 	}
+	var groups []model.Group
+	if cfg.HasGroup {
+		g := model.NewGroups(snap.table)
+		g.SetBy(cfg.Group)
+		g.SetFilter(cfg.Filter)
+		depth := g.Len()
+		if cfg.Limit > 0 {
+			depth = min(depth, cfg.Limit)
+		}
+		groups = g.Top(0, depth, nil)
+	}
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	if cfg.Format == "json" {
-		writeJSON(w, snap, l, n)
+		writeJSON(w, snap, l, n, groups)
 	} else {
+		writeGroupsText(w, groups, l.Len())
 		writeText(w, snap, l, n)
 	}
 	return w.Flush()
@@ -71,11 +85,33 @@ func runOnce(_ context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 
 // writeJSON streams the snapshot as JSON by hand: a million flows through
 // encoding/json would cost more than the dump itself.
-func writeJSON(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
+func writeJSON(w *bufio.Writer, snap *snapshot, l *model.List, n int, groups []model.Group) {
 	st := snap.stats
 	fmt.Fprintf(w, `{"table":{"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
 		st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
-	fmt.Fprintf(w, `"matched":%d,"flows":[`, l.Len())
+	fmt.Fprintf(w, `"matched":%d,`, l.Len())
+	if groups != nil {
+		w.WriteString(`"groups":[`)
+		for i, g := range groups {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			fmt.Fprintf(w, `{"key":%q,"flows":%d,"share":%.4f`, g.Key.String(), g.Flows, float64(g.Flows)/float64(max(l.Len(), 1)))
+			if g.Counted > 0 {
+				fmt.Fprintf(w, `,"bytes":%d,"packets":%d`, g.Bytes, g.Packets)
+			}
+			w.WriteString(`,"states":{`)
+			for j, sc := range g.States() {
+				if j > 0 {
+					w.WriteByte(',')
+				}
+				fmt.Fprintf(w, `%q:%d`, sc.State, sc.Flows)
+			}
+			w.WriteString("}}")
+		}
+		w.WriteString("],")
+	}
+	w.WriteString(`"flows":[`)
 	now := snap.table.Now()
 	if now == 0 {
 		now = uint32(time.Now().Unix())
@@ -148,6 +184,22 @@ func appendFlowJSON(b []byte, f *model.Flow, c model.Counters, now uint32) []byt
 		num("age", uint64(now-f.FirstSeen))
 	}
 	return append(b, '}')
+}
+
+// writeGroupsText prints the top groups before the flows.
+func writeGroupsText(w *bufio.Writer, groups []model.Group, matched int) {
+	if groups == nil {
+		return
+	}
+	fmt.Fprintf(w, "%-39s %9s %6s  %s\n", "KEY", "FLOWS", "SHARE", "STATES")
+	for _, g := range groups {
+		var mix []string
+		for _, sc := range g.States() {
+			mix = append(mix, fmt.Sprintf("%s %d", sc.State, sc.Flows))
+		}
+		fmt.Fprintf(w, "%-39s %9d %5.1f%%  %s\n", g.Key, g.Flows, 100*float64(g.Flows)/float64(max(matched, 1)), strings.Join(mix, " "))
+	}
+	w.WriteByte('\n')
 }
 
 // writeText prints the snapshot as a plain table, like conntrack -L but

@@ -195,7 +195,9 @@ func decodeFlow(b []byte, fam uint8, now uint32, f *model.Flow, c *model.Counter
 		case ctaZone:
 			f.Zone = be16(v)
 		case ctaTimestamp:
-			f.FirstSeen = decodeStart(v)
+			if f.FirstSeen = decodeStart(v); f.FirstSeen != 0 {
+				f.Attrs |= model.HasStart
+			}
 		}
 	}
 	if a.err != nil {

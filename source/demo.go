@@ -353,7 +353,7 @@ func (d *Demo) snapshot(t int64) *model.Snapshot {
 		s := &d.flows[i]
 		f := s.flow(t)
 		f.FirstSeen = uint32(s.start / simSecond)
-		f.Attrs |= model.HasCounters
+		f.Attrs |= model.HasCounters | model.HasStart
 		c := s.counters(t)
 		sn.Add(&f, &c)
 	}

@@ -88,6 +88,7 @@ func libFlow(f conntrack.Flow, now uint32, acct bool) (model.Flow, model.Counter
 	}
 	if !f.Timestamp.Start.IsZero() {
 		m.FirstSeen = uint32(f.Timestamp.Start.Unix())
+		m.Attrs |= model.HasStart
 	}
 	return m, c
 }

@@ -135,12 +135,33 @@ func maybeAlarm(s *Styles, text string, on bool) string {
 	return text
 }
 
-// renderNotices is the third header line: paused, the event mode, the
-// counters, the filter.
+// renderNotices is the third header line: the filter prompt while one is
+// typed; else the active filter with its match count, tags, paused, the
+// event mode, the counters.
 func (m *Model) renderNotices(width int) string {
 	s := &m.styles
+	if m.prompting {
+		p := m.preview
+		var res string
+		switch {
+		case p.err != nil:
+			res = s.Alarm.Render(p.err.Error())
+		case p.text == "":
+			res = s.Dim.Render("empty: show every flow")
+		default:
+			res = s.Notice.Render(fmt.Sprintf("→ %s of %s match", commas(uint64(p.matched)), commas(uint64(m.table.Len()))))
+		}
+		return m.prompt.View() + "  " + res
+	}
 	info := m.table.Info()
 	var parts []string
+	if f := m.filterText(); f != "" {
+		parts = append(parts, s.Notice.Render("filter: "+f)+fmt.Sprintf("  matched %s of %s",
+			commas(uint64(m.list.Len())), commas(uint64(m.table.Len()))))
+	}
+	if n := m.tagCount(); n > 0 {
+		parts = append(parts, s.Bold.Render(fmt.Sprintf("%d tagged", n)))
+	}
 	if m.paused {
 		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))
 	}
@@ -154,9 +175,6 @@ func (m *Model) renderNotices(width int) string {
 		if info.AcctKnown && !info.Acct {
 			parts = append(parts, s.Dim.Render("counters off (nf_conntrack_acct=0)"))
 		}
-	}
-	if len(parts) == 0 {
-		return ""
 	}
 	return strings.Join(parts, s.Dim.Render("  •  "))
 }

@@ -7,37 +7,51 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
 	SortPrev, SortNext, Reverse           key.Binding
+	Filter, SwitchView, Enter, Back, Tag  key.Binding
+	GroupSrc, GroupDst, GroupDport        key.Binding
+	GroupState, GroupProto                key.Binding
 	Pause, Help, Quit                     key.Binding
 }
 
 // DefaultKeyMap returns the standard bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
-		Home:     key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "first row")),
-		End:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "last row")),
-		SortPrev: key.NewBinding(key.WithKeys("<", ","), key.WithHelp("<", "sort by previous column")),
-		SortNext: key.NewBinding(key.WithKeys(">", "."), key.WithHelp(">", "sort by next column")),
-		Reverse:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse sort")),
-		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/freeze")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Home:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "first row")),
+		End:        key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "last row")),
+		SortPrev:   key.NewBinding(key.WithKeys("<", ","), key.WithHelp("<", "sort: previous column")),
+		SortNext:   key.NewBinding(key.WithKeys(">", "."), key.WithHelp(">", "sort: next column")),
+		Reverse:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse sort")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		SwitchView: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "flows ⇄ top")),
+		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details / drill down")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close / back")),
+		Tag:        key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "tag / untag")),
+		GroupSrc:   key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "top: by source")),
+		GroupDst:   key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "top: by destination")),
+		GroupDport: key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "top: by dest. port")),
+		GroupState: key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "top: by state")),
+		GroupProto: key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "top: by protocol")),
+		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/freeze")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
 
 // ShortHelp is the status line's selection of keys.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.SortNext, k.Reverse, k.Pause, k.Help, k.Quit}
+	return []key.Binding{k.Filter, k.SwitchView, k.SortNext, k.Pause, k.Help, k.Quit}
 }
 
 // FullHelp is every key, in groups, for the help view.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.SortPrev, k.SortNext, k.Reverse},
-		{k.Pause, k.Help, k.Quit},
+		{k.SortPrev, k.SortNext, k.Reverse, k.Filter, k.Enter, k.Back},
+		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto},
+		{k.Tag, k.Pause, k.Help, k.Quit},
 	}
 }

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,22 @@ func demoAt(t *testing.T, w, h int, secs int) *ui.Model {
 	return m
 }
 
+// press sends a key by name, or text:... as typed characters.
+func press(m *ui.Model, k string) {
+	switch {
+	case k == "enter":
+		m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	case k == "tab":
+		m.Update(tea.KeyPressMsg{Code: tea.KeyTab})
+	case strings.HasPrefix(k, "text:"):
+		for _, r := range strings.TrimPrefix(k, "text:") {
+			m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+		}
+	default:
+		m.Update(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
+	}
+}
+
 // ascii renders the view in the ASCII colour profile: no colours, but the
 // attributes (the cursor's reverse video) stay.
 func ascii(t *testing.T, m *ui.Model) []byte {
@@ -49,11 +66,16 @@ func TestDemoScreens(t *testing.T) {
 		{"calm_80x24", 80, 24, 3, nil},
 		{"flood_120x40", 120, 40, 20, nil},
 		{"flood_by_dport_80x24", 80, 24, 20, []string{">", ">", ">", "r", "j", "j"}},
+		{"top_sources_port80_120x40", 120, 40, 20, []string{"/", "text:dst port 80", "enter", "tab"}},
+		{"top_states_80x24", 80, 24, 20, []string{"4"}},
+		{"filter_prompt_120x40", 120, 40, 20, []string{"/", "text:port 80 and"}},
+		{"detail_dnat_120x40", 120, 40, 20, []string{"/", "text:dnat", "enter", "enter"}},
+		{"help_80x24", 80, 24, 3, []string{"?"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := demoAt(t, c.w, c.h, c.secs)
 			for _, k := range c.keys {
-				m.Update(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
+				press(m, k)
 			}
 			golden.RequireEqual(t, ascii(t, m))
 		})

@@ -162,8 +162,9 @@ func (m *Model) renderHeaderRow(cols []column) string {
 	return b.String()
 }
 
-// renderRows formats the visible rows, and only those.
-func (m *Model) renderRows(cols []column, rows []row, width int) []string {
+// renderRows formats the visible rows, and only those; tagged adds a
+// gutter that marks tagged flows.
+func (m *Model) renderRows(cols []column, rows []row, width int, tagged bool) []string {
 	lines := make([]string, 0, len(rows))
 	var b strings.Builder
 	for i := range rows {
@@ -179,7 +180,15 @@ func (m *Model) renderRows(cols []column, rows []row, width int) []string {
 				b.WriteString(pad(v, c.width))
 			}
 		}
-		line := pad(b.String(), width)
+		text := b.String()
+		if tagged {
+			mark := "  "
+			if _, ok := m.tags[rows[i].f.Key()]; ok {
+				mark = "* "
+			}
+			text = mark + text
+		}
+		line := pad(text, width)
 		if m.offset+i == m.cursor && m.list.Len() > 0 {
 			line = m.styles.Cursor.Render(line)
 		}

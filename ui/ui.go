@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/model"
 )
@@ -20,10 +21,22 @@ type Config struct {
 	Done    <-chan error
 	Sort    model.Column
 	Reverse bool
+	// Filter is applied from the start (nil: every flow).
+	Filter *model.Filter
+	// Group is the top view's key; TopView starts in the top view.
+	Group   model.GroupBy
+	TopView bool
 }
 
 // headerLines is the height of the header above the table.
 const headerLines = 3
+
+type viewKind int
+
+const (
+	viewFlows viewKind = iota
+	viewTop
+)
 
 // Model is the root of the program.
 type Model struct {
@@ -34,18 +47,31 @@ type Model struct {
 	width  int
 	height int
 
-	table *model.Table
-	list  *model.List
+	table  *model.Table
+	list   *model.List
+	groups *model.Groups
+	filter *model.Filter
 
-	// The cursor follows a flow (sel) once the user moves it; until then
-	// (atTop) it stays on the first row like top's.
+	view viewKind
+	// The flows cursor follows a flow (sel) once the user moves it; until
+	// then (atTop) it stays on the first row like top's.
 	sel    model.Key
 	hasSel bool
 	atTop  bool
 	cursor int // display position of the selection
 	offset int // display position of the first visible row
 	rows   []int32
+	top    topState
 
+	tags      map[model.Key]struct{}
+	groupTags map[model.GroupKey]struct{}
+
+	prompt      textinput.Model
+	prompting   bool
+	preview     promptPreview
+	filterStack []*model.Filter
+
+	detail   bool
 	paused   bool
 	held     *model.Batch
 	showHelp bool
@@ -58,10 +84,17 @@ func New(cfg Config) *Model {
 	t := model.NewTable(0)
 	l := model.NewList(t)
 	l.SetSort(cfg.Sort, cfg.Reverse)
-	h := help.New()
+	g := model.NewGroups(t)
+	g.SetBy(cfg.Group)
 	m := &Model{
-		cfg: cfg, keys: DefaultKeyMap(), styles: NewStyles(true), help: h,
-		table: t, list: l, atTop: true, width: 80, height: 24,
+		cfg: cfg, keys: DefaultKeyMap(), styles: NewStyles(true), help: help.New(),
+		table: t, list: l, groups: g, atTop: true, width: 80, height: 24,
+		tags: map[model.Key]struct{}{}, groupTags: map[model.GroupKey]struct{}{},
+		prompt: newPrompt(),
+	}
+	m.setFilter(cfg.Filter)
+	if cfg.TopView {
+		m.view = viewTop
 	}
 	return m
 }
@@ -88,6 +121,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
+		m.fitPrompt()
 		m.refresh()
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark())
@@ -114,26 +148,58 @@ func (m *Model) ingest(b *model.Batch) {
 		}
 		return
 	}
-	m.list.Update(m.table.Apply(b))
+	ch := m.table.Apply(b)
+	m.list.Update(ch)
+	m.groups.Update(ch)
 	m.refresh()
 }
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.keys
-	if m.showHelp {
-		// Any key closes help; quit still quits.
-		m.showHelp = false
+	switch {
+	case m.prompting:
+		return m.promptKey(msg)
+	case m.showHelp:
+		m.showHelp = false // any key closes help; quit still quits
 		if key.Matches(msg, k.Quit) {
 			return tea.Quit
 		}
 		return nil
+	case m.detail:
+		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
+			return tea.Quit
+		}
+		if key.Matches(msg, k.Back, k.Enter, k.Quit) {
+			m.detail = false
+		}
+		return nil
 	}
-	page := max(1, m.tableHeight()-1)
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
+	case key.Matches(msg, k.Filter):
+		return m.openPrompt()
+	case key.Matches(msg, k.SwitchView):
+		m.switchView()
+	case key.Matches(msg, k.Pause):
+		m.togglePause()
+	case key.Matches(msg, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto):
+		m.setGroup(msg)
+	case m.view == viewTop:
+		m.topKey(msg)
+	default:
+		m.flowsKey(msg)
+	}
+	return nil
+}
+
+// flowsKey handles the keys of the flows view.
+func (m *Model) flowsKey(msg tea.KeyPressMsg) {
+	k := &m.keys
+	page := max(1, m.tableHeight()-1)
+	switch {
 	case key.Matches(msg, k.Up):
 		m.move(-1)
 	case key.Matches(msg, k.Down):
@@ -147,16 +213,21 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.refresh()
 	case key.Matches(msg, k.End):
 		m.move(m.list.Len())
-	case key.Matches(msg, k.SortPrev), key.Matches(msg, k.SortNext):
+	case key.Matches(msg, k.SortPrev, k.SortNext):
 		m.cycleSort(key.Matches(msg, k.SortNext))
 	case key.Matches(msg, k.Reverse):
 		c, desc := m.list.Sort()
 		m.list.SetSort(c, !desc)
 		m.refresh()
-	case key.Matches(msg, k.Pause):
-		m.togglePause()
+	case key.Matches(msg, k.Enter):
+		if m.list.Len() > 0 {
+			m.detail = true
+		}
+	case key.Matches(msg, k.Tag):
+		m.tagFlow()
+	case key.Matches(msg, k.Back):
+		m.popFilter()
 	}
-	return nil
 }
 
 // sortable are the columns < and > cycle through.
@@ -193,6 +264,37 @@ func (m *Model) togglePause() {
 	}
 }
 
+func (m *Model) switchView() {
+	if m.view == viewFlows {
+		m.view = viewTop
+	} else {
+		m.view = viewFlows
+	}
+	m.refresh()
+}
+
+func (m *Model) setGroup(msg tea.KeyPressMsg) {
+	k := &m.keys
+	by := model.BySrc
+	switch {
+	case key.Matches(msg, k.GroupDst):
+		by = model.ByDst
+	case key.Matches(msg, k.GroupDport):
+		by = model.ByDport
+	case key.Matches(msg, k.GroupState):
+		by = model.ByState
+	case key.Matches(msg, k.GroupProto):
+		by = model.ByProto
+	}
+	if by != m.groups.By() {
+		m.groups.SetBy(by)
+		m.top = topState{}
+		clear(m.groupTags)
+	}
+	m.view = viewTop
+	m.refresh()
+}
+
 // move moves the cursor by d rows and makes it follow the flow there.
 func (m *Model) move(d int) {
 	n := m.list.Len()
@@ -206,14 +308,20 @@ func (m *Model) move(d int) {
 	m.refresh()
 }
 
-// tableHeight is the number of flow rows on screen.
+// tableHeight is the number of rows on screen below the column titles.
 func (m *Model) tableHeight() int {
 	return max(1, m.height-headerLines-2)
 }
 
-// refresh finds the selected flow's row and the visible window. It runs
-// after every batch and key, and is the only place that reads the list.
+// refresh finds the selection's row and the visible window of the current
+// view. It runs after every batch and key, and is the only place that
+// reads the list or the groups.
 func (m *Model) refresh() {
+	m.pruneTags()
+	if m.view == viewTop {
+		m.refreshTop()
+		return
+	}
 	n := m.list.Len()
 	switch {
 	case n == 0:
@@ -258,10 +366,24 @@ func (m *Model) View() tea.View {
 func (m *Model) render() string {
 	w := m.width
 	lines := m.renderHeader(w)
-	if m.showHelp {
-		lines = append(lines, "", m.help.FullHelpView(m.keys.FullHelp()))
-		return clip(strings.Join(lines, "\n"), w, m.height)
+	switch {
+	case m.showHelp:
+		lines = append(lines, m.renderHelp(w)...)
+	case m.detail:
+		lines = append(lines, m.renderDetail(w)...)
+	case m.view == viewTop:
+		lines = append(lines, m.renderTop(w)...)
+	default:
+		lines = append(lines, m.renderFlows(w)...)
 	}
+	for len(lines) < m.height-1 {
+		lines = append(lines, "")
+	}
+	lines = append(lines[:min(len(lines), m.height-1)], m.renderStatus(w))
+	return clip(strings.Join(lines, "\n"), w, m.height)
+}
+
+func (m *Model) renderFlows(w int) []string {
 	now := m.table.Now()
 	rows := make([]row, len(m.rows))
 	for i, s := range m.rows {
@@ -269,12 +391,15 @@ func (m *Model) render() string {
 	}
 	nat, marked, zoned, counted := m.table.Extras()
 	sorted, _ := m.list.Sort()
-	cols := layout(w, rows, [4]int{nat, marked, zoned, counted}, sorted)
-	lines = append(lines, m.renderHeaderRow(cols))
-	lines = append(lines, m.renderRows(cols, rows, w)...)
-	for len(lines) < m.height-1 {
-		lines = append(lines, "")
+	tagged := len(m.tags) > 0
+	cw := w
+	if tagged {
+		cw -= 2
 	}
-	lines = append(lines, m.renderStatus(w))
-	return clip(strings.Join(lines, "\n"), w, m.height)
+	cols := layout(cw, rows, [4]int{nat, marked, zoned, counted}, sorted)
+	head := m.renderHeaderRow(cols)
+	if tagged {
+		head = "  " + head
+	}
+	return append([]string{head}, m.renderRows(cols, rows, w, tagged)...)
 }
