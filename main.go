@@ -52,6 +52,9 @@ type Config struct {
 	Filter   *model.Filter
 	Group    model.GroupBy
 	HasGroup bool
+	// ReadOnly disables every action; Yes skips confirming deletions.
+	ReadOnly bool
+	Yes      bool
 }
 
 // usageError is a command line mistake: exit 2.
@@ -73,6 +76,8 @@ func parseFlags(args []string, stdout io.Writer) (Config, error) {
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `FILE` (default: none)")
 	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
 	filterExpr := fs.String("filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
+	fs.BoolVar(&cfg.ReadOnly, "read-only", false, "disable every action: no deleting flows, no rules")
+	fs.BoolVar(&cfg.Yes, "yes", false, "delete without asking first (lock-out warnings are still asked)")
 	groupName := fs.String("group", "", "group the top view (and --once) by `KEY`: src, dst, dport, state, proto")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
@@ -243,10 +248,24 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	done := make(chan error, 1)
 	go func() { done <- src.Run(ctx, batches) }()
 
-	m := ui.New(ui.Config{
+	uc := ui.Config{
 		Batches: batches, Done: done, Sort: cfg.Sort, Reverse: cfg.Reverse,
-		Filter: cfg.Filter, Group: cfg.Group, TopView: cfg.HasGroup,
-	})
+		Filter: cfg.Filter, Group: cfg.Group, TopView: cfg.HasGroup, Yes: cfg.Yes,
+	}
+	switch k, ok := src.(*source.Kernel); {
+	case cfg.ReadOnly:
+		uc.ReadOnly = "--read-only"
+	case !ok:
+		uc.ReadOnly = "not a live kernel table"
+		if cfg.Demo {
+			uc.ReadOnly = "demo"
+		}
+	default:
+		a := newKernelActions(k)
+		defer a.close()
+		uc.Actions = a
+	}
+	m := ui.New(uc)
 	var root tea.Model = m
 	if cfg.LogFile != "" {
 		root = newTracer(m, log)

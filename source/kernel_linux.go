@@ -57,6 +57,7 @@ type Kernel struct {
 	post      *model.Batch // events since the running dump began, or nil
 	overflows uint64
 	info      model.SourceInfo
+	reconcile chan struct{} // asks the dump loop for a reconciliation now
 
 	// beforeRecv, when set by a test, runs before each event receive.
 	beforeRecv func()
@@ -75,7 +76,8 @@ func NewKernel(cfg KernelConfig) (*Kernel, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	k := &Kernel{cfg: cfg, lastCPU: map[uint16]conntrack.Stats{}, totalCPU: map[uint16]cpuTotals{}}
+	k := &Kernel{cfg: cfg, lastCPU: map[uint16]conntrack.Stats{}, totalCPU: map[uint16]cpuTotals{},
+		reconcile: make(chan struct{}, 1)}
 	f, err := openNetNS(cfg.NetNS)
 	if err != nil {
 		return nil, err
@@ -306,6 +308,8 @@ func (k *Kernel) dumpLoop(ctx context.Context, resync <-chan struct{}, errc chan
 		case <-resync:
 		case <-timer.C:
 			periodic = true
+		case <-k.reconcile:
+			periodic = true
 		}
 		dur, err := k.resync(ctx, periodic, first)
 		if err != nil {
@@ -326,6 +330,16 @@ func (k *Kernel) dumpLoop(ctx context.Context, resync <-chan struct{}, errc chan
 		if every > 0 {
 			timer.Reset(every)
 		}
+	}
+}
+
+// Reconcile asks for a reconciliation dump now, as after deleting flows:
+// with nf_conntrack_events=2 flows older than cttop's subscription end
+// without a DESTROY event. It does not wait.
+func (k *Kernel) Reconcile() {
+	select {
+	case k.reconcile <- struct{}{}:
+	default:
 	}
 }
 

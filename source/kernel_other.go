@@ -5,6 +5,7 @@ package source
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/cttop/cttop/model"
@@ -47,3 +48,20 @@ func (*Kernel) Info() model.SourceInfo                         { return model.So
 func (*Kernel) Stats() (model.TableStats, error)               { return model.TableStats{}, ErrNoConntrack }
 func (*Kernel) Load(*model.Table) error                        { return ErrNoConntrack }
 func (*Kernel) Run(context.Context, chan<- *model.Batch) error { return ErrNoConntrack }
+
+// DeleteResult counts what a deletion did.
+type DeleteResult struct{ Deleted, Gone int }
+
+// Delete fails: there is no conntrack here.
+func (*Kernel) Delete(context.Context, []model.Flow, func(int)) (DeleteResult, error) {
+	return DeleteResult{}, ErrNoConntrack
+}
+
+// Flush fails: there is no conntrack here.
+func (*Kernel) Flush(model.KernelSelector) error { return ErrNoConntrack }
+
+// LocalAddrs fails: there is no conntrack here.
+func (*Kernel) LocalAddrs() ([]netip.Addr, error) { return nil, ErrNoConntrack }
+
+// Reconcile does nothing here.
+func (*Kernel) Reconcile() {}

@@ -8,6 +8,8 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
 	SortPrev, SortNext, Reverse           key.Binding
 	Filter, SwitchView, Enter, Back, Tag  key.Binding
+	Delete, DeleteAll, Block, NoTrack     key.Binding
+	Blocked                               key.Binding
 	GroupSrc, GroupDst, GroupDport        key.Binding
 	GroupState, GroupProto                key.Binding
 	Pause, Help, Quit                     key.Binding
@@ -35,9 +37,22 @@ func DefaultKeyMap() KeyMap {
 		GroupDport: key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "top: by dest. port")),
 		GroupState: key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "top: by state")),
 		GroupProto: key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "top: by protocol")),
+		Delete:     key.NewBinding(key.WithKeys("d", "x"), key.WithHelp("d/x", "delete flow(s)")),
+		DeleteAll:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete all matching")),
+		Block:      key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "block source(s)")),
+		NoTrack:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "notrack service/source")),
+		Blocked:    key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "list blocked")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/freeze")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// disableActions marks the action keys unavailable in the help, with why.
+func (k *KeyMap) disableActions(why string) {
+	for _, b := range []*key.Binding{&k.Delete, &k.DeleteAll, &k.Block, &k.NoTrack, &k.Blocked} {
+		h := b.Help()
+		b.SetHelp(h.Key, h.Desc+" ("+why+")")
 	}
 }
 
@@ -52,6 +67,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.SortPrev, k.SortNext, k.Reverse, k.Filter, k.Enter, k.Back},
 		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto},
-		{k.Tag, k.Pause, k.Help, k.Quit},
+		{k.Tag, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked},
+		{k.Pause, k.Help, k.Quit},
 	}
 }

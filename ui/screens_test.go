@@ -18,7 +18,7 @@ import (
 // start to secs seconds later, at a fixed clock.
 func demoAt(t *testing.T, w, h int, secs int) *ui.Model {
 	t.Helper()
-	m := ui.New(ui.Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error)})
+	m := ui.New(ui.Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), ReadOnly: "demo"})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	d := source.NewDemo(source.DemoConfig{Seed: 1})
 	start := time.Unix(1_800_000_000, 0)

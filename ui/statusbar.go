@@ -14,6 +14,13 @@ func (m *Model) renderStatus(width int) string {
 	if n > 0 {
 		pos = fmt.Sprintf("%s/%s", commas(uint64(m.cursor+1)), commas(uint64(n)))
 	}
+	switch {
+	case m.confirm != nil:
+		return s.Alarm.Render(m.confirm.text) + s.Bold.Render(" [y/N]")
+	case m.busy != nil:
+		b := m.busy
+		return s.Notice.Render(fmt.Sprintf("%s… %s/%s", b.what, commas(uint64(b.done)), commas(uint64(b.total))))
+	}
 	left := s.StatusBar.Render(pos)
 	if m.status != "" {
 		left += "  " + s.StatusBar.Render(m.status)

@@ -26,6 +26,12 @@ type Config struct {
 	// Group is the top view's key; TopView starts in the top view.
 	Group   model.GroupBy
 	TopView bool
+	// Actions deletes flows and applies rules; nil makes them unavailable
+	// for the reason in ReadOnly ("--read-only", "replay", ...).
+	Actions  Actions
+	ReadOnly string
+	// Yes skips the confirmation of deletions (not of lock-out warnings).
+	Yes bool
 }
 
 // headerLines is the height of the header above the table.
@@ -71,6 +77,11 @@ type Model struct {
 	preview     promptPreview
 	filterStack []*model.Filter
 
+	confirm *confirmState
+	busy    *busyState
+	rules   *rulesState
+	blocked *listState
+
 	detail   bool
 	paused   bool
 	held     *model.Batch
@@ -91,6 +102,9 @@ func New(cfg Config) *Model {
 		table: t, list: l, groups: g, atTop: true, width: 80, height: 24,
 		tags: map[model.Key]struct{}{}, groupTags: map[model.GroupKey]struct{}{},
 		prompt: newPrompt(),
+	}
+	if cfg.Actions == nil {
+		m.keys.disableActions("unavailable: " + m.readOnlyReason())
 	}
 	m.setFilter(cfg.Filter)
 	if cfg.TopView {
@@ -128,12 +142,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
 	case BatchMsg:
 		m.ingest(msg.Batch)
-		return m, m.waitForBatch()
+		return m, tea.Batch(m.waitForBatch(), m.refreshBlocked())
 	case sourceDoneMsg:
 		m.err = msg.err
 		return m, tea.Quit
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	}
+	if cmd, ok := m.actionMsg(msg); ok {
+		return m, cmd
 	}
 	return m, nil
 }
@@ -159,6 +176,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.prompting:
 		return m.promptKey(msg)
+	case m.confirm != nil:
+		return m.confirmKey(msg)
+	case m.rules != nil:
+		return m.rulesKey(msg)
+	case m.blocked != nil:
+		return m.blockedKey(msg)
 	case m.showHelp:
 		m.showHelp = false // any key closes help; quit still quits
 		if key.Matches(msg, k.Quit) {
@@ -173,6 +196,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.detail = false
 		}
 		return nil
+	}
+	if cmd, ok := m.actionKey(msg); ok {
+		return cmd
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -369,6 +395,10 @@ func (m *Model) render() string {
 	switch {
 	case m.showHelp:
 		lines = append(lines, m.renderHelp(w)...)
+	case m.rules != nil:
+		lines = append(lines, m.renderRules(w, m.height-len(lines)-1)...)
+	case m.blocked != nil:
+		lines = append(lines, m.renderBlocked(w)...)
 	case m.detail:
 		lines = append(lines, m.renderDetail(w)...)
 	case m.view == viewTop:

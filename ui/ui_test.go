@@ -60,6 +60,8 @@ func keyMsg(s string) tea.KeyPressMsg {
 	switch s {
 	case "up":
 		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	case "down":
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "pgdown":

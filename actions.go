@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cttop/cttop/firewall"
+	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/source"
+	"github.com/cttop/cttop/ui"
+)
+
+// kernelActions carries out the UI's intents on the watched namespace:
+// deletions through ctnetlink, rules through nftables.
+type kernelActions struct {
+	k     *source.Kernel
+	local []netip.Addr // the namespace's own addresses, for the guard
+	env   func(string) string
+
+	mu sync.Mutex
+	fw *firewall.Firewall // opened on first use: no nftables until asked
+}
+
+func newKernelActions(k *source.Kernel) *kernelActions {
+	local, _ := k.LocalAddrs() // without them the guard still checks SSH and loopback
+	return &kernelActions{k: k, local: local, env: os.Getenv}
+}
+
+func (a *kernelActions) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fw != nil {
+		a.fw.Close()
+	}
+}
+
+func (a *kernelActions) firewall() (*firewall.Firewall, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fw == nil {
+		fw, err := firewall.Open(a.k.NetNSFd())
+		if err != nil {
+			return nil, err
+		}
+		a.fw = fw
+	}
+	return a.fw, nil
+}
+
+// Delete deletes the flows, then asks for a reconciliation: flows older
+// than cttop's subscription end without a DESTROY event in auto mode.
+func (a *kernelActions) Delete(ctx context.Context, flows []model.Flow, progress func(int)) (ui.DeleteResult, error) {
+	res, err := a.k.Delete(ctx, flows, progress)
+	a.k.Reconcile()
+	return ui.DeleteResult{Deleted: res.Deleted, Gone: res.Gone}, err
+}
+
+func (a *kernelActions) Flush(_ context.Context, sel model.KernelSelector) error {
+	err := a.k.Flush(sel)
+	a.k.Reconcile()
+	return err
+}
+
+func plan(rules []ui.Rule, d time.Duration) firewall.Plan {
+	p := firewall.Plan{Duration: d}
+	for _, r := range rules {
+		p.Targets = append(p.Targets, target(r))
+	}
+	return p
+}
+
+func target(r ui.Rule) firewall.Target {
+	act := firewall.Drop
+	if r.Kind == ui.RuleNoTrack {
+		act = firewall.NoTrack
+	}
+	if r.IsService() {
+		return firewall.Service(r.Proto, r.Port)
+	}
+	return firewall.Source(act, r.Addr)
+}
+
+func (a *kernelActions) Preview(rules []ui.Rule, d time.Duration) (ui.RulePreview, error) {
+	p := plan(rules, d)
+	if err := p.Validate(); err != nil {
+		return ui.RulePreview{}, err
+	}
+	return ui.RulePreview{NFT: p.NFT(), IPTables: p.IPTables(), Explain: p.Explain()}, nil
+}
+
+func (a *kernelActions) Apply(_ context.Context, rules []ui.Rule, d time.Duration) error {
+	fw, err := a.firewall()
+	if err != nil {
+		return err
+	}
+	return fw.Apply(plan(rules, d))
+}
+
+func (a *kernelActions) Rules(context.Context) ([]ui.RuleEntry, error) {
+	fw, err := a.firewall()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fw.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.RuleEntry, 0, len(entries))
+	for _, e := range entries {
+		r := ui.Rule{Addr: e.Target.Addr, Proto: e.Target.Proto, Port: e.Target.Port}
+		if e.Target.Action == firewall.NoTrack {
+			r.Kind = ui.RuleNoTrack
+		}
+		out = append(out, ui.RuleEntry{Rule: r, Timeout: e.Timeout, Left: e.Expires})
+	}
+	return out, nil
+}
+
+func (a *kernelActions) Remove(_ context.Context, r ui.Rule) error {
+	fw, err := a.firewall()
+	if err != nil {
+		return err
+	}
+	return fw.Remove(target(r))
+}
+
+func (a *kernelActions) Danger(r ui.Rule) string {
+	if r.IsService() {
+		return firewall.ServiceDanger(r.Proto, r.Port, a.env)
+	}
+	return firewall.Danger(r.Addr, a.env, a.local)
+}

@@ -1,0 +1,52 @@
+package model
+
+// KernelSelector is a selection the kernel can make by itself (CTA_FILTER
+// on a flush): a family, a mark under a mask, a zone, all of which must
+// hold. The zero value selects every flow.
+type KernelSelector struct {
+	Family         uint8 // IPv4, IPv6 or 0 for both
+	Mark, MarkMask uint32
+	HasMark        bool
+	Zone           uint16
+	HasZone        bool
+}
+
+// KernelSelector reports whether f selects exactly what a KernelSelector
+// does, and returns it: an "and" of at most one family, one mark and one
+// zone test. Anything else (addresses, ports, "or", "not") the kernel
+// cannot flush by, and cttop deletes flow by flow instead.
+func (f *Filter) KernelSelector() (KernelSelector, bool) {
+	var sel KernelSelector
+	if f == nil {
+		return sel, true
+	}
+	for i, in := range f.prog {
+		next := int32(i + 1)
+		if i == len(f.prog)-1 {
+			next = progAccept
+		}
+		if in.yes != next || in.no != progReject {
+			return sel, false
+		}
+		switch in.op {
+		case opFamily:
+			if sel.Family != 0 {
+				return sel, false
+			}
+			sel.Family = uint8(in.a)
+		case opMark:
+			if sel.HasMark {
+				return sel, false
+			}
+			sel.Mark, sel.MarkMask, sel.HasMark = uint32(in.a), uint32(in.b), true
+		case opZone:
+			if sel.HasZone {
+				return sel, false
+			}
+			sel.Zone, sel.HasZone = uint16(in.a), true
+		default:
+			return sel, false
+		}
+	}
+	return sel, true
+}

@@ -1,0 +1,210 @@
+package source
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/cttop/cttop/model"
+	"github.com/ti-mo/conntrack"
+	"github.com/ti-mo/netfilter"
+	"golang.org/x/sys/unix"
+)
+
+// deleteBatch is how many DELETE requests go out in one send before their
+// acknowledgements are read: a round trip per batch, not per flow.
+const deleteBatch = 256
+
+// DeleteResult counts what a deletion did.
+type DeleteResult struct {
+	Deleted int // flows the kernel deleted
+	Gone    int // flows that had already ended (ENOENT)
+}
+
+// Delete deletes flows by identity: original tuple, zone (without it a
+// flow outside zone 0 is not found, which is where iptstate fails) and
+// kernel ID (so a newer flow that reuses the tuple is left alone). Requests
+// go out in batches; progress, if not nil, is called after each batch with
+// the number of flows handled so far. It stops early when ctx ends.
+func (k *Kernel) Delete(ctx context.Context, flows []model.Flow, progress func(done int)) (DeleteResult, error) {
+	var res DeleteResult
+	s, err := dialSock(k.nsFd, 1<<20)
+	if err != nil {
+		return res, err
+	}
+	defer s.Close()
+	buf := make([]byte, 0, deleteBatch*160)
+	for start := 0; start < len(flows); start += deleteBatch {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		end := min(start+deleteBatch, len(flows))
+		buf = buf[:0]
+		first := s.seq + 1
+		for i := start; i < end; i++ {
+			s.seq++
+			buf = appendDelete(buf, s.seq, &flows[i])
+		}
+		if err := s.send(buf); err != nil {
+			return res, mapErr(fmt.Errorf("delete flows: %w", err))
+		}
+		if err := s.readAcks(first, end-start, &res); err != nil {
+			return res, err
+		}
+		if progress != nil {
+			progress(end)
+		}
+	}
+	return res, nil
+}
+
+// readAcks reads the acknowledgements of n requests numbered from first.
+func (s *nlsock) readAcks(first uint32, n int, res *DeleteResult) error {
+	for acked := 0; acked < n; {
+		b, err := s.recv()
+		if err != nil {
+			return mapErr(fmt.Errorf("delete flows: %w", err))
+		}
+		for len(b) > 0 {
+			m, rest, err := nextMsg(b)
+			if err != nil {
+				return fmt.Errorf("delete flows: %w", err)
+			}
+			b = rest
+			if m.typ != nlmsgError || m.seq < first || m.seq >= first+uint32(n) {
+				continue
+			}
+			acked++
+			switch e := unix.Errno(msgErrno(m.body)); e {
+			case 0:
+				res.Deleted++
+			case unix.ENOENT:
+				res.Gone++
+			default:
+				return mapErr(fmt.Errorf("delete flows: %w", e))
+			}
+		}
+	}
+	return nil
+}
+
+// appendDelete appends an IPCTNL_MSG_CT_DELETE request for f.
+func appendDelete(b []byte, seq uint32, f *model.Flow) []byte {
+	start := len(b)
+	b = binary.NativeEndian.AppendUint32(b, 0) // length, set below
+	b = binary.NativeEndian.AppendUint16(b, nfnlSubsysCTNetlink<<8|ctMsgDelete)
+	b = binary.NativeEndian.AppendUint16(b, nlmFRequest|unix.NLM_F_ACK)
+	b = binary.NativeEndian.AppendUint32(b, seq)
+	b = binary.NativeEndian.AppendUint32(b, 0)
+	fam := byte(afInet)
+	if f.Family == model.IPv6 {
+		fam = afInet6
+	}
+	b = append(b, fam, 0, 0, 0)
+
+	tuple := beginNest(&b, ctaTupleOrig)
+	ip := beginNest(&b, ctaTupleIP)
+	if f.Family == model.IPv6 {
+		b = appendAttr(b, ctaIPv6Src, f.Orig.Src[:])
+		b = appendAttr(b, ctaIPv6Dst, f.Orig.Dst[:])
+	} else {
+		b = appendAttr(b, ctaIPv4Src, f.Orig.Src[12:])
+		b = appendAttr(b, ctaIPv4Dst, f.Orig.Dst[12:])
+	}
+	endNest(b, ip)
+	proto := beginNest(&b, ctaTupleProto)
+	b = appendAttr(b, ctaProtoNum, []byte{f.Proto})
+	switch {
+	case model.IsICMP(f.Proto):
+		id, typ, code := uint16(ctaProtoICMPID), uint16(ctaProtoICMPType), uint16(ctaProtoICMPCode)
+		if f.Proto == model.ProtoICMPv6 {
+			id, typ, code = ctaProtoICMPv6ID, ctaProtoICMPv6Type, ctaProtoICMPv6Code
+		}
+		b = appendAttr(b, id, binary.BigEndian.AppendUint16(nil, f.Orig.SrcPort))
+		b = appendAttr(b, typ, []byte{f.Orig.ICMPType()})
+		b = appendAttr(b, code, []byte{f.Orig.ICMPCode()})
+	case model.HasPorts(f.Proto):
+		b = appendAttr(b, ctaProtoSrcPort, binary.BigEndian.AppendUint16(nil, f.Orig.SrcPort))
+		b = appendAttr(b, ctaProtoDstPort, binary.BigEndian.AppendUint16(nil, f.Orig.DstPort))
+	}
+	endNest(b, proto)
+	endNest(b, tuple)
+	if f.Zone != 0 {
+		b = appendAttr(b, ctaZone, binary.BigEndian.AppendUint16(nil, f.Zone))
+	}
+	if f.Attrs&model.HasID != 0 {
+		b = appendAttr(b, ctaID, binary.BigEndian.AppendUint32(nil, f.ID))
+	}
+	binary.NativeEndian.PutUint32(b[start:], uint32(len(b)-start))
+	return b
+}
+
+func appendAttr(b []byte, typ uint16, v []byte) []byte {
+	b = binary.NativeEndian.AppendUint16(b, uint16(4+len(v)))
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	b = append(b, v...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// beginNest starts a nested attribute and returns its offset for endNest.
+func beginNest(b *[]byte, typ uint16) int {
+	at := len(*b)
+	*b = binary.NativeEndian.AppendUint16(*b, 0)
+	*b = binary.NativeEndian.AppendUint16(*b, typ|unix.NLA_F_NESTED)
+	return at
+}
+
+func endNest(b []byte, at int) {
+	binary.NativeEndian.PutUint16(b[at:], uint16(len(b)-at))
+}
+
+// Flush deletes, in the kernel and in one request, every flow the
+// selector matches, including flows cttop has not seen yet.
+func (k *Kernel) Flush(sel model.KernelSelector) error {
+	f := conntrack.NewFilter()
+	switch sel.Family {
+	case model.IPv4:
+		f = f.Family(netfilter.ProtoIPv4)
+	case model.IPv6:
+		f = f.Family(netfilter.ProtoIPv6)
+	}
+	if sel.HasMark {
+		f = f.Mark(sel.Mark).MarkMask(sel.MarkMask)
+	}
+	if sel.HasZone {
+		f = f.Zone(sel.Zone)
+	}
+	if err := k.query.FlushFilter(f); err != nil {
+		return mapErr(fmt.Errorf("flush flows: %w", err))
+	}
+	return nil
+}
+
+// LocalAddrs returns the addresses of the watched namespace's interfaces,
+// for the guard against blocking the host's own addresses.
+func (k *Kernel) LocalAddrs() ([]netip.Addr, error) {
+	var out []netip.Addr
+	err := inNetNS(k.nsFd, func() error {
+		addrs, err := net.InterfaceAddrs()
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(n.IP); ok {
+					out = append(out, ip.Unmap())
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list local addresses: %w", err)
+	}
+	return out, nil
+}

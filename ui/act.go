@@ -1,0 +1,342 @@
+package ui
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/model"
+)
+
+// confirmState is a yes/no question; yes runs on y.
+type confirmState struct {
+	text string
+	yes  func() tea.Cmd
+}
+
+// busyState is a deletion under way.
+type busyState struct {
+	what        string
+	done, total int
+	ch          chan tea.Msg
+}
+
+// actionKey handles the keys that act on the kernel. It reports whether
+// the key was one of them.
+func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := &m.keys
+	if !key.Matches(msg, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked) {
+		return nil, false
+	}
+	if m.cfg.Actions == nil {
+		m.status = "actions are unavailable: " + m.readOnlyReason()
+		return nil, true
+	}
+	if m.busy != nil {
+		m.status = "wait: " + m.busy.what + " is still running"
+		return nil, true
+	}
+	switch {
+	case key.Matches(msg, k.Delete):
+		return m.askDelete(m.selectedFlows(), "the selected flow"), true
+	case key.Matches(msg, k.DeleteAll):
+		return m.askDeleteMatching(), true
+	case key.Matches(msg, k.Block):
+		return m.openRules(RuleDrop), true
+	case key.Matches(msg, k.NoTrack):
+		return m.openRules(RuleNoTrack), true
+	case key.Matches(msg, k.Blocked):
+		m.blocked = &listState{loading: true}
+		return listRules(m.cfg.Actions), true
+	}
+	return nil, true
+}
+
+func (m *Model) readOnlyReason() string {
+	if m.cfg.ReadOnly != "" {
+		return m.cfg.ReadOnly
+	}
+	return "read-only"
+}
+
+// selectedFlows is what d acts on: the tagged flows (or the flows of the
+// tagged top rows), else the selected flow (or top row).
+func (m *Model) selectedFlows() []model.Flow {
+	var out []model.Flow
+	if m.view == viewTop {
+		f := groupsFilter(m.topTargets())
+		if f == nil {
+			return nil
+		}
+		return m.flowsWhere(f.Match)
+	}
+	if len(m.tags) > 0 {
+		for k := range m.tags {
+			if s := m.table.Find(k); s >= 0 {
+				out = append(out, *m.table.At(s))
+			}
+		}
+		return out
+	}
+	if m.list.Len() > 0 {
+		if s := m.table.Find(m.sel); s >= 0 {
+			out = append(out, *m.table.At(s))
+		}
+	}
+	return out
+}
+
+// topTargets are the tagged top rows, else the selected one.
+func (m *Model) topTargets() []model.GroupKey {
+	if len(m.groupTags) > 0 {
+		keys := make([]model.GroupKey, 0, len(m.groupTags))
+		for k := range m.groupTags {
+			keys = append(keys, k)
+		}
+		return keys
+	}
+	if m.top.hasSel {
+		return []model.GroupKey{m.top.sel}
+	}
+	return nil
+}
+
+// groupsFilter selects the flows under any of the group keys (nil if none).
+func groupsFilter(keys []model.GroupKey) *model.Filter {
+	if len(keys) == 0 {
+		return nil
+	}
+	exprs := make([]string, len(keys))
+	for i, k := range keys {
+		exprs[i] = "(" + k.Filter() + ")"
+	}
+	f, err := model.ParseFilter(strings.Join(exprs, " or "))
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// flowsWhere collects the flows of the active filter that pred accepts.
+func (m *Model) flowsWhere(pred func(*model.Flow) bool) []model.Flow {
+	var out []model.Flow
+	for s := int32(0); s < m.table.Slots(); s++ {
+		f := m.table.At(s)
+		if f.Family != 0 && m.filter.Match(f) && pred(f) {
+			out = append(out, *f)
+		}
+	}
+	return out
+}
+
+// askDelete asks before deleting flows (unless --yes).
+func (m *Model) askDelete(flows []model.Flow, what string) tea.Cmd {
+	if len(flows) == 0 {
+		m.status = "nothing to delete"
+		return nil
+	}
+	what = plural(len(flows), "flow")
+	run := func() tea.Cmd { return m.startDelete(flows, what) }
+	if m.cfg.Yes {
+		return run()
+	}
+	m.confirm = &confirmState{text: "Delete " + what + " from the kernel's table?", yes: run}
+	return nil
+}
+
+// askDeleteMatching asks before deleting every flow of the active filter,
+// by a kernel flush when the filter allows it.
+func (m *Model) askDeleteMatching() tea.Cmd {
+	n := m.list.Len()
+	if n == 0 {
+		m.status = "no flow matches"
+		return nil
+	}
+	scope := "EVERY flow in the table (no filter)"
+	if m.filter != nil {
+		scope = "the flows matching '" + m.filter.String() + "'"
+	}
+	var run func() tea.Cmd
+	if sel, ok := m.filter.KernelSelector(); ok && m.filter != nil {
+		what := plural(n, "flow") + " (kernel flush)"
+		run = func() tea.Cmd {
+			m.busy = &busyState{what: "flushing " + what, total: n}
+			return flushFlows(m.cfg.Actions, sel, n, what)
+		}
+	} else {
+		flows := m.flowsWhere(func(*model.Flow) bool { return true })
+		run = func() tea.Cmd { return m.startDelete(flows, plural(len(flows), "flow")) }
+	}
+	if m.cfg.Yes {
+		return run()
+	}
+	m.confirm = &confirmState{text: fmt.Sprintf("Delete %s: %s?", scope, commas(uint64(n))), yes: run}
+	return nil
+}
+
+func (m *Model) startDelete(flows []model.Flow, what string) tea.Cmd {
+	ch := make(chan tea.Msg, 4)
+	m.busy = &busyState{what: "deleting " + what, total: len(flows), ch: ch}
+	return deleteFlows(m.cfg.Actions, flows, what, ch)
+}
+
+// actionMsg handles the results of actions. It reports whether msg was one.
+func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case deleteProgressMsg:
+		if m.busy != nil {
+			m.busy.done = msg.done
+			return recv(m.busy.ch), true
+		}
+	case deleteDoneMsg:
+		m.busy = nil
+		m.status = deleteReport(msg)
+		clear(m.tags)
+	case rulesAppliedMsg:
+		return m.rulesApplied(msg), true
+	case rulesListMsg:
+		if m.blocked != nil {
+			m.blocked.entries, m.blocked.err, m.blocked.loading = msg.entries, msg.err, false
+			m.blocked.cursor = min(m.blocked.cursor, max(len(msg.entries)-1, 0))
+		}
+	case ruleRemovedMsg:
+		if msg.err != nil {
+			m.status = "remove " + msg.rule.String() + ": " + msg.err.Error()
+		} else {
+			m.status = "removed: " + msg.rule.String()
+		}
+		return listRules(m.cfg.Actions), true
+	case savedMsg:
+		if msg.err != nil {
+			m.status = "save: " + msg.err.Error()
+		} else {
+			m.status = "saved to " + msg.path
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+func deleteReport(msg deleteDoneMsg) string {
+	if msg.err != nil {
+		return "delete failed: " + msg.err.Error()
+	}
+	if msg.res.Flushed {
+		return "flushed " + msg.what + " in the kernel"
+	}
+	s := fmt.Sprintf("deleted %s", plural(msg.res.Deleted, "flow"))
+	if msg.res.Gone > 0 {
+		s += fmt.Sprintf(", %s already gone", commas(uint64(msg.res.Gone)))
+	}
+	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return commas(uint64(n)) + " " + what + "s"
+}
+
+// confirmKey answers the yes/no question.
+func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
+	c := m.confirm
+	m.confirm = nil
+	switch msg.String() {
+	case "y", "Y":
+		return c.yes()
+	case "ctrl+c":
+		return tea.Quit
+	}
+	m.status = "cancelled"
+	return nil
+}
+
+// rulesFor are the rules b (drop) or n (notrack) propose for the
+// selection: its source addresses, or for notrack on a flow its service.
+func (m *Model) rulesFor(kind RuleKind) ([]Rule, error) {
+	var rules []Rule
+	seen := map[Rule]bool{}
+	add := func(r Rule) {
+		if !seen[r] {
+			seen[r] = true
+			rules = append(rules, r)
+		}
+	}
+	if m.view == viewTop {
+		for _, k := range m.topTargets() {
+			switch {
+			case k.By == model.BySrc || k.By == model.ByDst:
+				add(Rule{Kind: kind, Addr: hostPrefix(k.Addr)})
+			case k.By == model.ByDport && kind == RuleNoTrack && model.HasPorts(k.Proto):
+				add(Rule{Kind: kind, Proto: k.Proto, Port: k.Port})
+			default:
+				return nil, fmt.Errorf("%s rows cannot be blocked: group by source (1)", k.By)
+			}
+		}
+	} else {
+		for _, f := range m.selectedFlows() {
+			if kind == RuleNoTrack {
+				if !model.HasPorts(f.Proto) {
+					return nil, fmt.Errorf("%s has no port to untrack", model.ProtoName(f.Proto))
+				}
+				add(Rule{Kind: kind, Proto: f.Proto, Port: f.Orig.DstPort})
+			} else {
+				add(Rule{Kind: kind, Addr: hostPrefix(f.Orig.Src)})
+			}
+		}
+	}
+	if len(rules) == 0 {
+		return nil, fmt.Errorf("nothing selected")
+	}
+	slices.SortFunc(rules, func(a, b Rule) int {
+		if c := a.Addr.Addr().Compare(b.Addr.Addr()); c != 0 {
+			return c
+		}
+		return cmp.Compare(uint32(a.Proto)<<16|uint32(a.Port), uint32(b.Proto)<<16|uint32(b.Port))
+	})
+	return rules, nil
+}
+
+func hostPrefix(a model.Addr) netip.Prefix {
+	ip := a.IP()
+	return netip.PrefixFrom(ip, ip.BitLen())
+}
+
+// rulesApplied reports the rules and deletes the flows they concern: DROP
+// and NOTRACK act on new packets only, and the point is to free the table.
+func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.status = "rules not applied: " + msg.err.Error()
+		return nil
+	}
+	m.rules = nil
+	var exprs []string
+	for _, r := range msg.rules {
+		exprs = append(exprs, "("+r.flowFilter()+")")
+	}
+	f, err := model.ParseFilter(strings.Join(exprs, " or "))
+	done := fmt.Sprintf("applied %s for %s", plural(len(msg.rules), "rule"), durText(msg.d))
+	if err != nil {
+		m.status = done + "; " + err.Error()
+		return nil
+	}
+	var flows []model.Flow
+	for s := int32(0); s < m.table.Slots(); s++ {
+		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl) {
+			flows = append(flows, *fl)
+		}
+	}
+	clear(m.tags)
+	clear(m.groupTags)
+	m.status = done
+	if len(flows) == 0 {
+		return nil
+	}
+	return m.startDelete(flows, plural(len(flows), "flow")+" of "+plural(len(msg.rules), "rule"))
+}

@@ -1,0 +1,288 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/model"
+)
+
+// fakeActions records what the UI asks for.
+type fakeActions struct {
+	mu      sync.Mutex
+	deleted []model.Flow
+	flushed []model.KernelSelector
+	applied [][]Rule
+	dur     time.Duration
+	removed []Rule
+	entries []RuleEntry
+	danger  map[netip.Addr]string
+	fail    error
+}
+
+func (a *fakeActions) Delete(_ context.Context, flows []model.Flow, progress func(int)) (DeleteResult, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.deleted = append(a.deleted, flows...)
+	progress(len(flows))
+	return DeleteResult{Deleted: len(flows) - 1, Gone: 1}, a.fail
+}
+
+func (a *fakeActions) Flush(_ context.Context, sel model.KernelSelector) error {
+	a.flushed = append(a.flushed, sel)
+	return nil
+}
+
+func (a *fakeActions) Preview(rules []Rule, d time.Duration) (RulePreview, error) {
+	var names []string
+	for _, r := range rules {
+		names = append(names, r.String())
+	}
+	return RulePreview{NFT: "nft: " + strings.Join(names, ", ") + " for " + d.String(), IPTables: "iptables text", Explain: "explained"}, nil
+}
+
+func (a *fakeActions) Apply(_ context.Context, rules []Rule, d time.Duration) error {
+	a.applied = append(a.applied, rules)
+	a.dur = d
+	return a.fail
+}
+
+func (a *fakeActions) Rules(context.Context) ([]RuleEntry, error) { return a.entries, nil }
+
+func (a *fakeActions) Remove(_ context.Context, r Rule) error {
+	a.removed = append(a.removed, r)
+	return nil
+}
+
+func (a *fakeActions) Danger(r Rule) string { return a.danger[r.Addr.Addr()] }
+
+func actionModel(t *testing.T, a Actions, yes bool) *Model {
+	t.Helper()
+	m := New(Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), Actions: a, Yes: yes})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(BatchMsg{attackBatch()})
+	return m
+}
+
+// run executes a command and feeds its messages back until none is left.
+func run(m *Model, cmd tea.Cmd) {
+	for cmd != nil {
+		msg := cmd()
+		if msg == nil {
+			return
+		}
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				run(m, c)
+			}
+			return
+		}
+		_, cmd = m.Update(msg)
+	}
+}
+
+func pressRun(m *Model, keys ...string) {
+	for _, k := range keys {
+		var cmd tea.Cmd
+		switch k {
+		case "enter":
+			_, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "esc":
+			_, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+		case "tab":
+			_, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyTab})
+		default:
+			_, cmd = m.Update(keyMsg(k))
+		}
+		run(m, cmd)
+	}
+}
+
+func TestDeleteAsksFirst(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, false)
+	pressRun(m, "d")
+	if m.confirm == nil || !strings.Contains(plain(m), "Delete 1 flow from the kernel's table? [y/N]") {
+		t.Fatalf("d did not ask:\n%s", plain(m))
+	}
+	pressRun(m, "n")
+	if len(a.deleted) != 0 || m.status != "cancelled" {
+		t.Fatal("a no deleted")
+	}
+	// Tagged flows: x is an alias; y confirms.
+	pressRun(m, " ", " ", " ", "x", "y")
+	if len(a.deleted) != 3 || !strings.Contains(m.status, "deleted 2 flows, 1 already gone") {
+		t.Fatalf("deleted %d, status %q", len(a.deleted), m.status)
+	}
+	if len(m.tags) != 0 {
+		t.Error("tags kept after deleting them")
+	}
+}
+
+func TestDeleteMatching(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, true) // --yes
+	f, _ := model.ParseFilter("src host 203.0.113.8")
+	m.setFilter(f)
+	pressRun(m, "D")
+	if len(a.deleted) != 7 {
+		t.Fatalf("D deleted %d flows, want the 7 matching", len(a.deleted))
+	}
+	for _, fl := range a.deleted {
+		if fl.Orig.Src.String() != "203.0.113.8" {
+			t.Fatalf("deleted a flow outside the filter: %v", fl.Orig.Src)
+		}
+	}
+	// A filter the kernel can express is flushed in one request.
+	f, _ = model.ParseFilter("zone 0 and mark 0")
+	m.setFilter(f)
+	pressRun(m, "D")
+	if len(a.flushed) != 1 || !a.flushed[0].HasZone || !a.flushed[0].HasMark {
+		t.Fatalf("flush %+v", a.flushed)
+	}
+	// In the top view d deletes the selected group's flows.
+	f, _ = model.ParseFilter("dst port 80")
+	m.setFilter(f)
+	a.deleted = nil
+	pressRun(m, "tab", "d")
+	if len(a.deleted) != 20 {
+		t.Fatalf("d on the top source deleted %d, want 20", len(a.deleted))
+	}
+}
+
+func TestBlockDialog(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, false)
+	f, _ := model.ParseFilter("dst port 80")
+	m.setFilter(f)
+	pressRun(m, "tab", " ", " ", "b")
+	if m.rules == nil {
+		t.Fatal("b did not open the dialog")
+	}
+	screen := plain(m)
+	for _, want := range []string{"Apply 2 rules for 1h?", "drop 203.0.113.7, drop 203.0.113.8", "nft: drop 203.0.113.7, drop 203.0.113.8 for 1h0m0s", "explained"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, screen)
+		}
+	}
+	pressRun(m, "i")
+	if !strings.Contains(plain(m), "iptables text") {
+		t.Error("i did not show the iptables text")
+	}
+	// Edit the duration.
+	pressRun(m, "t")
+	for range 5 {
+		pressRun(m, "backspace")
+	}
+	typeText(m, "30m")
+	pressRun(m, "enter")
+	if m.rules.dur != 30*time.Minute {
+		t.Fatalf("duration %v", m.rules.dur)
+	}
+	// Cancel applies nothing.
+	pressRun(m, "esc")
+	if m.rules != nil || len(a.applied) != 0 {
+		t.Fatal("esc applied")
+	}
+	// Apply (the tags are still there, plus a third): the rules go in,
+	// then the sources' flows are deleted.
+	pressRun(m, " ", "b", "a")
+	if len(a.applied) != 1 || len(a.applied[0]) != 3 || a.applied[0][2].String() != "drop 203.0.113.9" {
+		t.Fatalf("applied %+v", a.applied)
+	}
+	if len(a.deleted) != 30 || !strings.Contains(m.status, "deleted 29 flows, 1 already gone") {
+		t.Fatalf("after apply: %d deleted, status %q", len(a.deleted), m.status)
+	}
+}
+
+func TestBlockSelfGuard(t *testing.T) {
+	a := &fakeActions{danger: map[netip.Addr]string{netip.MustParseAddr("203.0.113.7"): "your SSH session comes from it"}}
+	m := actionModel(t, a, true)
+	pressRun(m, "tab", "b")
+	if !strings.Contains(plain(m), "⚠ drop 203.0.113.7: your SSH session comes from it") {
+		t.Fatalf("no warning:\n%s", plain(m))
+	}
+	pressRun(m, "a")
+	if len(a.applied) != 0 || m.rules.editing != "danger" {
+		t.Fatal("applied without the second confirmation")
+	}
+	typeText(m, "no")
+	pressRun(m, "enter")
+	if len(a.applied) != 0 {
+		t.Fatal("applied after a wrong answer")
+	}
+	pressRun(m, "a")
+	typeText(m, "yes")
+	pressRun(m, "enter")
+	if len(a.applied) != 1 {
+		t.Fatal("explicit yes did not apply")
+	}
+}
+
+func TestNoTrackService(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, true)
+	pressRun(m, "n", "a")
+	if len(a.applied) != 1 || a.applied[0][0] != (Rule{Kind: RuleNoTrack, Proto: model.ProtoTCP, Port: 443}) {
+		t.Fatalf("notrack on a flow to 443: %+v", a.applied)
+	}
+	icmp := flow(60, 0)
+	icmp.Proto = model.ProtoICMP
+	m.Update(BatchMsg{events(model.EventNew, icmp)})
+	f, _ := model.ParseFilter("icmp")
+	m.setFilter(f)
+	pressRun(m, "n")
+	if m.rules != nil || !strings.Contains(m.status, "icmp has no port") {
+		t.Fatalf("status %q", m.status)
+	}
+}
+
+func TestApplyFailureKeepsDialog(t *testing.T) {
+	a := &fakeActions{fail: errors.New("cttop needs CAP_NET_ADMIN")}
+	m := actionModel(t, a, true)
+	pressRun(m, "b", "a")
+	if m.rules == nil || !strings.Contains(m.status, "rules not applied: cttop needs CAP_NET_ADMIN") || len(a.deleted) != 0 {
+		t.Fatalf("status %q, deleted %d", m.status, len(a.deleted))
+	}
+}
+
+func TestBlockedList(t *testing.T) {
+	r := Rule{Kind: RuleDrop, Addr: netip.MustParsePrefix("203.0.113.7/32")}
+	a := &fakeActions{entries: []RuleEntry{{Rule: r, Timeout: time.Hour, Left: 59 * time.Minute}}}
+	m := actionModel(t, a, false)
+	pressRun(m, "B")
+	if !strings.Contains(plain(m), "drop 203.0.113.7") || !strings.Contains(plain(m), "59m") {
+		t.Fatalf("list:\n%s", plain(m))
+	}
+	pressRun(m, "u", "y")
+	if len(a.removed) != 1 || a.removed[0] != r {
+		t.Fatalf("removed %+v", a.removed)
+	}
+	pressRun(m, "esc")
+	if m.blocked != nil {
+		t.Fatal("esc did not close the list")
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	m := New(Config{ReadOnly: "--read-only"})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(BatchMsg{attackBatch()})
+	for _, k := range []string{"d", "D", "b", "n", "B"} {
+		m.status = ""
+		pressRun(m, k)
+		if m.confirm != nil || m.rules != nil || m.blocked != nil || !strings.Contains(m.status, "unavailable: --read-only") {
+			t.Errorf("%s in read-only: status %q", k, m.status)
+		}
+	}
+	pressRun(m, "?")
+	if !strings.Contains(plain(m), "block source(s) (unavailable: --read-only)") {
+		t.Error("help does not show the actions as unavailable")
+	}
+}

@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// DefaultRuleDuration is how long a block lasts unless edited.
+const DefaultRuleDuration = time.Hour
+
+// rulesState is the dialog that previews rules before applying them.
+type rulesState struct {
+	rules   []Rule
+	dur     time.Duration
+	preview RulePreview
+	err     error
+	dangers []string
+	showIPT bool
+	scroll  int
+	// editing is what the input edits: "" (nothing), "duration", "path",
+	// "danger" (the second confirmation: type yes).
+	editing string
+	input   textinput.Model
+}
+
+// openRules opens the dialog for b (drop) or n (notrack).
+func (m *Model) openRules(kind RuleKind) tea.Cmd {
+	rules, err := m.rulesFor(kind)
+	if err != nil {
+		m.status = err.Error()
+		return nil
+	}
+	st := &rulesState{rules: rules, dur: DefaultRuleDuration}
+	for _, r := range rules {
+		if d := m.cfg.Actions.Danger(r); d != "" {
+			st.dangers = append(st.dangers, r.String()+": "+d)
+		}
+	}
+	m.rules = st
+	m.previewRules()
+	return nil
+}
+
+func (m *Model) previewRules() {
+	st := m.rules
+	st.preview, st.err = m.cfg.Actions.Preview(st.rules, st.dur)
+}
+
+// rulesText is the preview shown: nft or iptables, with the explanation.
+func (st *rulesState) text() string {
+	t := st.preview.NFT
+	if st.showIPT {
+		t = st.preview.IPTables
+	}
+	return t
+}
+
+func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
+	st := m.rules
+	if st.editing != "" {
+		return m.rulesInputKey(msg)
+	}
+	switch msg.String() {
+	case "esc", "q":
+		m.rules = nil
+		m.status = "cancelled: nothing applied"
+	case "ctrl+c":
+		return tea.Quit
+	case "a", "enter":
+		if st.err != nil {
+			return nil
+		}
+		if len(st.dangers) > 0 {
+			return st.edit("danger", "type yes to apply anyway: ", "")
+		}
+		return applyRules(m.cfg.Actions, st.rules, st.dur)
+	case "t":
+		return st.edit("duration", "duration (e.g. 30m, 2h, 0 = until removed): ", durText(st.dur))
+	case "s":
+		name := "cttop-rules.nft"
+		if st.showIPT {
+			name = "cttop-rules.sh"
+		}
+		return st.edit("path", "save to: ", name)
+	case "c":
+		m.status = "copied to the clipboard (OSC 52)"
+		return tea.SetClipboard(st.text())
+	case "i", "tab":
+		st.showIPT = !st.showIPT
+		st.scroll = 0
+	case "j", "down":
+		st.scroll++
+	case "k", "up":
+		st.scroll = max(0, st.scroll-1)
+	case "pgdown", "space":
+		st.scroll += 10
+	case "pgup":
+		st.scroll = max(0, st.scroll-10)
+	}
+	return nil
+}
+
+func (st *rulesState) edit(what, prompt, value string) tea.Cmd {
+	st.editing = what
+	st.input = textinput.New()
+	st.input.Prompt = prompt
+	st.input.SetValue(value)
+	st.input.CursorEnd()
+	st.input.SetWidth(40)
+	return st.input.Focus()
+}
+
+func (m *Model) rulesInputKey(msg tea.KeyPressMsg) tea.Cmd {
+	st := m.rules
+	switch msg.String() {
+	case "esc":
+		st.editing = ""
+		return nil
+	case "enter":
+		what, v := st.editing, strings.TrimSpace(st.input.Value())
+		st.editing = ""
+		switch what {
+		case "duration":
+			d, err := parseDuration(v)
+			if err != nil {
+				m.status = err.Error()
+				return nil
+			}
+			st.dur = d
+			m.previewRules()
+		case "path":
+			return saveFile(v, st.text())
+		case "danger":
+			if v != "yes" {
+				m.status = "not applied: type yes to override the warning"
+				return nil
+			}
+			return applyRules(m.cfg.Actions, st.rules, st.dur)
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	st.input, cmd = st.input.Update(msg)
+	return cmd
+}
+
+// parseDuration reads a rule duration: a Go duration, or 0 for none.
+func parseDuration(s string) (time.Duration, error) {
+	if s == "0" || s == "none" || s == "permanent" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("duration %q: want something like 30m or 2h (0 for none)", s)
+	}
+	return d, nil
+}
+
+func durText(d time.Duration) string {
+	if d == 0 {
+		return "no time limit"
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
+}
+
+// saveFile writes text to a new file (it never overwrites), mode 0600.
+func saveFile(path, text string) tea.Cmd {
+	return func() tea.Msg {
+		if path == "" {
+			return savedMsg{err: errors.New("no file name")}
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return savedMsg{path: path, err: err}
+		}
+		_, err = f.WriteString(text)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return savedMsg{path: path, err: err}
+	}
+}
+
+// renderRules draws the dialog: what will happen, warnings, the exact rule
+// text (scrollable), and the keys.
+func (m *Model) renderRules(w, h int) []string {
+	s := &m.styles
+	st := m.rules
+	var names []string
+	for _, r := range st.rules {
+		names = append(names, r.String())
+	}
+	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", plural(len(st.rules), "rule"), durText(st.dur))),
+		"  " + strings.Join(names, ", ")}
+	for _, d := range st.dangers {
+		lines = append(lines, s.Alarm.Render("  ⚠ "+d))
+	}
+	if st.err != nil {
+		lines = append(lines, s.Alarm.Render("  "+st.err.Error()))
+	}
+	switch st.editing {
+	case "":
+		lines = append(lines, s.Dim.Render("  a apply  t duration  s save  c copy  i nft/iptables  j/k scroll  esc cancel"))
+	default:
+		lines = append(lines, "  "+st.input.View())
+	}
+	kind := "nft"
+	if st.showIPT {
+		kind = "iptables"
+	}
+	lines = append(lines, s.Bold.Render("── "+kind+" "+strings.Repeat("─", max(0, w-8-len(kind)))))
+	body := strings.Split(st.text()+"\n"+st.preview.Explain, "\n")
+	room := max(1, h-len(lines))
+	st.scroll = min(st.scroll, max(0, len(body)-room))
+	for _, l := range body[st.scroll:min(len(body), st.scroll+room)] {
+		lines = append(lines, fit(l, w))
+	}
+	return lines
+}
