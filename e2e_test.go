@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os/exec"
 	"strings"
 	"testing"
@@ -106,4 +108,103 @@ func TestTmuxDemo(t *testing.T) {
 	if tm.display("#{alternate_on}") != "0" || tm.display("#{cursor_flag}") != "1" {
 		t.Errorf("alternate screen %s, cursor visible %s after exit", tm.display("#{alternate_on}"), tm.display("#{cursor_flag}"))
 	}
+}
+
+// serveHTTP runs a tiny TCP service on addr inside ns until the test ends.
+func serveHTTP(t *testing.T, ns *netnstest.NS, addr string) {
+	t.Helper()
+	var l net.Listener
+	ns.Do(t, func() {
+		var err error
+		if l, err = net.Listen("tcp", addr); err != nil {
+			t.Fatalf("listen %s: %v", addr, err)
+		}
+	})
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.0 200 OK\r\n\r\nok"))
+			c.Close()
+		}
+	}()
+}
+
+// dialFrom connects from local (an address of ns) to remote and reports
+// whether it succeeded within the timeout.
+func dialFrom(t *testing.T, ns *netnstest.NS, local, remote string, timeout time.Duration) bool {
+	t.Helper()
+	ok := false
+	ns.Do(t, func() {
+		d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+		c, err := d.Dial("tcp", remote)
+		if err == nil {
+			io.ReadAll(c)
+			c.Close()
+			ok = true
+		}
+	})
+	return ok
+}
+
+// TestTmuxBlock drives the real binary against a server namespace with
+// clients in another: filter, tag, b, apply. The attacker's flows leave
+// the kernel's table, its new connections fail, the other client's work.
+func TestTmuxBlock(t *testing.T) {
+	netnstest.Require(t, "conntrack", "tmux")
+	bin := binary(t)
+	srv, cli := netnstest.New(t), netnstest.New(t)
+	netnstest.Veth(t, srv, "10.99.0.1/24", cli, "10.99.0.2/24", "10.99.0.3/24")
+	serveHTTP(t, srv, "10.99.0.1:80")
+	for i := 0; i < 12; i++ {
+		if !dialFrom(t, cli, "10.99.0.2", "10.99.0.1:80", time.Second) {
+			t.Fatal("attacker cannot connect before the block")
+		}
+	}
+	dialFrom(t, cli, "10.99.0.3", "10.99.0.1:80", time.Second)
+	countFrom := func(src string) int {
+		out, err := srv.Command("conntrack", "-L", "-s", src).Output()
+		if err != nil {
+			t.Fatalf("conntrack -L: %v", err)
+		}
+		return strings.Count(string(out), "src="+src+" ")
+	}
+	if n := countFrom("10.99.0.2"); n != 12 {
+		t.Fatalf("kernel has %d flows from the attacker, want 12", n)
+	}
+
+	tm := newTmux(t, 120, 40, bin+" --netns "+srv.Name+"; echo CTTOP-EXIT=$?; sleep 60")
+	tm.waitFor("start", 10*time.Second, contains("netns "+srv.Name))
+	tm.keys("/")
+	tm.keys("-l", "src host 10.99.0.2")
+	tm.waitFor("live count", 5*time.Second, contains("→ 12 of 13 match"))
+	tm.keys("Enter", "Tab")
+	tm.waitFor("top view", 5*time.Second, contains("SOURCE"))
+	tm.keys("Space")
+	tm.waitFor("tagged", 5*time.Second, contains("1 tagged"))
+	tm.keys("b")
+	s := tm.waitFor("dialog", 5*time.Second, contains("Apply 1 rule for 1h?"))
+	if !strings.Contains(s, "drop 10.99.0.2") || !strings.Contains(s, "add rule inet cttop prerouting ip saddr @blocked4 drop") {
+		t.Fatalf("dialog:\n%s", s)
+	}
+	tm.keys("a")
+	tm.waitFor("applied", 10*time.Second, contains("deleted 12 flows"))
+	if n := countFrom("10.99.0.2"); n != 0 {
+		t.Errorf("kernel still has %d flows from the attacker", n)
+	}
+	out := srv.Run(t, "nft", "list", "set", "inet", "cttop", "blocked4")
+	if !strings.Contains(out, "10.99.0.2") {
+		t.Errorf("address not in cttop's set:\n%s", out)
+	}
+	if dialFrom(t, cli, "10.99.0.2", "10.99.0.1:80", 500*time.Millisecond) {
+		t.Error("the blocked attacker still connects")
+	}
+	if !dialFrom(t, cli, "10.99.0.3", "10.99.0.1:80", time.Second) {
+		t.Error("the other client cannot connect")
+	}
+	tm.keys("q")
+	tm.waitFor("exit", 5*time.Second, contains("CTTOP-EXIT=0"))
 }

@@ -23,6 +23,7 @@ type busyState struct {
 	what        string
 	done, total int
 	ch          chan tea.Msg
+	before      string // what was done before, for the final report
 }
 
 // actionKey handles the keys that act on the kernel. It reports whether
@@ -193,8 +194,11 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return recv(m.busy.ch), true
 		}
 	case deleteDoneMsg:
-		m.busy = nil
 		m.status = deleteReport(msg)
+		if m.busy != nil && m.busy.before != "" {
+			m.status = m.busy.before + "; " + m.status
+		}
+		m.busy = nil
 		clear(m.tags)
 	case rulesAppliedMsg:
 		return m.rulesApplied(msg), true
@@ -338,5 +342,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	if len(flows) == 0 {
 		return nil
 	}
-	return m.startDelete(flows, plural(len(flows), "flow")+" of "+plural(len(msg.rules), "rule"))
+	cmd := m.startDelete(flows, plural(len(flows), "flow"))
+	m.busy.before = done
+	return cmd
 }
