@@ -70,6 +70,9 @@ type SourceInfo struct {
 	// DumpTime is how long the last full dump took; DumpEvery is the
 	// current period of reconciliation dumps (0: none).
 	DumpTime, DumpEvery time.Duration
+	// Note is a one-line remark of the source for the header (such as the
+	// lines a replay skipped).
+	Note string
 	// ExpiryGrace: a flow whose timeout ran out longer ago than this is
 	// gone (0: flows never expire by age). A source that may miss DESTROY
 	// events sets it longer than its reconciliation period.

@@ -1,0 +1,412 @@
+package source
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cttop/cttop/model"
+)
+
+// Errors of LoadReplay that end a load, for errors.Is.
+var (
+	// ErrReplayEmpty is a file with nothing but white space in it.
+	ErrReplayEmpty = errors.New("empty file")
+	// ErrReplayFormat is a file that is none of the formats LoadReplay reads.
+	ErrReplayFormat = errors.New("unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML or cttop JSON)")
+	// ErrReplayNoFlows is a file whose records were all malformed.
+	ErrReplayNoFlows = errors.New("no parseable flow")
+)
+
+// Replay formats, as in ReplayReport.Format.
+const (
+	FormatConntrack  = "conntrack"   // conntrack -L, any -o option but xml
+	FormatProc       = "proc"        // /proc/net/nf_conntrack
+	FormatProcLegacy = "proc-legacy" // /proc/net/ip_conntrack (ip_conntrack, gone since Linux 2.6.22)
+	FormatXML        = "xml"         // conntrack -L -o xml
+	FormatJSON       = "json"        // cttop --once --format json
+)
+
+// ReplayReport says what a load skipped.
+type ReplayReport struct {
+	Format   string // "conntrack", "proc", "proc-legacy", "xml", "json"
+	Lines    int    // records read, skipped ones included
+	Skipped  int
+	FirstBad int    // line number (1-based) of the first skipped record, 0 if none
+	Reason   string // why the first one was skipped
+}
+
+// String describes the skipped records, as in
+// `3 lines skipped, first at line 17: bad address "10.0.0"`.
+func (r ReplayReport) String() string {
+	switch r.Skipped {
+	case 0:
+		return "no lines skipped"
+	case 1:
+		return fmt.Sprintf("1 line skipped, at line %d: %s", r.FirstBad, r.Reason)
+	}
+	return fmt.Sprintf("%d lines skipped, first at line %d: %s", r.Skipped, r.FirstBad, r.Reason)
+}
+
+// skip counts a malformed record at line; the reason of the first one is
+// kept, and only then formatted (a file of a million bad lines must not
+// allocate a million reasons).
+func (r *ReplayReport) skip(line int, why badRecord) {
+	r.Skipped++
+	if r.FirstBad == 0 {
+		r.FirstBad = line
+		r.Reason = why.String()
+	}
+}
+
+// badRecord is why a record was skipped: what is wrong and, if any, the
+// offending text. tok may point into a reused buffer: format it at once.
+type badRecord struct {
+	what string
+	tok  []byte
+}
+
+func (b badRecord) String() string {
+	if b.tok == nil {
+		return b.what
+	}
+	if len(b.tok) > 96 {
+		return b.what + " " + strconv.Quote(string(b.tok[:96])) + "..."
+	}
+	return b.what + " " + strconv.Quote(string(b.tok))
+}
+
+// Error makes a badRecord usable as the error of a json.Unmarshaler.
+func (b badRecord) Error() string { return b.String() }
+
+func bad(what string, tok []byte) badRecord { return badRecord{what: what, tok: tok} }
+
+// replayMeta is what a file says beyond its flows.
+type replayMeta struct {
+	stats model.TableStats // Valid when the file had table statistics (JSON)
+	acct  bool             // some flow had counters
+}
+
+// flowSink receives the flows of a load: a *model.Snapshot (or, in fuzz
+// tests, something cheaper than its 400 KiB first chunk).
+type flowSink interface {
+	Add(f *model.Flow, c *model.Counters)
+	Len() int
+}
+
+// loader collects the flows of one load into a snapshot.
+type loader struct {
+	ctx  context.Context
+	now  uint32
+	sn   flowSink
+	rep  ReplayReport
+	meta replayMeta
+	// truncated is set when a syntax error ended the load.
+	truncated bool
+}
+
+// add completes f (status, expiry) and appends it to the snapshot.
+func (l *loader) add(f *model.Flow, c *model.Counters, rec *recordExtras) {
+	finishFlow(f, rec, l.now)
+	if f.Attrs&model.HasCounters != 0 {
+		l.meta.acct = true
+	}
+	l.sn.Add(f, c)
+}
+
+// cancelled reports, every 4096 records, whether the load was cancelled.
+func (l *loader) cancelled() bool {
+	if l.rep.Lines&4095 != 0 {
+		return false
+	}
+	return l.ctx.Err() != nil
+}
+
+// recordExtras are the parts of a record that are not model.Flow fields
+// but decide some of them.
+type recordExtras struct {
+	unreplied bool
+	timeout   uint32
+	hasTO     bool
+	delta     uint64 // seconds since the flow started (delta-time)
+	hasDelta  bool
+	cttopAge  bool   // delta is cttop's "age", maybe not from a kernel timestamp
+	startNs   uint64 // absolute start, Unix nanoseconds (XML timestamp)
+	statusSet bool   // Flow.Status came from the file (JSON): trust it
+}
+
+// finishFlow derives what the formats leave implicit: the status bits, the
+// expiry from the timeout and the start time from the age (delta-time, which
+// conntrack and /proc print from the kernel's start timestamp). The load
+// time stands for the capture time, so a flow shows the TTL and age it had
+// when it was saved.
+func finishFlow(f *model.Flow, x *recordExtras, now uint32) {
+	if !x.statusSet && !x.unreplied {
+		f.Status |= model.StatusSeenReply
+	}
+	f.Status |= model.StatusConfirmed
+	f.Status |= natStatus(f)
+	if x.hasTO {
+		f.Expires = addSat(now, uint64(x.timeout))
+		f.Attrs |= model.HasTimeout
+	}
+	switch {
+	case x.hasDelta:
+		if x.delta < uint64(now) {
+			f.FirstSeen = now - uint32(x.delta)
+		}
+	case x.startNs != 0:
+		if s := x.startNs / 1e9; s <= math.MaxUint32 {
+			f.FirstSeen = uint32(s)
+		}
+	}
+	if f.FirstSeen != 0 && !x.cttopAge {
+		f.Attrs |= model.HasStart
+	}
+}
+
+func addSat(a uint32, b uint64) uint32 {
+	if s := uint64(a) + b; s < math.MaxUint32 {
+		return uint32(s)
+	}
+	return math.MaxUint32
+}
+
+// natStatus returns the NAT bits the tuples imply: the reply comes from
+// somewhere else than the original went (DNAT), or goes to somewhere else
+// than the original came from (SNAT). For ICMP the reply's type differs by
+// design, so only addresses and the id count; protocols without ports
+// compare addresses only.
+func natStatus(f *model.Flow) model.Status {
+	o, r := &f.Orig, &f.Reply
+	var s model.Status
+	switch {
+	case model.HasPorts(f.Proto):
+		if r.Src != o.Dst || r.SrcPort != o.DstPort {
+			s |= model.StatusDstNAT
+		}
+		if r.Dst != o.Src || r.DstPort != o.SrcPort {
+			s |= model.StatusSrcNAT
+		}
+	case model.IsICMP(f.Proto):
+		if r.Src != o.Dst {
+			s |= model.StatusDstNAT
+		}
+		if r.Dst != o.Src || r.SrcPort != o.SrcPort {
+			s |= model.StatusSrcNAT
+		}
+	default:
+		if r.Src != o.Dst {
+			s |= model.StatusDstNAT
+		}
+		if r.Dst != o.Src {
+			s |= model.StatusSrcNAT
+		}
+	}
+	return s
+}
+
+// LoadReplay parses a saved table, detecting its format, into a snapshot:
+// the output of conntrack -L (plain, -o extended, id, timestamp, ktimestamp),
+// /proc/net/nf_conntrack, the legacy /proc/net/ip_conntrack, conntrack -L
+// -o xml, or cttop's --once --format json; gzip-compressed or not.
+//
+// now is the load time, standing for the capture time: a flow's Expires is
+// now + its timeout (Unix seconds), and its FirstSeen is now - its age when
+// the format has one (delta-time), else 0.
+//
+// Malformed records are skipped and counted in the report. The error is
+// ErrReplayEmpty for a blank file, ErrReplayFormat for an unknown one, and
+// wraps ErrReplayNoFlows when every record was malformed. A structural error
+// (XML or JSON syntax, a truncated file) ends the load; the flows read
+// until then are kept and the rest of the file counts as one skipped record.
+func LoadReplay(r io.Reader, now time.Time) (*model.Snapshot, ReplayReport, error) {
+	sn, rep, _, err := loadReplay(context.Background(), r, now)
+	return sn, rep, err
+}
+
+func loadReplay(ctx context.Context, r io.Reader, now time.Time) (*model.Snapshot, ReplayReport, replayMeta, error) {
+	var secs uint32
+	if u := now.Unix(); u > 0 && u < math.MaxUint32 {
+		secs = uint32(u)
+	}
+	sn := new(model.Snapshot)
+	l := &loader{ctx: ctx, now: secs, sn: sn}
+	if err := l.load(bufio.NewReaderSize(r, 64<<10)); err != nil {
+		return nil, l.rep, l.meta, err
+	}
+	return sn, l.rep, l.meta, nil
+}
+
+// load detects the format and reads the flows into l.sn.
+func (l *loader) load(br *bufio.Reader) error {
+	head, err := sniff(br)
+	if err != nil {
+		return err
+	}
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 64<<10)
+		if head, err = sniff(br); err != nil {
+			return err
+		}
+	}
+	switch {
+	case head[0] == '<':
+		l.rep.Format = FormatXML
+		err = l.loadXML(br)
+	case head[0] == '{' || head[0] == '[' && isJSONArray(head):
+		l.rep.Format = FormatJSON
+		err = l.loadJSON(br)
+	default:
+		err = l.loadText(br)
+	}
+	if err == nil && l.rep.Lines > 0 && l.sn.Len() == 0 && l.rep.Skipped > 0 {
+		err = fmt.Errorf("%w: %s", ErrReplayNoFlows, l.rep)
+	}
+	return err
+}
+
+// sniff skips leading white space and a UTF-8 byte order mark and returns
+// the start of the content, or ErrReplayEmpty.
+func sniff(br *bufio.Reader) ([]byte, error) {
+	for {
+		b, err := br.Peek(3)
+		if len(b) == 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf {
+			br.Discard(3)
+			continue
+		}
+		if len(b) > 0 && isSpace(b[0]) {
+			br.Discard(1)
+			continue
+		}
+		if len(b) == 0 {
+			if err == nil || err == io.EOF {
+				return nil, ErrReplayEmpty
+			}
+			return nil, err
+		}
+		head, _ := br.Peek(br.Buffered())
+		return head, nil
+	}
+}
+
+// isJSONArray tells a JSON array of flows from a conntrack line that starts
+// with a bracket ("[1700000000.123456] ...").
+func isJSONArray(head []byte) bool {
+	for _, c := range head[1:] {
+		if !isSpace(c) {
+			return c == '{' || c == ']'
+		}
+	}
+	return false
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+var _ Source = (*Replay)(nil)
+
+// Replay is the source of a saved table: it loads the file once and hands
+// the whole table over as one snapshot.
+type Replay struct {
+	name string
+	r    io.Reader
+
+	mu     sync.Mutex
+	report ReplayReport
+	batch  *model.Batch // loaded by Load, handed over by Run
+}
+
+// NewReplay returns a replay of the table read from r. name is the file name
+// shown in the header and in errors ("-" means stdin). The caller keeps
+// ownership of r and closes it after Run returns.
+func NewReplay(name string, r io.Reader) *Replay {
+	if name == "-" || name == "" {
+		name = "stdin"
+	}
+	return &Replay{name: name, r: r}
+}
+
+// Name returns the name shown for the replay ("stdin" for "-").
+func (r *Replay) Name() string { return r.name }
+
+// Load reads the file now, so that an empty, unknown or unreadable file
+// is an error before any screen is drawn. Run calls it if nobody did.
+func (r *Replay) Load(ctx context.Context) error {
+	if r.batch != nil {
+		return nil
+	}
+	if r.r == nil {
+		return fmt.Errorf("replay: %s: no input", r.name)
+	}
+	now := time.Now()
+	sn, rep, meta, err := loadReplay(ctx, r.r, now)
+	r.mu.Lock()
+	r.report = rep
+	r.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("replay: %s: %w", r.name, err)
+	}
+	stats := meta.stats
+	stats.Valid = true
+	stats.Count = uint64(sn.Len())
+	info := model.SourceInfo{
+		Kind:      "replay",
+		Name:      r.name,
+		EventMode: model.EventsUnknown,
+		Acct:      meta.acct,
+		AcctKnown: true,
+	}
+	if rep.Skipped > 0 {
+		info.Note = rep.String()
+	}
+	r.batch = &model.Batch{Time: now, Snapshot: sn, Stats: stats, Info: info}
+	return nil
+}
+
+// Run loads the file (unless Load did) and returns its error if that
+// fails, then offers one batch with the snapshot, and waits for ctx to end
+// (returning nil). A cancelled ctx also stops a long load.
+func (r *Replay) Run(ctx context.Context, out chan<- *model.Batch) error {
+	if err := r.Load(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	b := r.batch
+	// One batch and no more: nothing to merge it with, so wait for the
+	// receiver rather than offer.
+	select {
+	case out <- b:
+	case <-ctx.Done():
+		return nil
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// Snapshot returns the loaded batch (nil before Load).
+func (r *Replay) Snapshot() *model.Batch { return r.batch }
+
+// Report returns what the load skipped; it is the zero report until Run has
+// loaded the file.
+func (r *Replay) Report() ReplayReport {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.report
+}
+
+// errCancelled ends a load whose context ended.
+var errCancelled = errors.New("load cancelled")

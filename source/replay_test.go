@@ -1,0 +1,406 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cttop/cttop/model"
+)
+
+// replayNow is the load time of the tests: every Expires is relative to it.
+var replayNow = time.Unix(1_800_000_000, 0)
+
+const replayNowSecs = 1_800_000_000
+
+func readReplayFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "replay", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func addr(s string) model.Addr { return model.AddrFrom(netip.MustParseAddr(s)) }
+
+func tuple(src, dst string, sport, dport uint16) model.Tuple {
+	return model.Tuple{Src: addr(src), Dst: addr(dst), SrcPort: sport, DstPort: dport}
+}
+
+// findFlow returns the flow of protocol proto with the original tuple orig.
+func findFlow(sn *model.Snapshot, proto uint8, orig model.Tuple) (*model.Flow, model.Counters, bool) {
+	for i := 0; i < sn.Len(); i++ {
+		if f, c := sn.At(i); f.Proto == proto && f.Orig == orig {
+			return f, c, true
+		}
+	}
+	return nil, model.Counters{}, false
+}
+
+// captureFlow is a flow of the captures in testdata/replay, field by field.
+type captureFlow struct {
+	name    string
+	flow    model.Flow
+	ctr     model.Counters
+	timeout uint32
+}
+
+// captureFlows are the flows the checks look at in every capture. The
+// fixture flows come from conntrack -I (replayFixtureFlows); "dnat-traffic"
+// is real loopback traffic through an nft DNAT rule.
+func captureFlows() []captureFlow {
+	const (
+		est  = model.StatusSeenReply | model.StatusAssured | model.StatusConfirmed
+		base = model.HasTimeout | model.HasCounters | model.HasStart
+	)
+	return []captureFlow{{
+		name: "tcp-established",
+		flow: model.Flow{
+			Orig:  tuple("192.0.2.1", "198.51.100.2", 40000, 80),
+			Reply: tuple("198.51.100.2", "192.0.2.1", 80, 40000),
+			ID:    3670065062, Status: est, Proto: model.ProtoTCP, Family: model.IPv4,
+			State: model.TCPEstablished, Attrs: base | model.HasState,
+		},
+		timeout: 297,
+	}, {
+		name: "icmp-unreplied",
+		flow: model.Flow{
+			Orig:  tuple("192.0.2.1", "198.51.100.2", 7, 8<<8),
+			Reply: tuple("198.51.100.2", "192.0.2.1", 7, 0),
+			ID:    2572017304, Status: model.StatusConfirmed, Proto: model.ProtoICMP, Family: model.IPv4,
+			Attrs: base,
+		},
+		timeout: 27,
+	}, {
+		name: "ipv6-zone-mark",
+		flow: model.Flow{
+			Orig:  tuple("2001:db8::1", "2001:db8::2", 5353, 53),
+			Reply: tuple("2001:db8::2", "2001:db8::1", 53, 5353),
+			ID:    3640659512, Status: model.StatusSeenReply | model.StatusConfirmed, Mark: 42, Zone: 5,
+			Proto: model.ProtoUDP, Family: model.IPv6, Attrs: base,
+		},
+		timeout: 57,
+	}, {
+		name: "dnat-unreplied",
+		flow: model.Flow{
+			Orig:  tuple("10.0.0.1", "10.0.0.2", 1234, 80),
+			Reply: tuple("10.0.0.9", "10.0.0.1", 8080, 1234),
+			ID:    566367119, Status: model.StatusConfirmed | model.StatusDstNAT,
+			Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPSynSent, Attrs: base | model.HasState,
+		},
+		timeout: 97,
+	}, {
+		name: "snat",
+		flow: model.Flow{
+			Orig:  tuple("10.0.0.1", "10.0.0.2", 1235, 80),
+			Reply: tuple("10.0.0.2", "203.0.113.7", 80, 61000),
+			ID:    2918858338, Status: est | model.StatusSrcNAT,
+			Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPEstablished, Attrs: base | model.HasState,
+		},
+		timeout: 197,
+	}, {
+		name: "dnat-traffic",
+		flow: model.Flow{
+			Orig:  tuple("127.0.0.1", "127.0.0.1", 36184, 8081),
+			Reply: tuple("127.0.0.1", "127.0.0.1", 8080, 36184),
+			ID:    3208371652, Status: est | model.StatusDstNAT,
+			Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPEstablished, Attrs: base | model.HasState,
+		},
+		ctr:     model.Counters{OrigPackets: 4, OrigBytes: 232, ReplyPackets: 3, ReplyBytes: 180},
+		timeout: 431997,
+	}, {
+		name: "gre",
+		flow: model.Flow{
+			Orig:  tuple("10.0.0.1", "10.0.0.2", 1, 2),
+			Reply: tuple("10.0.0.2", "10.0.0.1", 2, 1),
+			ID:    1493374563, Status: model.StatusSeenReply | model.StatusConfirmed,
+			Proto: model.ProtoGRE, Family: model.IPv4, Attrs: base,
+		},
+		timeout: 97,
+	}}
+}
+
+// TestLoadReplayCaptures loads the real captures: every line is a flow, and
+// chosen flows come out field by field.
+func TestLoadReplayCaptures(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		format string
+		ids    bool   // the format has conntrack ids
+		icmp   bool   // the format has ICMP type, code and id
+		delta  uint32 // the chosen flows' age in the capture
+	}{
+		{"conntrack-L.txt", FormatConntrack, false, true, 2},
+		{"conntrack-L-extended.txt", FormatConntrack, false, true, 2},
+		{"conntrack-L-id.txt", FormatConntrack, true, true, 2},
+		{"conntrack-L-timestamp.txt", FormatConntrack, false, true, 2},
+		{"conntrack-L-ktimestamp.txt", FormatConntrack, true, true, 2},
+		{"conntrack-L.xml", FormatXML, true, false, 2},
+		{"proc-nf_conntrack.txt", FormatProc, false, true, 2},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data := readReplayFile(t, tc.file)
+			want := bytes.Count(data, []byte("\n"))
+			if tc.format == FormatXML {
+				want = bytes.Count(data, []byte("<flow>"))
+			}
+			sn, rep, err := LoadReplay(bytes.NewReader(data), replayNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sn.Len() != want || rep.Lines != want || rep.Skipped != 0 || rep.Format != tc.format {
+				t.Fatalf("%d flows, report %+v; want %d flows of format %s", sn.Len(), rep, want, tc.format)
+			}
+			for _, w := range captureFlows() {
+				wf := w.flow
+				wf.Expires = replayNowSecs + w.timeout
+				wf.FirstSeen = replayNowSecs - tc.delta
+				if tc.ids {
+					wf.Attrs |= model.HasID
+				} else {
+					wf.ID = 0
+				}
+				if !tc.icmp && model.IsICMP(wf.Proto) {
+					wf.Orig.SrcPort, wf.Orig.DstPort, wf.Reply.SrcPort, wf.Reply.DstPort = 0, 0, 0, 0
+				}
+				f, c, ok := findFlow(sn, wf.Proto, wf.Orig)
+				if !ok {
+					t.Errorf("%s: no flow %v", w.name, wf.Orig)
+					continue
+				}
+				if *f != wf || c != w.ctr {
+					t.Errorf("%s:\n got %+v %+v\nwant %+v %+v", w.name, *f, c, wf, w.ctr)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadReplayFormatsAgree checks that the captures of one table give the
+// same flows whatever the format.
+func TestLoadReplayFormatsAgree(t *testing.T) {
+	load := func(file string) map[model.Key]model.Flow {
+		sn, _, err := LoadReplay(bytes.NewReader(readReplayFile(t, file)), replayNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[model.Key]model.Flow{}
+		for i := 0; i < sn.Len(); i++ {
+			f, _ := sn.At(i)
+			g := *f
+			g.ID, g.Attrs, g.FirstSeen = 0, g.Attrs&^model.HasID, 0
+			m[g.Key()] = g
+		}
+		return m
+	}
+	ref := load("conntrack-L.txt")
+	for _, file := range []string{"conntrack-L-extended.txt", "conntrack-L-id.txt",
+		"conntrack-L-timestamp.txt", "conntrack-L-ktimestamp.txt", "proc-nf_conntrack.txt"} {
+		got := load(file)
+		if len(got) != len(ref) {
+			t.Errorf("%s: %d flows, conntrack-L.txt %d", file, len(got), len(ref))
+		}
+		for k, f := range ref {
+			if got[k] != f {
+				t.Errorf("%s: %+v\nconntrack-L.txt: %+v", file, got[k], f)
+			}
+		}
+	}
+}
+
+func TestLoadReplayLegacy(t *testing.T) {
+	sn, rep, err := LoadReplay(bytes.NewReader(readReplayFile(t, "ip_conntrack-legacy.txt")), replayNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sn.Len() != 6 || rep.Skipped != 0 || rep.Format != FormatProcLegacy {
+		t.Fatalf("%d flows, %+v", sn.Len(), rep)
+	}
+	f, c, ok := findFlow(sn, model.ProtoTCP, tuple("192.0.2.10", "198.51.100.21", 51200, 80))
+	want := model.Flow{
+		Orig:    tuple("192.0.2.10", "198.51.100.21", 51200, 80),
+		Reply:   tuple("198.51.100.21", "203.0.113.1", 80, 51200),
+		Status:  model.StatusSeenReply | model.StatusAssured | model.StatusConfirmed | model.StatusSrcNAT,
+		Mark:    7,
+		Expires: replayNowSecs + 117,
+		Proto:   model.ProtoTCP, Family: model.IPv4, State: model.TCPTimeWait,
+		Attrs: model.HasState | model.HasTimeout | model.HasCounters,
+	}
+	if !ok || *f != want || c != (model.Counters{OrigPackets: 6, OrigBytes: 412, ReplyPackets: 5, ReplyBytes: 1830}) {
+		t.Errorf("TIME_WAIT flow:\n got %+v %+v\nwant %+v", f, c, want)
+	}
+	f, _, ok = findFlow(sn, model.ProtoGRE, tuple("192.0.2.10", "198.51.100.22", 0, 0x4000))
+	if !ok || f.Reply != tuple("198.51.100.22", "203.0.113.1", 0x4000, 0) || f.Status&model.StatusSrcNAT == 0 {
+		t.Errorf("GRE flow: %+v", f)
+	}
+	if f, _, ok = findFlow(sn, 50, tuple("192.0.2.10", "198.51.100.23", 0, 0)); !ok || f.Expires != replayNowSecs+590 {
+		t.Errorf("ESP flow: %+v", f)
+	}
+}
+
+// TestLoadReplayJSON loads cttop --once --format json of the captured table.
+func TestLoadReplayJSON(t *testing.T) {
+	data := readReplayFile(t, "cttop-once.json")
+	sn, rep, meta, err := loadReplay(context.Background(), bytes.NewReader(data), replayNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sn.Len() != 18 || rep.Lines != 18 || rep.Skipped != 0 || rep.Format != FormatJSON {
+		t.Fatalf("%d flows, %+v", sn.Len(), rep)
+	}
+	if want := (model.TableStats{Valid: true, Max: 262144}); meta.stats != want || !meta.acct {
+		t.Errorf("meta %+v, want %+v and acct", meta, want)
+	}
+	for _, w := range captureFlows() {
+		wf := w.flow
+		wf.Expires = replayNowSecs + w.timeout
+		wf.FirstSeen = replayNowSecs - 2
+		wf.Attrs = wf.Attrs&^model.HasStart | model.HasID // cttop's age is not known to be the kernel's
+		switch w.name {
+		case "dnat-traffic":
+			// The kernel's status bits, which conntrack -L does not show.
+			wf.Status |= model.StatusSrcNATDone | model.StatusDstNATDone
+		case "gre":
+			// cttop does not write GRE keys.
+			wf.Orig.SrcPort, wf.Orig.DstPort, wf.Reply.SrcPort, wf.Reply.DstPort = 0, 0, 0, 0
+		}
+		f, c, ok := findFlow(sn, wf.Proto, wf.Orig)
+		if !ok || *f != wf || c != w.ctr {
+			t.Errorf("%s:\n got %+v %+v\nwant %+v %+v", w.name, f, c, wf, w.ctr)
+		}
+	}
+}
+
+// TestLoadReplayJSONBrief loads a hand-made JSON after the format as first
+// specified: pretty-printed, with totals for the counters.
+func TestLoadReplayJSONBrief(t *testing.T) {
+	data := readReplayFile(t, "cttop.json")
+	sn, rep, meta, err := loadReplay(context.Background(), bytes.NewReader(data), replayNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sn.Len() != 6 || rep.Lines != 6 || rep.Skipped != 0 || rep.Format != FormatJSON {
+		t.Fatalf("%d flows, %+v", sn.Len(), rep)
+	}
+	wantStats := model.TableStats{Valid: true, Max: 262144, Drop: 3, EarlyDrop: 2, InsertFailed: 1}
+	if meta.stats != wantStats || !meta.acct {
+		t.Errorf("meta %+v, want %+v and acct", meta, wantStats)
+	}
+	for _, w := range captureFlows() {
+		if w.name == "gre" || w.name == "dnat-unreplied" {
+			continue // not in the file
+		}
+		wf := w.flow
+		wf.Expires = replayNowSecs + w.timeout
+		wf.Attrs = wf.Attrs&^model.HasStart | model.HasID // no age in the file
+		if w.name == "dnat-traffic" {
+			wf.Status |= model.StatusDstNATDone // the file says so
+		}
+		// bytes and packets are totals: they go to the original direction.
+		wc := model.Counters{OrigPackets: w.ctr.Packets(), OrigBytes: w.ctr.Bytes()}
+		f, c, ok := findFlow(sn, wf.Proto, wf.Orig)
+		if !ok || *f != wf || c != wc {
+			t.Errorf("%s:\n got %+v %+v\nwant %+v %+v", w.name, f, c, wf, wc)
+		}
+	}
+	f, _, ok := findFlow(sn, 2, tuple("10.0.0.1", "10.0.0.2", 0, 0))
+	if !ok || f.Attrs&model.HasCounters != 0 || f.Status != model.StatusConfirmed {
+		t.Errorf("igmp flow without counters: %+v", f)
+	}
+}
+
+func TestReplayRun(t *testing.T) {
+	data := readReplayFile(t, "conntrack-L-id.txt")
+	r := NewReplay("-", bytes.NewReader(data))
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan *model.Batch)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- r.Run(ctx, out) }()
+	var b *model.Batch
+	select {
+	case b = <-out:
+	case err := <-done:
+		t.Fatalf("Run returned %v before its batch", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no batch")
+	}
+	if b.Snapshot == nil || b.Snapshot.Len() != 18 || b.Time.Before(start) || len(b.Events) != 0 {
+		t.Fatalf("batch %+v", b)
+	}
+	wantInfo := model.SourceInfo{Kind: "replay", Name: "stdin", EventMode: model.EventsUnknown, Acct: true, AcctKnown: true}
+	if b.Info != wantInfo {
+		t.Errorf("info %+v, want %+v", b.Info, wantInfo)
+	}
+	if want := (model.TableStats{Valid: true, Count: 18}); b.Stats != want {
+		t.Errorf("stats %+v, want %+v", b.Stats, want)
+	}
+	if rep := r.Report(); rep.Lines != 18 || rep.Format != FormatConntrack {
+		t.Errorf("report %+v", rep)
+	}
+	// The model takes the snapshot as is: the TTLs are the capture's.
+	tab := model.NewTable(0)
+	tab.Apply(b)
+	if tab.Len() != 18 {
+		t.Errorf("table has %d flows", tab.Len())
+	}
+	f, _, _ := findFlow(b.Snapshot, model.ProtoTCP, tuple("192.0.2.1", "198.51.100.2", 40000, 80))
+	if ttl := f.TTL(uint32(b.Time.Unix())); ttl != 297 {
+		t.Errorf("TTL %d, want 297", ttl)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned %v before ctx ended", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestReplayRunStats(t *testing.T) {
+	r := NewReplay("table.json", bytes.NewReader(readReplayFile(t, "cttop.json")))
+	// The hand-made file has statistics; cttop-once.json's are all zero.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := make(chan *model.Batch, 1)
+	go r.Run(ctx, out)
+	b := <-out
+	want := model.TableStats{Valid: true, Count: 6, Max: 262144, Drop: 3, EarlyDrop: 2, InsertFailed: 1}
+	if b.Stats != want || b.Info.Name != "table.json" || !b.Info.Acct {
+		t.Errorf("stats %+v info %+v, want %+v", b.Stats, b.Info, want)
+	}
+}
+
+func TestReplayRunErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, doc, want string
+	}{
+		{"empty stdin", "-", "", "replay: stdin: empty file"},
+		{"unknown", "dump.txt", "hello\n", "replay: dump.txt: unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML or cttop JSON)"},
+		{"no flows", "bad.txt", "tcp 6 299 src=10.0.0\n",
+			`replay: bad.txt: no parseable flow: 1 line skipped, at line 1: bad address "10.0.0"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewReplay(tc.file, strings.NewReader(tc.doc))
+			err := r.Run(context.Background(), make(chan *model.Batch))
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("err %v, want %s", err, tc.want)
+			}
+		})
+	}
+	// A context that ends first: no error, no batch needed.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := NewReplay("x", bytes.NewReader(readReplayFile(t, "conntrack-L.txt")))
+	if err := r.Run(ctx, make(chan *model.Batch)); err != nil {
+		t.Fatalf("Run with ended ctx: %v", err)
+	}
+}

@@ -1,0 +1,469 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"math"
+
+	"github.com/cttop/cttop/model"
+)
+
+// The line formats: conntrack -L (libnetfilter_conntrack's default output),
+// /proc/net/nf_conntrack and the legacy /proc/net/ip_conntrack share one
+// grammar:
+//
+//	[ipv4 2 | ipv6 10] PROTO NUM [TIMEOUT] [STATE] [per-protocol fields]
+//	src= dst= PORTS [zone-orig=] [packets= bytes=] [UNREPLIED]
+//	src= dst= PORTS [zone-reply=] [packets= bytes=] [ASSURED|OFFLOAD|HW_OFFLOAD]
+//	[mark=] [secctx=] [secmark=] [zone=] [delta-time=] [[start=...]] [use=] [id=]
+//
+// where PORTS is sport= dport=, type= code= id= (ICMP) or srckey= dstkey=
+// (GRE). The family columns are in /proc/net/nf_conntrack and
+// conntrack -o extended. The timeout is missing for offloaded flows in /proc;
+// GRE lines in /proc carry "timeout=N, stream_timeout=N" before the tuple.
+
+// Line kinds returned by textParser.parse.
+const (
+	textIgnore = iota // blank, comment or conntrack's summary line
+	textRecord
+	textBad
+)
+
+// textParser parses one line at a time into a flow. It is reused for every
+// line of a file and keeps no reference to the line.
+type textParser struct {
+	f model.Flow
+	c model.Counters
+	x recordExtras
+
+	// header is set once a line got past the family and protocol
+	// columns: it looks like a conntrack line, bad or not.
+	header     bool
+	familyCols bool
+	zeroZone   bool // zone=0: only /proc prints it, on every line in zone 0
+	secmark    bool // secmark=: printed on every legacy ip_conntrack line
+
+	n    int      // current tuple: -1 none yet, 0 original, 1 reply
+	have [2]uint8 // fields seen in each tuple (hSrc...)
+}
+
+// nextToken returns the token at or after i, the position of its first
+// '=' (-1 if none), and the position after it. A token is a run of bytes
+// above space, or a bracketed group that may hold blanks ("[start=Sun Nov
+// 22 00:29:25 2026]").
+func nextToken(line []byte, i int) (tok []byte, eq, next int) {
+	for i < len(line) && line[i] <= ' ' {
+		i++
+	}
+	if i == len(line) {
+		return nil, -1, i
+	}
+	start := i
+	if line[i] == '[' {
+		if j := bytes.IndexByte(line[i:], ']'); j > 0 {
+			return line[i : i+j+1], -1, i + j + 1
+		}
+	}
+	eq = -1
+	for ; i < len(line) && line[i] > ' '; i++ {
+		if line[i] == '=' && eq < 0 {
+			eq = i - start
+		}
+	}
+	return line[start:i], eq, i
+}
+
+func isLowerWord(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isUpperWord(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// isEventStamp reports whether tok is the timestamp conntrack -E -o
+// timestamp puts before events: "[1700000000.123456]".
+func isEventStamp(tok []byte) bool {
+	if len(tok) < 3 || tok[0] != '[' || tok[len(tok)-1] != ']' {
+		return false
+	}
+	for _, c := range tok[1 : len(tok)-1] {
+		if !(c >= '0' && c <= '9' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// parse parses one line. For textRecord the flow, counters and extras are
+// in p; for textBad the reason says why.
+func (p *textParser) parse(line []byte) (int, badRecord) {
+	p.f, p.c, p.x = model.Flow{}, model.Counters{}, recordExtras{}
+	p.header, p.familyCols, p.zeroZone, p.secmark = false, false, false, false
+	f := &p.f
+
+	tok, _, i := nextToken(line, 0)
+	if tok == nil || tok[0] == '#' {
+		return textIgnore, badRecord{}
+	}
+	if isEventStamp(tok) {
+		tok, _, i = nextToken(line, i)
+		if tok == nil {
+			return textBad, bad("no flow after timestamp", nil)
+		}
+	}
+	switch string(tok) {
+	case "[NEW]", "[UPDATE]", "[DESTROY]":
+		p.header = true
+		return textBad, bad("event, not a table entry:", tok)
+	case "conntrack":
+		// "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been
+		// shown." goes to stderr, but gets pasted.
+		if bytes.Contains(line, []byte("flow entries have been shown")) {
+			return textIgnore, badRecord{}
+		}
+		if bytes.Contains(line, []byte("(conntrack-tools)")) {
+			p.header = true
+			return textBad, bad("conntrack message:", bytes.TrimSpace(line))
+		}
+	}
+
+	// Family columns.
+	if string(tok) == "ipv4" || string(tok) == "ipv6" {
+		fam, want := model.IPv4, "2"
+		if tok[3] == '6' {
+			fam, want = model.IPv6, "10"
+		}
+		var num []byte
+		num, _, i = nextToken(line, i)
+		if string(num) != want {
+			return textBad, bad("bad family number", num)
+		}
+		f.Family = fam
+		p.familyCols = true
+		tok, _, i = nextToken(line, i)
+	}
+
+	// Protocol name and number.
+	name := tok
+	if !isLowerWord(name) {
+		return textBad, bad("not a conntrack entry:", name)
+	}
+	num, _, i := nextToken(line, i)
+	proto, ok := parseUint(num, math.MaxUint8)
+	if !ok {
+		return textBad, bad("bad protocol number", num)
+	}
+	f.Proto = uint8(proto)
+	p.header = true
+	if !protoNamed(name, f.Proto) {
+		return textBad, bad("protocol name does not match its number:", line[:i])
+	}
+
+	// Timeout, absent for offloaded flows in /proc.
+	tok, _, i = nextToken(line, i)
+	if v, ok := parseUint(tok, math.MaxUint64); ok {
+		p.x.timeout = uint32(min(v, math.MaxUint32))
+		p.x.hasTO = true
+		tok, _, i = nextToken(line, i)
+	} else if len(tok) > 0 && tok[0] >= '0' && tok[0] <= '9' {
+		return textBad, bad("bad timeout", tok)
+	}
+
+	// Protocol state.
+	if isUpperWord(tok) {
+		if s, ok := stateByName(f.Proto, tok); ok {
+			f.State = s
+			f.Attrs |= model.HasState
+		}
+		tok, _, i = nextToken(line, i)
+	}
+
+	return p.fields(line, i-len(tok))
+}
+
+// fields parses the key=value and [FLAG] fields that follow the columns,
+// from line[i:].
+func (p *textParser) fields(line []byte, i int) (int, badRecord) {
+	p.n, p.have = -1, [2]uint8{}
+	for {
+		tok, eq, next := nextToken(line, i)
+		if tok == nil {
+			break
+		}
+		i = next
+		if tok[0] == '[' {
+			p.flag(tok)
+			continue
+		}
+		if eq <= 0 {
+			return textBad, bad("unexpected", tok)
+		}
+		if why, ok := p.field(tok[:eq], tok[eq+1:], tok); !ok {
+			return textBad, why
+		}
+	}
+	if why, ok := checkTuples(p.f.Proto, p.have, true); !ok {
+		return textBad, why
+	}
+	return textRecord, badRecord{}
+}
+
+// flag handles a bracketed field.
+func (p *textParser) flag(tok []byte) {
+	switch string(tok) {
+	case "[UNREPLIED]":
+		p.x.unreplied = true
+	case "[ASSURED]":
+		p.f.Status |= model.StatusAssured
+	case "[OFFLOAD]":
+		p.f.Status |= model.StatusOffload
+	case "[HW_OFFLOAD]":
+		p.f.Status |= model.StatusOffload | model.StatusHWOffload
+	}
+	// Others ([start=...], [stop=...]) carry nothing the model keeps.
+}
+
+// field handles a key=value field.
+func (p *textParser) field(key, val, tok []byte) (badRecord, bool) {
+	f := &p.f
+	switch string(key) {
+	case "src", "dst", "sport", "dport", "type", "code", "srckey", "dstkey":
+		return p.tupleField(key, val, tok)
+	case "id":
+		// The ICMP id follows type= and code= in each tuple; any other
+		// id= is the conntrack id (-o id).
+		if n := p.n; model.IsICMP(f.Proto) && n >= 0 && p.have[n]&hType != 0 && p.have[n]&hICMPID == 0 {
+			return p.tupleField(key, val, tok)
+		}
+		v, ok := parseUint(val, math.MaxUint32)
+		if !ok {
+			return bad("bad id", tok), false
+		}
+		f.ID = uint32(v)
+		f.Attrs |= model.HasID
+	case "packets", "bytes":
+		v, ok := parseUint(val, math.MaxUint64)
+		switch {
+		case p.n < 0:
+			return bad("counter before src=:", tok), false
+		case !ok:
+			return bad("bad counter", tok), false
+		case p.n == 0 && key[0] == 'p':
+			p.c.OrigPackets = v
+		case p.n == 0:
+			p.c.OrigBytes = v
+		case key[0] == 'p':
+			p.c.ReplyPackets = v
+		default:
+			p.c.ReplyBytes = v
+		}
+		f.Attrs |= model.HasCounters
+	case "mark":
+		v, ok := parseUint(val, math.MaxUint32)
+		if !ok {
+			return bad("bad mark", tok), false
+		}
+		f.Mark = uint32(v)
+	case "zone", "zone-orig", "zone-reply", "orig-zone", "reply-zone":
+		v, ok := parseUint(val, math.MaxUint16)
+		if !ok {
+			return bad("bad zone", tok), false
+		}
+		f.Zone = uint16(v)
+		p.zeroZone = p.zeroZone || v == 0 && string(key) == "zone"
+	case "delta-time":
+		v, ok := parseUint(val, math.MaxUint64)
+		if !ok {
+			return bad("bad delta-time", tok), false
+		}
+		p.x.delta, p.x.hasDelta = v, true
+	case "secmark":
+		p.secmark = true
+	}
+	// Others (use=, secctx=, helper=, labels=, GRE's timeout=) carry
+	// nothing the model keeps.
+	return badRecord{}, true
+}
+
+// tupleField handles a field of the current tuple; src= starts the next.
+func (p *textParser) tupleField(key, val, tok []byte) (badRecord, bool) {
+	f := &p.f
+	if string(key) == "src" {
+		if p.n++; p.n > 1 {
+			return bad("more than two tuples at", tok), false
+		}
+	}
+	if p.n < 0 {
+		return bad("tuple field before src=:", tok), false
+	}
+	t, have := &f.Orig, &p.have[p.n]
+	if p.n == 1 {
+		t = &f.Reply
+	}
+	switch string(key) {
+	case "src", "dst":
+		a, fam, ok := parseAddr(val)
+		switch {
+		case !ok:
+			return bad("bad address", val), false
+		case f.Family == 0:
+			f.Family = fam
+		case fam != f.Family:
+			return bad("address of the wrong family:", val), false
+		}
+		if key[0] == 's' {
+			t.Src, *have = a, *have|hSrc
+		} else {
+			t.Dst, *have = a, *have|hDst
+		}
+	case "sport", "dport":
+		v, ok := parseUint(val, math.MaxUint16)
+		switch {
+		case !ok:
+			return bad("bad port", tok), false
+		case key[0] == 's':
+			t.SrcPort, *have = uint16(v), *have|hSport
+		default:
+			t.DstPort, *have = uint16(v), *have|hDport
+		}
+	case "type", "code":
+		v, ok := parseUint(val, math.MaxUint8)
+		switch {
+		case !ok:
+			return bad("bad ICMP field", tok), false
+		case key[0] == 't':
+			t.DstPort, *have = t.DstPort&0xff|uint16(v)<<8, *have|hType
+		default:
+			t.DstPort, *have = t.DstPort&0xff00|uint16(v), *have|hCode
+		}
+	case "id": // ICMP
+		v, ok := parseUint(val, math.MaxUint16)
+		if !ok {
+			return bad("bad ICMP id", tok), false
+		}
+		t.SrcPort, *have = uint16(v), *have|hICMPID
+	case "srckey", "dstkey":
+		v, ok := parseHex16(val)
+		switch {
+		case !ok:
+			return bad("bad GRE key", tok), false
+		case key[0] == 's':
+			t.SrcPort = v
+		default:
+			t.DstPort = v
+		}
+	}
+	return badRecord{}, true
+}
+
+// loadText reads a line format.
+func (l *loader) loadText(br *bufio.Reader) (err error) {
+	var (
+		p        textParser
+		line     int
+		records  bool // some line looked like a conntrack entry
+		features textFeatures
+	)
+	defer func() {
+		if err != ErrReplayFormat {
+			l.rep.Format = features.format()
+		}
+	}()
+	for {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer is no conntrack entry.
+			line++
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			if !records {
+				return ErrReplayFormat
+			}
+			l.rep.Lines++
+			l.rep.skip(line, bad("line too long", nil))
+			if err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			continue
+		}
+		if err == io.ErrUnexpectedEOF && records {
+			// A truncated gzip file: keep what came before the cut.
+			l.structural(line+1, err)
+			return nil
+		}
+		if len(b) > 0 {
+			line++
+			kind, why := p.parse(b)
+			switch kind {
+			case textRecord:
+				l.rep.Lines++
+				l.add(&p.f, &p.c, &p.x)
+			case textBad:
+				if !records && !p.header {
+					return ErrReplayFormat
+				}
+				l.rep.Lines++
+				l.rep.skip(line, why)
+			}
+			if kind != textIgnore {
+				records = true
+				features.add(&p)
+			}
+			if l.cancelled() {
+				return errCancelled
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// textFeatures tells the line formats apart. conntrack -L and the /proc
+// files share their grammar, but /proc/net/nf_conntrack has the family
+// columns and prints zone=0 (conntrack prints non-zero zones only), and the
+// legacy ip_conntrack has no family columns and prints secmark= (with
+// SECMARK support, as distribution kernels had it).
+type textFeatures struct {
+	familyCols, zeroZone, secmark bool
+}
+
+func (t *textFeatures) add(p *textParser) {
+	t.familyCols = t.familyCols || p.familyCols
+	t.zeroZone = t.zeroZone || p.zeroZone
+	t.secmark = t.secmark || p.secmark
+}
+
+func (t *textFeatures) format() string {
+	switch {
+	case t.familyCols && t.zeroZone:
+		return FormatProc
+	case !t.familyCols && t.secmark:
+		return FormatProcLegacy
+	}
+	return FormatConntrack
+}
