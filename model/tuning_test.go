@@ -1,0 +1,595 @@
+package model
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+const gib = 1 << 30
+
+// defaultTimeouts are the kernel's defaults (6.18).
+func defaultTimeouts() map[string]int64 {
+	return map[string]int64{
+		"nf_conntrack_tcp_timeout_syn_sent":    120,
+		"nf_conntrack_tcp_timeout_syn_recv":    60,
+		"nf_conntrack_tcp_timeout_established": 432000,
+		"nf_conntrack_tcp_timeout_fin_wait":    120,
+		"nf_conntrack_tcp_timeout_close_wait":  60,
+		"nf_conntrack_tcp_timeout_last_ack":    30,
+		"nf_conntrack_tcp_timeout_time_wait":   120,
+		"nf_conntrack_tcp_timeout_close":       10,
+		"nf_conntrack_udp_timeout":             30,
+		"nf_conntrack_udp_timeout_stream":      120,
+		"nf_conntrack_icmp_timeout":            30,
+		"nf_conntrack_icmpv6_timeout":          30,
+		"nf_conntrack_generic_timeout":         600,
+		"nf_conntrack_gre_timeout":             30,
+	}
+}
+
+// host returns the settings of a host with mem bytes of RAM running 6.18,
+// in its initial namespace, nf_conntrack built in.
+func host(mem uint64, max, buckets int64) TuningSettings {
+	return TuningSettings{
+		Known: true, Max: max, Buckets: buckets, Count: -1,
+		Events: 2, Acct: 0, Timestamp: 0, Timeouts: defaultTimeouts(),
+		MemTotal: mem, WordBits: 64, KernelRelease: "6.18.44", ConnBytes: 256,
+		MaxWritable: true, BucketsWritable: true, HashsizeParam: true,
+	}
+}
+
+// table returns a composition of flows with the given TCP states and
+// protocols filled in, and kernel stats of count/max with drops.
+func table(flows int, max uint64, drops uint64) TableComposition {
+	return TableComposition{
+		Flows:  flows,
+		Protos: map[uint8]int{ProtoTCP: flows},
+		Stats:  TableStats{Valid: true, Count: uint64(flows), Max: max, Drop: drops},
+	}
+}
+
+func findings(a Advice, kind FindingKind) []string {
+	var out []string
+	for _, f := range a.Findings {
+		if f.Kind == kind {
+			out = append(out, f.Text)
+		}
+	}
+	return out
+}
+
+func changeOf(a Advice, key string) (SysctlChange, bool) {
+	for _, c := range a.Changes {
+		if c.Key == key {
+			return c, true
+		}
+	}
+	return SysctlChange{}, false
+}
+
+func TestKernelDefaultSize(t *testing.T) {
+	for _, c := range []struct {
+		mem     uint64
+		bits    int
+		release string
+		want    DefaultSize
+	}{
+		{64 * gib, 64, "6.18.44", DefaultSize{262144, 262144, true}},
+		{24683656 << 10, 64, "6.18.44-fc-v769", DefaultSize{262144, 262144, true}}, // this project's VM
+		{2 * gib, 64, "6.1.0", DefaultSize{65536, 65536, true}},
+		{512 << 20, 64, "5.15.0", DefaultSize{4096, 4096, true}},
+		{64 << 20, 64, "6.6", DefaultSize{1024, 1024, true}},
+		{3 * gib, 32, "6.6", DefaultSize{65536, 65536, true}},
+		{64 * gib, 64, "5.10.0-28-amd64", DefaultSize{262144, 65536, false}},
+		{2 * gib, 64, "4.19.0", DefaultSize{65536, 16384, false}},
+		{512 << 20, 64, "5.4.0", DefaultSize{16384, 4096, false}},
+		{64 * gib, 64, "", DefaultSize{262144, 262144, true}},
+	} {
+		if got := KernelDefaultSize(c.mem, c.bits, c.release); got != c.want {
+			t.Errorf("KernelDefaultSize(%d, %d, %q) = %+v, want %+v", c.mem, c.bits, c.release, got, c.want)
+		}
+	}
+}
+
+func TestAdvise(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   TuningInput
+		// want are substrings of the findings of kind
+		kind FindingKind
+		want []string
+		// changes that must be suggested (key -> value)
+		changes map[string]int64
+		// keys that must not be suggested
+		not []string
+	}{
+		{
+			name: "tiny max on a big-RAM host",
+			in: TuningInput{
+				Settings: host(64*gib, 16384, 16384),
+				Table:    table(15800, 16384, 1200),
+			},
+			kind: FindingSize,
+			want: []string{
+				"The table is 96.4% full (15,800 of 16,384) and the kernel has dropped 1,200 packets",
+				"raise nf_conntrack_max to 262,144 (this kernel's default for 64 GiB) and nf_conntrack_buckets to 262,144: about 98 MiB at most, 0.1% of 64 GiB",
+			},
+			changes: map[string]int64{"nf_conntrack_max": 262144, "nf_conntrack_buckets": 262144},
+		},
+		{
+			name: "full table, default max: double it",
+			in: TuningInput{
+				Settings: host(16*gib, 262144, 262144),
+				Table:    table(262144, 262144, 5),
+			},
+			kind:    FindingSize,
+			want:    []string{"raise nf_conntrack_max to 524,288 (twice the peak) and nf_conntrack_buckets to 524,288: about 196 MiB at most, 1.2% of 16 GiB"},
+			changes: map[string]int64{"nf_conntrack_max": 524288, "nf_conntrack_buckets": 524288},
+		},
+		{
+			name: "full table on a small host: capped by memory",
+			in: TuningInput{
+				Settings: host(2*gib, 100000, 131072),
+				Table:    table(100000, 100000, 77),
+			},
+			kind:    FindingSize,
+			want:    []string{"raise nf_conntrack_max to 131,072 (the most that fits in 1/32 of RAM) and nf_conntrack_buckets to 131,072: about 49 MiB at most, 2.4% of 2 GiB"},
+			changes: map[string]int64{"nf_conntrack_max": 131072},
+			not:     []string{"nf_conntrack_buckets"},
+		},
+		{
+			name: "full table on a tiny host: no room",
+			in: TuningInput{
+				Settings: host(256<<20, 65536, 65536),
+				Table:    table(65536, 65536, 77),
+			},
+			kind: FindingMemoryBound,
+			want: []string{"A larger table would take more than 1/32 of 256 MiB (at 384 bytes an entry): make room with shorter timeouts or NOTRACK"},
+			not:  []string{"nf_conntrack_max"},
+		},
+		{
+			name: "replay of a smaller table on a larger host",
+			in: TuningInput{
+				Settings:  host(64*gib, 1048576, 1048576),
+				Table:     table(65536, 65536, 12),
+				FlowsFrom: "replay file small.ctr", HostSettings: true,
+			},
+			kind: FindingSize,
+			want: []string{"The table is 100.0% full (65,536 of 65,536) and the kernel has dropped 12 packets for lack of room (drop + early_drop). This host's nf_conntrack_max 1,048,576 already has room for twice that peak."},
+			not:  []string{"nf_conntrack_max", "nf_conntrack_buckets"},
+		},
+		{
+			name: "table dominated by ESTABLISHED",
+			in: func() TuningInput {
+				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.TCPStates[TCPEstablished] = 122000
+				in.Table.TCPStates[TCPTimeWait] = 20000
+				in.Table.TCPStates[TCPSynSent] = 8000
+				in.Table.TCPStates[TCPCloseWait] = 50000
+				return in
+			}(),
+			kind:    FindingTimeout,
+			want:    []string{"61.0% of flows (122,000) are ESTABLISHED, and the kernel keeps one for 5 days when idle (nf_conntrack_tcp_timeout_established=432000): 86400 (1 day) frees the idle ones sooner"},
+			changes: map[string]int64{"nf_conntrack_tcp_timeout_established": 86400},
+			not:     []string{"nf_conntrack_tcp_timeout_time_wait", "nf_conntrack_tcp_timeout_syn_sent", "nf_conntrack_max"},
+		},
+		{
+			name: "table dominated by TIME_WAIT",
+			in: func() TuningInput {
+				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(150000, 262144, 0)}
+				in.Table.TCPStates[TCPEstablished] = 20000
+				in.Table.TCPStates[TCPTimeWait] = 120000
+				in.Table.TCPStates[TCPSynSent] = 10000
+				return in
+			}(),
+			kind:    FindingTimeout,
+			want:    []string{"80.0% of flows (120,000) are TIME_WAIT, and the kernel keeps one for 2 minutes when idle (nf_conntrack_tcp_timeout_time_wait=120): 30 (30 seconds) frees closed connections sooner"},
+			changes: map[string]int64{"nf_conntrack_tcp_timeout_time_wait": 30},
+			not:     []string{"nf_conntrack_tcp_timeout_established", "nf_conntrack_tcp_timeout_syn_sent"},
+		},
+		{
+			name: "SYN_SENT flood",
+			in: func() TuningInput {
+				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.TCPStates[TCPEstablished] = 20000
+				in.Table.TCPStates[TCPSynSent] = 170000
+				in.Table.TCPStates[TCPSynSent2] = 10000
+				return in
+			}(),
+			kind:    FindingTimeout,
+			want:    []string{"90.0% of flows (180,000) are SYN_SENT, and the kernel keeps one for 2 minutes when idle (nf_conntrack_tcp_timeout_syn_sent=120): 30 (30 seconds) forgets unanswered connection attempts sooner"},
+			changes: map[string]int64{"nf_conntrack_tcp_timeout_syn_sent": 30},
+		},
+		{
+			name: "table dominated by udp/53",
+			in: func() TuningInput {
+				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.Protos = map[uint8]int{ProtoTCP: 120000, ProtoUDP: 80000}
+				in.Table.TCPStates[TCPEstablished] = 120000 - 60000
+				in.Table.TCPStates[TCPTimeWait] = 60000
+				in.Table.TopServices = []ServiceCount{{ProtoUDP, 53, 60000}, {ProtoTCP, 53, 20000}, {ProtoTCP, 443, 19000}, {ProtoUDP, 123, 5000}}
+				return in
+			}(),
+			kind: FindingNoTrack,
+			want: []string{"udp/53 tcp/53 carry 40.0% of flows (80,000). If this host serves them and no NAT or stateful rule needs them, NOTRACK takes them out of the table",
+				"press n on such a flow in cttop"},
+		},
+		{
+			name: "table dominated by one source",
+			in: func() TuningInput {
+				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.TCPStates[TCPSynRecv] = 10000
+				in.Table.TCPStates[TCPEstablished] = 190000
+				in.Table.TopSources = []SourceCount{{netip.MustParseAddr("203.0.113.9"), 90000}, {netip.MustParseAddr("192.0.2.1"), 1000}}
+				return in
+			}(),
+			kind: FindingSource,
+			want: []string{`203.0.113.9 opened 45.0% of flows (90,000): find out why with the filter "src 203.0.113.9"`},
+		},
+		{
+			name: "buckets too few for max",
+			in: TuningInput{
+				Settings: host(16*gib, 262144, 16384),
+				Table:    table(1000, 262144, 0),
+			},
+			kind:    FindingBuckets,
+			want:    []string{"nf_conntrack_buckets 16,384 is small for nf_conntrack_max 262,144: every entry is hashed twice, so a full table averages 32 entries per hash chain", "Set nf_conntrack_buckets to 262,144 (2 MiB of memory)"},
+			changes: map[string]int64{"nf_conntrack_buckets": 262144},
+			not:     []string{"nf_conntrack_max"},
+		},
+		{
+			name: "max lowered below the default, no pressure",
+			in: TuningInput{
+				Settings: host(32*gib, 65536, 65536),
+				Table:    table(3000, 65536, 0),
+			},
+			kind:    FindingBelowDefault,
+			want:    []string{"nf_conntrack_max 65,536 is below this kernel's default for 32 GiB (262,144): someone lowered it"},
+			changes: map[string]int64{"nf_conntrack_max": 262144, "nf_conntrack_buckets": 262144},
+		},
+		{
+			name: "huge max on a small host",
+			in: TuningInput{
+				Settings: host(2*gib, 4194304, 4194304),
+				Table:    table(3000, 4194304, 0),
+			},
+			kind: FindingOversized,
+			want: []string{"A full table at nf_conntrack_max 4,194,304 would take 1.5 GiB, 76.6% of 2 GiB", "131,072 entries fit in 1/32 of RAM"},
+		},
+		{
+			name: "another namespace",
+			in: func() TuningInput {
+				s := host(64*gib, 16384, 16384)
+				s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "web"
+				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+			}(),
+			kind: FindingNamespace,
+			want: []string{"nf_conntrack_max and nf_conntrack_buckets are read-only in this namespace: set them on the host",
+				"apply them inside it (ip netns exec web sysctl -p FILE,"},
+		},
+		{
+			name: "a container's namespace by path",
+			in: func() TuningInput {
+				s := host(64*gib, 16384, 16384)
+				s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "/proc/4242/ns/net"
+				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+			}(),
+			kind: FindingNamespace,
+			want: []string{"apply them inside it (nsenter --net=/proc/4242/ns/net sysctl -p FILE,"},
+		},
+		{
+			name: "read-only buckets, module",
+			in: func() TuningInput {
+				s := host(64*gib, 16384, 16384)
+				s.BucketsWritable, s.Module = false, true
+				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+			}(),
+			kind: FindingBuckets,
+			want: []string{"echo 262144 > /sys/module/nf_conntrack/parameters/hashsize, and at boot with options nf_conntrack hashsize=262144 in /etc/modprobe.d/nf_conntrack.conf"},
+		},
+		{
+			name: "module: sysctl.d ordering",
+			in: func() TuningInput {
+				s := host(64*gib, 16384, 16384)
+				s.Module = true
+				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+			}(),
+			kind: FindingModule,
+			want: []string{"List nf_conntrack in /etc/modules-load.d/nf_conntrack.conf"},
+		},
+		{
+			name: "quiet table",
+			in: func() TuningInput {
+				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
+				in.Table.TCPStates[TCPEstablished] = 2000
+				return in
+			}(),
+			kind:    FindingOK,
+			want:    []string{"The table is 0.8% full (2,000 of 262,144) and the kernel has dropped nothing: nothing needs changing now."},
+			changes: map[string]int64{"nf_conntrack_tcp_timeout_established": 86400},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := Advise(c.in)
+			got := strings.Join(findings(a, c.kind), "\n")
+			if got == "" {
+				t.Fatalf("no %s finding; findings: %+v", c.kind, a.Findings)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%s finding lacks %q:\n%s", c.kind, w, got)
+				}
+			}
+			for k, v := range c.changes {
+				ch, ok := changeOf(a, k)
+				if !ok || ch.To != v {
+					t.Errorf("change %s: got %+v (found %v), want %d", k, ch, ok, v)
+				}
+			}
+			for _, k := range c.not {
+				if ch, ok := changeOf(a, k); ok {
+					t.Errorf("unexpected change %+v", ch)
+				}
+			}
+			// Every suggested value must be in the snippet, the report
+			// must mention every finding.
+			snip := a.SysctlSnippet()
+			for _, ch := range a.Changes {
+				if !strings.Contains(snip, "net.netfilter."+ch.Key+" = ") {
+					t.Errorf("snippet lacks %s:\n%s", ch.Key, snip)
+				}
+			}
+			if !strings.Contains(a.Text(100), "Suggestions") {
+				t.Errorf("report lacks suggestions")
+			}
+		})
+	}
+}
+
+// TestAdviseQuietIsOptional: without pressure the snippet comments out every
+// setting, with pressure it does not.
+func TestAdviseQuietIsOptional(t *testing.T) {
+	in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
+	in.Table.TCPStates[TCPEstablished] = 2000
+	snip := Advise(in).SysctlSnippet()
+	if !strings.Contains(snip, "\n#net.netfilter.nf_conntrack_tcp_timeout_established = 86400\n") {
+		t.Errorf("quiet table: the timeout line should be commented out:\n%s", snip)
+	}
+	in.Table = table(200000, 262144, 0)
+	in.Table.TCPStates[TCPEstablished] = 200000
+	snip = Advise(in).SysctlSnippet()
+	if !strings.Contains(snip, "\nnet.netfilter.nf_conntrack_tcp_timeout_established = 86400\n") {
+		t.Errorf("busy table: the timeout line should be active:\n%s", snip)
+	}
+}
+
+// TestAdviseNamespaceSnippet: host-only settings are commented out in a
+// namespace's snippet, its own timeouts are not.
+func TestAdviseNamespaceSnippet(t *testing.T) {
+	s := host(64*gib, 16384, 16384)
+	s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "web"
+	in := TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+	in.Table.TCPStates[TCPEstablished] = 16000
+	snip := Advise(in).SysctlSnippet()
+	for _, want := range []string{
+		"\n#net.netfilter.nf_conntrack_max = 262144\n",
+		"\n#net.netfilter.nf_conntrack_buckets = 262144\n",
+		"\nnet.netfilter.nf_conntrack_tcp_timeout_established = 86400\n",
+	} {
+		if !strings.Contains(snip, want) {
+			t.Errorf("snippet lacks %q:\n%s", want, snip)
+		}
+	}
+}
+
+// goldenInput is a host in trouble: a small limit, drops, a flood of
+// half-open connections from one source, and DNS.
+func goldenInput() TuningInput {
+	s := host(16*gib, 65536, 16384)
+	c := TableComposition{
+		Flows:     65000,
+		Protos:    map[uint8]int{ProtoTCP: 52000, ProtoUDP: 12000, ProtoICMP: 900, ProtoGRE: 100},
+		UDPStream: 2000,
+		Stats:     TableStats{Valid: true, Count: 65536, Max: 65536, Drop: 31337, EarlyDrop: 4000, InsertFailed: 2, Invalid: 77},
+	}
+	c.TCPStates[TCPEstablished] = 21000
+	c.TCPStates[TCPSynRecv] = 24000
+	c.TCPStates[TCPTimeWait] = 6000
+	c.TCPStates[TCPFinWait] = 1000
+	c.TopServices = []ServiceCount{{ProtoTCP, 443, 40000}, {ProtoUDP, 53, 10000}, {ProtoTCP, 22, 3000}}
+	c.TopSources = []SourceCount{
+		{netip.MustParseAddr("203.0.113.66"), 23000},
+		{netip.MustParseAddr("2001:db8::7"), 900},
+		{netip.MustParseAddr("192.0.2.10"), 450},
+	}
+	return TuningInput{Settings: s, Table: c}
+}
+
+func TestTuningText(t *testing.T) {
+	t.Run("busy_host", func(t *testing.T) {
+		golden.RequireEqual(t, Advise(goldenInput()).Text(100))
+	})
+	t.Run("narrow", func(t *testing.T) {
+		golden.RequireEqual(t, Advise(goldenInput()).Text(60))
+	})
+	t.Run("replay_with_host_settings", func(t *testing.T) {
+		in := goldenInput()
+		in.FlowsFrom, in.HostSettings = "replay file incident.ctr", true
+		golden.RequireEqual(t, Advise(in).Text(100))
+	})
+	t.Run("replay_without_settings", func(t *testing.T) {
+		in := goldenInput()
+		in.FlowsFrom, in.Settings = "replay file incident.ctr", TuningSettings{}
+		golden.RequireEqual(t, Advise(in).Text(100))
+	})
+	t.Run("quiet_namespace", func(t *testing.T) {
+		s := host(24683656<<10, 262144, 262144)
+		s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "demo1"
+		in := TuningInput{Settings: s, Table: TableComposition{
+			Flows: 25000, Protos: map[uint8]int{ProtoTCP: 25000},
+			TopServices: []ServiceCount{{ProtoTCP, 443, 25000}},
+			Stats:       TableStats{Valid: true, Count: 25000, Max: 262144},
+		}}
+		in.Table.TCPStates[TCPEstablished] = 25000
+		golden.RequireEqual(t, Advise(in).Text(100))
+	})
+}
+
+func TestTuningSnippet(t *testing.T) {
+	t.Run("busy_host", func(t *testing.T) {
+		golden.RequireEqual(t, Advise(goldenInput()).SysctlSnippet())
+	})
+	t.Run("namespace", func(t *testing.T) {
+		in := goldenInput()
+		in.Settings.MaxWritable, in.Settings.BucketsWritable, in.Settings.NetNS = false, false, "web"
+		golden.RequireEqual(t, Advise(in).SysctlSnippet())
+	})
+	t.Run("old_kernel_module", func(t *testing.T) {
+		in := goldenInput()
+		in.Settings.KernelRelease, in.Settings.BucketsWritable, in.Settings.Module = "4.19.0-27-amd64", false, true
+		golden.RequireEqual(t, Advise(in).SysctlSnippet())
+	})
+}
+
+func TestTuningInputFromTable(t *testing.T) {
+	tab := NewTable(0)
+	b := &Batch{Time: t0, Info: SourceInfo{Kind: "replay", Name: "x.ctr"}}
+	id := uint32(1)
+	add := func(f Flow) {
+		b.Add(&Event{Type: EventNew, Flow: f})
+		id++
+	}
+	for i := 0; i < 30; i++ {
+		add(tcpFlow(id, "192.0.2.66", uint16(10000+i), "198.51.100.1", 443))
+	}
+	for i := 0; i < 5; i++ {
+		f := tcpFlow(id, "192.0.2.7", uint16(20000+i), "198.51.100.1", 22)
+		f.State = TCPTimeWait
+		add(f)
+	}
+	for i := 0; i < 10; i++ {
+		f := tcpFlow(id, "2001:db8::5", uint16(30000+i), "2001:db8::1", 53)
+		f.Proto, f.Attrs = ProtoUDP, HasTimeout|HasID
+		if i < 4 {
+			f.Status &^= StatusAssured
+		}
+		add(f)
+	}
+	tab.Apply(b)
+	in := TuningInputFromTable(tab, 2)
+	c := in.Table
+	if c.Flows != 45 || c.TCPStates[TCPEstablished] != 30 || c.TCPStates[TCPTimeWait] != 5 ||
+		c.Protos[ProtoTCP] != 35 || c.Protos[ProtoUDP] != 10 || c.UDPStream != 6 {
+		t.Errorf("composition: %+v", c)
+	}
+	wantSrc := []SourceCount{{netip.MustParseAddr("192.0.2.66"), 30}, {netip.MustParseAddr("2001:db8::5"), 10}}
+	if len(c.TopSources) != 2 || c.TopSources[0] != wantSrc[0] || c.TopSources[1] != wantSrc[1] {
+		t.Errorf("top sources %v, want %v", c.TopSources, wantSrc)
+	}
+	wantSvc := []ServiceCount{{ProtoTCP, 443, 30}, {ProtoUDP, 53, 10}}
+	if len(c.TopServices) != 2 || c.TopServices[0] != wantSvc[0] || c.TopServices[1] != wantSvc[1] {
+		t.Errorf("top services %v, want %v", c.TopServices, wantSvc)
+	}
+	if in.FlowsFrom != "replay file x.ctr" {
+		t.Errorf("FlowsFrom %q", in.FlowsFrom)
+	}
+	if got := TopSources(tab, 0); got != nil {
+		t.Errorf("TopSources(0) = %v", got)
+	}
+}
+
+// TestTopSourcesTies: equal counts go to the lower address, whatever the map order.
+func TestTopSourcesTies(t *testing.T) {
+	m := map[Addr]int32{}
+	for i := 0; i < 50; i++ {
+		m[AddrFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))] = 3
+	}
+	m[addr("10.0.1.1")] = 4
+	for range 20 {
+		got := topSources(m, 3)
+		want := []string{"10.0.1.1", "10.0.0.0", "10.0.0.1"}
+		for i, w := range want {
+			if got[i].Addr.String() != w {
+				t.Fatalf("topSources = %v, want %v", got, want)
+			}
+		}
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{num(0), "0"}, {num(999), "999"}, {num(1000), "1,000"}, {num(262144), "262,144"}, {num(-1234567), "-1,234,567"},
+		{size(512), "512 B"}, {size(2 << 20), "2 MiB"}, {size(98 << 20), "98 MiB"}, {size(24683656 << 10), "23.5 GiB"},
+		{size(196 << 20), "196 MiB"},
+		{human(432000), "5 days"}, {human(86400), "1 day"}, {human(120), "2 minutes"}, {human(90), "90 seconds"}, {human(0), "0 seconds"},
+		{short(432000), "5d"}, {short(7200), "2h"}, {short(30), "30s"}, {short(5400), "90m"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := wrap("aaa bbb ccc ddd", 9, "> ", "  ")
+	if want := "> aaa bbb\n  ccc ddd\n"; got != want {
+		t.Errorf("wrap = %q, want %q", got, want)
+	}
+}
+
+func BenchmarkTopSources(b *testing.B) {
+	tab := NewTable(1 << 20)
+	for i := 0; i < 1<<20; i++ {
+		src := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}).String()
+		f := tcpFlow(uint32(i+1), src, uint16(i), "198.51.100.1", 80)
+		tab.Insert(&f, &Counters{})
+	}
+	var st SourceTally
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st.Top(tab, 10)
+	}
+}
+
+// TestAdviseDegenerate: nothing known, or nonsense, gives a report and no panic.
+func TestAdviseDegenerate(t *testing.T) {
+	odd := host(1, -1, -1)
+	odd.Timeouts = map[string]int64{"nf_conntrack_tcp_timeout_established": -1}
+	for _, in := range []TuningInput{
+		{},
+		{Settings: TuningSettings{Known: true, Max: -1, Buckets: -1, Count: -1, Events: -1, Acct: -1, Timestamp: -1}},
+		{Settings: odd, Table: TableComposition{Flows: 10, Protos: map[uint8]int{ProtoTCP: 3}}},
+		{Settings: host(16*gib, 262144, 0), Table: table(0, 262144, 0)},
+		{Table: table(100, 0, 1)},
+	} {
+		a := Advise(in)
+		if len(a.Findings) == 0 || a.Text(40) == "" || a.SysctlSnippet() == "" {
+			t.Errorf("Advise(%+v): empty result", in)
+		}
+		for _, c := range a.Changes {
+			if c.To <= 0 {
+				t.Errorf("Advise(%+v): change %+v", in, c)
+			}
+		}
+	}
+}
+
+// TestTuningTextHostMax: flows from a recording of a smaller table, settings
+// of this host: both limits are shown, and the hash chains are this host's.
+func TestTuningTextHostMax(t *testing.T) {
+	in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(3000, 16384, 0),
+		FlowsFrom: "the demo's synthetic table", HostSettings: true}
+	text := Advise(in).Text(100)
+	for _, want := range []string{
+		"entries                  3,000 of nf_conntrack_max 16,384 (18.3% full)\n",
+		"nf_conntrack_max         262,144 on this host\n",
+		"nf_conntrack_buckets     262,144 (a full table averages 2.0 entries per hash chain)\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -1,0 +1,292 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// SnippetPath is where the tuning snippet is meant to be saved.
+const SnippetPath = "/etc/sysctl.d/90-conntrack.conf"
+
+// Text returns the tuning report as plain text, its paragraphs wrapped at
+// width columns (at least 40): settings, memory, composition, suggestions.
+// Both cttop --tune and the tuning view show it.
+func (a Advice) Text(width int) string {
+	width = max(width, 40)
+	var b strings.Builder
+	s := a.In.Settings
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	para := func(indent, text string) { b.WriteString(wrap(text, width, indent, indent)) }
+
+	line("cttop tuning report: %s", a.subject())
+	if a.In.FlowsFrom != "" {
+		switch {
+		case s.Known && a.In.HostSettings:
+			para("", "Flows from "+a.In.FlowsFrom+"; settings, memory and kernel from this host, which may not be the one the flows come from.")
+		case s.Known:
+			para("", "Flows from "+a.In.FlowsFrom+"; settings as recorded with them.")
+		default:
+			para("", "Flows from "+a.In.FlowsFrom+"; no settings to go with them (no conntrack on this host): the advice rests on the recorded table size alone.")
+		}
+	}
+
+	line("")
+	line("Table")
+	if a.Max > 0 {
+		line("  %-24s %s of nf_conntrack_max %s (%s full)", "entries", num(a.Count), num(a.Max), pct(a.Fill))
+	} else {
+		line("  %-24s %s (nf_conntrack_max unknown)", "entries", num(a.Count))
+	}
+	// The size settings, when they are not those of the flows' table.
+	limit := a.Max
+	if s.Known && s.Max > 0 && s.Max != a.Max {
+		limit = s.Max
+		line("  %-24s %s on this host", "nf_conntrack_max", num(s.Max))
+	}
+	if a.Buckets > 0 {
+		chain := ""
+		if limit > 0 {
+			chain = fmt.Sprintf(" (a full table averages %.1f entries per hash chain)", 2*float64(limit)/float64(a.Buckets))
+		}
+		line("  %-24s %s%s", "nf_conntrack_buckets", num(a.Buckets), chain)
+	}
+	if st := a.In.Table.Stats; st.Valid {
+		line("  %-24s drop %s  early_drop %s  insert_failed %s  invalid %s", "kernel counters",
+			num(int64(st.Drop)), num(int64(st.EarlyDrop)), num(int64(st.InsertFailed)), num(int64(st.Invalid)))
+	}
+	if s.Known {
+		line("  %-24s %s", "nf_conntrack_events", mode(s.Events, "off: no events, cttop relies on dumps", "on", "auto: events only for flows created while a listener exists"))
+		line("  %-24s %s", "nf_conntrack_acct", mode(s.Acct, "off: no per-flow byte and packet counters", "on: per-flow counters", ""))
+		line("  %-24s %s", "nf_conntrack_timestamp", mode(s.Timestamp, "off: no flow start times", "on: flow start times", ""))
+	}
+
+	a.memorySection(&b, width)
+	a.compositionSection(&b, width)
+
+	line("")
+	line("Suggestions")
+	for i, f := range a.Findings {
+		n := fmt.Sprintf("  %d. ", i+1)
+		b.WriteString(wrap(f.Text, width, n, strings.Repeat(" ", len(n))))
+	}
+	if len(a.Changes) > 0 {
+		line("")
+		para("", "The sysctl.d snippet holds these settings: save it as "+SnippetPath+" and load it with sysctl -p "+SnippetPath+". cttop changes nothing by itself.")
+	}
+	return b.String()
+}
+
+// subject names the table the report is about.
+func (a Advice) subject() string {
+	s := a.In.Settings
+	what := "this host's table"
+	switch {
+	case a.In.FlowsFrom != "":
+		what = a.In.FlowsFrom
+	case s.NetNS != "":
+		what = "the table of namespace " + s.NetNS
+	}
+	var facts []string
+	if s.KernelRelease != "" {
+		facts = append(facts, "kernel "+s.KernelRelease)
+	}
+	if s.Known || s.WordBits != 0 {
+		facts = append(facts, fmt.Sprintf("%d-bit", a.WordBits))
+	}
+	if s.MemTotal > 0 {
+		facts = append(facts, size(int64(s.MemTotal))+" RAM")
+	}
+	if len(facts) > 0 {
+		host := ""
+		if a.In.FlowsFrom != "" && a.In.HostSettings {
+			host = "this host: "
+		}
+		what += " (" + host + strings.Join(facts, ", ") + ")"
+	}
+	return what
+}
+
+func mode(v int64, off, on, auto string) string {
+	switch {
+	case v == 0:
+		return "0 (" + off + ")"
+	case v == 1:
+		return "1 (" + on + ")"
+	case v == 2 && auto != "":
+		return "2 (" + auto + ")"
+	case v < 0:
+		return "unknown"
+	}
+	return fmt.Sprint(v)
+}
+
+func (a Advice) memorySection(b *strings.Builder, width int) {
+	s := a.In.Settings
+	b.WriteString("\nMemory\n")
+	src := "an estimate"
+	if s.ConnBytes > 0 {
+		src = "from /proc/slabinfo"
+	}
+	t := fmt.Sprintf("An entry takes about %d bytes (the %d-byte nf_conn, %s, and about %d bytes of extensions), a hash bucket %d bytes.",
+		a.EntryBytes, a.EntryBytes-extBytes, src, extBytes, a.BucketBytes)
+	if a.Count > 0 {
+		t += fmt.Sprintf(" The %s entries now take about %s.", num(a.Count), size(a.Count*a.EntryBytes))
+	}
+	if a.Max > 0 {
+		bk := max(a.Buckets, 0)
+		t += " A full table at nf_conntrack_max takes " + size(a.Max*a.EntryBytes)
+		if bk > 0 {
+			t += ", plus " + size(bk*a.BucketBytes) + " of buckets allocated up front"
+		}
+		if s.MemTotal > 0 {
+			t += fmt.Sprintf(": %s of %s", pctMem(a.cost(a.Max, bk), s.MemTotal), size(int64(s.MemTotal)))
+		}
+		t += "."
+	}
+	b.WriteString(wrap(t, width, "  ", "  "))
+	if a.Default.Max == 0 {
+		return
+	}
+	d := a.Default
+	mem := size(int64(s.MemTotal))
+	ptr := a.WordBits / 8
+	if d.Modern {
+		t = fmt.Sprintf("This kernel's default for %s: nf_conntrack_buckets = RAM / 16384 / %d, but 262,144 above 4 GiB on 64-bit and 65,536 above 1 GiB, so %s; nf_conntrack_max = buckets = %s (kernels since 5.15).",
+			mem, ptr, num(d.Buckets), num(d.Max))
+	} else {
+		t = fmt.Sprintf("This kernel's default for %s: nf_conntrack_buckets = RAM / 16384 / %d, but 65,536 above 4 GiB and 16,384 above 1 GiB, so %s; nf_conntrack_max = 4 x buckets = %s (kernels before 5.15).",
+			mem, ptr, num(d.Buckets), num(d.Max))
+	}
+	classic := int64(s.MemTotal / 16384 / uint64(a.WordBits/32))
+	t += fmt.Sprintf(" The often-quoted max = RAM / 16384 / (%d / 32) = %s with buckets = max / 4 = %s describes kernels before 5.15 on small machines only.",
+		a.WordBits, num(classic), num(classic/4))
+	b.WriteString(wrap(t, width, "  ", "  "))
+}
+
+func (a Advice) compositionSection(b *strings.Builder, width int) {
+	tb := a.In.Table
+	if tb.Flows == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nComposition (%s flows)\n", num(int64(tb.Flows)))
+	fmt.Fprintf(b, "  %-22s %10s %7s %8s  %s\n", "STATE", "FLOWS", "SHARE", "TIMEOUT", "SETTING")
+	for _, r := range a.States {
+		t, setting := "-", ""
+		if r.Sysctl != "" {
+			t = short(r.Timeout)
+			setting = r.Sysctl
+			if r.Timeout >= 0 {
+				setting += fmt.Sprintf(" = %d", r.Timeout)
+			}
+		}
+		fmt.Fprintf(b, "  %-22s %10s %7s %8s  %s\n", r.Label, num(int64(r.Flows)), pct(r.Share), t, setting)
+	}
+	if len(tb.TopServices) > 0 {
+		parts := make([]string, len(tb.TopServices))
+		for i, sv := range tb.TopServices {
+			parts[i] = fmt.Sprintf("%s %s (%s)", sv, num(int64(sv.Flows)), pct(float64(sv.Flows)/float64(tb.Flows)))
+		}
+		b.WriteString(wrap(strings.Join(parts, ", "), width, "  Top services: ", "                "))
+	}
+	if top := tb.TopSources; len(top) > 0 && top[0].Flows*100 < tb.Flows {
+		fmt.Fprintf(b, "  Top sources:  none stands out: the busiest, %s, has %s (%s)\n",
+			top[0].Addr, plural(top[0].Flows, "flow"), pct(float64(top[0].Flows)/float64(tb.Flows)))
+	} else if len(top) > 0 {
+		parts := make([]string, len(tb.TopSources))
+		for i, sc := range tb.TopSources {
+			parts[i] = fmt.Sprintf("%s %s (%s)", sc.Addr, num(int64(sc.Flows)), pct(float64(sc.Flows)/float64(tb.Flows)))
+		}
+		b.WriteString(wrap(strings.Join(parts, ", "), width, "  Top sources:  ", "                "))
+	}
+}
+
+// SysctlSnippet returns the suggested settings as a sysctl.d file with
+// comments, for SnippetPath. Changes that are not needed now, and those
+// that belong to the host when the watched namespace is another one, are
+// commented out. It never contains anything cttop would apply by itself.
+func (a Advice) SysctlSnippet() string {
+	var b strings.Builder
+	s := a.In.Settings
+	b.WriteString(wrap(SnippetPath+": conntrack settings suggested by cttop --tune for "+a.subject()+".", 76, "# ", "# "))
+	b.WriteString("# Load with: sysctl -p " + SnippetPath + " (it also loads at boot).\n")
+	if a.In.FlowsFrom != "" {
+		b.WriteString("# Worked out from " + a.In.FlowsFrom + ".\n")
+	}
+	if len(a.Changes) == 0 {
+		b.WriteString("# Nothing to change.\n")
+	}
+	if len(a.Changes) > 0 && !a.Pressure {
+		b.WriteString("# The table is under no pressure: every line is commented out; uncomment\n# what you want.\n")
+	}
+	if s.Known && s.Module && s.MaxWritable && len(a.Changes) > 0 {
+		b.WriteString("# nf_conntrack is a module: list it in /etc/modules-load.d/nf_conntrack.conf,\n# or these keys may not exist yet when systemd-sysctl runs at boot.\n")
+	}
+	hostOnlyOut := s.Known && !s.MaxWritable
+	if hostOnlyOut && a.Pressure {
+		b.WriteString("# nf_conntrack_max and nf_conntrack_buckets can only be set on the host\n# (initial namespace): they are commented out here. The timeouts apply to\n# the namespace this file is loaded in.\n")
+	}
+	for _, c := range a.Changes {
+		b.WriteString("\n")
+		why := c.Why
+		if c.From >= 0 {
+			why += fmt.Sprintf("; now %d", c.From)
+		}
+		b.WriteString(wrap(why+".", 76, "# ", "# "))
+		prefix := ""
+		if c.Optional || c.HostOnly && hostOnlyOut || c.Key == "nf_conntrack_buckets" && !s.BucketsWritable && s.Known {
+			prefix = "#"
+		}
+		if c.Key == "nf_conntrack_buckets" && !s.BucketsWritable && s.Known && s.MaxWritable {
+			fmt.Fprintf(&b, "# read-only on this kernel: use /sys/module/nf_conntrack/parameters/hashsize\n")
+		}
+		fmt.Fprintf(&b, "%snet.netfilter.%s = %d\n", prefix, c.Key, c.To)
+	}
+	if s.Known && (s.Acct == 0 || s.Timestamp == 0) {
+		b.WriteString("\n# Optional: per-flow counters and start times for cttop's BYTES, PKTS\n# and AGE columns (new flows only; a little memory and CPU per flow).\n")
+		if s.Acct == 0 {
+			b.WriteString("#net.netfilter.nf_conntrack_acct = 1\n")
+		}
+		if s.Timestamp == 0 {
+			b.WriteString("#net.netfilter.nf_conntrack_timestamp = 1\n")
+		}
+	}
+	return b.String()
+}
+
+// plural returns "1 flow", "2 flows".
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return num(int64(n)) + " " + unit + "s"
+}
+
+// wrap fills text into lines of at most width columns, the first starting
+// with first and the others with rest. Words longer than a line stay whole.
+func wrap(text string, width int, first, rest string) string {
+	var b strings.Builder
+	prefix := first
+	cur := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case cur == 0:
+			b.WriteString(prefix)
+			b.WriteString(w)
+			cur = len(prefix) + len(w)
+		case cur+1+len(w) > width:
+			b.WriteString("\n")
+			prefix = rest
+			b.WriteString(prefix)
+			b.WriteString(w)
+			cur = len(prefix) + len(w)
+		default:
+			b.WriteString(" ")
+			b.WriteString(w)
+			cur += 1 + len(w)
+		}
+	}
+	if cur > 0 {
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,159 @@
+package model
+
+import "bytes"
+
+// TuningInputFromTable describes t's composition for the tuning advisor:
+// flows by TCP state and protocol, the topN busiest destination services and
+// sources, and the table statistics. It walks the table once. The caller adds
+// the Settings (source.ReadTuning) and, for a live table loaded without
+// batches, the Stats of the same moment.
+func TuningInputFromTable(t *Table, topN int) TuningInput {
+	c := TableComposition{Flows: t.Len(), Protos: make(map[uint8]int), Stats: t.Stats()}
+	for s := range c.TCPStates {
+		c.TCPStates[s] = t.TCPStateCount(uint8(s))
+	}
+	for p := 0; p < 256; p++ {
+		if n := t.ProtoCount(uint8(p)); n > 0 {
+			c.Protos[uint8(p)] = n
+		}
+	}
+	srcs := make(map[Addr]int32)
+	svcs := make(map[serviceKey]int32)
+	for slot := int32(0); slot < t.Slots(); slot++ {
+		f := t.At(slot)
+		if f.Family == 0 {
+			continue
+		}
+		srcs[f.Orig.Src]++
+		if HasPorts(f.Proto) {
+			svcs[serviceKey{f.Proto, f.Orig.DstPort}]++
+		}
+		if f.Proto == ProtoUDP && f.Status&StatusAssured != 0 {
+			c.UDPStream++
+		}
+	}
+	c.TopSources = topSources(srcs, topN)
+	c.TopServices = topServices(svcs, topN)
+	in := TuningInput{Table: c}
+	switch info := t.Info(); info.Kind {
+	case "replay":
+		in.FlowsFrom = "replay file " + info.Name
+	case "demo":
+		in.FlowsFrom = "the demo (synthetic flows)"
+	}
+	return in
+}
+
+type serviceKey struct {
+	proto uint8
+	port  uint16
+}
+
+// SourceTally counts flows by source address. It keeps its map between
+// calls, so counting a large table once a second does not churn memory.
+// It is not safe for concurrent use.
+type SourceTally struct {
+	m map[Addr]int32
+}
+
+// Top returns the n source addresses of t with the most flows, most first;
+// ties go to the lower address, so the result is deterministic. It walks the
+// table once: O(flows), plus O(sources * n) at worst for the selection.
+func (st *SourceTally) Top(t *Table, n int) []SourceCount {
+	if n <= 0 {
+		return nil
+	}
+	if st.m == nil {
+		st.m = make(map[Addr]int32)
+	}
+	clear(st.m)
+	for slot := int32(0); slot < t.Slots(); slot++ {
+		if f := t.At(slot); f.Family != 0 {
+			st.m[f.Orig.Src]++
+		}
+	}
+	return topSources(st.m, n)
+}
+
+// TopSources returns the n source addresses of t with the most flows (see
+// SourceTally.Top).
+func TopSources(t *Table, n int) []SourceCount {
+	var st SourceTally
+	return st.Top(t, n)
+}
+
+// topN keeps the n best of a stream of items in a sorted slice: each item
+// costs one comparison once the slice is full and it is not among the best.
+func topN[T any](n int, better func(a, b T) bool, each func(yield func(T))) []T {
+	out := make([]T, 0, n)
+	each(func(v T) {
+		if len(out) == n && !better(v, out[n-1]) {
+			return
+		}
+		i := len(out)
+		if i == n {
+			i--
+		} else {
+			var zero T
+			out = append(out, zero)
+		}
+		for i > 0 && better(v, out[i-1]) {
+			out[i] = out[i-1]
+			i--
+		}
+		out[i] = v
+	})
+	return out
+}
+
+type addrCount struct {
+	a Addr
+	n int32
+}
+
+func topSources(m map[Addr]int32, n int) []SourceCount {
+	if n <= 0 {
+		return nil
+	}
+	best := topN(n, func(x, y addrCount) bool {
+		return x.n > y.n || x.n == y.n && bytes.Compare(x.a[:], y.a[:]) < 0
+	}, func(yield func(addrCount)) {
+		for a, c := range m {
+			yield(addrCount{a, c})
+		}
+	})
+	out := make([]SourceCount, len(best))
+	for i, b := range best {
+		out[i] = SourceCount{Addr: b.a.IP(), Flows: int(b.n)}
+	}
+	return out
+}
+
+type serviceCount struct {
+	k serviceKey
+	n int32
+}
+
+func topServices(m map[serviceKey]int32, n int) []ServiceCount {
+	if n <= 0 {
+		return nil
+	}
+	best := topN(n, func(x, y serviceCount) bool {
+		if x.n != y.n {
+			return x.n > y.n
+		}
+		if x.k.proto != y.k.proto {
+			return x.k.proto < y.k.proto
+		}
+		return x.k.port < y.k.port
+	}, func(yield func(serviceCount)) {
+		for k, c := range m {
+			yield(serviceCount{k, c})
+		}
+	})
+	out := make([]ServiceCount, len(best))
+	for i, b := range best {
+		out[i] = ServiceCount{Proto: b.k.proto, Port: b.k.port, Flows: int(b.n)}
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/model"
+)
+
+// tuneTopN is how many services and sources the tuning view names.
+const tuneTopN = 5
+
+// tuneState is the tuning view T opens: the advisor's report.
+type tuneState struct {
+	loading bool
+	err     error
+	advice  model.Advice
+	scroll  int
+	saving  bool
+	path    string
+}
+
+// tuneMsg carries the settings the advisor works from.
+type tuneMsg struct {
+	in  model.TuningInput
+	err error
+}
+
+func readTuning(f func() (model.TuningInput, error)) tea.Cmd {
+	return func() tea.Msg {
+		in, err := f()
+		return tuneMsg{in, err}
+	}
+}
+
+func (m *Model) openTune() tea.Cmd {
+	if m.cfg.Tuning == nil {
+		m.status = "no tuning advice for this source"
+		return nil
+	}
+	m.tune = &tuneState{loading: true}
+	return readTuning(m.cfg.Tuning)
+}
+
+// tuned completes the input with the table's composition, read here on the
+// table's goroutine, and runs the advisor.
+func (m *Model) tuned(msg tuneMsg) {
+	if m.tune == nil {
+		return
+	}
+	m.tune.loading, m.tune.err = false, msg.err
+	if msg.err != nil {
+		return
+	}
+	in := msg.in
+	comp := model.TuningInputFromTable(m.table, tuneTopN)
+	in.Table = comp.Table
+	m.tune.advice = model.Advise(in)
+}
+
+func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
+	t := m.tune
+	if t.saving {
+		return m.tuneSaveKey(msg)
+	}
+	switch msg.String() {
+	case "esc", "q", "T":
+		m.tune = nil
+	case "ctrl+c":
+		return tea.Quit
+	case "j", "down":
+		t.scroll++
+	case "k", "up":
+		t.scroll = max(0, t.scroll-1)
+	case "pgdown", "space":
+		t.scroll += 10
+	case "pgup":
+		t.scroll = max(0, t.scroll-10)
+	case "r":
+		return m.openTune()
+	case "s":
+		if t.err == nil && !t.loading {
+			t.saving = true
+			m.prompt.SetValue("90-conntrack.conf")
+			m.prompt.Prompt = "save the sysctl.d snippet to: "
+			m.prompt.CursorEnd()
+			return m.prompt.Focus()
+		}
+	}
+	return nil
+}
+
+// tuneSaveKey edits the file name of the snippet; enter writes it (never
+// over an existing file), esc cancels. Nothing is applied: the report says
+// how to load it.
+func (m *Model) tuneSaveKey(msg tea.KeyPressMsg) tea.Cmd {
+	t := m.tune
+	switch msg.String() {
+	case "esc":
+		t.saving = false
+		m.prompt.Blur()
+		m.prompt.Prompt = "/ "
+		return nil
+	case "enter":
+		t.saving = false
+		path := strings.TrimSpace(m.prompt.Value())
+		m.prompt.Blur()
+		m.prompt.Prompt = "/ "
+		return saveFile(path, t.advice.SysctlSnippet())
+	}
+	var cmd tea.Cmd
+	m.prompt, cmd = m.prompt.Update(msg)
+	return cmd
+}
+
+func (m *Model) renderTune(w, h int) []string {
+	s := &m.styles
+	t := m.tune
+	lines := []string{s.Title.Render("Tuning") + s.Dim.Render("  (j/k scroll, s save the sysctl.d snippet, r refresh, esc close; nothing is applied)")}
+	switch {
+	case t.loading:
+		return append(lines, s.Dim.Render("  reading the settings…"))
+	case t.err != nil:
+		return append(lines, s.Alarm.Render("  "+t.err.Error()))
+	}
+	if t.saving {
+		lines = append(lines, m.prompt.View())
+	}
+	body := strings.Split(t.advice.Text(w)+"\n"+t.advice.SysctlSnippet(), "\n")
+	room := max(1, h-len(lines))
+	t.scroll = min(t.scroll, max(0, len(body)-room))
+	for _, l := range body[t.scroll:min(len(body), t.scroll+room)] {
+		lines = append(lines, fit(l, w))
+	}
+	return lines
+}
