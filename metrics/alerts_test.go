@@ -1,0 +1,88 @@
+package metrics
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gopkg.in/yaml.v3"
+)
+
+type ruleFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []struct {
+			Alert       string            `yaml:"alert"`
+			Expr        string            `yaml:"expr"`
+			For         string            `yaml:"for"`
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+// TestAlertRules checks contrib/cttop-alerts.yml without promtool: it is
+// YAML of the rule file's shape, each rule has a valid duration, its
+// templates parse, and it uses only metrics the exporter has.
+func TestAlertRules(t *testing.T) {
+	b, err := os.ReadFile("../contrib/cttop-alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf ruleFile
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&rf); err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	known := map[string]bool{}
+	ch := make(chan *prometheus.Desc, 32)
+	NewExporter("").Describe(ch)
+	close(ch)
+	fqName := regexp.MustCompile(`fqName: "([a-z_]+)"`)
+	for d := range ch {
+		known[fqName.FindStringSubmatch(d.String())[1]] = true
+	}
+	// Prometheus runs annotation templates with these variables defined.
+	const prelude = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$value := .Value}}"
+	stub := func(any) string { return "" }
+	funcs := template.FuncMap{"humanize": stub, "humanizePercentage": stub, "humanizeDuration": stub}
+	metric := regexp.MustCompile(`cttop_[a-z_]+`)
+	rules := map[string]string{}
+	for _, g := range rf.Groups {
+		if g.Name == "" || len(g.Rules) == 0 {
+			t.Errorf("group %q: no name or no rules", g.Name)
+		}
+		for _, r := range g.Rules {
+			rules[r.Alert] = r.Expr + " for " + r.For
+			if r.Alert == "" || r.Expr == "" || r.Labels["severity"] == "" || r.Annotations["summary"] == "" {
+				t.Errorf("rule %q: alert, expr, severity and summary are required", r.Alert)
+			}
+			if d, err := time.ParseDuration(r.For); err != nil || d <= 0 {
+				t.Errorf("rule %s: for %q: %v", r.Alert, r.For, err)
+			}
+			for _, m := range metric.FindAllString(r.Expr, -1) {
+				if !known[m] {
+					t.Errorf("rule %s uses %s, which cttop does not export", r.Alert, m)
+				}
+			}
+			for k, v := range r.Annotations {
+				if _, err := template.New(k).Funcs(funcs).Parse(prelude + v); err != nil {
+					t.Errorf("rule %s annotation %s: %v", r.Alert, k, err)
+				}
+			}
+		}
+	}
+	for name, want := range map[string]string{
+		"ConntrackTableNearlyFull": "cttop_conntrack_fill_ratio > 0.9 for 2m",
+		"ConntrackDropping":        "rate(cttop_conntrack_drops_total[2m]) > 0 for 1m",
+	} {
+		if rules[name] != want {
+			t.Errorf("rule %s: %q, want %q", name, rules[name], want)
+		}
+	}
+}
