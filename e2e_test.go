@@ -47,6 +47,15 @@ func (tm *tmux) screen() string {
 	return string(out)
 }
 
+// screenEscapes captures the screen with its colours (SGR sequences).
+func (tm *tmux) screenEscapes() string {
+	out, err := exec.Command("tmux", "capture-pane", "-p", "-e", "-t", tm.name).Output()
+	if err != nil {
+		tm.t.Fatalf("tmux capture-pane -e: %v", err)
+	}
+	return string(out)
+}
+
 func (tm *tmux) display(format string) string {
 	out, _ := exec.Command("tmux", "display-message", "-p", "-t", tm.name, format).Output()
 	return strings.TrimSpace(string(out))

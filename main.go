@@ -18,6 +18,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
 	"github.com/cttop/cttop/ui"
@@ -39,6 +40,7 @@ type Config struct {
 	NetNS    string
 	Demo     bool
 	Seed     int64
+	Replay   string
 	Interval time.Duration
 	Once     bool
 	Format   string
@@ -55,31 +57,57 @@ type Config struct {
 	// ReadOnly disables every action; Yes skips confirming deletions.
 	ReadOnly bool
 	Yes      bool
+	// Metrics (--metrics ADDR, --metrics-public, --top N), --headless, --tune.
+	MetricsAddr   string
+	MetricsPublic bool
+	TopN          int
+	Headless      bool
+	Tune          bool
 }
 
 // usageError is a command line mistake: exit 2.
 type usageError struct{ error }
 
-func parseFlags(args []string, stdout io.Writer) (Config, error) {
-	var cfg Config
+// rawFlags are the flags parsed after the flag set: their text is
+// checked into Config fields.
+type rawFlags struct {
+	sort, filter, group string
+}
+
+// newFlagSet defines every flag on cfg. The man page is generated from it
+// (writeManPage), so the two cannot drift.
+func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
+	raw := &rawFlags{}
 	fs := flag.NewFlagSet("cttop", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.StringVar(&cfg.NetNS, "netns", "", "watch the table of network namespace `NAME` (/run/netns/NAME) or PATH (e.g. /proc/PID/ns/net)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "play a built-in synthetic table with a flood (no root, no kernel needed)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed of --demo")
+	fs.StringVar(&cfg.Replay, "replay", "", "show a saved table from `FILE` (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop's JSON")
 	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`: events are coalesced and shown at most once per interval")
+	fs.StringVar(&raw.filter, "filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
+	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: src, dst, dport, state, proto (also groups --once)")
+	fs.StringVar(&raw.sort, "sort", "src", "sort by `COLUMN`: "+strings.Join(columnNames(), ", "))
+	fs.BoolVar(&cfg.Reverse, "reverse", false, "sort in descending order")
 	fs.BoolVar(&cfg.Once, "once", false, "print one snapshot of the table and exit (like top -b -n 1)")
 	fs.StringVar(&cfg.Format, "format", "text", "output `format` of --once: text or json")
-	sortName := fs.String("sort", "src", "sort by `COLUMN`: "+strings.Join(columnNames(), ", "))
-	fs.BoolVar(&cfg.Reverse, "reverse", false, "sort in descending order")
-	fs.IntVar(&cfg.Limit, "limit", 0, "print at most `N` flows with --once (0: all)")
-	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `FILE` (default: none)")
-	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
-	filterExpr := fs.String("filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
+	fs.IntVar(&cfg.Limit, "limit", 0, "print at most `N` flows (and groups) with --once (0: all)")
+	fs.BoolVar(&cfg.Tune, "tune", false, "print the tuning advice (table size, timeouts, memory) and exit")
 	fs.BoolVar(&cfg.ReadOnly, "read-only", false, "disable every action: no deleting flows, no rules")
 	fs.BoolVar(&cfg.Yes, "yes", false, "delete without asking first (lock-out warnings are still asked)")
-	groupName := fs.String("group", "", "group the top view (and --once) by `KEY`: src, dst, dport, state, proto")
-	fs.Usage = func() {}
+	fs.StringVar(&cfg.MetricsAddr, "metrics", "", "serve Prometheus metrics on `ADDR` (loopback only unless --metrics-public), e.g. 127.0.0.1:9163")
+	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "allow --metrics on a non-loopback address")
+	fs.IntVar(&cfg.TopN, "top", 10, "export the top `N` sources by flows as metrics")
+	fs.BoolVar(&cfg.Headless, "headless", false, "run without a terminal, serving --metrics (for systemd)")
+	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `FILE` (default: none)")
+	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
+	return fs, raw
+}
+
+func parseFlags(args []string, stdout io.Writer) (Config, error) {
+	var cfg Config
+	fs, raw := newFlagSet(&cfg)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout, fs)
@@ -94,36 +122,52 @@ func parseFlags(args []string, stdout io.Writer) (Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q (see cttop --help)", fs.Arg(0))}
 	}
-	f, err := model.ParseFilter(*filterExpr)
-	if err != nil {
+	if err := checkFlags(&cfg, raw); err != nil {
 		return cfg, usageError{err}
 	}
+	return cfg, nil
+}
+
+// checkFlags turns the raw flags into cfg and rejects what does not fit.
+func checkFlags(cfg *Config, raw *rawFlags) error {
+	f, err := model.ParseFilter(raw.filter)
+	if err != nil {
+		return err
+	}
 	cfg.Filter = f
-	if *groupName != "" {
-		by, err := model.ParseGroupBy(*groupName)
+	if raw.group != "" {
+		by, err := model.ParseGroupBy(raw.group)
 		if err != nil {
-			return cfg, usageError{fmt.Errorf("--group: %w", err)}
+			return fmt.Errorf("--group: %w", err)
 		}
 		cfg.Group, cfg.HasGroup = by, true
 	}
-	col, err := model.ParseColumn(*sortName)
-	if err != nil {
-		return cfg, usageError{fmt.Errorf("--sort: %w", err)}
+	if cfg.Sort, err = model.ParseColumn(raw.sort); err != nil {
+		return fmt.Errorf("--sort: %w", err)
 	}
-	cfg.Sort = col
-	if cfg.Format != "text" && cfg.Format != "json" {
-		return cfg, usageError{fmt.Errorf("--format: unknown format %q (want text or json)", cfg.Format)}
+	sources := 0
+	for _, on := range []bool{cfg.Demo, cfg.NetNS != "", cfg.Replay != ""} {
+		if on {
+			sources++
+		}
 	}
-	if cfg.Interval < 10*time.Millisecond {
-		return cfg, usageError{fmt.Errorf("--interval: %v is too short (at least 10ms)", cfg.Interval)}
+	switch {
+	case cfg.Format != "text" && cfg.Format != "json":
+		return fmt.Errorf("--format: unknown format %q (want text or json)", cfg.Format)
+	case cfg.Interval < 10*time.Millisecond:
+		return fmt.Errorf("--interval: %v is too short (at least 10ms)", cfg.Interval)
+	case cfg.Limit < 0:
+		return errors.New("--limit: must not be negative")
+	case cfg.TopN < 1 || cfg.TopN > 1000:
+		return errors.New("--top: want 1 to 1000")
+	case sources > 1:
+		return errors.New("--demo, --netns and --replay exclude each other")
+	case cfg.Headless && cfg.MetricsAddr == "":
+		return errHeadlessNeedsMetrics
+	case cfg.Headless && (cfg.Once || cfg.Tune):
+		return errors.New("--headless runs until stopped: not with --once or --tune")
 	}
-	if cfg.Limit < 0 {
-		return cfg, usageError{errors.New("--limit: must not be negative")}
-	}
-	if cfg.Demo && cfg.NetNS != "" {
-		return cfg, usageError{errors.New("--demo and --netns exclude each other")}
-	}
-	return cfg, nil
+	return nil
 }
 
 func columnNames() []string {
@@ -185,12 +229,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	defer closeLog()
+	if cfg.Headless && cfg.LogFile == "" {
+		// No terminal: diagnostics go to stderr, which systemd journals.
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if cfg.Once {
+	switch {
+	case cfg.Tune:
+		err = runTune(cfg, stdout)
+	case cfg.Headless:
+		err = runHeadless(ctx, cfg, log)
+	case cfg.Once:
 		err = runOnce(ctx, cfg, log, stdout)
-	} else {
+	default:
 		err = runUI(ctx, cfg, log)
 	}
 	if err != nil {
@@ -224,10 +277,36 @@ func openLog(path string) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), func() { f.Close() }, nil
 }
 
+// openReplay opens and loads a saved table (- is stdin), so that a bad
+// file is reported before any screen is drawn.
+func openReplay(name string) (*source.Replay, func(), error) {
+	in, closeFile := io.Reader(os.Stdin), func() {}
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("replay: %w", err)
+		}
+		in, closeFile = f, func() { f.Close() }
+	}
+	r := source.NewReplay(name, in)
+	if err := r.Load(context.Background()); err != nil {
+		closeFile()
+		return nil, nil, err
+	}
+	return r, closeFile, nil
+}
+
 // openSource returns the source the flags ask for.
 func openSource(cfg Config, log *slog.Logger) (source.Source, func(), error) {
 	if cfg.Demo {
 		return source.NewDemo(source.DemoConfig{Seed: cfg.Seed, Interval: cfg.Interval}), func() {}, nil
+	}
+	if cfg.Replay != "" {
+		r, closeFile, err := openReplay(cfg.Replay)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, closeFile, nil
 	}
 	k, err := source.NewKernel(source.KernelConfig{NetNS: cfg.NetNS, Interval: cfg.Interval, Log: log})
 	if err != nil {
@@ -252,18 +331,38 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Batches: batches, Done: done, Sort: cfg.Sort, Reverse: cfg.Reverse,
 		Filter: cfg.Filter, Group: cfg.Group, TopView: cfg.HasGroup, Yes: cfg.Yes,
 	}
-	switch k, ok := src.(*source.Kernel); {
+	k, ok := src.(*source.Kernel)
+	uc.Tuning = tuningReader(cfg, k)
+	switch {
 	case cfg.ReadOnly:
 		uc.ReadOnly = "--read-only"
 	case !ok:
 		uc.ReadOnly = "not a live kernel table"
-		if cfg.Demo {
+		switch {
+		case cfg.Demo:
 			uc.ReadOnly = "demo"
+		case cfg.Replay != "":
+			uc.ReadOnly = "replay"
 		}
 	default:
 		a := newKernelActions(k)
 		defer a.close()
 		uc.Actions = a
+	}
+	if cfg.MetricsAddr != "" {
+		ln, err := metrics.Listen(ctx, cfg.MetricsAddr, cfg.MetricsPublic)
+		if err != nil {
+			return err
+		}
+		pub := newPublisher(cfg.TopN)
+		served := pub.serve(ctx, ln, log)
+		defer func() {
+			cancel()
+			if err := <-served; err != nil {
+				log.Error("metrics", "err", err)
+			}
+		}()
+		uc.AfterBatch = pub.poll
 	}
 	m := ui.New(uc)
 	var root tea.Model = m

@@ -28,7 +28,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--interval", "1ms"}, exitUsage, "cttop: --interval: 1ms is too short (at least 10ms)\n"},
 		{[]string{"--limit", "-1"}, exitUsage, "cttop: --limit: must not be negative\n"},
 		{[]string{"extra"}, exitUsage, `cttop: unexpected argument "extra"`},
-		{[]string{"--demo", "--netns", "x"}, exitUsage, "cttop: --demo and --netns exclude each other\n"},
+		{[]string{"--demo", "--netns", "x"}, exitUsage, "cttop: --demo, --netns and --replay exclude each other\n"},
+		{[]string{"--headless"}, exitUsage, "cttop: --headless needs --metrics ADDR"},
+		{[]string{"--group", "port"}, exitUsage, `cttop: --group: unknown group "port"`},
+		{[]string{"--filter", "port 99999"}, exitUsage, "cttop: filter: "},
+		{[]string{"--replay", "/nonexistent/file", "--once"}, exitError, "cttop: replay: open /nonexistent/file: no such file or directory\n"},
 		{[]string{"--netns", "cttop-no-such-namespace", "--once"}, exitError, `cttop: network namespace "cttop-no-such-namespace"`},
 	} {
 		var out, errb bytes.Buffer

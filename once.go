@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,21 @@ type snapshot struct {
 
 // loadOnce reads the whole table once, without events.
 func loadOnce(cfg Config, log *slog.Logger) (*snapshot, error) {
+	if cfg.Replay != "" {
+		r, closeFile, err := openReplay(cfg.Replay)
+		if err != nil {
+			return nil, err
+		}
+		defer closeFile()
+		if rep := r.Report(); rep.Skipped > 0 {
+			log.Warn("replay", "skipped", rep.String())
+			fmt.Fprintln(os.Stderr, "cttop: replay: "+r.Name()+": "+rep.String())
+		}
+		b := r.Snapshot()
+		t := model.NewTable(b.Snapshot.Len())
+		t.Apply(b)
+		return &snapshot{table: t, stats: b.Stats}, nil
+	}
 	if cfg.Demo {
 		d := source.NewDemo(source.DemoConfig{Seed: cfg.Seed, Interval: cfg.Interval})
 		b := d.Step(time.Now())

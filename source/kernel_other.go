@@ -5,6 +5,7 @@ package source
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/netip"
 	"time"
 
@@ -23,6 +24,7 @@ type KernelConfig struct {
 	Interval   time.Duration
 	ReadBuffer int
 	Reconcile  time.Duration
+	Log        *slog.Logger
 }
 
 // Kernel is the live source; it exists only on Linux.

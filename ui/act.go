@@ -214,6 +214,8 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 			m.status = "removed: " + msg.rule.String()
 		}
 		return listRules(m.cfg.Actions), true
+	case tuneMsg:
+		m.tuned(msg)
 	case savedMsg:
 		if msg.err != nil {
 			m.status = "save: " + msg.err.Error()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -284,5 +285,46 @@ func TestReadOnly(t *testing.T) {
 	pressRun(m, "?")
 	if !strings.Contains(plain(m), "block source(s) (unavailable: --read-only)") {
 		t.Error("help does not show the actions as unavailable")
+	}
+}
+
+func TestTuningView(t *testing.T) {
+	m := New(Config{Tuning: func() (model.TuningInput, error) {
+		return model.TuningInput{Settings: model.TuningSettings{}}, nil
+	}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.Update(BatchMsg{attackBatch()})
+	pressRun(m, "T")
+	if m.tune == nil || m.tune.loading || !strings.Contains(plain(m), "Tuning") {
+		t.Fatalf("T:\n%s", plain(m))
+	}
+	if m.tune.advice.In.Table.Flows != 41 {
+		t.Errorf("the advice does not see the table: %d flows", m.tune.advice.In.Table.Flows)
+	}
+	dir := t.TempDir()
+	path := dir + "/90-conntrack.conf"
+	pressRun(m, "s")
+	for range len(m.prompt.Value()) {
+		pressRun(m, "backspace")
+	}
+	typeText(m, path)
+	pressRun(m, "enter")
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), "sysctl") || m.status != "saved to "+path {
+		t.Fatalf("snippet not saved: %v %q", err, m.status)
+	}
+	// Saving never overwrites.
+	pressRun(m, "s")
+	for range len(m.prompt.Value()) {
+		pressRun(m, "backspace")
+	}
+	typeText(m, path)
+	pressRun(m, "enter")
+	if !strings.Contains(m.status, "file exists") {
+		t.Errorf("overwrote: %q", m.status)
+	}
+	pressRun(m, "esc")
+	if m.tune != nil {
+		t.Fatal("esc did not close the tuning view")
 	}
 }

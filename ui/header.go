@@ -40,6 +40,9 @@ func (m *Model) renderHeader(width int) []string {
 	// Line 1: gauge.
 	left := s.Title.Render("cttop") + " " + s.Dim.Render(sourceLabel(info))
 	rates := fmt.Sprintf("  new %s/s  gone %s/s", rate(r.New), rate(r.Gone))
+	if info.Kind == "replay" {
+		rates = "" // a saved table does not move
+	}
 	var gauge string
 	if st.Valid && st.Max > 0 {
 		frac := float64(st.Count) / float64(st.Max)
@@ -79,6 +82,9 @@ func (m *Model) renderCounters(width int) string {
 		prio int // lower stays longer
 	}
 	var parts []part
+	if info.Kind == "replay" && st.Max == 0 && st.Drop+st.EarlyDrop+st.InsertFailed == 0 {
+		st.Valid = false // the file recorded no kernel counters
+	}
 	if st.Valid {
 		drops := st.Drop + st.EarlyDrop
 		switch {
@@ -94,7 +100,11 @@ func (m *Model) renderCounters(width int) string {
 			part{"early_drop " + commas(st.EarlyDrop), 3},
 			part{"invalid " + commas(st.Invalid), 4})
 	} else {
-		parts = append(parts, part{s.Dim.Render("no kernel statistics"), 0})
+		what := "no kernel statistics"
+		if info.Kind == "replay" {
+			what = "a saved table: the kernel's counters were not recorded"
+		}
+		parts = append(parts, part{s.Dim.Render(what), 0})
 	}
 	switch {
 	case info.Stale:
@@ -164,6 +174,9 @@ func (m *Model) renderNotices(width int) string {
 	}
 	if m.paused {
 		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))
+	}
+	if info.Note != "" {
+		parts = append(parts, s.Warn.Render(info.Note))
 	}
 	if info.Kind == "kernel" {
 		switch info.EventMode {

@@ -9,7 +9,7 @@ type KeyMap struct {
 	SortPrev, SortNext, Reverse           key.Binding
 	Filter, SwitchView, Enter, Back, Tag  key.Binding
 	Delete, DeleteAll, Block, NoTrack     key.Binding
-	Blocked                               key.Binding
+	Blocked, Tune                         key.Binding
 	GroupSrc, GroupDst, GroupDport        key.Binding
 	GroupState, GroupProto                key.Binding
 	Pause, Help, Quit                     key.Binding
@@ -42,6 +42,7 @@ func DefaultKeyMap() KeyMap {
 		Block:      key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "block source(s)")),
 		NoTrack:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "notrack service/source")),
 		Blocked:    key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "list blocked")),
+		Tune:       key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "tuning advice")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/freeze")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -68,6 +69,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.SortPrev, k.SortNext, k.Reverse, k.Filter, k.Enter, k.Back},
 		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto},
 		{k.Tag, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked},
-		{k.Pause, k.Help, k.Quit},
+		{k.Tune, k.Pause, k.Help, k.Quit},
 	}
 }

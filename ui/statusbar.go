@@ -9,10 +9,16 @@ import (
 // renderStatus is the bottom line: position, the last message, key hints.
 func (m *Model) renderStatus(width int) string {
 	s := &m.styles
-	n := m.list.Len()
-	pos := "no flows"
+	n, cur, what := m.list.Len(), m.cursor, "flows"
+	if m.view == viewTop {
+		n, cur, what = m.groups.Len(), m.top.cursor, "groups"
+	}
+	pos := "no " + what
 	if n > 0 {
-		pos = fmt.Sprintf("%s/%s", commas(uint64(m.cursor+1)), commas(uint64(n)))
+		pos = fmt.Sprintf("%s/%s", commas(uint64(cur+1)), commas(uint64(n)))
+		if m.view == viewTop {
+			pos += " " + m.groups.By().String() + " groups"
+		}
 	}
 	switch {
 	case m.confirm != nil:

@@ -32,6 +32,12 @@ type Config struct {
 	ReadOnly string
 	// Yes skips the confirmation of deletions (not of lock-out warnings).
 	Yes bool
+	// Tuning reads the settings for the tuning view (T); it may read
+	// files and runs in a command. nil: no tuning view.
+	Tuning func() (model.TuningInput, error)
+	// AfterBatch, if set, runs on the UI's goroutine after each batch with
+	// the table, which it must only read (metrics use it).
+	AfterBatch func(*model.Table)
 }
 
 // headerLines is the height of the header above the table.
@@ -81,6 +87,7 @@ type Model struct {
 	busy    *busyState
 	rules   *rulesState
 	blocked *listState
+	tune    *tuneState
 
 	detail   bool
 	paused   bool
@@ -142,6 +149,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
 	case BatchMsg:
 		m.ingest(msg.Batch)
+		if m.cfg.AfterBatch != nil {
+			m.cfg.AfterBatch(m.table)
+		}
 		return m, tea.Batch(m.waitForBatch(), m.refreshBlocked())
 	case sourceDoneMsg:
 		m.err = msg.err
@@ -182,6 +192,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.rulesKey(msg)
 	case m.blocked != nil:
 		return m.blockedKey(msg)
+	case m.tune != nil:
+		return m.tuneKey(msg)
 	case m.showHelp:
 		m.showHelp = false // any key closes help; quit still quits
 		if key.Matches(msg, k.Quit) {
@@ -211,6 +223,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.switchView()
 	case key.Matches(msg, k.Pause):
 		m.togglePause()
+	case key.Matches(msg, k.Tune):
+		return m.openTune()
 	case key.Matches(msg, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto):
 		m.setGroup(msg)
 	case m.view == viewTop:
@@ -399,6 +413,8 @@ func (m *Model) render() string {
 		lines = append(lines, m.renderRules(w, m.height-len(lines)-1)...)
 	case m.blocked != nil:
 		lines = append(lines, m.renderBlocked(w)...)
+	case m.tune != nil:
+		lines = append(lines, m.renderTune(w, m.height-len(lines)-1)...)
 	case m.detail:
 		lines = append(lines, m.renderDetail(w)...)
 	case m.view == viewTop:

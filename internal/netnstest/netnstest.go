@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -55,6 +57,19 @@ type NS struct {
 // that uses ct state), and removes it when the test ends.
 func New(t testing.TB) *NS {
 	t.Helper()
+	ns := NewBare(t)
+	ns.NFT(t, `table inet cttoptest {
+	chain pre { type filter hook prerouting priority 0; ct state invalid counter; }
+	chain out { type filter hook output priority 0; ct state invalid counter; }
+}`)
+	return ns
+}
+
+// NewBare creates a namespace with loopback up and no ruleset, so the
+// kernel tracks no connections in it (conntrack hooks register only when a
+// rule needs them): a traffic generator that must not fill its own table.
+func NewBare(t testing.TB) *NS {
+	t.Helper()
 	Require(t)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
@@ -67,10 +82,6 @@ func New(t testing.TB) *NS {
 		}
 	})
 	ns.Run(t, "ip", "link", "set", "lo", "up")
-	ns.NFT(t, `table inet cttoptest {
-	chain pre { type filter hook prerouting priority 0; ct state invalid counter; }
-	chain out { type filter hook output priority 0; ct state invalid counter; }
-}`)
 	return ns
 }
 
@@ -117,7 +128,8 @@ func (ns *NS) Open(t testing.TB) *os.File {
 // such as 10.99.0.1/24) to a's end and the addresses addrsB to b's end.
 func Veth(t testing.TB, a *NS, addrA string, b *NS, addrsB ...string) {
 	t.Helper()
-	ea, eb := "v"+a.Name[len(a.Name)-8:], "v"+b.Name[len(b.Name)-8:]
+	pair := a.Name[len(a.Name)-4:] + b.Name[len(b.Name)-4:]
+	ea, eb := "va"+pair, "vb"+pair
 	run(t, "ip", "link", "add", ea, "netns", a.Name, "type", "veth", "peer", "name", eb, "netns", b.Name)
 	a.Run(t, "ip", "addr", "add", addrA, "dev", ea)
 	a.Run(t, "ip", "link", "set", ea, "up")
@@ -150,9 +162,26 @@ func SetConntrackMax(t testing.TB, max int) {
 		conntrackMaxMu.Unlock()
 		t.Fatalf("read nf_conntrack_max: %v", err)
 	}
+	restore := func() error { return os.WriteFile(path, old, 0o644) }
+	// An interrupt (ctrl-c, a CI timeout's SIGTERM) skips cleanups:
+	// restore on the way out then too.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sig:
+			restore()
+			fmt.Fprintf(os.Stderr, "netnstest: %v: restored nf_conntrack_max=%s", s, old)
+			os.Exit(1)
+		case <-stop:
+		}
+	}()
 	t.Cleanup(func() {
 		defer conntrackMaxMu.Unlock()
-		if err := os.WriteFile(path, old, 0o644); err != nil {
+		signal.Stop(sig)
+		close(stop)
+		if err := restore(); err != nil {
 			t.Errorf("restore nf_conntrack_max: %v", err)
 		}
 	})
@@ -164,11 +193,20 @@ func SetConntrackMax(t testing.TB, max int) {
 // Do runs fn on an OS thread inside the namespace and waits for it.
 // Sockets fn creates belong to the namespace for their whole life, so a
 // listener or a connection made in fn may be used from any goroutine.
+// Call it from the test's goroutine; other goroutines use Enter.
 func (ns *NS) Do(t testing.TB, fn func()) {
 	t.Helper()
+	if err := ns.Enter(fn); err != nil {
+		t.Fatalf("in netns %s: %v", ns.Name, err)
+	}
+}
+
+// Enter is Do for any goroutine: it returns the error instead of failing
+// a test (the namespace may be gone when a background worker gets here).
+func (ns *NS) Enter(fn func()) error {
 	target, err := os.Open(ns.Path)
 	if err != nil {
-		t.Fatalf("open netns: %v", err)
+		return fmt.Errorf("open netns: %w", err)
 	}
 	defer target.Close()
 	errc := make(chan error, 1)
@@ -187,7 +225,5 @@ func (ns *NS) Do(t testing.TB, fn func()) {
 		fn()
 		errc <- nil
 	}()
-	if err := <-errc; err != nil {
-		t.Fatalf("in netns %s: %v", ns.Name, err)
-	}
+	return <-errc
 }

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/model"
+)
+
+// benchFlow returns a pseudo-random flow: IPv4 mostly, some IPv6, TCP in
+// all states, UDP, ICMP, a few NATed, marked and zoned.
+func benchFlow(r *rand.Rand, id uint32, now uint32) model.Flow {
+	f := model.Flow{ID: id, Family: model.IPv4, Status: model.StatusConfirmed | model.StatusSeenReply}
+	if r.IntN(10) == 0 {
+		f.Family = model.IPv6
+	}
+	addr := func() model.Addr {
+		var a model.Addr
+		if f.Family == model.IPv4 {
+			a[10], a[11] = 0xff, 0xff
+			a[12], a[13], a[14], a[15] = 10, byte(r.IntN(4)), byte(r.IntN(256)), byte(r.IntN(256))
+		} else {
+			a[0], a[1], a[2], a[3] = 0x20, 0x01, 0x0d, 0xb8
+			a[14], a[15] = byte(r.IntN(256)), byte(r.IntN(256))
+		}
+		return a
+	}
+	f.Orig = model.Tuple{Src: addr(), Dst: addr(), SrcPort: uint16(1024 + r.IntN(60000)),
+		DstPort: []uint16{22, 53, 80, 443, 8080}[r.IntN(5)]}
+	switch r.IntN(10) {
+	case 0:
+		f.Proto = model.ProtoUDP
+	case 1:
+		f.Proto = model.ProtoICMP
+		f.Orig.DstPort = 8 << 8
+	default:
+		f.Proto = model.ProtoTCP
+		f.State = uint8(1 + r.IntN(8))
+		f.Attrs |= model.HasState
+	}
+	f.Reply = f.Orig.Inverse()
+	if r.IntN(20) == 0 {
+		f.Reply.Dst = addr()
+		f.Status |= model.StatusSrcNAT
+	}
+	f.Attrs |= model.HasTimeout | model.HasID
+	f.Expires = now + uint32(r.IntN(500))
+	f.Mark = uint32(r.IntN(3))
+	return f
+}
+
+// benchChurn is a batch of n events over flows: a third each DESTROY (the
+// flow is replaced by a new one), NEW, UPDATE.
+func benchChurn(r *rand.Rand, flows []model.Flow, next *uint32, at time.Time, n int) *model.Batch {
+	b := &model.Batch{Time: at}
+	now := uint32(at.Unix())
+	for i := 0; i < n; i++ {
+		j := r.IntN(len(flows))
+		switch i % 3 {
+		case 0:
+			b.Add(&model.Event{Type: model.EventDestroy, Flow: flows[j]})
+			flows[j] = benchFlow(r, *next, now)
+			*next++
+		case 1:
+			b.Add(&model.Event{Type: model.EventNew, Flow: flows[j]})
+		default:
+			flows[j].Expires += 5
+			b.Add(&model.Event{Type: model.EventUpdate, Flow: flows[j]})
+		}
+	}
+	return b
+}
+
+// benchModel returns the UI over a table of n flows loaded by a snapshot
+// batch, on a 160x56 terminal (50 flow rows), and the flows.
+func benchModel(b *testing.B, n int, filter string, at time.Time) (*Model, []model.Flow) {
+	r := rand.New(rand.NewPCG(1, 1))
+	flows := make([]model.Flow, n)
+	sn := &model.Snapshot{}
+	for i := range flows {
+		flows[i] = benchFlow(r, uint32(i+1), uint32(at.Unix()))
+		sn.Add(&flows[i], nil)
+	}
+	cfg := Config{Sort: model.ColTTL, Reverse: true}
+	if filter != "" {
+		f, err := model.ParseFilter(filter)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Filter = f
+	}
+	m := New(cfg)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 56})
+	m.Update(BatchMsg{&model.Batch{Time: at, Snapshot: sn}})
+	if v := m.View(); !strings.Contains(v.Content, "TTL") {
+		b.Fatalf("no flows table on screen:\n%s", v.Content)
+	}
+	return m, flows
+}
+
+// BenchmarkFrame1M is one frame of the flows view at 1,000,000 flows, as
+// the program runs it: Update with a batch of 10,000 events (apply, update
+// the filtered and sorted list, find the cursor's flow, the visible window)
+// and View (format the 50 visible rows and the header). Run with a real
+// ParseFilter filter and without.
+func BenchmarkFrame1M(b *testing.B) {
+	for _, filter := range []string{"", "tcp and not dst port 22"} {
+		name := "all"
+		if filter != "" {
+			name = "filter=" + filter
+		}
+		b.Run(name, func(b *testing.B) {
+			at := time.Unix(1_700_000_000, 0)
+			m, flows := benchModel(b, 1_000_000, filter, at)
+			r := rand.New(rand.NewPCG(2, 2))
+			next := uint32(len(flows) + 1)
+			for b.Loop() {
+				b.StopTimer()
+				at = at.Add(100 * time.Millisecond)
+				batch := benchChurn(r, flows, &next, at, 10_000)
+				b.StartTimer()
+				m.Update(BatchMsg{batch})
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// benchKey returns the key press of a key name.
+func benchKey(s string) tea.KeyPressMsg {
+	switch s {
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+// BenchmarkKey1M is a key press at 1,000,000 flows, Update and View: moving
+// the cursor, and changing the sort column (a rebuild of the sorted list),
+// which must be answered within a frame.
+func BenchmarkKey1M(b *testing.B) {
+	at := time.Unix(1_700_000_000, 0)
+	m, _ := benchModel(b, 1_000_000, "", at)
+	for _, k := range []string{"down", "pgdown", ">", "r"} {
+		b.Run(k, func(b *testing.B) {
+			for b.Loop() {
+				m.Update(benchKey(k))
+				_ = m.View()
+			}
+		})
+	}
+}
