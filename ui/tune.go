@@ -17,7 +17,6 @@ type tuneState struct {
 	advice  model.Advice
 	scroll  int
 	saving  bool
-	path    string
 }
 
 // tuneMsg carries the settings the advisor works from.
