@@ -19,8 +19,11 @@ deps:
 # The whole suite, as CI runs it: formatting, vet, staticcheck, and every
 # test under the race detector with the kernel tests forced on (a kernel
 # test that cannot run fails instead of skipping).
+# The incident scenario runs on its own, verbose, so each step it passed
+# is printed.
 test: deps check
-	CTTOP_KERNEL_TESTS=1 $(GO) test -race -count=1 -timeout 20m ./...
+	CTTOP_KERNEL_TESTS=1 $(GO) test -race -count=1 -timeout 20m -skip '^TestIncident$$' ./...
+	CTTOP_KERNEL_TESTS=1 $(GO) test -count=1 -timeout 5m -v -run '^TestIncident$$' .
 
 check:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
