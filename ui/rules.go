@@ -94,16 +94,25 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "i", "tab":
 		st.showIPT = !st.showIPT
 		st.scroll = 0
-	case "j", "down":
-		st.scroll++
-	case "k", "up":
-		st.scroll = max(0, st.scroll-1)
-	case "pgdown", "space":
-		st.scroll += 10
-	case "pgup":
-		st.scroll = max(0, st.scroll-10)
+	default:
+		scrollKey(msg, &st.scroll)
 	}
 	return nil
+}
+
+// scrollKey moves a text pane's scroll position for j/k and the page keys.
+// The renderer clamps it to the text.
+func scrollKey(msg tea.KeyPressMsg, scroll *int) {
+	switch msg.String() {
+	case "j", "down":
+		*scroll++
+	case "k", "up":
+		*scroll = max(0, *scroll-1)
+	case "pgdown", "space":
+		*scroll += 10
+	case "pgup":
+		*scroll = max(0, *scroll-10)
+	}
 }
 
 func (st *rulesState) edit(what, prompt, value string) tea.Cmd {

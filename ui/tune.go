@@ -67,14 +67,6 @@ func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.tune = nil
 	case "ctrl+c":
 		return tea.Quit
-	case "j", "down":
-		t.scroll++
-	case "k", "up":
-		t.scroll = max(0, t.scroll-1)
-	case "pgdown", "space":
-		t.scroll += 10
-	case "pgup":
-		t.scroll = max(0, t.scroll-10)
 	case "r":
 		return m.openTune()
 	case "s":
@@ -85,6 +77,8 @@ func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.prompt.CursorEnd()
 			return m.prompt.Focus()
 		}
+	default:
+		scrollKey(msg, &t.scroll)
 	}
 	return nil
 }
