@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -326,5 +327,43 @@ func TestTuningView(t *testing.T) {
 	pressRun(m, "esc")
 	if m.tune != nil {
 		t.Fatal("esc did not close the tuning view")
+	}
+}
+
+func TestRulesSaveAndCopy(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, true)
+	pressRun(m, "b")
+	// c copies the shown text to the clipboard (OSC 52).
+	_, cmd := m.Update(keyMsg("c"))
+	if cmd == nil || m.status != "copied to the clipboard (OSC 52)" {
+		t.Fatalf("c: status %q", m.status)
+	}
+	if msg := cmd(); fmt.Sprintf("%T", msg) != "tea.setClipboardMsg" {
+		t.Errorf("c returned %T, want a clipboard command", msg)
+	}
+	// s saves the nft text to a new file, never over an existing one.
+	path := t.TempDir() + "/rules.nft"
+	pressRun(m, "s")
+	for range len(m.rules.input.Value()) {
+		pressRun(m, "backspace")
+	}
+	typeText(m, path)
+	pressRun(m, "enter")
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "nft: drop 192.0.2.0") || m.status != "saved to "+path {
+		t.Fatalf("save: %v %q %q", err, b, m.status)
+	}
+	pressRun(m, "i", "s")
+	for range len(m.rules.input.Value()) {
+		pressRun(m, "backspace")
+	}
+	typeText(m, path)
+	pressRun(m, "enter")
+	if !strings.Contains(m.status, "file exists") {
+		t.Errorf("overwrote %s: %q", path, m.status)
+	}
+	if len(a.applied) != 0 {
+		t.Fatal("saving applied the rules")
 	}
 }
