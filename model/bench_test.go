@@ -23,26 +23,59 @@ func loadTable(n int) (*Table, []Flow) {
 }
 
 // BenchmarkBytesPerFlow reports the Go heap the table holds per flow at
-// 1,000,000 flows, with its sorted list built.
+// 1,000,000 flows, with its sorted list built ("loaded") and after ten
+// frames of 10,000 events each ("steady": the change list, the list's
+// slack and the batch buffers are in use then). "acct" is the same with
+// per-flow counters (nf_conntrack_acct=1), which add 32 bytes a flow.
 func BenchmarkBytesPerFlow(b *testing.B) {
 	const n = 1_000_000
-	for b.Loop() {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		r := rand.New(rand.NewPCG(42, 42))
-		t := NewTable(0)
-		for i := 0; i < n; i++ {
-			f := randFlow(r, uint32(i+1))
-			t.Insert(&f, &Counters{})
+	for _, acct := range []bool{false, true} {
+		name := "noacct"
+		if acct {
+			name = "acct"
 		}
-		l := NewList(t)
-		l.Len()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heap-B/flow")
-		runtime.KeepAlive(t)
-		runtime.KeepAlive(l)
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				r := rand.New(rand.NewPCG(42, 42))
+				flows := make([]Flow, 0, n) // the churn's flows, outside the count
+				for i := 0; i < n; i++ {
+					f := randFlow(r, uint32(i+1))
+					if acct {
+						f.Attrs |= HasCounters
+					}
+					flows = append(flows, f)
+				}
+				runtime.GC()
+				var before, loaded, steady runtime.MemStats
+				runtime.ReadMemStats(&before)
+				t := NewTable(0)
+				for i := range flows {
+					c := Counters{}
+					if acct {
+						c = Counters{OrigPackets: 1, OrigBytes: 60}
+					}
+					t.Insert(&flows[i], &c)
+				}
+				l := NewList(t)
+				l.Len()
+				runtime.GC()
+				runtime.ReadMemStats(&loaded)
+				next := uint32(n + 1)
+				now := t0
+				for i := 0; i < 10; i++ {
+					now = now.Add(100 * time.Millisecond)
+					l.Update(t.Apply(churn(r, flows, &next, now, 10_000)))
+					l.Len()
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&steady)
+				b.ReportMetric(float64(loaded.HeapAlloc-before.HeapAlloc)/n, "loaded-heap-B/flow")
+				b.ReportMetric(float64(steady.HeapAlloc-before.HeapAlloc)/n, "steady-heap-B/flow")
+				runtime.KeepAlive(t)
+				runtime.KeepAlive(l)
+				runtime.KeepAlive(flows)
+			}
+		})
 	}
 }
 
@@ -62,6 +95,7 @@ func BenchmarkIngest(b *testing.B) {
 		t.Apply(batch)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10_000, "ns/event")
+	b.ReportMetric(float64(b.N)*10_000/b.Elapsed().Seconds(), "events/s")
 }
 
 // churn builds a batch of n events over flows, replacing destroyed flows
@@ -87,27 +121,47 @@ func churn(r *rand.Rand, flows []Flow, next *uint32, now time.Time, n int) *Batc
 	return b
 }
 
+// frameFilters are the filters of BenchmarkFrame: none, one that keeps
+// most flows, one that keeps a fifth.
+var frameFilters = []string{"", "tcp and not dst port 22", "dst port 443 or (udp and dst port 53)"}
+
 // BenchmarkFrame is one frame at 1,000,000 flows: apply a 10,000-event
-// batch, update the filtered sorted list, find the cursor and read the 50
-// visible rows.
+// batch, update the list filtered by a real ParseFilter filter and sorted by
+// TTL, find the cursor and read the 50 visible rows. (Formatting the rows
+// is ui's BenchmarkFrame1M.)
 func BenchmarkFrame(b *testing.B) {
 	t, flows := loadTable(1_000_000)
-	l := NewList(t)
-	l.SetSort(ColTTL, true)
-	l.Len()
 	r := rand.New(rand.NewPCG(8, 8))
 	next := uint32(len(flows) + 1)
 	now := t0
-	var rows []int32
-	b.ResetTimer()
-	for b.Loop() {
-		b.StopTimer()
-		now = now.Add(100 * time.Millisecond)
-		batch := churn(r, flows, &next, now, 10_000)
-		b.StartTimer()
-		l.Update(t.Apply(batch))
-		pos := l.Position(l.Slot(l.Len() / 2))
-		rows = l.Window(pos, 50, rows[:0])
+	for _, expr := range frameFilters {
+		name := "all"
+		if expr != "" {
+			name = "filter=" + expr
+		}
+		b.Run(name, func(b *testing.B) {
+			l := NewList(t)
+			if expr != "" {
+				flt, err := ParseFilter(expr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				l.SetFilter(flt)
+			}
+			l.SetSort(ColTTL, true)
+			l.Len()
+			var rows []int32
+			for b.Loop() {
+				b.StopTimer()
+				now = now.Add(100 * time.Millisecond)
+				batch := churn(r, flows, &next, now, 10_000)
+				b.StartTimer()
+				l.Update(t.Apply(batch))
+				pos := l.Position(l.Slot(l.Len() / 2))
+				rows = l.Window(pos, 50, rows[:0])
+			}
+			b.ReportMetric(float64(l.Len()), "rows")
+		})
 	}
 }
 
@@ -121,5 +175,22 @@ func BenchmarkSortRebuild(b *testing.B) {
 		l.SetSort(cols[i%len(cols)], false)
 		i++
 		l.Len()
+	}
+}
+
+// BenchmarkSortColumn is a rebuild of the list sorted by one column at
+// 1,000,000 flows: what a key press that changes the sort or the filter
+// costs.
+func BenchmarkSortColumn(b *testing.B) {
+	t, _ := loadTable(1_000_000)
+	for _, col := range Columns() {
+		b.Run(col.String(), func(b *testing.B) {
+			l := NewList(t)
+			l.SetSort(col, false)
+			for b.Loop() {
+				l.Invalidate()
+				l.Len()
+			}
+		})
 	}
 }

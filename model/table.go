@@ -15,6 +15,9 @@ type Table struct {
 	now        uint32 // Unix seconds of the last batch
 	grace      uint32
 	lastExpire uint32
+	// minExpires is at most the earliest Expires of a live flow with a
+	// timeout: expire scans the table only once it may find something.
+	minExpires uint32
 
 	byProto [256]int32
 	byState [16]int32 // TCP flows per TCP state
@@ -28,6 +31,7 @@ type Table struct {
 
 	changes Changes
 	seen    []uint64 // reconcile: slots present in the snapshot
+	sink    uint32   // keeps the loads of index.touch
 }
 
 // NewTable returns an empty table sized for about hint flows.
@@ -84,7 +88,7 @@ func (t *Table) Find(k Key) int32 { return t.idx.find(&t.s, &k) }
 
 // MemBytes estimates the memory the table holds: store, index, free list.
 func (t *Table) MemBytes() int {
-	return t.s.bytes() + 4*len(t.idx.slots) + 4*cap(t.free)
+	return t.s.bytes() + t.idx.bytes() + 4*cap(t.free)
 }
 
 // Change is a slot that an Apply touched, with the flow it held before.
@@ -101,13 +105,23 @@ type Change struct {
 type Changes struct {
 	Full bool
 	List []Change
-	pos  map[int32]struct{}
+	// listed has the bit of each slot in List set: a bitset and not a map,
+	// as a map insert per change cost more than the rest of the change.
+	listed []uint64
 }
 
 func (c *Changes) reset() {
+	c.unlist()
 	c.Full = false
 	c.List = c.List[:0]
-	clear(c.pos)
+}
+
+// unlist clears the bits of the slots in List.
+func (c *Changes) unlist() {
+	for i := range c.List {
+		s := c.List[i].Slot
+		c.listed[s>>6] &^= 1 << (s & 63)
+	}
 }
 
 // Apply ingests a batch: the snapshot, if any, replaces the table (keeping
@@ -121,14 +135,24 @@ func (t *Table) Apply(b *Batch) *Changes {
 	if b.Snapshot != nil {
 		t.reconcile(b.Snapshot)
 	}
-	for i := range b.Events {
-		e := &b.Events[i]
-		switch e.Type {
-		case EventNew, EventUpdate:
-			t.upsert(&e.Flow, &e.Counters, e.Type == EventNew)
-		case EventDestroy:
-			if slot := t.idx.find(&t.s, ptrKey(&e.Flow)); slot >= 0 {
-				t.remove(slot)
+	var hs [prefetch]uint32
+	for base := 0; base < len(b.Events); base += prefetch {
+		evs := b.Events[base:min(base+prefetch, len(b.Events))]
+		for i := range evs {
+			k := evs[i].Flow.Key()
+			hs[i] = t.idx.hash(&k)
+		}
+		t.touch(hs[:len(evs)])
+		for i := range evs {
+			e := &evs[i]
+			k := e.Flow.Key()
+			switch e.Type {
+			case EventNew, EventUpdate:
+				t.upsert(&e.Flow, &e.Counters, &k, hs[i], e.Type == EventNew, false)
+			case EventDestroy:
+				if slot := t.idx.findHash(&t.s, &k, hs[i]); slot >= 0 {
+					t.remove(slot)
+				}
 			}
 		}
 	}
@@ -146,9 +170,23 @@ func (t *Table) Apply(b *Batch) *Changes {
 	return &t.changes
 }
 
+// prefetch is how many events' index entries and flows are loaded ahead.
+const prefetch = 16
+
+// touch loads the index entries and flows of a block of hashes in a tight
+// loop, so that their cache misses overlap (see index.touch).
+func (t *Table) touch(hs []uint32) {
+	var sum uint32
+	for _, h := range hs {
+		sum += t.idx.touch(&t.s, h)
+	}
+	t.sink += sum
+}
+
 // Insert adds or updates one flow outside of a batch (bulk loading).
 func (t *Table) Insert(f *Flow, c *Counters) {
-	t.upsert(f, c, false)
+	k := f.Key()
+	t.upsert(f, c, &k, t.idx.hash(&k), false, false)
 	t.free = append(t.free, t.freed...)
 	t.freed = t.freed[:0]
 }
@@ -170,20 +208,22 @@ func (t *Table) record(slot int32) {
 	if c.Full {
 		return
 	}
-	if c.pos == nil {
-		c.pos = make(map[int32]struct{})
+	w := int(slot >> 6)
+	if w >= len(c.listed) {
+		c.listed = append(c.listed, make([]uint64, w+1-len(c.listed)+len(c.listed)/4)...)
 	}
-	if _, ok := c.pos[slot]; ok {
+	bit := uint64(1) << (slot & 63)
+	if c.listed[w]&bit != 0 {
 		return
 	}
 	// Past a quarter of the table, rebuilding is cheaper than the list.
 	if len(c.List) > 1024 && len(c.List) > t.live/4 {
+		c.unlist()
 		c.Full = true
 		c.List = c.List[:0]
-		clear(c.pos)
 		return
 	}
-	c.pos[slot] = struct{}{}
+	c.listed[w] |= bit
 	ch := Change{Slot: slot}
 	if slot < t.s.n {
 		if f := t.s.flow(slot); f.Family != 0 {
@@ -212,10 +252,11 @@ func (t *Table) count(f *Flow, d int32) {
 	}
 }
 
-// upsert inserts or updates f and returns its slot.
-func (t *Table) upsert(f *Flow, c *Counters, isNew bool) int32 {
-	k := f.Key()
-	slot := t.idx.find(&t.s, &k)
+// upsert inserts or updates f and returns its slot. fromDump says f comes
+// from a dump, whose timeouts are whole seconds counted from the dump's
+// start: one second more or less than the flow has is no change.
+func (t *Table) upsert(f *Flow, c *Counters, k *Key, h uint32, isNew, fromDump bool) int32 {
+	slot, pos := t.idx.probe(&t.s, k, h)
 	if slot >= 0 {
 		old := t.s.flow(slot)
 		nf, nc := *f, *c
@@ -224,6 +265,12 @@ func (t *Table) upsert(f *Flow, c *Counters, isNew bool) int32 {
 		if isNew && f.FirstSeen == 0 {
 			nf.FirstSeen = t.now
 		}
+		if fromDump && nf.Expires != old.Expires && nf.Expires+1 >= old.Expires && nf.Expires <= old.Expires+1 {
+			// Two dumps of an idle flow disagree by a second half of the
+			// time; keeping the old value spares a periodic reconciliation
+			// from "changing" half the table.
+			nf.Expires = old.Expires
+		}
 		if nf == *old && nc == oc {
 			return slot
 		}
@@ -231,6 +278,9 @@ func (t *Table) upsert(f *Flow, c *Counters, isNew bool) int32 {
 		t.count(old, -1)
 		*old = nf
 		t.count(old, 1)
+		if nf.Attrs&HasTimeout != 0 {
+			t.minExpires = min(t.minExpires, nf.Expires)
+		}
 		if nf.Attrs&HasCounters != 0 {
 			t.s.setCounters(slot, &nc)
 		}
@@ -253,8 +303,11 @@ func (t *Table) upsert(f *Flow, c *Counters, isNew bool) int32 {
 	} else {
 		t.s.setCounters(slot, &Counters{})
 	}
-	t.idx.insert(&t.s, &k, slot)
+	t.idx.fill(pos, h, slot)
 	t.live++
+	if p.Attrs&HasTimeout != 0 {
+		t.minExpires = min(t.minExpires, p.Expires)
+	}
 	t.count(p, 1)
 	return slot
 }
@@ -262,7 +315,7 @@ func (t *Table) upsert(f *Flow, c *Counters, isNew bool) int32 {
 func (t *Table) remove(slot int32) {
 	t.record(slot)
 	f := t.s.flow(slot)
-	t.idx.remove(&t.s, ptrKey(f))
+	t.idx.remove(ptrKey(f), slot)
 	t.count(f, -1)
 	*f = Flow{}
 	t.s.setCounters(slot, &Counters{})
@@ -278,10 +331,20 @@ func (t *Table) reconcile(sn *Snapshot) {
 	}
 	t.seen = t.seen[:words]
 	clear(t.seen)
-	for i := 0; i < sn.Len(); i++ {
-		f, c := sn.At(i)
-		slot := t.upsert(f, &c, false)
-		t.seen[slot>>6] |= 1 << (slot & 63)
+	var hs [prefetch]uint32
+	for base := 0; base < sn.Len(); base += prefetch {
+		n := min(prefetch, sn.Len()-base)
+		for i := 0; i < n; i++ {
+			k := sn.s.flow(int32(base + i)).Key()
+			hs[i] = t.idx.hash(&k)
+		}
+		t.touch(hs[:n])
+		for i := 0; i < n; i++ {
+			f, c := sn.At(base + i)
+			k := f.Key()
+			slot := t.upsert(f, &c, &k, hs[i], false, true)
+			t.seen[slot>>6] |= 1 << (slot & 63)
+		}
 	}
 	for slot := int32(0); slot < t.s.n; slot++ {
 		if t.seen[slot>>6]&(1<<(slot&63)) == 0 && t.s.flow(slot).Family != 0 {
@@ -290,15 +353,26 @@ func (t *Table) reconcile(sn *Snapshot) {
 	}
 }
 
+// expire removes the flows past their timeout by more than the grace. It
+// runs every second; scanning a million flows each time cost more than
+// everything else cttop does on an idle table, so it scans only when the
+// earliest timeout has passed (minExpires).
 func (t *Table) expire() {
 	limit := t.now - t.grace
-	if t.now < t.grace {
+	if t.now < t.grace || t.minExpires >= limit {
 		return
 	}
+	earliest := ^uint32(0)
 	for slot := int32(0); slot < t.s.n; slot++ {
 		f := t.s.flow(slot)
-		if f.Family != 0 && f.Attrs&HasTimeout != 0 && f.Expires < limit {
+		if f.Family == 0 || f.Attrs&HasTimeout == 0 {
+			continue
+		}
+		if f.Expires < limit {
 			t.remove(slot)
+		} else {
+			earliest = min(earliest, f.Expires)
 		}
 	}
+	t.minExpires = earliest
 }

@@ -364,3 +364,29 @@ func eventType(m *nlmsg) model.EventType {
 	}
 	return 0
 }
+
+// decodeEvents decodes the ctnetlink event messages of datagram b into e
+// and calls fn with each; now is the Unix time timeouts count from. It
+// returns the first message it could not decode (the others still count).
+func decodeEvents(b []byte, now uint32, e *model.Event, fn func(*model.Event)) error {
+	var bad error
+	for len(b) > 0 {
+		m, rest, err := nextMsg(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		e.Type = eventType(&m)
+		if e.Type == 0 || len(m.body) < nfgenHdrLen {
+			continue
+		}
+		if err := decodeFlow(m.body[nfgenHdrLen:], m.body[0], now, &e.Flow, &e.Counters); err != nil {
+			if bad == nil {
+				bad = err
+			}
+			continue
+		}
+		fn(e)
+	}
+	return bad
+}
