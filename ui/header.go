@@ -181,7 +181,7 @@ func (m *Model) renderNotices(width int) string {
 	if info.Kind == "kernel" {
 		switch info.EventMode {
 		case model.EventsAuto:
-			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (older flows reconciled every "+shortDur(info.DumpEvery)+", dump "+shortDur(info.DumpTime)+")"))
+			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (older flows: re-dump on count drift, every "+shortDur(info.DumpEvery)+" at least; last dump "+shortDur(info.DumpTime)+")"))
 		case model.EventsOff:
 			parts = append(parts, s.Warn.Render("events: off")+s.Dim.Render(" (nf_conntrack_events=0; dump every "+shortDur(info.DumpEvery)+")"))
 		}
