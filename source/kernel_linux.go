@@ -66,8 +66,13 @@ type Kernel struct {
 	info      model.SourceInfo
 	reconcile chan struct{} // asks the dump loop for a reconciliation now
 
-	// beforeRecv, when set by a test, runs before each event receive.
+	// beforeRecv, when set by a test, runs before each event receive;
+	// recvErr, when set, can fail a receive.
 	beforeRecv func()
+	recvErr    func() error
+
+	evMu sync.Mutex
+	ev   *nlsock // the current listener
 }
 
 type cpuTotals struct{ drop, earlyDrop, insertFailed, invalid uint64 }
@@ -188,16 +193,8 @@ func (k *Kernel) Load(t *model.Table) error {
 
 // Run implements Source.
 func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
-	ev, err := dialSock(k.nsFd, 64<<10)
+	ev, err := k.listen()
 	if err != nil {
-		return err
-	}
-	if err := ev.setReadBuffer(k.cfg.ReadBuffer); err != nil {
-		k.cfg.Log.Warn("raise event socket buffer", "err", err)
-	}
-	k.cfg.Log.Info("event socket", "rcvbuf", ev.readBuffer())
-	if err := ev.joinGroups(groupNew, groupUpdate, groupDestroy); err != nil {
-		ev.Close()
 		return err
 	}
 	k.mu.Lock()
@@ -211,10 +208,11 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 	resync <- struct{}{} // the initial dump
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); k.readEvents(ev, resync, errc) }()
+	go func() { defer wg.Done(); k.listenLoop(ctx, ev, resync, errc) }()
 	go func() { defer wg.Done(); k.dumpLoop(ctx, resync, errc) }()
 	defer func() {
-		ev.Close()
+		cancel()
+		k.closeListener()
 		k.dumps.Close() // unblocks a dump in progress
 		wg.Wait()
 	}()
@@ -271,18 +269,101 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 // once per batch, and the allocation-free decoder, where Listen costs a
 // system call, 44 allocations and 2.1 us per event and stopped near 55,000
 // events/s. BenchmarkEventPath measures it without a kernel.
-func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}, errc chan<- error) {
+// listen opens an event socket: a large receive buffer, the NEW, UPDATE
+// and DESTROY groups.
+func (k *Kernel) listen() (*nlsock, error) {
+	ev, err := dialSock(k.nsFd, 64<<10)
+	if err != nil {
+		return nil, err
+	}
+	if err := ev.setReadBuffer(k.cfg.ReadBuffer); err != nil {
+		k.cfg.Log.Warn("raise event socket buffer", "err", err)
+	}
+	k.cfg.Log.Info("event socket", "rcvbuf", ev.readBuffer())
+	if err := ev.joinGroups(groupNew, groupUpdate, groupDestroy); err != nil {
+		ev.Close()
+		return nil, err
+	}
+	k.evMu.Lock()
+	k.ev = ev
+	k.evMu.Unlock()
+	return ev, nil
+}
+
+func (k *Kernel) closeListener() {
+	k.evMu.Lock()
+	defer k.evMu.Unlock()
+	if k.ev != nil {
+		k.ev.Close()
+	}
+}
+
+// listenerRetries is how many listeners in a row may die or fail to open
+// before the source gives up.
+const listenerRetries = 5
+
+// listenLoop keeps a listener alive: when one dies of anything but ENOBUFS
+// (which readEvents handles itself), it says the view is stale, opens a new
+// one, and asks for a resync, so the events in between are made up for by
+// a dump. Only a listener that keeps failing ends the source.
+func (k *Kernel) listenLoop(ctx context.Context, ev *nlsock, resync chan<- struct{}, errc chan<- error) {
+	failures := 0
+	for {
+		start := time.Now()
+		err := k.readEvents(ev, resync)
+		ev.Close()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if time.Since(start) > 10*time.Second {
+			failures = 0
+		}
+		failures++
+		k.markLost("listener died: " + err.Error())
+		if failures > listenerRetries {
+			errc <- fmt.Errorf("read conntrack events: %w", err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(failures) * 100 * time.Millisecond):
+		}
+		if ev, err = k.listen(); err != nil {
+			errc <- err
+			return
+		}
+		if ctx.Err() != nil {
+			ev.Close()
+			return
+		}
+		k.signal(resync)
+	}
+}
+
+// markLost records that events were lost: the view is stale until a resync.
+func (k *Kernel) markLost(why string) {
+	k.mu.Lock()
+	k.overflows++
+	k.info.Stale = true
+	k.mu.Unlock()
+	k.cfg.Log.Warn("conntrack events lost (" + why + "), resyncing")
+}
+
+func (k *Kernel) signal(resync chan<- struct{}) {
+	select {
+	case resync <- struct{}{}:
+	default:
+	}
+}
+
+// readEvents reads one listener until it is closed (nil) or fails (the
+// error).
+func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}) error {
 	var e model.Event
 	lost := func(why string) {
-		k.mu.Lock()
-		k.overflows++
-		k.info.Stale = true
-		k.mu.Unlock()
-		k.cfg.Log.Warn("conntrack events lost (" + why + "), resyncing")
-		select {
-		case resync <- struct{}{}:
-		default:
-		}
+		k.markLost(why)
+		k.signal(resync)
 	}
 	var dst *model.Batch
 	add := func(e *model.Event) {
@@ -300,16 +381,18 @@ func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}, errc chan<- erro
 			k.beforeRecv()
 		}
 		n, err := ev.recvMany()
+		if err == nil && k.recvErr != nil {
+			err = k.recvErr()
+		}
 		if errors.Is(err, unix.ENOBUFS) {
 			lost("ENOBUFS")
 			continue
 		}
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || errors.Is(err, unix.EBADF) {
-				return
+				return nil
 			}
-			errc <- fmt.Errorf("read conntrack events: %w", err)
-			return
+			return err
 		}
 		now := uint32(time.Now().Unix())
 		truncated := false

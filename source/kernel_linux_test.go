@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/sourcetest"
 	"github.com/ti-mo/conntrack"
+	"golang.org/x/sys/unix"
 )
 
 // specs is a mix of what a real table holds: IPv4 and IPv6, TCP, UDP,
@@ -389,4 +391,30 @@ func TestStatsCountAndMax(t *testing.T) {
 	if st.Count != uint64(len(specs)) || st.Max == 0 || int64(st.Max) != k.Sysctls().Max {
 		t.Errorf("stats %+v, sysctl max %d, want count %d", st, k.Sysctls().Max, len(specs))
 	}
+}
+
+// TestDeadListenerRecovers: a listener that fails with something other
+// than ENOBUFS is replaced, the view resyncs, and later events arrive.
+func TestDeadListenerRecovers(t *testing.T) {
+	ns := netnstest.New(t)
+	c := sourcetest.Dial(t, ns.Path)
+	var fail atomic.Bool
+	r := startKernel(t, KernelConfig{NetNS: ns.Path, Interval: 50 * time.Millisecond}, func(k *Kernel) {
+		k.recvErr = func() error {
+			if fail.CompareAndSwap(true, false) {
+				return unix.EIO
+			}
+			return nil
+		}
+	})
+	r.until(t, 40, "initial snapshot", func() bool { return !r.k.Info().Stale })
+	fail.Store(true)
+	sourcetest.Create(t, c, specs[0]) // its event kills the listener
+	r.until(t, 60, "resync after the dead listener", func() bool {
+		info := r.k.Info()
+		_, ok := has(r.tab, specs[0])
+		return info.Resyncs > 0 && !info.Stale && ok
+	})
+	sourcetest.Create(t, c, specs[1])
+	r.until(t, 2, "an event on the new listener", func() bool { _, ok := has(r.tab, specs[1]); return ok })
 }
