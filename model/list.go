@@ -24,7 +24,7 @@ type List struct {
 	desc   bool
 	filter Matcher
 
-	items []sortItem // matched flows, ascending by (col, identity)
+	items []listItem // matched flows, ascending by (col, identity)
 	added []sortItem
 	valid bool
 	marks []uint64
@@ -87,7 +87,7 @@ func (l *List) Slot(i int) int32 {
 	if l.desc {
 		i = len(l.items) - 1 - i
 	}
-	return l.items[i].slot
+	return l.items[i].slot()
 }
 
 // Window appends to dst the slots of display rows [offset, offset+height).
@@ -108,9 +108,9 @@ func (l *List) Position(slot int32) int {
 	}
 	f := l.t.At(slot)
 	c := l.t.CountersAt(slot)
-	x := l.col.item(f, &c, slot)
-	i := sort.Search(len(l.items), func(i int) bool { return l.compare(&l.items[i], &x) >= 0 })
-	if i == len(l.items) || l.items[i].slot != slot {
+	x := masked(l.col.item(f, &c, slot))
+	i := sort.Search(len(l.items), func(i int) bool { it := l.items[i].unpack(); return l.compare(&it, &x) >= 0 })
+	if i == len(l.items) || l.items[i].slot() != slot {
 		return -1
 	}
 	if l.desc {
@@ -155,17 +155,22 @@ func (l *List) ensure() {
 	}
 	n := int(l.t.Slots())
 	if n < parallelMin {
-		if cap(l.items) < l.t.Len() {
-			l.items = make([]sortItem, 0, l.t.Len()+l.t.Len()/8)
+		items := l.collect(0, n, make([]sortItem, 0, l.t.Len()))
+		l.sortItems(items, make([]sortItem, len(items)))
+		l.items = l.items[:0]
+		if cap(l.items) < len(items) {
+			l.items = make([]listItem, 0, len(items)+len(items)/8)
 		}
-		l.items = l.collect(0, n, l.items[:0])
-		l.sortItems(l.items, make([]sortItem, len(l.items)))
+		for i := range items {
+			l.items = append(l.items, pack(&items[i]))
+		}
 		l.valid = true
 		return
 	}
-	// Each half collects into and sorts within its own part of one buffer,
-	// then the halves merge into the scratch buffer, which becomes the list.
-	buf, tmp := make([]sortItem, n), make([]sortItem, n+n/8)
+	// Each half collects into and sorts within its own part of one buffer
+	// of full items, then the halves merge, packed, into the list. The
+	// full items are garbage once the list is built.
+	buf, tmp := make([]sortItem, n), make([]sortItem, n)
 	mid := n / 2
 	var a, b []sortItem
 	var wg sync.WaitGroup
@@ -178,24 +183,28 @@ func (l *List) ensure() {
 	a = l.collect(0, mid, buf[:0])
 	l.sortItems(a, tmp[:len(a)])
 	wg.Wait()
-	out := tmp[:0]
+	total := len(a) + len(b)
+	out := l.items[:0]
+	if cap(out) < total || cap(out) > 2*total+1024 {
+		out = make([]listItem, 0, total+total/8)
+	}
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if l.before(&b[j], &a[i]) {
-			out = append(out, b[j])
+			out = append(out, pack(&b[j]))
 			j++
 		} else {
-			out = append(out, a[i])
+			out = append(out, pack(&a[i]))
 			i++
 		}
 	}
-	out = append(out, a[i:]...)
-	out = append(out, b[j:]...)
-	l.items = out
-	if c := cap(l.items); c > 2*len(l.items)+1024 {
-		// A filter keeps a few: give back the rest.
-		l.items = append(make([]sortItem, 0, len(l.items)+len(l.items)/8), l.items...)
+	for ; i < len(a); i++ {
+		out = append(out, pack(&a[i]))
 	}
+	for ; j < len(b); j++ {
+		out = append(out, pack(&b[j]))
+	}
+	l.items = out
 	l.valid = true
 }
 
@@ -227,11 +236,11 @@ func (l *List) incremental(changes []Change) {
 	// Drop every changed slot; those still matching come back below.
 	items := l.items
 	k := 0
-	for k < len(items) && l.marks[items[k].slot>>6]&(1<<(items[k].slot&63)) == 0 {
+	for k < len(items) && l.marks[items[k].slot()>>6]&(1<<(items[k].slot()&63)) == 0 {
 		k++ // nothing to move before the first dropped item
 	}
 	for i := k; i < len(items); i++ {
-		if it := items[i]; l.marks[it.slot>>6]&(1<<(it.slot&63)) == 0 {
+		if it := items[i]; l.marks[it.slot()>>6]&(1<<(it.slot()&63)) == 0 {
 			items[k] = it
 			k++
 		}
@@ -262,17 +271,17 @@ func (l *List) incremental(changes []Change) {
 func (l *List) merge() {
 	m, a := len(l.items), len(l.added)
 	if cap(l.items) < m+a {
-		grown := make([]sortItem, m, m+a+(m+a)/8)
+		grown := make([]listItem, m, m+a+(m+a)/8)
 		copy(grown, l.items)
 		l.items = grown
 	}
 	items := l.items[:m+a]
 	hi := m // items[:hi] are the old items not yet moved
 	for j := a - 1; j >= 0; j-- {
-		x := &l.added[j]
-		p := l.gallopBack(items[:hi], x)
+		x := masked(l.added[j])
+		p := l.gallopBack(items[:hi], &x)
 		copy(items[p+j+1:hi+j+1], items[p:hi])
-		items[p+j] = *x
+		items[p+j] = pack(&l.added[j])
 		hi = p
 	}
 	l.items = items
@@ -280,9 +289,11 @@ func (l *List) merge() {
 
 // gallopBack returns the number of items of the sorted s that sort before
 // x, searching from the end: 1, 2, 4... back, then binary.
-func (l *List) gallopBack(s []sortItem, x *sortItem) int {
+// x must be masked, as the items are.
+func (l *List) gallopBack(s []listItem, x *sortItem) int {
+	before := func(p int) bool { it := s[p].unpack(); return l.before(&it, x) }
 	n := len(s)
-	if n == 0 || l.before(&s[n-1], x) {
+	if n == 0 || before(n-1) {
 		return n
 	}
 	after, below := n-1, -1 // s[after] sorts after x; s[below] before it
@@ -291,7 +302,7 @@ func (l *List) gallopBack(s []sortItem, x *sortItem) int {
 		if p < 0 {
 			break
 		}
-		if l.before(&s[p], x) {
+		if before(p) {
 			below = p
 			break
 		}
@@ -300,7 +311,7 @@ func (l *List) gallopBack(s []sortItem, x *sortItem) int {
 	lo, hi := below+1, after
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if l.before(&s[mid], x) {
+		if before(mid) {
 			lo = mid + 1
 		} else {
 			hi = mid

@@ -84,6 +84,39 @@ type sortItem struct {
 	slot   int32
 }
 
+// listItem is how a List keeps an item between frames: the slot shares a
+// word with k2 (whose low slotBits it masks off), 16 bytes instead of 24, 8
+// bytes a flow at a million flows. Rebuilds sort full sortItems and pack the
+// result; since k2 only summarises compareFlows' order, the packed order
+// is the same, and comparisons with packed items mask k2 on both sides.
+type listItem struct {
+	k1, k2s uint64
+}
+
+// slotBits is how many bits a slot takes in a listItem: a table holds at
+// most MaxFlows flows, 67 million (a kernel's table rarely holds a few).
+const (
+	slotBits = 26
+	slotMask = 1<<slotBits - 1
+	// MaxFlows is the largest number of flows a Table holds.
+	MaxFlows = 1 << slotBits
+)
+
+func pack(it *sortItem) listItem { return listItem{it.k1, it.k2&^slotMask | uint64(it.slot)} }
+
+func (li *listItem) slot() int32 { return int32(li.k2s & slotMask) }
+
+// unpack returns the item with its k2 masked as packing left it.
+func (li *listItem) unpack() sortItem {
+	return sortItem{k1: li.k1, k2: li.k2s &^ slotMask, slot: li.slot()}
+}
+
+// masked returns it as it compares with packed items.
+func masked(it sortItem) sortItem {
+	it.k2 &^= slotMask
+	return it
+}
+
 func addrHi(a *Addr) uint64 { return binary.BigEndian.Uint64(a[0:8]) }
 func addr4(a *Addr) uint64  { return uint64(binary.BigEndian.Uint32(a[12:16])) }
 

@@ -11,8 +11,25 @@ const (
 
 type chunk struct {
 	flows [chunkSize]Flow
-	// ctrs is allocated on the first flow with counters in this chunk.
-	ctrs *[chunkSize]Counters
+	// ctrs is allocated on the first flow with counters in this chunk:
+	// 32-bit counters, 16 bytes a flow, since nearly every flow's fit. A
+	// flow whose don't is marked with bigCounters and kept in big.
+	ctrs *[chunkSize]smallCounters
+	big  map[int32]Counters
+}
+
+// smallCounters are counters that fit 32 bits each.
+type smallCounters [4]uint32
+
+// bigCounters marks a flow whose counters are in chunk.big.
+var bigCounters = smallCounters{^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0)}
+
+func small(c *Counters) (smallCounters, bool) {
+	const lim = uint64(^uint32(0))
+	if c.OrigPackets >= lim || c.OrigBytes >= lim || c.ReplyPackets >= lim || c.ReplyBytes >= lim {
+		return bigCounters, false
+	}
+	return smallCounters{uint32(c.OrigPackets), uint32(c.OrigBytes), uint32(c.ReplyPackets), uint32(c.ReplyBytes)}, true
 }
 
 // store is a growable array of flows addressed by slot, with counters kept
@@ -27,11 +44,15 @@ func (s *store) flow(slot int32) *Flow {
 }
 
 func (s *store) counters(slot int32) Counters {
-	c := s.chunks[slot>>chunkBits].ctrs
-	if c == nil {
+	ch := s.chunks[slot>>chunkBits]
+	if ch.ctrs == nil {
 		return Counters{}
 	}
-	return c[slot&chunkMask]
+	c := ch.ctrs[slot&chunkMask]
+	if c == bigCounters {
+		return ch.big[slot]
+	}
+	return Counters{OrigPackets: uint64(c[0]), OrigBytes: uint64(c[1]), ReplyPackets: uint64(c[2]), ReplyBytes: uint64(c[3])}
 }
 
 func (s *store) setCounters(slot int32, c *Counters) {
@@ -40,9 +61,19 @@ func (s *store) setCounters(slot int32, c *Counters) {
 		if *c == (Counters{}) {
 			return
 		}
-		ch.ctrs = new([chunkSize]Counters)
+		ch.ctrs = new([chunkSize]smallCounters)
 	}
-	ch.ctrs[slot&chunkMask] = *c
+	sc, ok := small(c)
+	i := slot & chunkMask
+	if !ok {
+		if ch.big == nil {
+			ch.big = make(map[int32]Counters)
+		}
+		ch.big[slot] = *c
+	} else if ch.ctrs[i] == bigCounters {
+		delete(ch.big, slot)
+	}
+	ch.ctrs[i] = sc
 }
 
 // grow returns a new slot at the end.
@@ -60,7 +91,7 @@ func (s *store) bytes() int {
 	for _, c := range s.chunks {
 		b += chunkSize * 100
 		if c.ctrs != nil {
-			b += chunkSize * 32
+			b += chunkSize*16 + len(c.big)*64
 		}
 	}
 	return b

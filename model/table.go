@@ -24,6 +24,7 @@ type Table struct {
 	// flows that are NATed, marked, zoned, counted: which optional
 	// columns a view needs.
 	nat, marked, zoned, counted int32
+	overflow                    int
 
 	stats TableStats
 	info  SourceInfo
@@ -64,6 +65,9 @@ func (t *Table) TCPStateCount(s uint8) int {
 	}
 	return int(t.byState[s])
 }
+
+// Overflow counts the flows not stored because the table held MaxFlows.
+func (t *Table) Overflow() int { return t.overflow }
 
 // Extras counts the flows that are NATed, have a mark, a zone, counters.
 func (t *Table) Extras() (nat, marked, zoned, counted int) {
@@ -290,6 +294,10 @@ func (t *Table) upsert(f *Flow, c *Counters, k *Key, h uint32, isNew, fromDump b
 		slot = t.free[n-1]
 		t.free = t.free[:n-1]
 	} else {
+		if t.s.n >= MaxFlows {
+			t.overflow++ // beyond what a sorted list can address
+			return -1
+		}
 		slot = t.s.grow()
 	}
 	t.record(slot)
@@ -343,6 +351,9 @@ func (t *Table) reconcile(sn *Snapshot) {
 			f, c := sn.At(base + i)
 			k := f.Key()
 			slot := t.upsert(f, &c, &k, hs[i], false, true)
+			if slot < 0 {
+				continue
+			}
 			t.seen[slot>>6] |= 1 << (slot & 63)
 		}
 	}

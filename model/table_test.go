@@ -277,3 +277,36 @@ func TestNATed(t *testing.T) {
 		}
 	}
 }
+
+// TestCountersBeyond32Bits: counters are stored in 32 bits when they fit
+// and kept whole when they do not.
+func TestCountersBeyond32Bits(t *testing.T) {
+	tab := NewTable(0)
+	f := tcpFlow(1, "192.0.2.1", 1000, "198.51.100.1", 80)
+	f.Attrs |= HasCounters
+	g := tcpFlow(2, "192.0.2.2", 1000, "198.51.100.1", 80)
+	g.Attrs |= HasCounters
+	big := Counters{OrigPackets: 5e9, OrigBytes: 7e12, ReplyPackets: 3, ReplyBytes: 1 << 32}
+	small := Counters{OrigPackets: 10, OrigBytes: 600, ReplyPackets: 9, ReplyBytes: 4e9}
+	tab.Apply(&Batch{Time: t0, Events: nil})
+	b := &Batch{Time: t0}
+	b.Add(&Event{Type: EventNew, Flow: f, Counters: big})
+	b.Add(&Event{Type: EventNew, Flow: g, Counters: small})
+	tab.Apply(b)
+	if c := tab.CountersAt(tab.Find(f.Key())); c != big {
+		t.Fatalf("big counters %+v", c)
+	}
+	if c := tab.CountersAt(tab.Find(g.Key())); c != small {
+		t.Fatalf("small counters %+v", c)
+	}
+	// Shrinking back to small clears the overflow entry.
+	b = &Batch{Time: t0.Add(time.Second)}
+	b.Add(&Event{Type: EventUpdate, Flow: f, Counters: small})
+	tab.Apply(b)
+	if c := tab.CountersAt(tab.Find(f.Key())); c != small {
+		t.Fatalf("after shrinking %+v", c)
+	}
+	if n := len(tab.s.chunks[0].big); n != 0 {
+		t.Fatalf("%d overflow entries left", n)
+	}
+}
