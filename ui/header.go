@@ -181,7 +181,7 @@ func (m *Model) renderNotices(width int) string {
 	if info.Kind == "kernel" {
 		switch info.EventMode {
 		case model.EventsAuto:
-			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (older flows: re-dump on count drift, every "+shortDur(info.DumpEvery)+" at least; last dump "+shortDur(info.DumpTime)+")"))
+			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (re-dump on count drift, at least every "+shortDur(info.DumpEvery)+"; dump "+shortDur(info.DumpTime)+")"))
 		case model.EventsOff:
 			parts = append(parts, s.Warn.Render("events: off")+s.Dim.Render(" (nf_conntrack_events=0; dump every "+shortDur(info.DumpEvery)+")"))
 		}
@@ -189,7 +189,20 @@ func (m *Model) renderNotices(width int) string {
 			parts = append(parts, s.Dim.Render("counters off (nf_conntrack_acct=0)"))
 		}
 	}
-	return strings.Join(parts, s.Dim.Render("  •  "))
+	// Whole parts only: one that does not fit goes, with those after it.
+	sep := s.Dim.Render("  •  ")
+	line := ""
+	for i, p := range parts {
+		next := p
+		if i > 0 {
+			next = line + sep + p
+		}
+		if lipgloss.Width(next) > width && i > 0 {
+			break
+		}
+		line = next
+	}
+	return line
 }
 
 func shortDur(d time.Duration) string {
