@@ -19,21 +19,11 @@ type topState struct {
 
 func (m *Model) topKey(msg tea.KeyPressMsg) {
 	k := &m.keys
-	page := max(1, m.tableHeight()-1)
+	home := func() { m.top.moved = false; m.refresh() }
+	if m.navigate(msg, m.topMove, home, m.groups.Len()) {
+		return
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		m.topMove(-1)
-	case key.Matches(msg, k.Down):
-		m.topMove(1)
-	case key.Matches(msg, k.PageUp):
-		m.topMove(-page)
-	case key.Matches(msg, k.PageDown):
-		m.topMove(page)
-	case key.Matches(msg, k.Home):
-		m.top.moved = false
-		m.refresh()
-	case key.Matches(msg, k.End):
-		m.topMove(m.groups.Len())
 	case key.Matches(msg, k.Enter):
 		if m.top.hasSel {
 			m.view = viewFlows

@@ -238,21 +238,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 // flowsKey handles the keys of the flows view.
 func (m *Model) flowsKey(msg tea.KeyPressMsg) {
 	k := &m.keys
-	page := max(1, m.tableHeight()-1)
+	home := func() { m.atTop = true; m.refresh() }
+	if m.navigate(msg, m.move, home, m.list.Len()) {
+		return
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		m.move(-1)
-	case key.Matches(msg, k.Down):
-		m.move(1)
-	case key.Matches(msg, k.PageUp):
-		m.move(-page)
-	case key.Matches(msg, k.PageDown):
-		m.move(page)
-	case key.Matches(msg, k.Home):
-		m.atTop = true
-		m.refresh()
-	case key.Matches(msg, k.End):
-		m.move(m.list.Len())
 	case key.Matches(msg, k.SortPrev, k.SortNext):
 		m.cycleSort(key.Matches(msg, k.SortNext))
 	case key.Matches(msg, k.Reverse):
@@ -268,6 +258,30 @@ func (m *Model) flowsKey(msg tea.KeyPressMsg) {
 	case key.Matches(msg, k.Back):
 		m.popFilter()
 	}
+}
+
+// navigate handles the cursor keys of a view with n rows: move by a row,
+// a page or to the end, or go home. It reports whether msg was one.
+func (m *Model) navigate(msg tea.KeyPressMsg, move func(int), home func(), n int) bool {
+	k := &m.keys
+	page := max(1, m.tableHeight()-1)
+	switch {
+	case key.Matches(msg, k.Up):
+		move(-1)
+	case key.Matches(msg, k.Down):
+		move(1)
+	case key.Matches(msg, k.PageUp):
+		move(-page)
+	case key.Matches(msg, k.PageDown):
+		move(page)
+	case key.Matches(msg, k.Home):
+		home()
+	case key.Matches(msg, k.End):
+		move(n)
+	default:
+		return false
+	}
+	return true
 }
 
 // sortable are the columns < and > cycle through.
