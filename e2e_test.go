@@ -181,15 +181,18 @@ func TestTmuxBlock(t *testing.T) {
 		}
 		return strings.Count(string(out), "src="+src+" ")
 	}
-	if n := countFrom("10.99.0.2"); n != 12 {
-		t.Fatalf("kernel has %d flows from the attacker, want 12", n)
+	// Twelve connections; a reused ephemeral port may recycle an entry.
+	n := countFrom("10.99.0.2")
+	if n < 10 || n > 12 {
+		t.Fatalf("kernel has %d flows from the attacker, want 10 to 12", n)
 	}
+	all := n + countFrom("10.99.0.3")
 
 	tm := newTmux(t, 120, 40, bin+" --netns "+srv.Name+"; echo CTTOP-EXIT=$?; sleep 60")
 	tm.waitFor("start", 10*time.Second, contains("netns "+srv.Name))
 	tm.keys("/")
 	tm.keys("-l", "src host 10.99.0.2")
-	tm.waitFor("live count", 5*time.Second, contains("→ 12 of 13 match"))
+	tm.waitFor("live count", 5*time.Second, contains(fmt.Sprintf("→ %d of %d match", n, all)))
 	tm.keys("Enter", "Tab")
 	tm.waitFor("top view", 5*time.Second, contains("SOURCE"))
 	tm.keys("Space")
@@ -200,7 +203,7 @@ func TestTmuxBlock(t *testing.T) {
 		t.Fatalf("dialog:\n%s", s)
 	}
 	tm.keys("a")
-	tm.waitFor("applied", 10*time.Second, contains("deleted 12 flows"))
+	tm.waitFor("applied", 10*time.Second, contains(fmt.Sprintf("deleted %d flows", n)))
 	if n := countFrom("10.99.0.2"); n != 0 {
 		t.Errorf("kernel still has %d flows from the attacker", n)
 	}
