@@ -448,15 +448,7 @@ func (k *Kernel) dumpLoop(ctx context.Context, resync <-chan struct{}, errc chan
 			return
 		}
 		first = false
-		every := k.reconcilePeriod(dur)
-		k.mu.Lock()
-		k.info.DumpTime, k.info.DumpEvery = dur, every
-		k.info.ExpiryGrace = 0
-		if every > 0 {
-			k.info.ExpiryGrace = 2*every + 10*time.Second
-		}
-		k.mu.Unlock()
-		if every > 0 {
+		if every := k.reconcilePeriod(dur); every > 0 {
 			timer.Reset(every)
 		}
 	}
@@ -567,6 +559,13 @@ func (k *Kernel) resync(ctx context.Context, periodic, first bool) (time.Duratio
 			k.info.Resyncs++
 		}
 		k.info.Stale = false
+		// With the snapshot, so no batch shows one without the other.
+		every := k.reconcilePeriod(dur)
+		k.info.DumpTime, k.info.DumpEvery = dur, every
+		k.info.ExpiryGrace = 0
+		if every > 0 {
+			k.info.ExpiryGrace = 2*every + 10*time.Second
+		}
 		k.mu.Unlock()
 		k.cfg.Log.Info("dump", "flows", snap.Len(), "took", dur, "periodic", periodic)
 		return dur, nil
