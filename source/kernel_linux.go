@@ -480,7 +480,7 @@ func (k *Kernel) reconcilePeriod(dump time.Duration) time.Duration {
 		return k.cfg.Reconcile
 	case k.cfg.Reconcile < 0:
 		return 0
-	case k.info.EventMode == model.EventsOff:
+	case k.ctl.Events == model.EventsOff:
 		return max(2*time.Second, 10*dump)
 	case k.ctl.Acct == 1:
 		return max(10*time.Second, 25*dump)
