@@ -7,8 +7,11 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 build:
 	$(GO) build -trimpath -o cttop .
 
+# Reading the table needs root (CAP_NET_ADMIN): sudo unless already root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 run: build
-	sudo ./cttop
+	$(SUDO) ./cttop
 
 demo: build
 	./cttop --demo

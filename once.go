@@ -21,8 +21,10 @@ type snapshot struct {
 	stats model.TableStats
 }
 
-// loadOnce reads the whole table once, without events.
-func loadOnce(cfg Config, log *slog.Logger) (*snapshot, error) {
+// loadOnce reads the whole table once, without events. For a kernel
+// source, withKernel (if not nil) runs before the kernel is closed, to read
+// more of the same namespace.
+func loadOnce(cfg Config, log *slog.Logger, withKernel func(*source.Kernel) error) (*snapshot, error) {
 	if cfg.Replay != "" {
 		r, closeFile, err := openReplay(cfg.Replay)
 		if err != nil {
@@ -63,11 +65,16 @@ func loadOnce(cfg Config, log *slog.Logger) (*snapshot, error) {
 	if st2, err := k.Stats(); err == nil {
 		st = st2
 	}
+	if withKernel != nil {
+		if err := withKernel(k); err != nil {
+			return nil, err
+		}
+	}
 	return &snapshot{table: t, stats: st}, nil
 }
 
 func runOnce(_ context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
-	snap, err := loadOnce(cfg, log)
+	snap, err := loadOnce(cfg, log, nil)
 	if err != nil {
 		return err
 	}

@@ -35,43 +35,41 @@ func runTune(cfg Config, stdout io.Writer) error {
 // With --demo or --replay the flows are the demo's or the file's, and the
 // settings, if this host has conntrack, this host's (the report says so).
 func tuningInput(cfg Config, log *slog.Logger) (model.TuningInput, error) {
-	if cfg.Demo || cfg.Replay != "" {
-		snap, err := loadOnce(cfg, log)
-		if err != nil {
-			return model.TuningInput{}, err
-		}
-		in := model.TuningInputFromTable(snap.table, tuneTopN)
-		in.Table.Stats = snap.stats
-		in.FlowsFrom = "the demo's synthetic table"
-		if cfg.Replay != "" {
-			in.FlowsFrom = "replay file " + cfg.Replay
-		}
+	var set model.TuningInput
+	read := false
+	snap, err := loadOnce(cfg, log, func(k *source.Kernel) error {
+		var err error
+		set, err = tuningSettings(cfg, k)
+		read = true
+		return err
+	})
+	if err != nil {
+		return model.TuningInput{}, err
+	}
+	if !read { // not a kernel source
+		set, _ = tuningSettings(cfg, nil)
+	}
+	in := model.TuningInputFromTable(snap.table, tuneTopN)
+	in.Table.Stats = snap.stats
+	in.Settings, in.HostSettings = set.Settings, set.HostSettings
+	return in, nil
+}
+
+// tuningSettings reads the settings the advisor works from: the watched
+// namespace's, or without a kernel source (demo, replay) this host's, if it
+// has conntrack. Where the flows come from the model says itself
+// (TuningInputFromTable reads the table's source).
+func tuningSettings(cfg Config, k *source.Kernel) (model.TuningInput, error) {
+	var in model.TuningInput
+	if k == nil {
 		if s, err := source.ReadTuning(0); err == nil {
 			in.Settings, in.HostSettings = s, true
 		}
 		return in, nil
 	}
-	k, err := source.NewKernel(source.KernelConfig{NetNS: cfg.NetNS, Log: log})
-	if err != nil {
-		return model.TuningInput{}, err
-	}
-	defer k.Close()
-	st, err := k.Stats()
-	if err != nil {
-		return model.TuningInput{}, err
-	}
-	t := model.NewTable(int(st.Count))
-	if err := k.Load(t); err != nil {
-		return model.TuningInput{}, err
-	}
-	if st2, err := k.Stats(); err == nil {
-		st = st2
-	}
-	in := model.TuningInputFromTable(t, tuneTopN)
-	in.Table.Stats = st
 	s, err := source.ReadTuning(k.NetNSFd())
 	if err != nil {
-		return model.TuningInput{}, err
+		return in, err
 	}
 	s.NetNS = cfg.NetNS
 	in.Settings = s
@@ -79,27 +77,7 @@ func tuningInput(cfg Config, log *slog.Logger) (model.TuningInput, error) {
 }
 
 // tuningReader is what the UI's tuning view (T) calls, off its goroutine,
-// for the settings: the watched namespace's, or for a replay or the demo
-// the host's, said so in the report. The UI adds the table's composition.
+// for the settings; the UI adds the table's composition.
 func tuningReader(cfg Config, k *source.Kernel) func() (model.TuningInput, error) {
-	return func() (model.TuningInput, error) {
-		var in model.TuningInput
-		if k != nil {
-			s, err := source.ReadTuning(k.NetNSFd())
-			if err != nil {
-				return in, err
-			}
-			s.NetNS = cfg.NetNS
-			in.Settings = s
-			return in, nil
-		}
-		in.FlowsFrom = "the demo's synthetic table"
-		if cfg.Replay != "" {
-			in.FlowsFrom = "replay file " + cfg.Replay
-		}
-		if s, err := source.ReadTuning(0); err == nil {
-			in.Settings, in.HostSettings = s, true
-		}
-		return in, nil
-	}
+	return func() (model.TuningInput, error) { return tuningSettings(cfg, k) }
 }

@@ -208,9 +208,6 @@ func (g *Groups) SetFilter(m Matcher) {
 	g.filter, g.valid = m, false
 }
 
-// Invalidate forces a rebuild, for a table filled outside of Apply.
-func (g *Groups) Invalidate() { g.valid = false }
-
 // Update follows the changes of the table's last Apply.
 func (g *Groups) Update(ch *Changes) {
 	if !g.valid {

@@ -160,8 +160,6 @@ func (x *index) resize(size int) {
 	}
 }
 
-func (x *index) bytes() int { return 8 * len(x.slots) }
-
 // touch loads what a lookup of a key of hash h will read first: its home
 // entry and the flow it points to. Done for a block of keys before looking
 // them up, the cache misses of the block overlap instead of queuing one

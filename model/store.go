@@ -86,17 +86,6 @@ func (s *store) grow() int32 {
 	return slot
 }
 
-func (s *store) bytes() int {
-	b := 0
-	for _, c := range s.chunks {
-		b += chunkSize * 100
-		if c.ctrs != nil {
-			b += chunkSize*16 + len(c.big)*64
-		}
-	}
-	return b
-}
-
 // Snapshot is a complete dump of a table, as a source reads it.
 type Snapshot struct {
 	s store

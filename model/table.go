@@ -66,7 +66,8 @@ func (t *Table) TCPStateCount(s uint8) int {
 	return int(t.byState[s])
 }
 
-// Overflow counts the flows not stored because the table held MaxFlows.
+// Overflow counts the flows not stored since the last snapshot because the
+// table held MaxFlows (an update of such a flow counts again).
 func (t *Table) Overflow() int { return t.overflow }
 
 // Extras counts the flows that are NATed, have a mark, a zone, counters.
@@ -89,11 +90,6 @@ func (t *Table) CountersAt(slot int32) Counters { return t.s.counters(slot) }
 
 // Find returns the slot of the flow with key k, or -1.
 func (t *Table) Find(k Key) int32 { return t.idx.find(&t.s, &k) }
-
-// MemBytes estimates the memory the table holds: store, index, free list.
-func (t *Table) MemBytes() int {
-	return t.s.bytes() + t.idx.bytes() + 4*cap(t.free)
-}
 
 // Change is a slot that an Apply touched, with the flow it held before.
 type Change struct {
@@ -333,6 +329,7 @@ func (t *Table) remove(slot int32) {
 
 // reconcile makes the table equal to the snapshot.
 func (t *Table) reconcile(sn *Snapshot) {
+	t.overflow = 0 // a full dump counts afresh
 	words := (int(t.s.n) + sn.Len() + 63) / 64
 	if cap(t.seen) < words {
 		t.seen = make([]uint64, words)

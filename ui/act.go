@@ -43,7 +43,7 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	}
 	switch {
 	case key.Matches(msg, k.Delete):
-		return m.askDelete(m.selectedFlows(), "the selected flow"), true
+		return m.askDelete(m.selectedFlows()), true
 	case key.Matches(msg, k.DeleteAll):
 		return m.askDeleteMatching(), true
 	case key.Matches(msg, k.Block):
@@ -135,12 +135,12 @@ func (m *Model) flowsWhere(pred func(*model.Flow) bool) []model.Flow {
 }
 
 // askDelete asks before deleting flows (unless --yes).
-func (m *Model) askDelete(flows []model.Flow, what string) tea.Cmd {
+func (m *Model) askDelete(flows []model.Flow) tea.Cmd {
 	if len(flows) == 0 {
 		m.status = "nothing to delete"
 		return nil
 	}
-	what = plural(len(flows), "flow")
+	what := plural(len(flows), "flow")
 	run := func() tea.Cmd { return m.startDelete(flows, what) }
 	if m.cfg.Yes {
 		return run()

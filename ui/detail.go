@@ -21,7 +21,7 @@ func (m *Model) renderDetail(w int) []string {
 	c := m.table.CountersAt(slot)
 	now := m.table.Now()
 	label := func(l string) string { return s.Dim.Render(pad(l, 11)) }
-	ep := func(a model.Addr, p uint16) string { return tupleEnd(a, p, f.Proto) }
+	ep := func(a model.Addr, p uint16) string { return endpoint(a, p, f.Proto) }
 	state := f.StateName()
 	if state == "" {
 		state = "-"
@@ -58,19 +58,15 @@ func (m *Model) renderDetail(w int) []string {
 	return append([]string{""}, lines...)
 }
 
-// tupleEnd writes one end of a tuple; ICMP has no ports.
-func tupleEnd(a model.Addr, port uint16, proto uint8) string {
-	return endpoint(a, port, proto)
-}
-
 // natLines spells out what the kernel rewrites, in words.
 func natLines(f *model.Flow) []string {
 	var out []string
-	if f.Reply.Src != f.Orig.Dst || (model.HasPorts(f.Proto) && f.Reply.SrcPort != f.Orig.DstPort) {
+	dst, src := translated(f)
+	if dst {
 		out = append(out, fmt.Sprintf("destination %s is translated to %s (DNAT)",
 			endpoint(f.Orig.Dst, f.Orig.DstPort, f.Proto), endpoint(f.Reply.Src, f.Reply.SrcPort, f.Proto)))
 	}
-	if f.Reply.Dst != f.Orig.Src || (model.HasPorts(f.Proto) && f.Reply.DstPort != f.Orig.SrcPort) {
+	if src {
 		out = append(out, fmt.Sprintf("source %s is translated to %s (SNAT)",
 			endpoint(f.Orig.Src, f.Orig.SrcPort, f.Proto), endpoint(f.Reply.Dst, f.Reply.DstPort, f.Proto)))
 	}

@@ -160,12 +160,22 @@ func stateLabel(f *model.Flow) string {
 // address the kernel rewrote and what it became.
 func natLabel(f *model.Flow) string {
 	var parts []string
-	inv := f.Orig.Inverse()
-	if f.Reply.Src != inv.Src || (model.HasPorts(f.Proto) && f.Reply.SrcPort != inv.SrcPort) {
+	dst, src := translated(f)
+	if dst {
 		parts = append(parts, "dst→"+endpoint(f.Reply.Src, f.Reply.SrcPort, f.Proto))
 	}
-	if f.Reply.Dst != inv.Dst || (model.HasPorts(f.Proto) && f.Reply.DstPort != inv.DstPort) {
+	if src {
 		parts = append(parts, "src→"+endpoint(f.Reply.Dst, f.Reply.DstPort, f.Proto))
 	}
 	return strings.Join(parts, " ")
+}
+
+// translated says which ends of f the kernel rewrites: the destination
+// (DNAT: the reply comes from elsewhere) and the source (SNAT: the reply
+// goes elsewhere), ports included where the protocol has them.
+func translated(f *model.Flow) (dst, src bool) {
+	ports := model.HasPorts(f.Proto)
+	dst = f.Reply.Src != f.Orig.Dst || (ports && f.Reply.SrcPort != f.Orig.DstPort)
+	src = f.Reply.Dst != f.Orig.Src || (ports && f.Reply.DstPort != f.Orig.SrcPort)
+	return dst, src
 }

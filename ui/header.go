@@ -178,6 +178,9 @@ func (m *Model) renderNotices(width int) string {
 	if info.Note != "" {
 		parts = append(parts, s.Warn.Render(info.Note))
 	}
+	if m.table.Overflow() > 0 {
+		parts = append(parts, s.Alarm.Render("some flows not shown: cttop holds at most "+commas(model.MaxFlows)))
+	}
 	if info.Kind == "kernel" {
 		switch info.EventMode {
 		case model.EventsAuto:

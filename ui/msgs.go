@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/cttop/cttop/model"
+import (
+	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/model"
+)
 
 // BatchMsg carries one batch from the source. Update applies it (or holds
 // it while paused) and waits for the next.
@@ -11,8 +14,8 @@ type sourceDoneMsg struct{ err error }
 
 // waitForBatch waits for the next batch or the source's end. The UI re-arms
 // it after each batch, so at most one batch is ever in flight.
-func waitForBatch(batches <-chan *model.Batch, done <-chan error) func() any {
-	return func() any {
+func waitForBatch(batches <-chan *model.Batch, done <-chan error) tea.Cmd {
+	return func() tea.Msg {
 		select {
 		case b := <-batches:
 			return BatchMsg{b}

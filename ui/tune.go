@@ -51,9 +51,8 @@ func (m *Model) tuned(msg tuneMsg) {
 	if msg.err != nil {
 		return
 	}
-	in := msg.in
-	comp := model.TuningInputFromTable(m.table, tuneTopN)
-	in.Table = comp.Table
+	in := model.TuningInputFromTable(m.table, tuneTopN)
+	in.Settings, in.HostSettings = msg.in.Settings, msg.in.HostSettings
 	m.tune.advice = model.Advise(in)
 }
 

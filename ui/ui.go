@@ -132,8 +132,7 @@ func (m *Model) waitForBatch() tea.Cmd {
 	if m.cfg.Batches == nil {
 		return nil
 	}
-	wait := waitForBatch(m.cfg.Batches, m.cfg.Done)
-	return func() tea.Msg { return wait() }
+	return waitForBatch(m.cfg.Batches, m.cfg.Done)
 }
 
 // Update dispatches a message to its handler.
