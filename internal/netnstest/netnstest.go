@@ -3,6 +3,13 @@
 // Kernel tests need root. They skip when not root, unless the environment
 // sets CTTOP_KERNEL_TESTS=1 (as .ci/run does): then a missing privilege is
 // a failure, so CI can never pass by skipping them.
+//
+// Global state is serialised across every test process of the machine:
+// Require takes a shared lock on LockPath for the rest of the test, and
+// SetConntrackMax (any change to a global sysctl) turns it into an
+// exclusive one. So `go test ./...` as root, which runs the packages'
+// test binaries in parallel, never lowers nf_conntrack_max under another
+// package's kernel test.
 package netnstest
 
 import (
@@ -14,7 +21,6 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -37,14 +43,14 @@ func Require(t testing.TB, tools ...string) {
 			missing = append(missing, tool)
 		}
 	}
-	if len(missing) == 0 {
-		return
+	if len(missing) > 0 {
+		msg := "kernel test needs " + strings.Join(missing, ", ")
+		if os.Getenv(EnvForce) == "1" {
+			t.Fatalf("%s (%s=1 forbids skipping)", msg, EnvForce)
+		}
+		t.Skip(msg)
 	}
-	msg := "kernel test needs " + strings.Join(missing, ", ")
-	if os.Getenv(EnvForce) == "1" {
-		t.Fatalf("%s (%s=1 forbids skipping)", msg, EnvForce)
-	}
-	t.Skip(msg)
+	lockShared(t)
 }
 
 // NS is a network namespace made for one test.
@@ -148,18 +154,18 @@ func run(t testing.TB, name string, args ...string) string {
 	return string(out)
 }
 
-var conntrackMaxMu sync.Mutex
-
 // SetConntrackMax sets the global net.netfilter.nf_conntrack_max (it can
 // only be written from the initial namespace) and restores the old value
-// when the test ends, whatever happens. Tests that call it are serialised.
+// when the test ends, whatever happens. It holds the machine-wide lock
+// exclusively until then: no other kernel test, in this process or
+// another, runs while the value is changed.
 func SetConntrackMax(t testing.TB, max int) {
 	t.Helper()
-	conntrackMaxMu.Lock()
+	Require(t)
+	lockExclusive(t)
 	const path = "/proc/sys/net/netfilter/nf_conntrack_max"
 	old, err := os.ReadFile(path)
 	if err != nil {
-		conntrackMaxMu.Unlock()
 		t.Fatalf("read nf_conntrack_max: %v", err)
 	}
 	restore := func() error { return os.WriteFile(path, old, 0o644) }
@@ -178,7 +184,6 @@ func SetConntrackMax(t testing.TB, max int) {
 		}
 	}()
 	t.Cleanup(func() {
-		defer conntrackMaxMu.Unlock()
 		signal.Stop(sig)
 		close(stop)
 		if err := restore(); err != nil {
