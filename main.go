@@ -18,6 +18,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/internal/outfile"
 	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
@@ -270,7 +271,7 @@ func openLog(path string) (*slog.Logger, func(), error) {
 	if path == "" {
 		return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}, nil
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := outfile.Append(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--log: %w", err)
 	}

@@ -244,3 +244,24 @@ func TestOnceGroupsAgreeWithKernel(t *testing.T) {
 		t.Errorf("bad filter: %v %q", err, msg)
 	}
 }
+
+// TestLogRefusesSymlink plants a symlink at the --log path: cttop must
+// refuse it with one line and leave the target alone.
+func TestLogRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	victim, link := filepath.Join(dir, "victim"), filepath.Join(dir, "cttop.log")
+	if err := os.WriteFile(victim, []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"--log", link, "--demo", "--once"}, &out, &errb)
+	if code != exitError || !strings.Contains(errb.String(), "symlink") || strings.Count(errb.String(), "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want exit %d and one line naming the symlink", code, errb.String(), exitError)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep\n" {
+		t.Errorf("the symlink's target now holds %q", b)
+	}
+}

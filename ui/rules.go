@@ -3,12 +3,12 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/internal/outfile"
 )
 
 // DefaultRuleDuration is how long a block lasts unless edited.
@@ -180,21 +180,14 @@ func durText(d time.Duration) string {
 	return strings.TrimSuffix(s, "0m")
 }
 
-// saveFile writes text to a new file (it never overwrites), mode 0600.
+// saveFile writes text to a new file (outfile.WriteNew: never over an
+// existing file or through a symlink, mode 0600).
 func saveFile(path, text string) tea.Cmd {
 	return func() tea.Msg {
 		if path == "" {
 			return savedMsg{err: errors.New("no file name")}
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return savedMsg{path: path, err: err}
-		}
-		_, err = f.WriteString(text)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return savedMsg{path: path, err: err}
+		return savedMsg{path: path, err: outfile.WriteNew(path, []byte(text))}
 	}
 }
 
