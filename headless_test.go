@@ -90,7 +90,7 @@ func waitFor(t *testing.T, url string, ok func(map[string]float64) bool) map[str
 func TestHeadlessDemo(t *testing.T) {
 	url, stop := startHeadless(t, Config{Demo: true, Seed: 1, Interval: 20 * time.Millisecond, TopN: 3})
 	m := waitFor(t, url, func(m map[string]float64) bool {
-		return m["cttop_conntrack_entries"] > 0 && m[`cttop_events_per_second{type="new"}`] > 0
+		return m["cttop_conntrack_entries"] > 0 && m["cttop_flows_created_total"] > 0
 	})
 	tops := 0
 	for k := range m {

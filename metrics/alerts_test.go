@@ -50,7 +50,8 @@ func TestAlertRules(t *testing.T) {
 	// Prometheus runs annotation templates with these variables defined.
 	const prelude = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$value := .Value}}"
 	stub := func(any) string { return "" }
-	funcs := template.FuncMap{"humanize": stub, "humanizePercentage": stub, "humanizeDuration": stub}
+	funcs := template.FuncMap{"humanize": stub, "humanizePercentage": stub, "humanizeDuration": stub,
+		"query": stub, "first": stub, "value": stub}
 	metric := regexp.MustCompile(`cttop_[a-z_]+`)
 	rules := map[string]string{}
 	for _, g := range rf.Groups {
@@ -80,6 +81,7 @@ func TestAlertRules(t *testing.T) {
 	for name, want := range map[string]string{
 		"ConntrackTableNearlyFull": "cttop_conntrack_fill_ratio > 0.9 for 2m",
 		"ConntrackDropping":        "rate(cttop_conntrack_drops_total[2m]) > 0 for 1m",
+		"CttopLosingEvents":        "increase(cttop_resyncs_total[15m]) > 3 for 5m",
 	} {
 		if rules[name] != want {
 			t.Errorf("rule %s: %q, want %q", name, rules[name], want)

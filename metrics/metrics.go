@@ -15,7 +15,9 @@ type Snapshot struct {
 	Time  time.Time
 	Stats model.TableStats
 	Info  model.SourceInfo
-	Rates model.Rates
+	// FlowsCreated and FlowsRemoved count the NEW and DESTROY events cttop
+	// received since it started (model.Table.EventTotals).
+	FlowsCreated, FlowsRemoved uint64
 	// Flows is the number of flows cttop holds, the count when the kernel
 	// statistics are not valid.
 	Flows int
@@ -48,11 +50,11 @@ func (s *Snapshotter) From(t *model.Table, topN int) Snapshot {
 	sn := Snapshot{
 		Stats:   t.Stats(),
 		Info:    t.Info(),
-		Rates:   t.Rates(),
 		Flows:   t.Len(),
 		ByState: make(map[string]int, 10),
 		ByProto: make(map[string]int, 8),
 	}
+	sn.FlowsCreated, sn.FlowsRemoved = t.EventTotals()
 	if now := t.Now(); now != 0 {
 		sn.Time = time.Unix(int64(now), 0)
 	}
@@ -169,14 +171,18 @@ var (
 	descState   = desc("cttop_flows", "TCP flows in the table by TCP state.", "state")
 	descProto   = desc("cttop_flows_by_protocol", "Flows in the table by IP protocol.", "protocol")
 	descResync  = desc("cttop_resyncs_total", "Full resynchronisations after cttop lost kernel events.")
-	descEvents  = desc("cttop_events_per_second", "Flows created (new) and ended (gone) per second, over the last second.", "type")
+	// Counters, not a per-second gauge: a gauge of the last second shows a
+	// scrape every 15 s one second in fifteen, rate() over a counter sees
+	// every event.
+	descCreated = desc("cttop_flows_created_total", "Flows created: NEW events cttop received (the header's new/s); events lost before a resync are missing.")
+	descRemoved = desc("cttop_flows_removed_total", "Flows removed: DESTROY events cttop received (the header's gone/s); events lost before a resync are missing.")
 	descTop     = desc("cttop_top_source_flows", "Flows of the sources with the most flows; at most --top sources, and which ones changes between scrapes.", "source")
 )
 
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descBuild, descTime, descEntries, descMax, descFill, descDrop, descEarly,
-		descInsFail, descInvalid, descState, descProto, descResync, descEvents, descTop} {
+		descInsFail, descInvalid, descState, descProto, descResync, descCreated, descRemoved, descTop} {
 		ch <- d
 	}
 }
@@ -219,10 +225,8 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		gauge(descProto, float64(n), name)
 	}
 	counter(descResync, uint64(s.Info.Resyncs))
-	if s.Rates.Valid {
-		gauge(descEvents, s.Rates.New, "new")
-		gauge(descEvents, s.Rates.Gone, "gone")
-	}
+	counter(descCreated, s.FlowsCreated)
+	counter(descRemoved, s.FlowsRemoved)
 	for _, src := range s.TopSources {
 		gauge(descTop, float64(src.Flows), src.Addr.String())
 	}

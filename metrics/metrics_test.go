@@ -33,7 +33,8 @@ func flow(id uint32, src string, sport uint16, dst string, dport uint16, proto, 
 
 // testTable holds 6 flows from 192.0.2.1, 3 from 192.0.2.2, 1 from
 // 192.0.2.3: 7 TCP ESTABLISHED, 1 TCP TIME_WAIT, 2 UDP, all new in a batch a
-// second after an empty one: 10 new flows per second.
+// second after an empty one, which also saw a flow come and go: 11 flows
+// created, 1 removed.
 func testTable() *model.Table {
 	tab := model.NewTable(0)
 	tab.Apply(&model.Batch{Time: t0})
@@ -53,6 +54,9 @@ func testTable() *model.Table {
 	add("192.0.2.2", model.ProtoTCP, model.TCPEstablished)
 	add("192.0.2.2", model.ProtoUDP, 0)
 	add("192.0.2.3", model.ProtoUDP, 0)
+	brief := flow(99, "192.0.2.9", 999, "198.51.100.1", 80, model.ProtoTCP, model.TCPSynSent)
+	b.Add(&model.Event{Type: model.EventNew, Flow: brief})
+	b.Add(&model.Event{Type: model.EventDestroy, Flow: brief})
 	tab.Apply(b)
 	return tab
 }
@@ -93,10 +97,12 @@ cttop_conntrack_invalid_total 5
 # HELP cttop_conntrack_max The table's limit (nf_conntrack_max); at the limit the kernel drops new flows.
 # TYPE cttop_conntrack_max gauge
 cttop_conntrack_max 40
-# HELP cttop_events_per_second Flows created (new) and ended (gone) per second, over the last second.
-# TYPE cttop_events_per_second gauge
-cttop_events_per_second{type="gone"} 0
-cttop_events_per_second{type="new"} 10
+# HELP cttop_flows_created_total Flows created: NEW events cttop received (the header's new/s); events lost before a resync are missing.
+# TYPE cttop_flows_created_total counter
+cttop_flows_created_total 11
+# HELP cttop_flows_removed_total Flows removed: DESTROY events cttop received (the header's gone/s); events lost before a resync are missing.
+# TYPE cttop_flows_removed_total counter
+cttop_flows_removed_total 1
 # HELP cttop_flows TCP flows in the table by TCP state.
 # TYPE cttop_flows gauge
 cttop_flows{state="CLOSE"} 0
@@ -129,7 +135,7 @@ cttop_top_source_flows{source="192.0.2.2"} 3
 	if err := testutil.CollectAndCompare(e, strings.NewReader(want),
 		"cttop_conntrack_drops_total", "cttop_conntrack_early_drops_total", "cttop_conntrack_entries",
 		"cttop_conntrack_fill_ratio", "cttop_conntrack_insert_failed_total", "cttop_conntrack_invalid_total",
-		"cttop_conntrack_max", "cttop_events_per_second", "cttop_flows", "cttop_flows_by_protocol",
+		"cttop_conntrack_max", "cttop_flows_created_total", "cttop_flows_removed_total", "cttop_flows", "cttop_flows_by_protocol",
 		"cttop_resyncs_total", "cttop_snapshot_timestamp_seconds", "cttop_top_source_flows"); err != nil {
 		t.Error(err)
 	}

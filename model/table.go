@@ -29,6 +29,9 @@ type Table struct {
 	stats TableStats
 	info  SourceInfo
 	rates rateWindow
+	// created and removed sum the batches' New and Gone: NEW and DESTROY
+	// events since the table was made.
+	created, removed uint64
 
 	changes Changes
 	seen    []uint64 // reconcile: slots present in the snapshot
@@ -54,6 +57,12 @@ func (t *Table) Info() SourceInfo { return t.info }
 
 // Rates returns the per-second rates over the last second or so.
 func (t *Table) Rates() Rates { return t.rates.rates() }
+
+// EventTotals returns how many NEW (created) and DESTROY (removed) events
+// the applied batches counted since the table was made, coalesced ones
+// included (Batch.New, Batch.Gone): counters that only grow, for rates
+// over any span. Events the source lost (a resync follows) are not in them.
+func (t *Table) EventTotals() (created, removed uint64) { return t.created, t.removed }
 
 // ProtoCount returns the number of flows of protocol p.
 func (t *Table) ProtoCount(p uint8) int { return int(t.byProto[p]) }
@@ -167,6 +176,8 @@ func (t *Table) Apply(b *Batch) *Changes {
 	}
 	t.info = b.Info
 	t.rates.add(b.Time, b.New, b.Gone, b.Stats)
+	t.created += b.New
+	t.removed += b.Gone
 	return &t.changes
 }
 

@@ -225,6 +225,11 @@ func TestRates(t *testing.T) {
 	if !r.Valid || r.New != 500 || r.Gone != 200 || r.Drop != 400 {
 		t.Errorf("rates %+v, want new 500 gone 200 drop 400", r)
 	}
+	// The totals count every batch, a batch without a time too.
+	tab.Apply(&Batch{New: 7, Gone: 3})
+	if c, g := tab.EventTotals(); c != 21*50+7 || g != 21*20+3 {
+		t.Errorf("EventTotals %d, %d, want %d, %d", c, g, 21*50+7, 21*20+3)
+	}
 }
 
 func TestIndexShrinksAndGrows(t *testing.T) {
