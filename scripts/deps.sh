@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs when it is missing: Debian packages
-# (tmux for the end-to-end test, conntrack, nftables, iptables, iproute2 for
-# kernel tests) and staticcheck. Idempotent; needs root for apt.
+# Installs what the test suite and the release check need when it is
+# missing: Debian packages (tmux for the end-to-end test; conntrack,
+# nftables, iptables, iproute2 for kernel tests; prometheus for promtool and
+# the test against a real Prometheus server; rpm and file for the release
+# check) and staticcheck. Idempotent; needs root for apt. goreleaser is
+# installed by scripts/release-check.sh, which alone needs it.
 set -euo pipefail
 
 need=()
-for pair in tmux:tmux conntrack:conntrack nft:nftables iptables:iptables ip:iproute2; do
+for pair in tmux:tmux conntrack:conntrack nft:nftables iptables:iptables ip:iproute2 \
+	prometheus:prometheus promtool:prometheus rpm:rpm file:file; do
 	cmd=${pair%%:*} pkg=${pair#*:}
-	command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+	if ! command -v "$cmd" >/dev/null 2>&1 && [[ " ${need[*]} " != *" $pkg "* ]]; then
+		need+=("$pkg")
+	fi
 done
 if ((${#need[@]})); then
 	echo "deps: installing ${need[*]}"
@@ -16,6 +22,15 @@ if ((${#need[@]})); then
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Packages with a daemon (prometheus) must not start it: the tests
+	# start their own on loopback. policy-rc.d answering 101 tells
+	# invoke-rc.d not to start services; add one for the install if the
+	# machine has none.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
