@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"net/netip"
-	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/cttop/cttop/firewall"
+	"github.com/cttop/cttop/guard"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
 	"github.com/cttop/cttop/ui"
@@ -17,16 +17,25 @@ import (
 // deletions through ctnetlink, rules through nftables.
 type kernelActions struct {
 	k     *source.Kernel
-	local []netip.Addr // the namespace's own addresses, for the guard
-	env   func(string) string
+	guard *guard.Guard
 
 	mu sync.Mutex
 	fw *firewall.Firewall // opened on first use: no nftables until asked
 }
 
 func newKernelActions(k *source.Kernel) *kernelActions {
-	local, _ := k.LocalAddrs() // without them the guard still checks SSH and loopback
-	return &kernelActions{k: k, local: local, env: os.Getenv}
+	return &kernelActions{k: k, guard: newGuard(k)}
+}
+
+// newGuard builds the self-lock-out guard for the namespace k acts on.
+func newGuard(k *source.Kernel) *guard.Guard {
+	g := &guard.Guard{Operator: guard.FindOperator(guard.Probe{})}
+	g.Local, _ = k.LocalAddrs() // without them the guard still checks SSH and loopback
+	if ino, err := guard.NetNSInode(k.NetNSFd()); err == nil {
+		g.NetNS = ino
+		g.SSHPorts = guard.ListeningSSH("/proc", ino)
+	}
+	return g
 }
 
 func (a *kernelActions) close() {
@@ -128,8 +137,13 @@ func (a *kernelActions) Remove(_ context.Context, r ui.Rule) error {
 }
 
 func (a *kernelActions) Danger(r ui.Rule) string {
+	ws := a.guard.Check(r.Addr)
 	if r.IsService() {
-		return firewall.ServiceDanger(r.Proto, r.Port, a.env)
+		ws = a.guard.CheckService(r.Proto, r.Port)
 	}
-	return firewall.Danger(r.Addr, a.env, a.local)
+	texts := make([]string, len(ws))
+	for i, w := range ws {
+		texts[i] = w.String()
+	}
+	return strings.Join(texts, "; ")
 }

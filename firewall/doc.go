@@ -5,8 +5,8 @@
 // A Plan lists targets (Target: an address, a network, or a local service)
 // with one timeout. Plan.NFT returns the nft script that Firewall.Apply
 // installs, Plan.IPTables the equivalent iptables commands for legacy
-// hosts, and Plan.Explain a few lines for a confirmation dialog. Danger and
-// ServiceDanger warn before the operator locks themselves out.
+// hosts, and Plan.Explain a few lines for a confirmation dialog. The guard
+// package warns before the operator locks themselves out.
 //
 // # Layout
 //

@@ -2,14 +2,16 @@
 # Installs what the test suite and the release check need when it is
 # missing: Debian packages (tmux for the end-to-end test; conntrack,
 # nftables, iptables, iproute2 for kernel tests; prometheus for promtool and
-# the test against a real Prometheus server; rpm and file for the release
-# check) and staticcheck. Idempotent; needs root for apt. goreleaser is
-# installed by scripts/release-check.sh, which alone needs it.
+# the test against a real Prometheus server; openssh-server and
+# openssh-client for the guard's test over a real SSH session; rpm and file
+# for the release check) and staticcheck. Idempotent; needs root for apt.
+# goreleaser is installed by scripts/release-check.sh, which alone needs it.
 set -euo pipefail
 
 need=()
 for pair in tmux:tmux conntrack:conntrack nft:nftables iptables:iptables ip:iproute2 \
-	prometheus:prometheus promtool:prometheus rpm:rpm file:file; do
+	prometheus:prometheus promtool:prometheus rpm:rpm file:file \
+	/usr/sbin/sshd:openssh-server ssh:openssh-client; do
 	cmd=${pair%%:*} pkg=${pair#*:}
 	if ! command -v "$cmd" >/dev/null 2>&1 && [[ " ${need[*]} " != *" $pkg "* ]]; then
 		need+=("$pkg")
@@ -22,8 +24,8 @@ if ((${#need[@]})); then
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	# Packages with a daemon (prometheus) must not start it: the tests
-	# start their own on loopback. policy-rc.d answering 101 tells
+	# Packages with a daemon (prometheus, sshd) must not start it: the
+	# tests start their own, on loopback or in a test namespace. policy-rc.d answering 101 tells
 	# invoke-rc.d not to start services; add one for the install if the
 	# machine has none.
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
