@@ -61,10 +61,28 @@
 // definition changes nothing), flush and refill the two chains, then delete
 // the entries being replaced and add the new ones. Set elements survive, so
 // applying again neither duplicates rules nor forgets what is blocked, and
-// the kernel applies the batch whole or not at all. If a set or chain with
-// one of cttop's names was changed by hand, Apply sends nothing and returns
-// an error wrapping ErrConflict. Errors wrap ErrPermission (no
-// CAP_NET_ADMIN), ErrUnsupported, ErrInvalid, ErrOverlap or ErrNotFound.
+// the kernel applies the batch whole or not at all, whatever its size: a
+// plan of 10,000 addresses is one batch of a few dozen messages (up to 512
+// targets each), sent with socket buffers sized for it as nft sizes them
+// (batch_linux.go says why the nftables library needs help there).
+//
+// Before sending, Apply merges sibling networks of one set into their
+// parent as long as that is exact: 198.18.0.0 to 198.18.63.255 given one
+// by one become the one entry 198.18.0.0/18, and 10.0.0.2 with 10.0.0.3
+// become 10.0.0.2/31. The texts show the merged entries, and List reports
+// what the kernel holds: the merged networks, not the addresses as given.
+// Remove takes an entry as List reports it.
+//
+// What Apply reports is what the kernel did. An error found before sending
+// (an invalid plan, a table changed by hand) means nothing was sent. After
+// an error from the kernel or from reading its answers, Apply reads the
+// table back: if every target is in it with the plan's timeout, the batch
+// was applied and Apply returns nil; otherwise it returns an *ApplyError
+// listing the targets that are in the kernel's table and those that are
+// not. If a set or chain with one of cttop's names was changed by hand,
+// Apply sends nothing and returns an error wrapping ErrConflict. Errors
+// wrap ErrPermission (no CAP_NET_ADMIN), ErrUnsupported, ErrInvalid,
+// ErrOverlap or ErrNotFound.
 // A Firewall is bound to one network namespace and is safe for concurrent
 // use.
 package firewall

@@ -2,6 +2,7 @@ package firewall
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -30,3 +31,33 @@ type Entry struct {
 	// it has no timeout.
 	Expires time.Duration
 }
+
+// ApplyError is the error of an Apply whose batch was sent and met an
+// error (from the kernel, or while reading its answers): Apply then read
+// the table back to see what the kernel did. The kernel applies a batch
+// whole or not at all, so normally either In or NotIn is empty. The
+// targets are the plan's, normalized and without duplicates; a target
+// counts as in when the entry that holds it (merged into a wider network,
+// perhaps) is in its set with the plan's timeout.
+type ApplyError struct {
+	In      []Target // in the kernel's table as planned
+	NotIn   []Target // not in it, or not with the plan's timeout
+	Unknown []Target // not known: reading the table back failed (ReadErr)
+	Err     error    // the error of the batch
+	ReadErr error    // the error of reading the table back, or nil
+}
+
+func (e *ApplyError) Error() string {
+	if len(e.Unknown) > 0 {
+		return fmt.Sprintf("%v; reading the table back failed too (%v): whether the %d targets are in it is unknown",
+			e.Err, e.ReadErr, len(e.Unknown))
+	}
+	total := len(e.In) + len(e.NotIn)
+	if len(e.In) == 0 {
+		return fmt.Sprintf("%v; nothing was applied: none of the %d targets is in the kernel's table", e.Err, total)
+	}
+	return fmt.Sprintf("%v; only %d of the %d targets are in the kernel's table, %d are not", e.Err, len(e.In), total, len(e.NotIn))
+}
+
+// Unwrap returns the error of the batch.
+func (e *ApplyError) Unwrap() error { return e.Err }

@@ -23,6 +23,9 @@ type Firewall struct {
 	// beforeFlush, if set, runs just before Apply sends its batch (tests
 	// use it to make the kernel reject a batch).
 	beforeFlush func(*nftables.Conn, *nftables.Table)
+	// recvBuf, if set, is the receive buffer of Apply's socket (tests make
+	// the acknowledgements overflow it).
+	recvBuf int
 }
 
 // Open returns a Firewall for the network namespace netnsFd refers to (an
@@ -39,7 +42,7 @@ func Open(netnsFd int) (*Firewall, error) {
 		}
 		fw.netns = fd
 	}
-	if _, err := tableExists(fw.conn()); err != nil {
+	if _, err := tableExists(fw.conn(nil)); err != nil {
 		fw.Close()
 		return nil, fmt.Errorf("open firewall: %w", err)
 	}
@@ -60,11 +63,12 @@ func (fw *Firewall) Close() error {
 	return nil
 }
 
-// conn returns a fresh nftables connection. Every operation uses its own,
+// conn returns a fresh nftables connection whose sockets are sized for the
+// batch b counts (nil for reading). Every operation uses its own Conn,
 // because a Conn keeps unsent messages and serialization errors until its
 // next Flush: reusing one after an error could send half a batch.
-func (fw *Firewall) conn() *nftables.Conn {
-	var opts []nftables.ConnOption
+func (fw *Firewall) conn(b *batchSize) *nftables.Conn {
+	opts := []nftables.ConnOption{nftables.WithSockOptions(b.set)}
 	if fw.netns != 0 {
 		opts = append(opts, nftables.WithNetNSFd(fw.netns))
 	}
@@ -89,11 +93,18 @@ func classify(err error) error {
 // Apply installs the plan in one batch: it creates table inet cttop, its
 // sets and its chains if missing, rebuilds the chains' rules (so applying
 // twice never duplicates them), and adds the plan's entries with the plan's
-// timeout. Entries already in the sets stay; one added again is replaced,
-// so it gets the plan's timeout. A new network also replaces the entries it
-// contains; an address or network inside an existing network of the same
-// set is an error wrapping ErrOverlap. The kernel applies the batch whole or
-// not at all.
+// timeout, sibling networks merged into their parent (merge). Entries
+// already in the sets stay; one added again is replaced, so it gets the
+// plan's timeout. A new network also replaces the entries it contains; an
+// address or network inside an existing network of the same set is an
+// error wrapping ErrOverlap. The kernel applies the batch whole or not at
+// all, whatever its size.
+//
+// Errors found before sending (the plan, the table's layout) mean nothing
+// was sent. An error from the kernel or the socket afterwards is followed
+// by reading the table back: if every target is in it as planned, Apply
+// returns nil; otherwise it returns an *ApplyError that says which targets
+// are in the kernel's table and which are not.
 func (fw *Firewall) Apply(p Plan) error {
 	n, err := p.normalize()
 	if err != nil {
@@ -117,7 +128,8 @@ func (fw *Firewall) Apply(p Plan) error {
 
 // apply makes one attempt to install the normalized plan n.
 func (fw *Firewall) apply(n Plan) error {
-	c := fw.conn()
+	size := batchSize{recvBuf: fw.recvBuf}
+	c := fw.conn(&size)
 	st, err := read(c)
 	if err != nil {
 		return err
@@ -125,16 +137,41 @@ func (fw *Firewall) apply(n Plan) error {
 	if err := st.conflict(); err != nil {
 		return err
 	}
-	replaced, err := replacedBy(n, st.entries)
+	merged := merge(n.Targets)
+	replaced, err := replacedBy(merged, st.entries)
 	if err != nil {
 		return err
 	}
+	byName, err := queueLayout(c)
+	if err != nil {
+		return err
+	}
+	for _, s := range sets {
+		if err := queueElements(c, byName[s.name], ofSet(replaced, s.name), 0, true, &size); err != nil {
+			return fmt.Errorf("remove replaced entries: %w", err)
+		}
+		if err := queueElements(c, byName[s.name], ofSet(merged, s.name), n.Duration, false, &size); err != nil {
+			return fmt.Errorf("add entries: %w", err)
+		}
+	}
+	if fw.beforeFlush != nil {
+		fw.beforeFlush(c, byName[SetBlocked4].Table)
+	}
+	if err := c.Flush(); err != nil {
+		return fw.verify(n, merged, st.entries, classify(err))
+	}
+	return nil
+}
+
+// queueLayout queues the table, its sets, and its chains emptied and
+// refilled with their rules. It returns the sets by name.
+func queueLayout(c *nftables.Conn) (map[string]*nftables.Set, error) {
 	table := c.AddTable(cttopTable())
 	byName := make(map[string]*nftables.Set, len(sets))
 	for i, s := range sets {
 		set := s.nftSet(table, uint32(i+1))
 		if err := c.AddSet(set, nil); err != nil {
-			return fmt.Errorf("add set %s: %w", s.name, err)
+			return nil, fmt.Errorf("add set %s: %w", s.name, err)
 		}
 		byName[s.name] = set
 	}
@@ -145,20 +182,18 @@ func (fw *Firewall) apply(n Plan) error {
 			c.AddRule(&nftables.Rule{Table: table, Chain: chain, Exprs: r.exprs(byName[r.set])})
 		}
 	}
-	for _, t := range replaced {
-		if err := c.SetDeleteElements(byName[t.set()], elements(t, 0)); err != nil {
-			return fmt.Errorf("remove %s: %w", t, err)
+	return byName, nil
+}
+
+// ofSet returns the targets that belong in set name.
+func ofSet(ts []Target, name string) []Target {
+	var out []Target
+	for _, t := range ts {
+		if t.set() == name {
+			out = append(out, t)
 		}
 	}
-	for _, t := range n.Targets {
-		if err := c.SetAddElements(byName[t.set()], elements(t, n.Duration)); err != nil {
-			return fmt.Errorf("add %s: %w", t, err)
-		}
-	}
-	if fw.beforeFlush != nil {
-		fw.beforeFlush(c, table)
-	}
-	return classify(c.Flush())
+	return out
 }
 
 // List returns the entries in cttop's table with their time left, drops
@@ -170,7 +205,7 @@ func (fw *Firewall) List() ([]Entry, error) {
 	if fw.closed {
 		return nil, fmt.Errorf("list rules: %w", ErrClosed)
 	}
-	st, err := read(fw.conn())
+	st, err := read(fw.conn(nil))
 	if err != nil {
 		return nil, fmt.Errorf("list rules: %w", err)
 	}
@@ -190,7 +225,7 @@ func (fw *Firewall) Remove(t Target) error {
 	if fw.closed {
 		return fmt.Errorf("remove rule: %w", ErrClosed)
 	}
-	c := fw.conn()
+	c := fw.conn(&batchSize{msgs: 1, elems: 2})
 	st, err := read(c)
 	if err != nil {
 		return fmt.Errorf("remove rule: %w", err)

@@ -1,9 +1,11 @@
 package firewall
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,7 +169,8 @@ func (p Plan) Validate() error {
 }
 
 // normalize returns the plan with each target normalized, duplicates
-// removed, checked for overlapping networks.
+// removed (keeping the first occurrence's position), checked for networks
+// that overlap within a set.
 func (p Plan) normalize() (Plan, error) {
 	switch {
 	case len(p.Targets) == 0:
@@ -184,18 +187,37 @@ func (p Plan) normalize() (Plan, error) {
 		if err != nil {
 			return Plan{}, err
 		}
-		if seen[n] {
-			continue
+		if !seen[n] {
+			seen[n] = true
+			out.Targets = append(out.Targets, n)
 		}
-		for _, o := range out.Targets {
-			if !n.IsService() && !o.IsService() && n.set() == o.set() && n.Addr.Overlaps(o.Addr) {
-				return Plan{}, fmt.Errorf("%w: %s and %s in one plan", ErrOverlap, n, o)
-			}
-		}
-		seen[n] = true
-		out.Targets = append(out.Targets, n)
+	}
+	if err := overlaps(out.Targets); err != nil {
+		return Plan{}, err
 	}
 	return out, nil
+}
+
+// overlaps returns an error wrapping ErrOverlap if two of the distinct,
+// normalized targets are networks of one set that overlap.
+func overlaps(targets []Target) error {
+	sorted := slices.Clone(targets)
+	slices.SortFunc(sorted, func(x, y Target) int {
+		return cmp.Or(cmp.Compare(x.set(), y.set()), compareTargets(x, y))
+	})
+	// Sorted by address and then length, a network overlaps a later one
+	// only if it contains its address; the widest so far is enough to check.
+	var wide Target
+	for _, t := range sorted {
+		if t.IsService() {
+			continue
+		}
+		if wide.Addr.IsValid() && wide.set() == t.set() && wide.Addr.Contains(t.Addr.Addr()) {
+			return fmt.Errorf("%w: %s and %s in one plan", ErrOverlap, t, wide)
+		}
+		wide = t
+	}
+	return nil
 }
 
 // has reports whether the plan has a target with action a.

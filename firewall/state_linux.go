@@ -100,21 +100,74 @@ func (st state) conflict() error {
 // replacedBy returns the current entries that the plan's targets replace:
 // the same targets, and networks and addresses inside the plan's networks.
 // A current network that contains one of the plan's targets is an error.
-func replacedBy(p Plan, current []Entry) ([]Target, error) {
+// current must be sorted as read sorts it.
+func replacedBy(targets []Target, current []Entry) ([]Target, error) {
+	bySet := map[string][]Target{}
+	for _, e := range current {
+		bySet[e.Target.set()] = append(bySet[e.Target.set()], e.Target)
+	}
 	var out []Target
-	for _, t := range p.Targets {
-		for _, e := range current {
-			o := e.Target
-			switch {
-			case o == t:
-				out = append(out, o)
-			case t.IsService() || o.IsService() || o.set() != t.set() || !o.Addr.Overlaps(t.Addr):
-			case o.Addr.Bits() < t.Addr.Bits():
-				return nil, fmt.Errorf("%w: %s is inside %s, already applied: remove that first", ErrOverlap, t, prefixString(o.Addr))
-			default:
-				out = append(out, o)
+	for _, t := range targets {
+		cur := bySet[t.set()]
+		if t.IsService() {
+			if slices.Contains(cur, t) {
+				out = append(out, t)
 			}
+			continue
+		}
+		// The entries from the first that starts at or after t's address.
+		i, _ := slices.BinarySearchFunc(cur, t, compareTargets)
+		if i > 0 && cur[i-1].Addr.Contains(t.Addr.Addr()) {
+			return nil, overlapErr(t, cur[i-1])
+		}
+		for ; i < len(cur) && t.Addr.Contains(cur[i].Addr.Addr()); i++ {
+			if cur[i].Addr.Bits() < t.Addr.Bits() {
+				return nil, overlapErr(t, cur[i])
+			}
+			out = append(out, cur[i])
 		}
 	}
 	return out, nil
+}
+
+func overlapErr(t, applied Target) error {
+	return fmt.Errorf("%w: %s is inside %s, already applied: remove that first", ErrOverlap, t, prefixString(applied.Addr))
+}
+
+// verify reads the table back after a batch that ended in err, and
+// returns nil if every target of the plan n is in it as planned (merged
+// into merged), or else an *ApplyError. before is what the table held
+// before the batch: an entry that was there with the same timeout counts
+// as applied only if its time left grew (the batch refreshed it).
+func (fw *Firewall) verify(n Plan, merged []Target, before []Entry, err error) error {
+	ae := &ApplyError{Err: err}
+	st, rerr := read(fw.conn(nil))
+	if rerr != nil {
+		ae.Unknown, ae.ReadErr = n.Targets, rerr
+		return ae
+	}
+	index := func(es []Entry) map[Target]Entry {
+		m := make(map[Target]Entry, len(es))
+		for _, e := range es {
+			m[e.Target] = e
+		}
+		return m
+	}
+	was, is := index(before), index(st.entries)
+	into := mergedInto(n.Targets, merged)
+	for _, t := range n.Targets {
+		m := into[t]
+		e, in := is[m]
+		old, had := was[m]
+		in = in && e.Timeout == n.Duration && (n.Duration == 0 || !had || e.Expires > old.Expires)
+		if in {
+			ae.In = append(ae.In, t)
+		} else {
+			ae.NotIn = append(ae.NotIn, t)
+		}
+	}
+	if len(ae.NotIn) == 0 {
+		return nil
+	}
+	return ae
 }

@@ -289,11 +289,12 @@ func TestKernelListRoundTrip(t *testing.T) {
 			t.Errorf("%s: timeout %v, expires %v; want 2h, about 2h", e.Target, e.Timeout, e.Expires)
 		}
 	}
-	// 10.0.0.0/8 replaced 10.99.0.0/31; List sorts by set, then address.
+	// 10.0.0.0/8 replaced 10.99.0.0/31, 192.0.2.0/24 and 192.0.3.0/24
+	// merged into their /23; List sorts by set, then address.
 	want := []Target{
 		host(Drop, "0.0.0.1"), network(Drop, "10.0.0.0/8"), host(Drop, "255.255.255.255"),
 		network(Drop, "2001:db8::/32"), network(Drop, "ffff::/16"),
-		network(NoTrack, "192.0.2.0/24"), network(NoTrack, "192.0.3.0/24"), host(NoTrack, "::"),
+		network(NoTrack, "192.0.2.0/23"), host(NoTrack, "::"),
 		Service(model.ProtoTCP, 1), Service(model.ProtoUDPLite, 65535),
 	}
 	if !slices.Equal(gotTargets, want) {

@@ -27,13 +27,13 @@ const persistNote = "The rules live in the running ruleset only and are gone aft
 // overlaps a different one already in its set. An invalid plan gives a
 // script of comments that says why.
 func (p Plan) NFT() string {
-	n, err := p.normalize()
+	n, note, err := p.merged()
 	if err != nil {
 		return "# cttop: " + err.Error() + "\n"
 	}
 	var b strings.Builder
 	b.WriteString("#!/usr/sbin/nft -f\n")
-	b.WriteString(comment(n.summary()))
+	b.WriteString(comment(n.summary() + note))
 	b.WriteString(comment("\n" + persistNote + "\n" +
 		"To keep them, save this file and include it from your nftables configuration.\n" +
 		"Running it again is safe: it rebuilds cttop's chains and keeps the entries in its sets.\n" +
@@ -63,6 +63,33 @@ func (p Plan) NFT() string {
 		}
 	}
 	return b.String()
+}
+
+// merged returns the plan normalized, its networks merged as Apply
+// merges them, and a line that says so ("" if nothing merged).
+func (p Plan) merged() (Plan, string, error) {
+	n, err := p.normalize()
+	if err != nil {
+		return Plan{}, "", err
+	}
+	m := Plan{Targets: merge(n.Targets), Duration: n.Duration}
+	note := ""
+	if len(m.Targets) < len(n.Targets) {
+		note = "\n" + plural(len(n.Targets), "target") + " merged into " + plural(len(m.Targets), "entry") +
+			": adjacent addresses and networks form one network."
+	}
+	return m, note, nil
+}
+
+// plural returns "1 target", "2 targets", "3 entries".
+func plural(n int, word string) string {
+	if n != 1 {
+		if w, ok := strings.CutSuffix(word, "y"); ok {
+			word = w + "ie"
+		}
+		word += "s"
+	}
+	return strconv.Itoa(n) + " " + word
 }
 
 // nftElement formats t as an element of its set.
@@ -138,12 +165,12 @@ const untrackedAccept = "INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT"
 // NFT, for hosts that use iptables. iptables has no timeouts, so the
 // commands to remove the rules follow as comments.
 func (p Plan) IPTables() string {
-	n, err := p.normalize()
+	n, note, err := p.merged()
 	if err != nil {
 		return "# cttop: " + err.Error() + "\n"
 	}
 	var b strings.Builder
-	b.WriteString(comment(n.summary() + "\n\n" + persistNote + "\n" +
+	b.WriteString(comment(n.summary() + note + "\n\n" + persistNote + "\n" +
 		"To keep them, save them with iptables-save and restore them at boot."))
 	if n.has(Drop) {
 		b.WriteString(comment("Drops happen in the raw table, before connection tracking, as in the nft rules."))
@@ -203,11 +230,14 @@ func (p Plan) iptCommands(a Action) (add, del, fams []string) {
 // does, how long it lasts, that it lives in the running ruleset only, and
 // for NOTRACK the accept rule the user's own ruleset needs.
 func (p Plan) Explain() string {
-	n, err := p.normalize()
+	n, note, err := p.merged()
 	if err != nil {
 		return "Cannot apply: " + err.Error() + "\n"
 	}
 	var b strings.Builder
+	if note != "" {
+		b.WriteString(strings.TrimPrefix(note, "\n") + "\n")
+	}
 	if addrs := n.list(Drop, false); addrs != "" {
 		b.WriteString("Drop all packets from " + addrs + " " + n.lifetime() +
 			", before connection tracking: they take no conntrack entry (forwarded traffic too).\n")

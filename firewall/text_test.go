@@ -37,6 +37,11 @@ var goldenPlans = []struct {
 		host(Drop, "10.99.0.2"), host(NoTrack, "10.99.0.3"), Service(model.ProtoTCP, 8080),
 		network(Drop, "2001:db8:4::/48"), host(Drop, "255.255.255.255"),
 	}, Duration: 90 * time.Minute}},
+	// Four addresses and two halves of a /63 merge into two entries.
+	{"drop_merged_1h", Plan{Targets: []Target{
+		host(Drop, "10.99.1.3"), host(Drop, "10.99.1.2"), host(Drop, "10.99.1.1"), host(Drop, "10.99.1.0"),
+		network(Drop, "2001:db8:5::/64"), network(Drop, "2001:db8:5:1::/64"),
+	}, Duration: time.Hour}},
 }
 
 func TestNFT(t *testing.T) {

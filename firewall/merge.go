@@ -1,0 +1,87 @@
+package firewall
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+)
+
+// merge returns the targets with sibling networks of the same set joined
+// into their parent network, as often as that is exact: 198.18.0.0 to
+// 198.18.63.255 as single addresses become 198.18.0.0/18. Services are
+// returned unchanged. The targets must be normalized and must not overlap
+// within a set (normalize ensures both). The result is sorted as
+// compareTargets sorts, by set.
+func merge(targets []Target) []Target {
+	out := make([]Target, 0, len(targets))
+	sorted := slices.Clone(targets)
+	slices.SortFunc(sorted, func(x, y Target) int {
+		return cmp.Or(cmp.Compare(x.set(), y.set()), compareTargets(x, y))
+	})
+	start := 0 // where the current set begins in out
+	for i, t := range sorted {
+		if i > 0 && sorted[i-1].set() != t.set() {
+			start = len(out)
+		}
+		out = append(out, t)
+		if t.IsService() {
+			continue
+		}
+		// Sorted and disjoint, a network can only join the one before it;
+		// the parent made may in turn join the one before that.
+		for len(out)-start >= 2 {
+			a, b := out[len(out)-2].Addr, out[len(out)-1].Addr
+			parent, ok := siblings(a, b)
+			if !ok {
+				break
+			}
+			out = out[:len(out)-2]
+			out = append(out, Source(t.Action, parent))
+		}
+	}
+	return out
+}
+
+// siblings reports whether a and b are the two halves of one network, and
+// returns that network.
+func siblings(a, b netip.Prefix) (netip.Prefix, bool) {
+	if a.Bits() != b.Bits() || a.Bits() == 0 || a.Addr().Is4() != b.Addr().Is4() {
+		return netip.Prefix{}, false
+	}
+	parent := netip.PrefixFrom(a.Addr(), a.Bits()-1).Masked()
+	if parent.Addr() != a.Addr() || !parent.Contains(b.Addr()) || a == b {
+		return netip.Prefix{}, false
+	}
+	return parent, true
+}
+
+// mergedInto returns, for each target, the merged target that covers it.
+// merged must come from merge(targets).
+func mergedInto(targets, merged []Target) map[Target]Target {
+	out := make(map[Target]Target, len(targets))
+	bySet := map[string][]Target{}
+	for _, m := range merged {
+		if m.IsService() {
+			out[m] = m
+			continue
+		}
+		bySet[m.set()] = append(bySet[m.set()], m)
+	}
+	for _, t := range targets {
+		if t.IsService() {
+			continue
+		}
+		ms := bySet[t.set()]
+		// The last merged network that starts at or before t's address.
+		i, _ := slices.BinarySearchFunc(ms, t.Addr.Addr(), func(m Target, a netip.Addr) int {
+			return m.Addr.Addr().Compare(a)
+		})
+		if i < len(ms) && ms[i].Addr.Addr() == t.Addr.Addr() {
+			i++
+		}
+		if i > 0 && ms[i-1].Addr.Contains(t.Addr.Addr()) {
+			out[t] = ms[i-1]
+		}
+	}
+	return out
+}
