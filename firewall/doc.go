@@ -39,6 +39,10 @@
 // end); nft and Apply encode them alike, so both list the same. Within a
 // set, intervals may not overlap: Apply replaces the entries a new network
 // contains and refuses an address inside an applied network (ErrOverlap).
+// A plan may hold networks down to /8 (IPv4) and /16 (IPv6): 0.0.0.0/0,
+// ::/0 and anything wider are refused outright (ErrTooWide), for DROP and
+// NOTRACK alike. Whether a network holds the operator's SSH client, the
+// host's own addresses or loopback is the guard's business (Danger).
 //
 // NOTRACK needs an accept of the user's own: untracked packets have ct
 // state "untracked", and a ruleset that accepts only established traffic

@@ -7,8 +7,9 @@ import (
 )
 
 // merge returns the targets with sibling networks of the same set joined
-// into their parent network, as often as that is exact: 198.18.0.0 to
-// 198.18.63.255 as single addresses become 198.18.0.0/18. Services are
+// into their parent network, as often as that is exact and the parent is
+// no wider than a plan may hold: 198.18.0.0 to 198.18.63.255 as single
+// addresses become 198.18.0.0/18. Services are
 // returned unchanged. The targets must be normalized and must not overlap
 // within a set (normalize ensures both). The result is sorted as
 // compareTargets sorts, by set.
@@ -42,10 +43,10 @@ func merge(targets []Target) []Target {
 	return out
 }
 
-// siblings reports whether a and b are the two halves of one network, and
-// returns that network.
+// siblings reports whether a and b are the two halves of one network no
+// wider than a plan may hold (WidestIPv4, WidestIPv6), and returns it.
 func siblings(a, b netip.Prefix) (netip.Prefix, bool) {
-	if a.Bits() != b.Bits() || a.Bits() == 0 || a.Addr().Is4() != b.Addr().Is4() {
+	if a.Bits() != b.Bits() || a.Bits() <= widest(a.Addr()) || a.Addr().Is4() != b.Addr().Is4() {
 		return netip.Prefix{}, false
 	}
 	parent := netip.PrefixFrom(a.Addr(), a.Bits()-1).Masked()

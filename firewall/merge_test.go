@@ -34,7 +34,11 @@ func TestMerge(t *testing.T) {
 			network(Drop, "10.0.0.240/29"), network(Drop, "10.0.0.248/30"), network(Drop, "10.0.0.252/31"),
 			host(Drop, "10.0.0.254"),
 		}, []Target{network(Drop, "10.0.0.0/23")}},
-		{"whole space", []Target{network(Drop, "0.0.0.0/1"), network(Drop, "128.0.0.0/1")}, []Target{network(Drop, "0.0.0.0/0")}},
+		{"not wider than /8", []Target{network(Drop, "10.0.0.0/8"), network(Drop, "11.0.0.0/8"),
+			network(Drop, "12.0.0.0/9"), network(Drop, "12.128.0.0/9")}, []Target{
+			network(Drop, "10.0.0.0/8"), network(Drop, "11.0.0.0/8"), network(Drop, "12.0.0.0/8")}},
+		{"not wider than /16", []Target{network(Drop, "2001::/16"), network(Drop, "2000::/16")}, []Target{
+			network(Drop, "2000::/16"), network(Drop, "2001::/16")}},
 		{"ipv6", []Target{host(Drop, "2001:db8::"), host(Drop, "2001:db8::1")}, []Target{network(Drop, "2001:db8::/127")}},
 		{"not across sets", []Target{host(Drop, "10.0.0.0"), host(NoTrack, "10.0.0.1")}, []Target{
 			host(Drop, "10.0.0.0"), host(NoTrack, "10.0.0.1")}},

@@ -17,6 +17,19 @@ import (
 // applied.
 var ErrInvalid = errors.New("invalid target")
 
+// ErrTooWide is wrapped (with ErrInvalid) by the error of a plan with a
+// network wider than WidestIPv4 or WidestIPv6 bits: 0.0.0.0/0, ::/0 and
+// anything close to them are refused outright.
+var ErrTooWide = errors.New("network too wide")
+
+// The widest networks a plan may hold, as prefix lengths: an IPv4 network
+// needs at least /8, an IPv6 network at least /16. Apply never merges
+// networks into a wider one either.
+const (
+	WidestIPv4 = 8
+	WidestIPv6 = 16
+)
+
 // ErrOverlap is wrapped by the errors of a network that overlaps another
 // entry of the same kind (in the plan, or already applied).
 var ErrOverlap = errors.New("overlapping entries")
@@ -187,6 +200,10 @@ func (p Plan) normalize() (Plan, error) {
 		if err != nil {
 			return Plan{}, err
 		}
+		if !n.IsService() && n.Addr.Bits() < widest(n.Addr.Addr()) {
+			return Plan{}, fmt.Errorf("%w: %w: %s is wider than /%d; cttop refuses networks wider than /%d (IPv4) "+
+				"or /%d (IPv6), 0.0.0.0/0 and ::/0 included", ErrInvalid, ErrTooWide, n, widest(n.Addr.Addr()), WidestIPv4, WidestIPv6)
+		}
 		if !seen[n] {
 			seen[n] = true
 			out.Targets = append(out.Targets, n)
@@ -196,6 +213,15 @@ func (p Plan) normalize() (Plan, error) {
 		return Plan{}, err
 	}
 	return out, nil
+}
+
+// widest returns the shortest prefix length a network of a's family may
+// have.
+func widest(a netip.Addr) int {
+	if a.Is4() {
+		return WidestIPv4
+	}
+	return WidestIPv6
 }
 
 // overlaps returns an error wrapping ErrOverlap if two of the distinct,

@@ -66,6 +66,13 @@ func TestValidate(t *testing.T) {
 		{"sub-millisecond", Plan{Targets: []Target{a}, Duration: time.Microsecond}, ErrInvalid},
 		{"invalid target", Plan{Targets: []Target{a, {}}}, ErrInvalid},
 		{"overlap", Plan{Targets: []Target{a, network(Drop, "10.0.0.0/24")}}, ErrOverlap},
+		{"all of IPv4", Plan{Targets: []Target{network(Drop, "0.0.0.0/0")}}, ErrTooWide},
+		{"all of IPv6", Plan{Targets: []Target{network(Drop, "::/0")}}, ErrTooWide},
+		{"wider than /8", Plan{Targets: []Target{a, network(Drop, "10.0.0.0/7")}}, ErrTooWide},
+		{"mapped wider than /8", Plan{Targets: []Target{network(Drop, "::ffff:10.0.0.0/103")}}, ErrTooWide},
+		{"wider than /16", Plan{Targets: []Target{network(NoTrack, "2000::/15")}}, ErrTooWide},
+		{"a /8", Plan{Targets: []Target{network(Drop, "10.0.0.0/8"), network(NoTrack, "10.0.0.0/8")}}, nil},
+		{"a /16", Plan{Targets: []Target{network(Drop, "2001:db8::/16")}}, nil},
 		{"overlap mapped", Plan{Targets: []Target{network(NoTrack, "::ffff:10.0.0.0/120"), host(NoTrack, "10.0.0.9")}}, ErrOverlap},
 	}
 	for _, tt := range tests {
