@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/firewall"
 	"github.com/cttop/cttop/guard"
 	"github.com/cttop/cttop/model"
@@ -61,10 +62,10 @@ func (a *kernelActions) firewall() (*firewall.Firewall, error) {
 
 // Delete deletes the flows, then asks for a reconciliation: flows older
 // than cttop's subscription end without a DESTROY event in auto mode.
-func (a *kernelActions) Delete(ctx context.Context, flows []model.Flow, progress func(int)) (ui.DeleteResult, error) {
+func (a *kernelActions) Delete(ctx context.Context, flows []model.Flow, progress func(int)) (action.DeleteResult, error) {
 	res, err := a.k.Delete(ctx, flows, progress)
 	a.k.Reconcile()
-	return ui.DeleteResult{Deleted: res.Deleted, Gone: res.Gone}, err
+	return res, err
 }
 
 func (a *kernelActions) Flush(_ context.Context, sel model.KernelSelector) error {
@@ -73,70 +74,39 @@ func (a *kernelActions) Flush(_ context.Context, sel model.KernelSelector) error
 	return err
 }
 
-func plan(rules []ui.Rule, d time.Duration) firewall.Plan {
-	p := firewall.Plan{Duration: d}
-	for _, r := range rules {
-		p.Targets = append(p.Targets, target(r))
-	}
-	return p
-}
-
-func target(r ui.Rule) firewall.Target {
-	act := firewall.Drop
-	if r.Kind == ui.RuleNoTrack {
-		act = firewall.NoTrack
-	}
-	if r.IsService() {
-		return firewall.Service(r.Proto, r.Port)
-	}
-	return firewall.Source(act, r.Addr)
-}
-
-func (a *kernelActions) Preview(rules []ui.Rule, d time.Duration) (ui.RulePreview, error) {
-	p := plan(rules, d)
+func (a *kernelActions) Preview(targets []action.Target, d time.Duration) (ui.RulePreview, error) {
+	p := firewall.Plan{Targets: targets, Duration: d}
 	if err := p.Validate(); err != nil {
 		return ui.RulePreview{}, err
 	}
 	return ui.RulePreview{NFT: p.NFT(), IPTables: p.IPTables(), Explain: p.Explain()}, nil
 }
 
-func (a *kernelActions) Apply(_ context.Context, rules []ui.Rule, d time.Duration) error {
+func (a *kernelActions) Apply(_ context.Context, targets []action.Target, d time.Duration) error {
 	fw, err := a.firewall()
 	if err != nil {
 		return err
 	}
-	return fw.Apply(plan(rules, d))
+	return fw.Apply(firewall.Plan{Targets: targets, Duration: d})
 }
 
-func (a *kernelActions) Rules(context.Context) ([]ui.RuleEntry, error) {
+func (a *kernelActions) Rules(context.Context) ([]action.Entry, error) {
 	fw, err := a.firewall()
 	if err != nil {
 		return nil, err
 	}
-	entries, err := fw.List()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ui.RuleEntry, 0, len(entries))
-	for _, e := range entries {
-		r := ui.Rule{Addr: e.Target.Addr, Proto: e.Target.Proto, Port: e.Target.Port}
-		if e.Target.Action == firewall.NoTrack {
-			r.Kind = ui.RuleNoTrack
-		}
-		out = append(out, ui.RuleEntry{Rule: r, Timeout: e.Timeout, Left: e.Expires})
-	}
-	return out, nil
+	return fw.List()
 }
 
-func (a *kernelActions) Remove(_ context.Context, r ui.Rule) error {
+func (a *kernelActions) Remove(_ context.Context, t action.Target) error {
 	fw, err := a.firewall()
 	if err != nil {
 		return err
 	}
-	return fw.Remove(target(r))
+	return fw.Remove(t)
 }
 
-func (a *kernelActions) Danger(r ui.Rule) string {
+func (a *kernelActions) Danger(r action.Target) string {
 	ws := a.guard.Check(r.Addr)
 	if r.IsService() {
 		ws = a.guard.CheckService(r.Proto, r.Port)

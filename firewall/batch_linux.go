@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cttop/cttop/action"
 	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -125,7 +126,7 @@ func growBuffer(fd, opt, force, size int) error {
 // of the targets, all of set s, at most maxTargetsPerMsg targets per
 // message, never splitting an interval's start from its end, and counts
 // them in b.
-func queueElements(c *nftables.Conn, s *nftables.Set, ts []Target, timeout time.Duration, del bool, b *batchSize) error {
+func queueElements(c *nftables.Conn, s *nftables.Set, ts []action.Target, timeout time.Duration, del bool, b *batchSize) error {
 	for len(ts) > 0 {
 		chunk := ts[:min(len(ts), maxTargetsPerMsg)]
 		ts = ts[len(chunk):]

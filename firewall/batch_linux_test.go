@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cttop/cttop/action"
 	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -24,10 +25,10 @@ func TestQueueElementsFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 10000
-	var ts []Target
+	var ts []action.Target
 	a := netip.MustParseAddr("2001:db8::")
 	for range n {
-		ts = append(ts, Host(Drop, a))
+		ts = append(ts, action.Host(action.Drop, a))
 		a = a.Next().Next() // never adjacent: each its own interval
 	}
 	table := c.AddTable(cttopTable())

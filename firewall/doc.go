@@ -2,7 +2,7 @@
 // picks in cttop, in a table of its own: table inet cttop. It never
 // creates, changes or deletes anything outside that table.
 //
-// A Plan lists targets (Target: an address, a network, or a local service)
+// A Plan lists targets (action.Target: an address, a network, or a local service)
 // with one timeout. Plan.NFT returns the nft script that Firewall.Apply
 // installs, Plan.IPTables the equivalent iptables commands for legacy
 // hosts, and Plan.Explain a few lines for a confirmation dialog. The guard
@@ -85,7 +85,7 @@
 // listing the targets that are in the kernel's table and those that are
 // not. If a set or chain with one of cttop's names was changed by hand,
 // Apply sends nothing and returns an error wrapping ErrConflict. Errors
-// wrap ErrPermission (no CAP_NET_ADMIN), ErrUnsupported, ErrInvalid,
+// wrap ErrPermission (no CAP_NET_ADMIN), ErrUnsupported, action.ErrInvalid,
 // ErrOverlap or ErrNotFound.
 // A Firewall is bound to one network namespace and is safe for concurrent
 // use.

@@ -3,7 +3,8 @@ package firewall
 import (
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/cttop/cttop/action"
 )
 
 // ErrPermission is wrapped by the errors of operations the kernel refused
@@ -22,16 +23,6 @@ var ErrNotFound = errors.New("not blocked or untracked by cttop")
 // ErrClosed is returned by the methods of a closed Firewall.
 var ErrClosed = errors.New("firewall closed")
 
-// Entry is one target in cttop's table, as List reports it.
-type Entry struct {
-	Target Target
-	// Timeout is the timeout the entry was added with; 0 means none.
-	Timeout time.Duration
-	// Expires is the time left before the kernel removes the entry; 0 when
-	// it has no timeout.
-	Expires time.Duration
-}
-
 // ApplyError is the error of an Apply whose batch was sent and met an
 // error (from the kernel, or while reading its answers): Apply then read
 // the table back to see what the kernel did. The kernel applies a batch
@@ -40,11 +31,11 @@ type Entry struct {
 // counts as in when the entry that holds it (merged into a wider network,
 // perhaps) is in its set with the plan's timeout.
 type ApplyError struct {
-	In      []Target // in the kernel's table as planned
-	NotIn   []Target // not in it, or not with the plan's timeout
-	Unknown []Target // not known: reading the table back failed (ReadErr)
-	Err     error    // the error of the batch
-	ReadErr error    // the error of reading the table back, or nil
+	In      []action.Target // in the kernel's table as planned
+	NotIn   []action.Target // not in it, or not with the plan's timeout
+	Unknown []action.Target // not known: reading the table back failed (ReadErr)
+	Err     error           // the error of the batch
+	ReadErr error           // the error of reading the table back, or nil
 }
 
 func (e *ApplyError) Error() string {

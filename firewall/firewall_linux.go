@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/cttop/cttop/action"
 	"github.com/google/nftables"
 	"golang.org/x/sys/unix"
 )
@@ -186,10 +187,10 @@ func queueLayout(c *nftables.Conn) (map[string]*nftables.Set, error) {
 }
 
 // ofSet returns the targets that belong in set name.
-func ofSet(ts []Target, name string) []Target {
-	var out []Target
+func ofSet(ts []action.Target, name string) []action.Target {
+	var out []action.Target
 	for _, t := range ts {
-		if t.set() == name {
+		if setOf(t) == name {
 			out = append(out, t)
 		}
 	}
@@ -199,7 +200,7 @@ func ofSet(ts []Target, name string) []Target {
 // List returns the entries in cttop's table with their time left, drops
 // first, then untracked addresses and services, each in address order.
 // Without the table it returns no entries and no error.
-func (fw *Firewall) List() ([]Entry, error) {
+func (fw *Firewall) List() ([]action.Entry, error) {
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
 	if fw.closed {
@@ -215,7 +216,7 @@ func (fw *Firewall) List() ([]Entry, error) {
 // Remove deletes one entry from cttop's table. A target that is not there
 // exactly as given (such as an address inside a blocked network) is an
 // error wrapping ErrNotFound.
-func (fw *Firewall) Remove(t Target) error {
+func (fw *Firewall) Remove(t action.Target) error {
 	n, err := t.Normalize()
 	if err != nil {
 		return fmt.Errorf("remove rule: %w", err)
@@ -231,15 +232,15 @@ func (fw *Firewall) Remove(t Target) error {
 		return fmt.Errorf("remove rule: %w", err)
 	}
 	current := st.entries
-	if !slices.ContainsFunc(current, func(e Entry) bool { return e.Target == n }) {
+	if !slices.ContainsFunc(current, func(e action.Entry) bool { return e.Target == n }) {
 		for _, e := range current {
-			if !n.IsService() && !e.Target.IsService() && e.Target.set() == n.set() && e.Target.Addr.Overlaps(n.Addr) {
+			if !n.IsService() && !e.Target.IsService() && setOf(e.Target) == setOf(n) && e.Target.Addr.Overlaps(n.Addr) {
 				return fmt.Errorf("remove rule: %s: %w (it is part of %s)", n, ErrNotFound, e.Target)
 			}
 		}
 		return fmt.Errorf("remove rule: %s: %w", n, ErrNotFound)
 	}
-	set := &nftables.Set{Table: cttopTable(), Name: n.set(), HasTimeout: true}
+	set := &nftables.Set{Table: cttopTable(), Name: setOf(n), HasTimeout: true}
 	if err := c.SetDeleteElements(set, elements(n, 0)); err != nil {
 		return fmt.Errorf("remove rule: %w", err)
 	}

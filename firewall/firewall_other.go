@@ -2,7 +2,11 @@
 
 package firewall
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cttop/cttop/action"
+)
 
 // Firewall installs plans into table inet cttop of one network namespace.
 // nftables exists on Linux only: elsewhere every method fails with
@@ -23,11 +27,11 @@ func (fw *Firewall) Apply(p Plan) error {
 }
 
 // List fails with ErrUnsupported.
-func (fw *Firewall) List() ([]Entry, error) {
+func (fw *Firewall) List() ([]action.Entry, error) {
 	return nil, fmt.Errorf("list rules: %w (needs Linux)", ErrUnsupported)
 }
 
 // Remove fails with ErrUnsupported.
-func (fw *Firewall) Remove(t Target) error {
+func (fw *Firewall) Remove(t action.Target) error {
 	return fmt.Errorf("remove rule: %w (needs Linux)", ErrUnsupported)
 }

@@ -1,6 +1,10 @@
 package firewall
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/cttop/cttop/action"
+)
 
 // TableName is the name of cttop's own nftables table (family inet). cttop
 // creates, changes and reads nothing outside it.
@@ -61,11 +65,11 @@ func (s setSpec) flags() string {
 }
 
 // action returns what the set's entries do.
-func (s setSpec) action() Action {
+func (s setSpec) action() action.Kind {
 	if s.name == SetBlocked4 || s.name == SetBlocked6 {
-		return Drop
+		return action.Drop
 	}
-	return NoTrack
+	return action.NoTrack
 }
 
 // nft returns the statement that declares the set.

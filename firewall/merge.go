@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"net/netip"
 	"slices"
+
+	"github.com/cttop/cttop/action"
 )
 
 // merge returns the targets with sibling networks of the same set joined
@@ -13,15 +15,15 @@ import (
 // returned unchanged. The targets must be normalized and must not overlap
 // within a set (normalize ensures both). The result is sorted as
 // compareTargets sorts, by set.
-func merge(targets []Target) []Target {
-	out := make([]Target, 0, len(targets))
+func merge(targets []action.Target) []action.Target {
+	out := make([]action.Target, 0, len(targets))
 	sorted := slices.Clone(targets)
-	slices.SortFunc(sorted, func(x, y Target) int {
-		return cmp.Or(cmp.Compare(x.set(), y.set()), compareTargets(x, y))
+	slices.SortFunc(sorted, func(x, y action.Target) int {
+		return cmp.Or(cmp.Compare(setOf(x), setOf(y)), action.Compare(x, y))
 	})
 	start := 0 // where the current set begins in out
 	for i, t := range sorted {
-		if i > 0 && sorted[i-1].set() != t.set() {
+		if i > 0 && setOf(sorted[i-1]) != setOf(t) {
 			start = len(out)
 		}
 		out = append(out, t)
@@ -37,7 +39,7 @@ func merge(targets []Target) []Target {
 				break
 			}
 			out = out[:len(out)-2]
-			out = append(out, Source(t.Action, parent))
+			out = append(out, action.Source(t.Action, parent))
 		}
 	}
 	return out
@@ -58,23 +60,23 @@ func siblings(a, b netip.Prefix) (netip.Prefix, bool) {
 
 // mergedInto returns, for each target, the merged target that covers it.
 // merged must come from merge(targets).
-func mergedInto(targets, merged []Target) map[Target]Target {
-	out := make(map[Target]Target, len(targets))
-	bySet := map[string][]Target{}
+func mergedInto(targets, merged []action.Target) map[action.Target]action.Target {
+	out := make(map[action.Target]action.Target, len(targets))
+	bySet := map[string][]action.Target{}
 	for _, m := range merged {
 		if m.IsService() {
 			out[m] = m
 			continue
 		}
-		bySet[m.set()] = append(bySet[m.set()], m)
+		bySet[setOf(m)] = append(bySet[setOf(m)], m)
 	}
 	for _, t := range targets {
 		if t.IsService() {
 			continue
 		}
-		ms := bySet[t.set()]
+		ms := bySet[setOf(t)]
 		// The last merged network that starts at or before t's address.
-		i, _ := slices.BinarySearchFunc(ms, t.Addr.Addr(), func(m Target, a netip.Addr) int {
+		i, _ := slices.BinarySearchFunc(ms, t.Addr.Addr(), func(m action.Target, a netip.Addr) int {
 			return m.Addr.Addr().Compare(a)
 		})
 		if i < len(ms) && ms[i].Addr.Addr() == t.Addr.Addr() {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cttop/cttop/action"
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
@@ -97,7 +98,7 @@ func (r ruleSpec) exprs(set *nftables.Set) []expr.Any {
 // or network is an interval: its first address, and the address after its
 // last flagged as the interval's end (none when the network reaches the end
 // of the address space). The timeout goes on the first element only.
-func elements(t Target, timeout time.Duration) []nftables.SetElement {
+func elements(t action.Target, timeout time.Duration) []nftables.SetElement {
 	if t.IsService() {
 		key := []byte{t.Proto, 0, 0, 0, byte(t.Port >> 8), byte(t.Port), 0, 0}
 		return []nftables.SetElement{{Key: key, Timeout: timeout}}
@@ -111,15 +112,15 @@ func elements(t Target, timeout time.Duration) []nftables.SetElement {
 
 // entries turns the elements of the layout's set s back into entries of
 // action a (Drop for the blocked sets, NoTrack for the others).
-func entries(s setSpec, a Action, elems []nftables.SetElement) []Entry {
+func entries(s setSpec, a action.Kind, elems []nftables.SetElement) []action.Entry {
 	if !s.interval {
-		var out []Entry
+		var out []action.Entry
 		for _, e := range elems {
 			if len(e.Key) != 8 {
 				continue
 			}
-			t := Service(e.Key[0], uint16(e.Key[4])<<8|uint16(e.Key[5]))
-			out = append(out, Entry{Target: t, Timeout: e.Timeout, Expires: e.Expires})
+			t := action.Service(e.Key[0], uint16(e.Key[4])<<8|uint16(e.Key[5]))
+			out = append(out, action.Entry{Target: t, Timeout: e.Timeout, Expires: e.Expires})
 		}
 		return out
 	}
@@ -138,7 +139,7 @@ func entries(s setSpec, a Action, elems []nftables.SetElement) []Entry {
 		}
 		return 1
 	})
-	var out []Entry
+	var out []action.Entry
 	for i, e := range elems {
 		start, ok := netip.AddrFromSlice(e.Key)
 		if !ok || e.IntervalEnd {
@@ -153,7 +154,7 @@ func entries(s setSpec, a Action, elems []nftables.SetElement) []Entry {
 			}
 		}
 		for _, p := range rangePrefixes(start, last) {
-			out = append(out, Entry{Target: Source(a, p), Timeout: e.Timeout, Expires: e.Expires})
+			out = append(out, action.Entry{Target: action.Source(a, p), Timeout: e.Timeout, Expires: e.Expires})
 		}
 	}
 	return out

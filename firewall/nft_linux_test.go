@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/nftables"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
@@ -18,17 +19,17 @@ func key(s string) []byte { return netip.MustParseAddr(s).AsSlice() }
 
 func TestElements(t *testing.T) {
 	tests := []struct {
-		target Target
+		target action.Target
 		want   []nftables.SetElement
 	}{
-		{host(Drop, "10.0.0.2"), []nftables.SetElement{
+		{host(action.Drop, "10.0.0.2"), []nftables.SetElement{
 			{Key: key("10.0.0.2"), Timeout: time.Hour}, {Key: key("10.0.0.3"), IntervalEnd: true}}},
-		{network(Drop, "10.0.0.0/24"), []nftables.SetElement{
+		{network(action.Drop, "10.0.0.0/24"), []nftables.SetElement{
 			{Key: key("10.0.0.0"), Timeout: time.Hour}, {Key: key("10.0.1.0"), IntervalEnd: true}}},
-		{host(Drop, "255.255.255.255"), []nftables.SetElement{{Key: key("255.255.255.255"), Timeout: time.Hour}}},
-		{network(NoTrack, "2001:db8::/32"), []nftables.SetElement{
+		{host(action.Drop, "255.255.255.255"), []nftables.SetElement{{Key: key("255.255.255.255"), Timeout: time.Hour}}},
+		{network(action.NoTrack, "2001:db8::/32"), []nftables.SetElement{
 			{Key: key("2001:db8::"), Timeout: time.Hour}, {Key: key("2001:db9::"), IntervalEnd: true}}},
-		{Service(model.ProtoUDP, 0x1234), []nftables.SetElement{
+		{action.Service(model.ProtoUDP, 0x1234), []nftables.SetElement{
 			{Key: []byte{17, 0, 0, 0, 0x12, 0x34, 0, 0}, Timeout: time.Hour}}},
 	}
 	for _, tt := range tests {
@@ -53,31 +54,31 @@ func TestEntries(t *testing.T) {
 		{Key: key("10.0.0.0")},
 		{Key: key("0.0.0.0"), IntervalEnd: true},
 	}
-	got := entries(sets[0], Drop, elems)
-	want := []Entry{
-		{Target: network(Drop, "10.0.0.0/24")},
-		{Target: network(Drop, "10.0.1.0/24"), Timeout: 2 * time.Hour, Expires: 2 * time.Minute},
-		{Target: network(Drop, "255.255.255.0/24"), Timeout: time.Hour, Expires: time.Minute},
+	got := entries(sets[0], action.Drop, elems)
+	want := []action.Entry{
+		{Target: network(action.Drop, "10.0.0.0/24")},
+		{Target: network(action.Drop, "10.0.1.0/24"), Timeout: 2 * time.Hour, Expires: 2 * time.Minute},
+		{Target: network(action.Drop, "255.255.255.0/24"), Timeout: time.Hour, Expires: time.Minute},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("entries = %+v\nwant %+v", got, want)
 	}
 
-	svc := entries(sets[4], NoTrack, []nftables.SetElement{
+	svc := entries(sets[4], action.NoTrack, []nftables.SetElement{
 		{Key: []byte{6, 0, 0, 0, 0, 80, 0, 0}, Timeout: time.Hour, Expires: time.Second},
 		{Key: []byte{6, 0, 0}}, // not cttop's: ignored
 	})
-	if len(svc) != 1 || svc[0] != (Entry{Target: Service(model.ProtoTCP, 80), Timeout: time.Hour, Expires: time.Second}) {
+	if len(svc) != 1 || svc[0] != (action.Entry{Target: action.Service(model.ProtoTCP, 80), Timeout: time.Hour, Expires: time.Second}) {
 		t.Errorf("service entries = %+v", svc)
 	}
 }
 
 // TestRoundTrip encodes targets into elements and decodes them back.
 func TestRoundTrip(t *testing.T) {
-	for _, tg := range []Target{
-		host(Drop, "0.0.0.0"), network(Drop, "0.0.0.0/0"), host(Drop, "10.1.2.3"), network(Drop, "128.0.0.0/1"),
-		network(Drop, "::/0"), host(Drop, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), network(Drop, "2001:db8:7::/48"),
-		Service(model.ProtoSCTP, 65535),
+	for _, tg := range []action.Target{
+		host(action.Drop, "0.0.0.0"), network(action.Drop, "0.0.0.0/0"), host(action.Drop, "10.1.2.3"), network(action.Drop, "128.0.0.0/1"),
+		network(action.Drop, "::/0"), host(action.Drop, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), network(action.Drop, "2001:db8:7::/48"),
+		action.Service(model.ProtoSCTP, 65535),
 	} {
 		spec := sets[0]
 		switch {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/internal/netnstest"
 )
 
@@ -52,7 +53,7 @@ func TestKernelDropPrefix(t *testing.T) {
 
 	fw := openFW(t, server)
 	prefix := netip.MustParsePrefix("10.99.8.0/24")
-	if err := fw.Apply(Plan{Targets: []Target{Source(Drop, prefix)}, Duration: time.Hour}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{action.Source(action.Drop, prefix)}, Duration: time.Hour}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	for _, from := range inside {
@@ -69,14 +70,14 @@ func TestKernelDropPrefix(t *testing.T) {
 	if after := ruleset(); after != before {
 		t.Errorf("other tables changed:\nbefore\n%s\nafter\n%s", before, after)
 	}
-	if got, err := fw.List(); err != nil || len(got) != 1 || got[0].Target != Source(Drop, prefix) {
+	if got, err := fw.List(); err != nil || len(got) != 1 || got[0].Target != action.Source(action.Drop, prefix) {
 		t.Fatalf("List = %+v, %v; want the prefix", got, err)
 	}
 
 	// Too wide: refused before anything is sent.
 	for _, wide := range []string{"0.0.0.0/0", "::/0", "10.0.0.0/7", "2000::/15"} {
-		err := fw.Apply(Plan{Targets: []Target{Source(Drop, netip.MustParsePrefix(wide))}})
-		if !errors.Is(err, ErrTooWide) || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "wider than") {
+		err := fw.Apply(Plan{Targets: []action.Target{action.Source(action.Drop, netip.MustParsePrefix(wide))}})
+		if !errors.Is(err, ErrTooWide) || !errors.Is(err, action.ErrInvalid) || !strings.Contains(err.Error(), "wider than") {
 			t.Errorf("Apply(%s) = %v, want ErrTooWide", wide, err)
 		}
 	}

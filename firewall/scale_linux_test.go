@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/nftables"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/internal/netnstest"
 )
 
@@ -162,7 +163,7 @@ func TestKernelApplyMany(t *testing.T) {
 			fw := openFW(t, ns)
 			p := Plan{Duration: time.Hour}
 			for _, a := range tc.addrs {
-				p.Targets = append(p.Targets, Host(Drop, a))
+				p.Targets = append(p.Targets, action.Host(action.Drop, a))
 			}
 			start := time.Now()
 			if err := fw.Apply(p); err != nil {
@@ -199,7 +200,7 @@ func TestKernelApplyLostAcks(t *testing.T) {
 	fw.recvBuf = 1 // the kernel's minimum: room for about two acknowledgements
 	p := Plan{Duration: time.Hour}
 	for _, a := range randomAddrs(3000, 4) {
-		p.Targets = append(p.Targets, Host(Drop, a))
+		p.Targets = append(p.Targets, action.Host(action.Drop, a))
 	}
 	if err := fw.Apply(p); err != nil {
 		t.Fatalf("Apply with lost acknowledgements = %v, want nil (the batch was committed)", err)
@@ -210,7 +211,7 @@ func TestKernelApplyLostAcks(t *testing.T) {
 
 	// A batch the kernel rejects at its last message, acknowledgements
 	// lost or not: nothing new is in.
-	next := Plan{Targets: []Target{host(Drop, "192.0.2.1"), host(NoTrack, "192.0.2.2"), p.Targets[0]}, Duration: 2 * time.Hour}
+	next := Plan{Targets: []action.Target{host(action.Drop, "192.0.2.1"), host(action.NoTrack, "192.0.2.2"), p.Targets[0]}, Duration: 2 * time.Hour}
 	for _, recv := range []int{1, 0} {
 		fw.recvBuf = recv
 		fw.beforeFlush = func(c *nftables.Conn, table *nftables.Table) {
@@ -232,7 +233,7 @@ func BenchmarkKernelApply(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		p := Plan{Duration: time.Hour}
 		for _, a := range randomAddrs(n, 5) {
-			p.Targets = append(p.Targets, Host(Drop, a))
+			p.Targets = append(p.Targets, action.Host(action.Drop, a))
 		}
 		b.Run(fmt.Sprintf("apply_%d", n), func(b *testing.B) {
 			ns := netnstest.New(b)

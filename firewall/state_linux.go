@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cttop/cttop/action"
 	"github.com/google/nftables"
 )
 
@@ -19,7 +20,7 @@ type state struct {
 	exists  bool
 	sets    map[string]*nftables.Set   // by name
 	chains  map[string]*nftables.Chain // by name
-	entries []Entry
+	entries []action.Entry
 }
 
 // tableExists reports whether table inet cttop exists.
@@ -63,7 +64,7 @@ func read(c *nftables.Conn) (state, error) {
 			return st, classify(fmt.Errorf("list set %s: %w", s.name, err))
 		}
 		es := entries(s, s.action(), elems)
-		slices.SortFunc(es, func(x, y Entry) int { return compareTargets(x.Target, y.Target) })
+		slices.SortFunc(es, func(x, y action.Entry) int { return action.Compare(x.Target, y.Target) })
 		st.entries = append(st.entries, es...)
 	}
 	return st, nil
@@ -101,14 +102,14 @@ func (st state) conflict() error {
 // the same targets, and networks and addresses inside the plan's networks.
 // A current network that contains one of the plan's targets is an error.
 // current must be sorted as read sorts it.
-func replacedBy(targets []Target, current []Entry) ([]Target, error) {
-	bySet := map[string][]Target{}
+func replacedBy(targets []action.Target, current []action.Entry) ([]action.Target, error) {
+	bySet := map[string][]action.Target{}
 	for _, e := range current {
-		bySet[e.Target.set()] = append(bySet[e.Target.set()], e.Target)
+		bySet[setOf(e.Target)] = append(bySet[setOf(e.Target)], e.Target)
 	}
-	var out []Target
+	var out []action.Target
 	for _, t := range targets {
-		cur := bySet[t.set()]
+		cur := bySet[setOf(t)]
 		if t.IsService() {
 			if slices.Contains(cur, t) {
 				out = append(out, t)
@@ -116,7 +117,7 @@ func replacedBy(targets []Target, current []Entry) ([]Target, error) {
 			continue
 		}
 		// The entries from the first that starts at or after t's address.
-		i, _ := slices.BinarySearchFunc(cur, t, compareTargets)
+		i, _ := slices.BinarySearchFunc(cur, t, action.Compare)
 		if i > 0 && cur[i-1].Addr.Contains(t.Addr.Addr()) {
 			return nil, overlapErr(t, cur[i-1])
 		}
@@ -130,8 +131,8 @@ func replacedBy(targets []Target, current []Entry) ([]Target, error) {
 	return out, nil
 }
 
-func overlapErr(t, applied Target) error {
-	return fmt.Errorf("%w: %s is inside %s, already applied: remove that first", ErrOverlap, t, prefixString(applied.Addr))
+func overlapErr(t, applied action.Target) error {
+	return fmt.Errorf("%w: %s is inside %s, already applied: remove that first", ErrOverlap, t, action.PrefixString(applied.Addr))
 }
 
 // verify reads the table back after a batch that ended in err, and
@@ -139,15 +140,15 @@ func overlapErr(t, applied Target) error {
 // into merged), or else an *ApplyError. before is what the table held
 // before the batch: an entry that was there with the same timeout counts
 // as applied only if its time left grew (the batch refreshed it).
-func (fw *Firewall) verify(n Plan, merged []Target, before []Entry, err error) error {
+func (fw *Firewall) verify(n Plan, merged []action.Target, before []action.Entry, err error) error {
 	ae := &ApplyError{Err: err}
 	st, rerr := read(fw.conn(nil))
 	if rerr != nil {
 		ae.Unknown, ae.ReadErr = n.Targets, rerr
 		return ae
 	}
-	index := func(es []Entry) map[Target]Entry {
-		m := make(map[Target]Entry, len(es))
+	index := func(es []action.Entry) map[action.Target]action.Entry {
+		m := make(map[action.Target]action.Entry, len(es))
 		for _, e := range es {
 			m[e.Target] = e
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/nftables"
 	"golang.org/x/sys/unix"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/internal/netnstest"
 	"github.com/cttop/cttop/model"
 )
@@ -129,13 +130,13 @@ func ruleCount(t *testing.T, ns *netnstest.NS) int {
 func TestKernelIdempotent(t *testing.T) {
 	ns := netnstest.New(t)
 	fw := openFW(t, ns)
-	p := Plan{Targets: []Target{host(Drop, "10.99.0.2")}, Duration: time.Hour}
+	p := Plan{Targets: []action.Target{host(action.Drop, "10.99.0.2")}, Duration: time.Hour}
 	for range 3 {
 		if err := fw.Apply(p); err != nil {
 			t.Fatalf("Apply: %v", err)
 		}
 	}
-	if err := fw.Apply(Plan{Targets: []Target{host(Drop, "10.99.0.3")}}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{host(action.Drop, "10.99.0.3")}}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	want := 0
@@ -149,7 +150,7 @@ func TestKernelIdempotent(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].Timeout != time.Hour || got[1].Timeout != 0 {
 		t.Fatalf("List = %+v, %v; want 10.99.0.2 (1h) and 10.99.0.3 (none)", got, err)
 	}
-	if err := fw.Apply(Plan{Targets: []Target{host(Drop, "10.99.0.2")}, Duration: 90 * time.Minute}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{host(action.Drop, "10.99.0.2")}, Duration: 90 * time.Minute}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	if got, _ := fw.List(); len(got) != 2 || got[0].Timeout != 90*time.Minute {
@@ -176,10 +177,10 @@ func TestKernelWholeOrNothing(t *testing.T) {
 			t.Fatalf("%s changed the ruleset:\n%s", what, after)
 		}
 	}
-	bad := Plan{Targets: []Target{host(Drop, "10.99.0.2"), {Action: Drop, Proto: model.ProtoTCP, Port: 22}}, Duration: time.Hour}
-	unchanged("invalid plan", func() error { return fw.Apply(bad) }, ErrInvalid)
+	bad := Plan{Targets: []action.Target{host(action.Drop, "10.99.0.2"), {Action: action.Drop, Proto: model.ProtoTCP, Port: 22}}, Duration: time.Hour}
+	unchanged("invalid plan", func() error { return fw.Apply(bad) }, action.ErrInvalid)
 
-	good := Plan{Targets: []Target{host(Drop, "10.99.0.2")}, Duration: time.Hour}
+	good := Plan{Targets: []action.Target{host(action.Drop, "10.99.0.2")}, Duration: time.Hour}
 	ns.NFT(t, "table inet cttop { chain output { type filter hook output priority filter; policy accept; }; }")
 	unchanged("changed chain", func() error { return fw.Apply(good) }, ErrConflict)
 	ns.Run(t, "nft", "delete", "table", "inet", TableName)
@@ -199,10 +200,10 @@ func TestKernelWholeOrNothing(t *testing.T) {
 		c.DelTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: "missing"})
 	}
 	// This one would also replace 10.99.0.2 by the network containing it.
-	next := Plan{Targets: []Target{network(Drop, "10.99.0.0/30"), host(NoTrack, "10.99.0.3"), Service(model.ProtoUDP, 53)}}
+	next := Plan{Targets: []action.Target{network(action.Drop, "10.99.0.0/30"), host(action.NoTrack, "10.99.0.3"), action.Service(model.ProtoUDP, 53)}}
 	unchanged("failing batch, existing table", func() error { return fw.Apply(next) }, nil)
 	fw.beforeFlush = nil
-	if got, err := fw.List(); err != nil || len(got) != 1 || got[0].Target != host(Drop, "10.99.0.2") {
+	if got, err := fw.List(); err != nil || len(got) != 1 || got[0].Target != host(action.Drop, "10.99.0.2") {
 		t.Fatalf("List = %+v, %v; want only 10.99.0.2", got, err)
 	}
 }
@@ -264,14 +265,14 @@ table ip6 cttop { chain input { type filter hook input priority 0; ip6 saddr ::1
 func TestKernelListRoundTrip(t *testing.T) {
 	ns := netnstest.New(t)
 	fw := openFW(t, ns)
-	targets := []Target{
-		host(Drop, "0.0.0.1"), network(Drop, "10.0.0.0/8"), network(Drop, "10.99.0.0/31"), host(Drop, "255.255.255.255"),
-		network(Drop, "2001:db8::/32"), network(Drop, "ffff::/16"),
-		network(NoTrack, "192.0.2.0/24"), network(NoTrack, "192.0.3.0/24"), host(NoTrack, "::"),
-		Service(model.ProtoTCP, 1), Service(model.ProtoUDPLite, 65535),
+	targets := []action.Target{
+		host(action.Drop, "0.0.0.1"), network(action.Drop, "10.0.0.0/8"), network(action.Drop, "10.99.0.0/31"), host(action.Drop, "255.255.255.255"),
+		network(action.Drop, "2001:db8::/32"), network(action.Drop, "ffff::/16"),
+		network(action.NoTrack, "192.0.2.0/24"), network(action.NoTrack, "192.0.3.0/24"), host(action.NoTrack, "::"),
+		action.Service(model.ProtoTCP, 1), action.Service(model.ProtoUDPLite, 65535),
 	}
 	// 10.99.0.0/31 is inside 10.0.0.0/8: apply it first, apart.
-	if err := fw.Apply(Plan{Targets: []Target{targets[2]}}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{targets[2]}}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	rest := slices.Delete(slices.Clone(targets), 2, 3)
@@ -282,7 +283,7 @@ func TestKernelListRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
-	var gotTargets []Target
+	var gotTargets []action.Target
 	for _, e := range got {
 		gotTargets = append(gotTargets, e.Target)
 		if e.Timeout != 2*time.Hour || e.Expires <= time.Hour || e.Expires > 2*time.Hour {
@@ -291,21 +292,21 @@ func TestKernelListRoundTrip(t *testing.T) {
 	}
 	// 10.0.0.0/8 replaced 10.99.0.0/31, 192.0.2.0/24 and 192.0.3.0/24
 	// merged into their /23; List sorts by set, then address.
-	want := []Target{
-		host(Drop, "0.0.0.1"), network(Drop, "10.0.0.0/8"), host(Drop, "255.255.255.255"),
-		network(Drop, "2001:db8::/32"), network(Drop, "ffff::/16"),
-		network(NoTrack, "192.0.2.0/23"), host(NoTrack, "::"),
-		Service(model.ProtoTCP, 1), Service(model.ProtoUDPLite, 65535),
+	want := []action.Target{
+		host(action.Drop, "0.0.0.1"), network(action.Drop, "10.0.0.0/8"), host(action.Drop, "255.255.255.255"),
+		network(action.Drop, "2001:db8::/32"), network(action.Drop, "ffff::/16"),
+		network(action.NoTrack, "192.0.2.0/23"), host(action.NoTrack, "::"),
+		action.Service(model.ProtoTCP, 1), action.Service(model.ProtoUDPLite, 65535),
 	}
 	if !slices.Equal(gotTargets, want) {
 		t.Fatalf("List =\n%v\nwant\n%v", gotTargets, want)
 	}
 
 	// An address inside a blocked network is an overlap, and not removable.
-	if err := fw.Apply(Plan{Targets: []Target{host(Drop, "10.1.2.3")}}); !errors.Is(err, ErrOverlap) {
+	if err := fw.Apply(Plan{Targets: []action.Target{host(action.Drop, "10.1.2.3")}}); !errors.Is(err, ErrOverlap) {
 		t.Errorf("Apply(inside a network) = %v, want ErrOverlap", err)
 	}
-	if err := fw.Remove(host(Drop, "10.1.2.3")); !errors.Is(err, ErrNotFound) {
+	if err := fw.Remove(host(action.Drop, "10.1.2.3")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Remove(inside a network) = %v, want ErrNotFound", err)
 	}
 	for _, tg := range want {
@@ -401,9 +402,9 @@ func TestKernelConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			tg := Host(Drop, netip.AddrFrom4([4]byte{10, 98, 0, byte(i + 1)}))
+			tg := action.Host(action.Drop, netip.AddrFrom4([4]byte{10, 98, 0, byte(i + 1)}))
 			for range 5 {
-				if err := fw.Apply(Plan{Targets: []Target{tg}, Duration: time.Minute}); err != nil {
+				if err := fw.Apply(Plan{Targets: []action.Target{tg}, Duration: time.Minute}); err != nil {
 					t.Errorf("Apply: %v", err)
 				}
 				if _, err := fw.List(); err != nil {
@@ -433,7 +434,7 @@ func TestKernelConcurrent(t *testing.T) {
 func TestKernelExpiry(t *testing.T) {
 	ns := netnstest.New(t)
 	fw := openFW(t, ns)
-	if err := fw.Apply(Plan{Targets: []Target{host(Drop, "10.99.0.2"), host(NoTrack, "2001:db8::2")}, Duration: time.Second}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{host(action.Drop, "10.99.0.2"), host(action.NoTrack, "2001:db8::2")}, Duration: time.Second}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -450,14 +451,14 @@ func TestKernelExpiry(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if err := fw.Apply(Plan{Targets: []Target{host(Drop, "10.99.0.2")}, Duration: time.Hour}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{host(action.Drop, "10.99.0.2")}, Duration: time.Hour}); err != nil {
 		t.Fatalf("Apply after expiry: %v", err)
 	}
-	if err := fw.Apply(Plan{Targets: []Target{network(Drop, "10.99.0.0/24"), network(NoTrack, "2001:db8::/64")}}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{network(action.Drop, "10.99.0.0/24"), network(action.NoTrack, "2001:db8::/64")}}); err != nil {
 		t.Fatalf("Apply of networks after expiry: %v", err)
 	}
 	got, err := fw.List()
-	if err != nil || len(got) != 2 || got[0].Target != network(Drop, "10.99.0.0/24") || got[1].Target != network(NoTrack, "2001:db8::/64") {
+	if err != nil || len(got) != 2 || got[0].Target != network(action.Drop, "10.99.0.0/24") || got[1].Target != network(action.NoTrack, "2001:db8::/64") {
 		t.Fatalf("List = %+v, %v", got, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
@@ -38,7 +39,7 @@ func (p Plan) NFT() string {
 		"To keep them, save this file and include it from your nftables configuration.\n" +
 		"Running it again is safe: it rebuilds cttop's chains and keeps the entries in its sets.\n" +
 		"cttop touches no other table. Remove all it added: nft delete table inet " + TableName))
-	if n.has(NoTrack) {
+	if n.has(action.NoTrack) {
 		b.WriteString(comment("\n" + notrackWarning + "\n" +
 			"  ct state untracked accept\n" +
 			"for example: nft insert rule inet filter input ct state untracked accept"))
@@ -54,7 +55,7 @@ func (p Plan) NFT() string {
 	for _, s := range sets {
 		var elems []string
 		for _, t := range n.Targets {
-			if t.set() == s.name {
+			if setOf(t) == s.name {
 				elems = append(elems, nftElement(t)+n.nftTimeout())
 			}
 		}
@@ -93,11 +94,11 @@ func plural(n int, word string) string {
 }
 
 // nftElement formats t as an element of its set.
-func nftElement(t Target) string {
+func nftElement(t action.Target) string {
 	if t.IsService() {
 		return model.ProtoName(t.Proto) + " . " + strconv.Itoa(int(t.Port))
 	}
-	return prefixString(t.Addr)
+	return action.PrefixString(t.Addr)
 }
 
 // nftTimeout returns the element timeout clause, or "".
@@ -126,7 +127,7 @@ func (p Plan) summary() string {
 }
 
 // families returns the iptables commands that handle t's traffic.
-func families(t Target) []string {
+func families(t action.Target) []string {
 	switch {
 	case t.IsService():
 		return []string{"iptables", "ip6tables"}
@@ -137,10 +138,10 @@ func families(t Target) []string {
 }
 
 // iptRules returns the rule specifications (after "-I" or "-D") for t.
-func iptRules(t Target) []string {
+func iptRules(t action.Target) []string {
 	if !t.IsService() {
-		a := prefixString(t.Addr)
-		if t.Action == Drop {
+		a := action.PrefixString(t.Addr)
+		if t.Action == action.Drop {
 			return []string{"-t raw %s PREROUTING -s " + a + " -j DROP"}
 		}
 		return []string{
@@ -172,15 +173,15 @@ func (p Plan) IPTables() string {
 	var b strings.Builder
 	b.WriteString(comment(n.summary() + note + "\n\n" + persistNote + "\n" +
 		"To keep them, save them with iptables-save and restore them at boot."))
-	if n.has(Drop) {
+	if n.has(action.Drop) {
 		b.WriteString(comment("Drops happen in the raw table, before connection tracking, as in the nft rules."))
 	}
 	if n.Duration > 0 {
 		b.WriteString(comment("iptables has no timeouts: remove the rules after " + nftDuration(n.Duration) +
 			" with the -D commands below\n(for example from at(1))."))
 	}
-	drops, dropsDel, _ := n.iptCommands(Drop)
-	notracks, notracksDel, fams := n.iptCommands(NoTrack)
+	drops, dropsDel, _ := n.iptCommands(action.Drop)
+	notracks, notracksDel, fams := n.iptCommands(action.NoTrack)
 	if len(drops) > 0 {
 		b.WriteString("\n" + strings.Join(drops, "\n") + "\n")
 	}
@@ -204,7 +205,7 @@ func (p Plan) IPTables() string {
 // iptCommands returns the commands that add the rules of the targets with
 // action a, the commented commands that delete them, and the iptables
 // commands (families) involved.
-func (p Plan) iptCommands(a Action) (add, del, fams []string) {
+func (p Plan) iptCommands(a action.Kind) (add, del, fams []string) {
 	used := map[string]bool{}
 	for _, t := range p.Targets {
 		if t.Action != a {
@@ -238,19 +239,19 @@ func (p Plan) Explain() string {
 	if note != "" {
 		b.WriteString(strings.TrimPrefix(note, "\n") + "\n")
 	}
-	if addrs := n.list(Drop, false); addrs != "" {
+	if addrs := n.list(action.Drop, false); addrs != "" {
 		b.WriteString("Drop all packets from " + addrs + " " + n.lifetime() +
 			", before connection tracking: they take no conntrack entry (forwarded traffic too).\n")
 	}
-	if addrs := n.list(NoTrack, false); addrs != "" {
+	if addrs := n.list(action.NoTrack, false); addrs != "" {
 		b.WriteString("Stop tracking packets from and to " + addrs + " " + n.lifetime() + ".\n")
 	}
-	if svcs := n.list(NoTrack, true); svcs != "" {
+	if svcs := n.list(action.NoTrack, true); svcs != "" {
 		b.WriteString("Stop tracking " + svcs + " of this host (requests and replies) " + n.lifetime() + ".\n")
 	}
 	b.WriteString("Existing conntrack entries stay until they time out: delete them to free the table now.\n")
 	b.WriteString(persistNote + " cttop uses only table inet cttop; save the nft text to keep them.\n")
-	if n.has(NoTrack) {
+	if n.has(action.NoTrack) {
 		b.WriteString("Warning: your own ruleset must accept untracked packets (nft: ct state untracked accept;\n" +
 			"iptables: -m conntrack --ctstate UNTRACKED -j ACCEPT) if it accepts only established\n" +
 			"traffic, or the service is cut off. cttop cannot do it for you: an accept in its table\n" +
@@ -261,7 +262,7 @@ func (p Plan) Explain() string {
 
 // list names the targets with action a (services or addresses), at most
 // five, then "and N more".
-func (p Plan) list(a Action, services bool) string {
+func (p Plan) list(a action.Kind, services bool) string {
 	var names []string
 	for _, t := range p.Targets {
 		if t.Action != a || t.IsService() != services {
@@ -270,7 +271,7 @@ func (p Plan) list(a Action, services bool) string {
 		if services {
 			names = append(names, model.ProtoName(t.Proto)+" port "+strconv.Itoa(int(t.Port)))
 		} else {
-			names = append(names, prefixString(t.Addr))
+			names = append(names, action.PrefixString(t.Addr))
 		}
 	}
 	const most = 5

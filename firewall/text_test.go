@@ -8,12 +8,13 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
-func host(a Action, s string) Target { return Host(a, netip.MustParseAddr(s)) }
-func network(a Action, s string) Target {
-	return Source(a, netip.MustParsePrefix(s))
+func host(a action.Kind, s string) action.Target { return action.Host(a, netip.MustParseAddr(s)) }
+func network(a action.Kind, s string) action.Target {
+	return action.Source(a, netip.MustParsePrefix(s))
 }
 
 // goldenPlans are the plans whose texts are golden files, and which the
@@ -22,25 +23,25 @@ var goldenPlans = []struct {
 	name string
 	plan Plan
 }{
-	{"drop_v4_1h", Plan{Targets: []Target{host(Drop, "10.99.0.2")}, Duration: time.Hour}},
-	{"drop_v6_90m", Plan{Targets: []Target{host(Drop, "2001:db8::5"), network(Drop, "2001:db8:1::/48")}, Duration: 90 * time.Minute}},
-	{"drop_mixed_permanent", Plan{Targets: []Target{
-		host(Drop, "198.51.100.7"), network(Drop, "2001:db8:3::/64"), network(Drop, "203.0.113.0/24"),
+	{"drop_v4_1h", Plan{Targets: []action.Target{host(action.Drop, "10.99.0.2")}, Duration: time.Hour}},
+	{"drop_v6_90m", Plan{Targets: []action.Target{host(action.Drop, "2001:db8::5"), network(action.Drop, "2001:db8:1::/48")}, Duration: 90 * time.Minute}},
+	{"drop_mixed_permanent", Plan{Targets: []action.Target{
+		host(action.Drop, "198.51.100.7"), network(action.Drop, "2001:db8:3::/64"), network(action.Drop, "203.0.113.0/24"),
 	}}},
-	{"notrack_source_v4_1h", Plan{Targets: []Target{host(NoTrack, "10.99.0.3")}, Duration: time.Hour}},
-	{"notrack_source_v6_90m", Plan{Targets: []Target{host(NoTrack, "2001:db8::9"), network(NoTrack, "2001:db8:2::/64")}, Duration: 90 * time.Minute}},
-	{"notrack_service_permanent", Plan{Targets: []Target{Service(model.ProtoTCP, 80), Service(model.ProtoUDP, 53)}}},
-	{"notrack_service_1h", Plan{Targets: []Target{
-		Service(model.ProtoTCP, 443), Service(model.ProtoSCTP, 3868), Service(model.ProtoDCCP, 5004), Service(model.ProtoUDPLite, 5005),
+	{"notrack_source_v4_1h", Plan{Targets: []action.Target{host(action.NoTrack, "10.99.0.3")}, Duration: time.Hour}},
+	{"notrack_source_v6_90m", Plan{Targets: []action.Target{host(action.NoTrack, "2001:db8::9"), network(action.NoTrack, "2001:db8:2::/64")}, Duration: 90 * time.Minute}},
+	{"notrack_service_permanent", Plan{Targets: []action.Target{action.Service(model.ProtoTCP, 80), action.Service(model.ProtoUDP, 53)}}},
+	{"notrack_service_1h", Plan{Targets: []action.Target{
+		action.Service(model.ProtoTCP, 443), action.Service(model.ProtoSCTP, 3868), action.Service(model.ProtoDCCP, 5004), action.Service(model.ProtoUDPLite, 5005),
 	}, Duration: time.Hour}},
-	{"mixed_1h30m", Plan{Targets: []Target{
-		host(Drop, "10.99.0.2"), host(NoTrack, "10.99.0.3"), Service(model.ProtoTCP, 8080),
-		network(Drop, "2001:db8:4::/48"), host(Drop, "255.255.255.255"),
+	{"mixed_1h30m", Plan{Targets: []action.Target{
+		host(action.Drop, "10.99.0.2"), host(action.NoTrack, "10.99.0.3"), action.Service(model.ProtoTCP, 8080),
+		network(action.Drop, "2001:db8:4::/48"), host(action.Drop, "255.255.255.255"),
 	}, Duration: 90 * time.Minute}},
 	// Four addresses and two halves of a /63 merge into two entries.
-	{"drop_merged_1h", Plan{Targets: []Target{
-		host(Drop, "10.99.1.3"), host(Drop, "10.99.1.2"), host(Drop, "10.99.1.1"), host(Drop, "10.99.1.0"),
-		network(Drop, "2001:db8:5::/64"), network(Drop, "2001:db8:5:1::/64"),
+	{"drop_merged_1h", Plan{Targets: []action.Target{
+		host(action.Drop, "10.99.1.3"), host(action.Drop, "10.99.1.2"), host(action.Drop, "10.99.1.1"), host(action.Drop, "10.99.1.0"),
+		network(action.Drop, "2001:db8:5::/64"), network(action.Drop, "2001:db8:5:1::/64"),
 	}, Duration: time.Hour}},
 }
 
@@ -66,7 +67,7 @@ func TestExplain(t *testing.T) {
 // accept rule for untracked packets, and that drop-only plans do not.
 func TestNoTrackWarning(t *testing.T) {
 	for _, g := range goldenPlans {
-		notrack := g.plan.has(NoTrack)
+		notrack := g.plan.has(action.NoTrack)
 		texts := map[string]struct{ text, want string }{
 			"NFT":      {g.plan.NFT(), "#   ct state untracked accept\n"},
 			"IPTables": {g.plan.IPTables(), "-I INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT\n"},
@@ -81,7 +82,7 @@ func TestNoTrackWarning(t *testing.T) {
 }
 
 func TestInvalidPlanText(t *testing.T) {
-	p := Plan{Targets: []Target{{Action: Drop, Proto: model.ProtoTCP, Port: 22}}}
+	p := Plan{Targets: []action.Target{{Action: action.Drop, Proto: model.ProtoTCP, Port: 22}}}
 	for name, text := range map[string]string{"NFT": p.NFT(), "IPTables": p.IPTables()} {
 		if !strings.HasPrefix(text, "# cttop: invalid target") || strings.Count(text, "\n") != 1 {
 			t.Errorf("%s of invalid plan = %q, want one comment line", name, text)

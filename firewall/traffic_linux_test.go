@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/internal/netnstest"
 	"github.com/cttop/cttop/model"
 )
@@ -149,7 +150,7 @@ func TestKernelDrop(t *testing.T) {
 	mustConnect(t, client, "10.99.0.2")
 	mustConnect(t, client, "10.99.0.3")
 
-	if err := fw.Apply(Plan{Targets: []Target{Host(Drop, netip.MustParseAddr("10.99.0.2"))}, Duration: time.Hour}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{action.Host(action.Drop, netip.MustParseAddr("10.99.0.2"))}, Duration: time.Hour}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	server.Run(t, "conntrack", "-F")
@@ -163,7 +164,7 @@ func TestKernelDrop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
-	if len(entries) != 1 || entries[0].Target != Host(Drop, netip.MustParseAddr("10.99.0.2")) ||
+	if len(entries) != 1 || entries[0].Target != action.Host(action.Drop, netip.MustParseAddr("10.99.0.2")) ||
 		entries[0].Timeout != time.Hour || entries[0].Expires > time.Hour || entries[0].Expires < time.Hour-time.Minute {
 		t.Fatalf("List = %+v, want drop 10.99.0.2 with about 1h left", entries)
 	}
@@ -187,7 +188,7 @@ func TestKernelNoTrackSource(t *testing.T) {
 	if port := mustConnect(t, client, "10.99.0.3"); !tracked(t, server, port) {
 		t.Fatal("flow from 10.99.0.3 not tracked before NOTRACK")
 	}
-	if err := fw.Apply(Plan{Targets: []Target{host(NoTrack, "10.99.0.3")}, Duration: time.Hour}); err != nil {
+	if err := fw.Apply(Plan{Targets: []action.Target{host(action.NoTrack, "10.99.0.3")}, Duration: time.Hour}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	if port := mustConnect(t, client, "10.99.0.3"); tracked(t, server, port) {
@@ -218,8 +219,8 @@ func TestKernelNoTrackSource(t *testing.T) {
 func TestKernelNoTrackService(t *testing.T) {
 	server, client := pair(t)
 	fw := openFW(t, server)
-	svc := Service(model.ProtoTCP, 8080)
-	if err := fw.Apply(Plan{Targets: []Target{svc}}); err != nil {
+	svc := action.Service(model.ProtoTCP, 8080)
+	if err := fw.Apply(Plan{Targets: []action.Target{svc}}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	for _, from := range []string{"10.99.0.2", "10.99.0.3"} {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 	"github.com/ti-mo/conntrack"
 	"github.com/ti-mo/netfilter"
@@ -17,19 +18,13 @@ import (
 // acknowledgements are read: a round trip per batch, not per flow.
 const deleteBatch = 256
 
-// DeleteResult counts what a deletion did.
-type DeleteResult struct {
-	Deleted int // flows the kernel deleted
-	Gone    int // flows that had already ended (ENOENT)
-}
-
 // Delete deletes flows by identity: original tuple, zone (without it a
 // flow outside zone 0 is not found, which is where iptstate fails) and
 // kernel ID (so a newer flow that reuses the tuple is left alone). Requests
 // go out in batches; progress, if not nil, is called after each batch with
 // the number of flows handled so far. It stops early when ctx ends.
-func (k *Kernel) Delete(ctx context.Context, flows []model.Flow, progress func(done int)) (DeleteResult, error) {
-	var res DeleteResult
+func (k *Kernel) Delete(ctx context.Context, flows []model.Flow, progress func(done int)) (action.DeleteResult, error) {
+	var res action.DeleteResult
 	s, err := dialSock(k.nsFd, 1<<20)
 	if err != nil {
 		return res, err
@@ -61,7 +56,7 @@ func (k *Kernel) Delete(ctx context.Context, flows []model.Flow, progress func(d
 }
 
 // readAcks reads the acknowledgements of n requests numbered from first.
-func (s *nlsock) readAcks(first uint32, n int, res *DeleteResult) error {
+func (s *nlsock) readAcks(first uint32, n int, res *action.DeleteResult) error {
 	for acked := 0; acked < n; {
 		b, err := s.recv()
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/internal/netnstest"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/sourcetest"
@@ -44,7 +45,7 @@ func TestDeleteZonesAndIDs(t *testing.T) {
 		t.Fatalf("%d flows to delete, want 3", len(del))
 	}
 	res, err := k.Delete(context.Background(), del, nil)
-	if err != nil || res != (DeleteResult{Deleted: 3}) {
+	if err != nil || res != (action.DeleteResult{Deleted: 3}) {
 		t.Fatalf("Delete: %+v %v", res, err)
 	}
 	left := flowsOf(loadTable(t, k))
@@ -52,7 +53,7 @@ func TestDeleteZonesAndIDs(t *testing.T) {
 		t.Fatalf("left %+v, want the zone 0 flow", left)
 	}
 	// Again: all three are gone already.
-	if res, err := k.Delete(context.Background(), del, nil); err != nil || res != (DeleteResult{Gone: 3}) {
+	if res, err := k.Delete(context.Background(), del, nil); err != nil || res != (action.DeleteResult{Gone: 3}) {
 		t.Fatalf("second Delete: %+v %v", res, err)
 	}
 	// A wrong ID leaves the flow with that tuple alone.

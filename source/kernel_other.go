@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
@@ -51,12 +52,9 @@ func (*Kernel) Stats() (model.TableStats, error)               { return model.Ta
 func (*Kernel) Load(*model.Table) error                        { return ErrNoConntrack }
 func (*Kernel) Run(context.Context, chan<- *model.Batch) error { return ErrNoConntrack }
 
-// DeleteResult counts what a deletion did.
-type DeleteResult struct{ Deleted, Gone int }
-
 // Delete fails: there is no conntrack here.
-func (*Kernel) Delete(context.Context, []model.Flow, func(int)) (DeleteResult, error) {
-	return DeleteResult{}, ErrNoConntrack
+func (*Kernel) Delete(context.Context, []model.Flow, func(int)) (action.DeleteResult, error) {
+	return action.DeleteResult{}, ErrNoConntrack
 }
 
 // Flush fails: there is no conntrack here.

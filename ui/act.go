@@ -1,14 +1,13 @@
 package ui
 
 import (
-	"cmp"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
@@ -47,9 +46,9 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.DeleteAll):
 		return m.askDeleteMatching(), true
 	case key.Matches(msg, k.Block):
-		return m.openRules(RuleDrop), true
+		return m.openRules(action.Drop), true
 	case key.Matches(msg, k.NoTrack):
-		return m.openRules(RuleNoTrack), true
+		return m.openRules(action.NoTrack), true
 	case key.Matches(msg, k.Blocked):
 		m.blocked = &listState{loading: true}
 		return listRules(m.cfg.Actions), true
@@ -232,7 +231,7 @@ func deleteReport(msg deleteDoneMsg) string {
 	if msg.err != nil {
 		return "delete failed: " + msg.err.Error()
 	}
-	if msg.res.Flushed {
+	if msg.flushed {
 		return "flushed " + msg.what + " in the kernel"
 	}
 	s := fmt.Sprintf("deleted %s", plural(msg.res.Deleted, "flow"))
@@ -265,10 +264,10 @@ func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // rulesFor are the rules b (drop) or n (notrack) propose for the
 // selection: its source addresses, or for notrack on a flow its service.
-func (m *Model) rulesFor(kind RuleKind) ([]Rule, error) {
-	var rules []Rule
-	seen := map[Rule]bool{}
-	add := func(r Rule) {
+func (m *Model) rulesFor(kind action.Kind) ([]action.Target, error) {
+	var rules []action.Target
+	seen := map[action.Target]bool{}
+	add := func(r action.Target) {
 		if !seen[r] {
 			seen[r] = true
 			rules = append(rules, r)
@@ -278,40 +277,30 @@ func (m *Model) rulesFor(kind RuleKind) ([]Rule, error) {
 		for _, k := range m.topTargets() {
 			switch {
 			case k.By == model.BySrc || k.By == model.ByDst:
-				add(Rule{Kind: kind, Addr: hostPrefix(k.Addr)})
-			case k.By == model.ByDport && kind == RuleNoTrack && model.HasPorts(k.Proto):
-				add(Rule{Kind: kind, Proto: k.Proto, Port: k.Port})
+				add(action.Host(kind, k.Addr.IP()))
+			case k.By == model.ByDport && kind == action.NoTrack && model.HasPorts(k.Proto):
+				add(action.Target{Action: kind, Proto: k.Proto, Port: k.Port})
 			default:
 				return nil, fmt.Errorf("%s rows cannot be blocked: group by source (1)", k.By)
 			}
 		}
 	} else {
 		for _, f := range m.selectedFlows() {
-			if kind == RuleNoTrack {
+			if kind == action.NoTrack {
 				if !model.HasPorts(f.Proto) {
 					return nil, fmt.Errorf("%s has no port to untrack", model.ProtoName(f.Proto))
 				}
-				add(Rule{Kind: kind, Proto: f.Proto, Port: f.Orig.DstPort})
+				add(action.Target{Action: kind, Proto: f.Proto, Port: f.Orig.DstPort})
 			} else {
-				add(Rule{Kind: kind, Addr: hostPrefix(f.Orig.Src)})
+				add(action.Host(kind, f.Orig.Src.IP()))
 			}
 		}
 	}
 	if len(rules) == 0 {
 		return nil, fmt.Errorf("nothing selected")
 	}
-	slices.SortFunc(rules, func(a, b Rule) int {
-		if c := a.Addr.Addr().Compare(b.Addr.Addr()); c != 0 {
-			return c
-		}
-		return cmp.Compare(uint32(a.Proto)<<16|uint32(a.Port), uint32(b.Proto)<<16|uint32(b.Port))
-	})
+	slices.SortFunc(rules, action.Compare)
 	return rules, nil
-}
-
-func hostPrefix(a model.Addr) netip.Prefix {
-	ip := a.IP()
-	return netip.PrefixFrom(ip, ip.BitLen())
 }
 
 // rulesApplied reports the rules and deletes the flows they concern: DROP
@@ -324,7 +313,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	m.rules = nil
 	var exprs []string
 	for _, r := range msg.rules {
-		exprs = append(exprs, "("+r.flowFilter()+")")
+		exprs = append(exprs, "("+targetFilter(r)+")")
 	}
 	f, err := model.ParseFilter(strings.Join(exprs, " or "))
 	done := fmt.Sprintf("applied %s for %s", plural(len(msg.rules), "rule"), durText(msg.d))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
@@ -20,20 +21,20 @@ type fakeActions struct {
 	mu      sync.Mutex
 	deleted []model.Flow
 	flushed []model.KernelSelector
-	applied [][]Rule
+	applied [][]action.Target
 	dur     time.Duration
-	removed []Rule
-	entries []RuleEntry
+	removed []action.Target
+	entries []action.Entry
 	danger  map[netip.Addr]string
 	fail    error
 }
 
-func (a *fakeActions) Delete(_ context.Context, flows []model.Flow, progress func(int)) (DeleteResult, error) {
+func (a *fakeActions) Delete(_ context.Context, flows []model.Flow, progress func(int)) (action.DeleteResult, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.deleted = append(a.deleted, flows...)
 	progress(len(flows))
-	return DeleteResult{Deleted: len(flows) - 1, Gone: 1}, a.fail
+	return action.DeleteResult{Deleted: len(flows) - 1, Gone: 1}, a.fail
 }
 
 func (a *fakeActions) Flush(_ context.Context, sel model.KernelSelector) error {
@@ -41,7 +42,7 @@ func (a *fakeActions) Flush(_ context.Context, sel model.KernelSelector) error {
 	return nil
 }
 
-func (a *fakeActions) Preview(rules []Rule, d time.Duration) (RulePreview, error) {
+func (a *fakeActions) Preview(rules []action.Target, d time.Duration) (RulePreview, error) {
 	var names []string
 	for _, r := range rules {
 		names = append(names, r.String())
@@ -49,20 +50,20 @@ func (a *fakeActions) Preview(rules []Rule, d time.Duration) (RulePreview, error
 	return RulePreview{NFT: "nft: " + strings.Join(names, ", ") + " for " + d.String(), IPTables: "iptables text", Explain: "explained"}, nil
 }
 
-func (a *fakeActions) Apply(_ context.Context, rules []Rule, d time.Duration) error {
+func (a *fakeActions) Apply(_ context.Context, rules []action.Target, d time.Duration) error {
 	a.applied = append(a.applied, rules)
 	a.dur = d
 	return a.fail
 }
 
-func (a *fakeActions) Rules(context.Context) ([]RuleEntry, error) { return a.entries, nil }
+func (a *fakeActions) Rules(context.Context) ([]action.Entry, error) { return a.entries, nil }
 
-func (a *fakeActions) Remove(_ context.Context, r Rule) error {
+func (a *fakeActions) Remove(_ context.Context, r action.Target) error {
 	a.removed = append(a.removed, r)
 	return nil
 }
 
-func (a *fakeActions) Danger(r Rule) string { return a.danger[r.Addr.Addr()] }
+func (a *fakeActions) Danger(r action.Target) string { return a.danger[r.Addr.Addr()] }
 
 func actionModel(t *testing.T, a Actions, yes bool) *Model {
 	t.Helper()
@@ -231,7 +232,7 @@ func TestNoTrackService(t *testing.T) {
 	a := &fakeActions{}
 	m := actionModel(t, a, true)
 	pressRun(m, "n", "a")
-	if len(a.applied) != 1 || a.applied[0][0] != (Rule{Kind: RuleNoTrack, Proto: model.ProtoTCP, Port: 443}) {
+	if len(a.applied) != 1 || a.applied[0][0] != (action.Target{Action: action.NoTrack, Proto: model.ProtoTCP, Port: 443}) {
 		t.Fatalf("notrack on a flow to 443: %+v", a.applied)
 	}
 	icmp := flow(60, 0)
@@ -255,8 +256,8 @@ func TestApplyFailureKeepsDialog(t *testing.T) {
 }
 
 func TestBlockedList(t *testing.T) {
-	r := Rule{Kind: RuleDrop, Addr: netip.MustParsePrefix("203.0.113.7/32")}
-	a := &fakeActions{entries: []RuleEntry{{Rule: r, Timeout: time.Hour, Left: 59 * time.Minute}}}
+	r := action.Target{Action: action.Drop, Addr: netip.MustParsePrefix("203.0.113.7/32")}
+	a := &fakeActions{entries: []action.Entry{{Target: r, Timeout: time.Hour, Expires: 59 * time.Minute}}}
 	m := actionModel(t, a, false)
 	pressRun(m, "B")
 	if !strings.Contains(plain(m), "drop 203.0.113.7") || !strings.Contains(plain(m), "59m") {

@@ -4,11 +4,12 @@ import (
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/action"
 )
 
 // listState is the list B opens: what cttop has blocked or untracked.
 type listState struct {
-	entries []RuleEntry
+	entries []action.Entry
 	cursor  int
 	err     error
 	loading bool
@@ -28,7 +29,7 @@ func (m *Model) blockedKey(msg tea.KeyPressMsg) tea.Cmd {
 		l.cursor = max(l.cursor-1, 0)
 	case "u", "delete", "backspace":
 		if l.cursor < len(l.entries) {
-			r := l.entries[l.cursor].Rule
+			r := l.entries[l.cursor].Target
 			if m.cfg.Yes {
 				return removeRule(m.cfg.Actions, r)
 			}
@@ -68,9 +69,9 @@ func (m *Model) renderBlocked(w int) []string {
 	for i, e := range l.entries {
 		left, total := "no limit", "-"
 		if e.Timeout > 0 {
-			left, total = durText(e.Left.Round(1e9)), durText(e.Timeout)
+			left, total = durText(e.Expires.Round(1e9)), durText(e.Timeout)
 		}
-		line := pad(fmt.Sprintf("  %-44s %-14s %s", e.Rule.String(), left, total), w)
+		line := pad(fmt.Sprintf("  %-44s %-14s %s", e.Target.String(), left, total), w)
 		if i == l.cursor {
 			line = s.Cursor.Render(line)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/internal/outfile"
 )
 
@@ -16,7 +17,7 @@ const DefaultRuleDuration = time.Hour
 
 // rulesState is the dialog that previews rules before applying them.
 type rulesState struct {
-	rules   []Rule
+	rules   []action.Target
 	dur     time.Duration
 	preview RulePreview
 	err     error
@@ -30,7 +31,7 @@ type rulesState struct {
 }
 
 // openRules opens the dialog for b (drop) or n (notrack).
-func (m *Model) openRules(kind RuleKind) tea.Cmd {
+func (m *Model) openRules(kind action.Kind) tea.Cmd {
 	rules, err := m.rulesFor(kind)
 	if err != nil {
 		m.status = err.Error()
