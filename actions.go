@@ -68,7 +68,7 @@ func (a *kernelActions) Delete(ctx context.Context, flows []model.Flow, progress
 	return res, err
 }
 
-func (a *kernelActions) Flush(_ context.Context, sel model.KernelSelector) error {
+func (a *kernelActions) Flush(_ context.Context, sel action.KernelSelector) error {
 	err := a.k.Flush(sel)
 	a.k.Reconcile()
 	return err

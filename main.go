@@ -18,6 +18,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/internal/outfile"
 	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/model"
@@ -52,7 +53,7 @@ type Config struct {
 	Version  bool
 	// Filter is the parsed --filter (nil: every flow); Group is --group,
 	// and HasGroup says whether it was given.
-	Filter   *model.Filter
+	Filter   *filter.Filter
 	Group    model.GroupBy
 	HasGroup bool
 	// ReadOnly disables every action; Yes skips confirming deletions.
@@ -131,7 +132,7 @@ func parseFlags(args []string, stdout io.Writer) (Config, error) {
 
 // checkFlags turns the raw flags into cfg and rejects what does not fit.
 func checkFlags(cfg *Config, raw *rawFlags) error {
-	f, err := model.ParseFilter(raw.filter)
+	f, err := filter.Parse(raw.filter)
 	if err != nil {
 		return err
 	}

@@ -153,3 +153,15 @@ type Entry struct {
 type DeleteResult struct {
 	Deleted, Gone int
 }
+
+// KernelSelector is a selection the kernel can make by itself (CTA_FILTER
+// on a flush): a family, a mark under a mask, a zone, all of which must
+// hold. The zero value selects every flow. filter.Filter.KernelSelector
+// derives one from a filter expression.
+type KernelSelector struct {
+	Family         uint8 // model.IPv4, model.IPv6 or 0 for both
+	Mark, MarkMask uint32
+	HasMark        bool
+	Zone           uint16
+	HasZone        bool
+}

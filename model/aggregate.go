@@ -112,31 +112,6 @@ func (k GroupKey) String() string {
 	return ProtoName(k.Proto)
 }
 
-// Filter returns the filter expression that selects the key's flows, for
-// drilling down from the top view.
-func (k GroupKey) Filter() string {
-	switch k.By {
-	case BySrc:
-		return "src host " + k.Addr.String()
-	case ByDst:
-		return "dst host " + k.Addr.String()
-	case ByDport:
-		if !HasPorts(k.Proto) {
-			return "proto " + strconv.Itoa(int(k.Proto))
-		}
-		return ProtoName(k.Proto) + " dst port " + strconv.Itoa(int(k.Port))
-	case ByState:
-		switch k.State {
-		case mixUnreplied:
-			return "not tcp and unreplied"
-		case mixReplied:
-			return "not tcp and not unreplied"
-		}
-		return "tcp and state " + MixName(int(k.State))
-	}
-	return "proto " + strconv.Itoa(int(k.Proto))
-}
-
 // Group is the aggregate of the flows under one key.
 type Group struct {
 	Key     GroupKey
@@ -202,10 +177,7 @@ func (g *Groups) SetBy(by GroupBy) {
 
 // SetFilter aggregates only the flows m matches (nil: all).
 func (g *Groups) SetFilter(m Matcher) {
-	if f, ok := m.(*Filter); ok && f == nil {
-		m = nil
-	}
-	g.filter, g.valid = m, false
+	g.filter, g.valid = orNil(m), false
 }
 
 // Update follows the changes of the table's last Apply.

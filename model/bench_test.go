@@ -121,50 +121,6 @@ func churn(r *rand.Rand, flows []Flow, next *uint32, now time.Time, n int) *Batc
 	return b
 }
 
-// frameFilters are the filters of BenchmarkFrame: none, one that keeps
-// most flows, one that keeps a fifth.
-var frameFilters = []string{"", "tcp and not dst port 22", "dst port 443 or (udp and dst port 53)"}
-
-// BenchmarkFrame is one frame at 1,000,000 flows: apply a 10,000-event
-// batch, update the list filtered by a real ParseFilter filter and sorted by
-// TTL, find the cursor and read the 50 visible rows. (Formatting the rows
-// is ui's BenchmarkFrame1M.)
-func BenchmarkFrame(b *testing.B) {
-	t, flows := loadTable(1_000_000)
-	r := rand.New(rand.NewPCG(8, 8))
-	next := uint32(len(flows) + 1)
-	now := t0
-	for _, expr := range frameFilters {
-		name := "all"
-		if expr != "" {
-			name = "filter=" + expr
-		}
-		b.Run(name, func(b *testing.B) {
-			l := NewList(t)
-			if expr != "" {
-				flt, err := ParseFilter(expr)
-				if err != nil {
-					b.Fatal(err)
-				}
-				l.SetFilter(flt)
-			}
-			l.SetSort(ColTTL, true)
-			l.Len()
-			var rows []int32
-			for b.Loop() {
-				b.StopTimer()
-				now = now.Add(100 * time.Millisecond)
-				batch := churn(r, flows, &next, now, 10_000)
-				b.StartTimer()
-				l.Update(t.Apply(batch))
-				pos := l.Position(l.Slot(l.Len() / 2))
-				rows = l.Window(pos, 50, rows[:0])
-			}
-			b.ReportMetric(float64(l.Len()), "rows")
-		})
-	}
-}
-
 // BenchmarkSortRebuild is a change of sort column at 1,000,000 flows.
 func BenchmarkSortRebuild(b *testing.B) {
 	t, _ := loadTable(1_000_000)

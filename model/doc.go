@@ -1,6 +1,7 @@
 // Package model is cttop's state, free of terminals, kernels and clocks:
 // the compact flow table, the ingest of coalesced event batches, the sorted
-// and filtered list, aggregation, and the filter language.
+// and filtered list (filtered by a Matcher, such as package filter makes),
+// aggregation into groups, and rates.
 //
 // Time enters only with batches (Batch.Time), so expiry, rates and replays
 // are deterministic. Nothing here is safe for concurrent use unless its

@@ -6,11 +6,27 @@ import (
 	"sync"
 )
 
-// Matcher selects flows; a compiled filter expression is one.
-// Match must not allocate: it runs for every flow of a million-flow table,
-// and List may call it from two goroutines at once when it rebuilds.
+// Matcher selects flows; a compiled filter expression (filter.Filter) is
+// one. Match must not allocate: it runs for every flow of a million-flow
+// table, and List may call it from two goroutines at once when it rebuilds.
+// A nil Matcher means every flow.
 type Matcher interface {
 	Match(f *Flow) bool
+}
+
+// matchesAll is implemented by Matchers that can tell they select every
+// flow (a nil *filter.Filter does): List and Groups then treat them as nil
+// and skip a call per flow.
+type matchesAll interface {
+	MatchesAll() bool
+}
+
+// orNil returns nil for a Matcher that selects every flow, else m.
+func orNil(m Matcher) Matcher {
+	if a, ok := m.(matchesAll); ok && a.MatchesAll() {
+		return nil
+	}
+	return m
 }
 
 // List is the filtered, sorted view of a Table: the rows of the flows view.
@@ -49,10 +65,7 @@ func (l *List) Filter() Matcher { return l.filter }
 
 // SetFilter keeps only the flows m matches (nil: all of them).
 func (l *List) SetFilter(m Matcher) {
-	if f, ok := m.(*Filter); ok && f == nil {
-		m = nil // a nil *Filter matches everything: skip the calls
-	}
-	l.filter = m
+	l.filter = orNil(m)
 	l.valid = false
 }
 

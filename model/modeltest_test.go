@@ -76,3 +76,9 @@ func randFlow(r *rand.Rand, id uint32) Flow {
 	f.Zone = uint16(r.IntN(2))
 	return f
 }
+
+// matchFunc is a Matcher of a function, for tests (package filter makes
+// the real ones).
+type matchFunc func(*Flow) bool
+
+func (m matchFunc) Match(f *Flow) bool { return m(f) }

@@ -160,7 +160,7 @@ func endNest(b []byte, at int) {
 
 // Flush deletes, in the kernel and in one request, every flow the
 // selector matches, including flows cttop has not seen yet.
-func (k *Kernel) Flush(sel model.KernelSelector) error {
+func (k *Kernel) Flush(sel action.KernelSelector) error {
 	f := conntrack.NewFilter()
 	switch sel.Family {
 	case model.IPv4:

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/internal/netnstest"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/sourcetest"
@@ -99,7 +100,7 @@ func TestFlushByMark(t *testing.T) {
 		sourcetest.Spec{Src: "192.0.2.3", Dst: "198.51.100.1", SrcPort: 1, DstPort: 80, Mark: 0x22, Zone: 4},
 		sourcetest.Spec{Src: "192.0.2.4", Dst: "198.51.100.1", SrcPort: 1, DstPort: 80})
 	k := newKernel(t, KernelConfig{NetNS: ns.Path})
-	f, _ := model.ParseFilter("mark 0x10/0xf0")
+	f, _ := filter.Parse("mark 0x10/0xf0")
 	sel, ok := f.KernelSelector()
 	if !ok {
 		t.Fatal("mark filter not kernel-expressible")
@@ -111,7 +112,7 @@ func TestFlushByMark(t *testing.T) {
 	if len(left) != 2 {
 		t.Fatalf("%d flows left after flushing mark 0x10/0xf0, want 2", len(left))
 	}
-	zf, _ := model.ParseFilter("zone 4")
+	zf, _ := filter.Parse("zone 4")
 	zsel, _ := zf.KernelSelector()
 	if err := k.Flush(zsel); err != nil {
 		t.Fatal(err)

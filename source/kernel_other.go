@@ -58,7 +58,7 @@ func (*Kernel) Delete(context.Context, []model.Flow, func(int)) (action.DeleteRe
 }
 
 // Flush fails: there is no conntrack here.
-func (*Kernel) Flush(model.KernelSelector) error { return ErrNoConntrack }
+func (*Kernel) Flush(action.KernelSelector) error { return ErrNoConntrack }
 
 // LocalAddrs fails: there is no conntrack here.
 func (*Kernel) LocalAddrs() ([]netip.Addr, error) { return nil, ErrNoConntrack }

@@ -3,11 +3,11 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
 )
 
@@ -68,11 +68,11 @@ func (m *Model) readOnlyReason() string {
 func (m *Model) selectedFlows() []model.Flow {
 	var out []model.Flow
 	if m.view == viewTop {
-		f := groupsFilter(m.topTargets())
-		if f == nil {
+		keys := m.topTargets()
+		if len(keys) == 0 {
 			return nil
 		}
-		return m.flowsWhere(f.Match)
+		return m.flowsWhere(filter.AnyOfKeys(keys).Match)
 	}
 	if len(m.tags) > 0 {
 		for k := range m.tags {
@@ -103,22 +103,6 @@ func (m *Model) topTargets() []model.GroupKey {
 		return []model.GroupKey{m.top.sel}
 	}
 	return nil
-}
-
-// groupsFilter selects the flows under any of the group keys (nil if none).
-func groupsFilter(keys []model.GroupKey) *model.Filter {
-	if len(keys) == 0 {
-		return nil
-	}
-	exprs := make([]string, len(keys))
-	for i, k := range keys {
-		exprs[i] = "(" + k.Filter() + ")"
-	}
-	f, err := model.ParseFilter(strings.Join(exprs, " or "))
-	if err != nil {
-		return nil
-	}
-	return f
 }
 
 // flowsWhere collects the flows of the active filter that pred accepts.
@@ -311,16 +295,8 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 		return nil
 	}
 	m.rules = nil
-	var exprs []string
-	for _, r := range msg.rules {
-		exprs = append(exprs, "("+targetFilter(r)+")")
-	}
-	f, err := model.ParseFilter(strings.Join(exprs, " or "))
+	f := filter.Targets(msg.rules)
 	done := fmt.Sprintf("applied %s for %s", plural(len(msg.rules), "rule"), durText(msg.d))
-	if err != nil {
-		m.status = done + "; " + err.Error()
-		return nil
-	}
 	var flows []model.Flow
 	for s := int32(0); s < m.table.Slots(); s++ {
 		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl) {

@@ -13,6 +13,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
 )
 
@@ -20,7 +21,7 @@ import (
 type fakeActions struct {
 	mu      sync.Mutex
 	deleted []model.Flow
-	flushed []model.KernelSelector
+	flushed []action.KernelSelector
 	applied [][]action.Target
 	dur     time.Duration
 	removed []action.Target
@@ -37,7 +38,7 @@ func (a *fakeActions) Delete(_ context.Context, flows []model.Flow, progress fun
 	return action.DeleteResult{Deleted: len(flows) - 1, Gone: 1}, a.fail
 }
 
-func (a *fakeActions) Flush(_ context.Context, sel model.KernelSelector) error {
+func (a *fakeActions) Flush(_ context.Context, sel action.KernelSelector) error {
 	a.flushed = append(a.flushed, sel)
 	return nil
 }
@@ -131,7 +132,7 @@ func TestDeleteAsksFirst(t *testing.T) {
 func TestDeleteMatching(t *testing.T) {
 	a := &fakeActions{}
 	m := actionModel(t, a, true) // --yes
-	f, _ := model.ParseFilter("src host 203.0.113.8")
+	f, _ := filter.Parse("src host 203.0.113.8")
 	m.setFilter(f)
 	pressRun(m, "D")
 	if len(a.deleted) != 7 {
@@ -143,14 +144,14 @@ func TestDeleteMatching(t *testing.T) {
 		}
 	}
 	// A filter the kernel can express is flushed in one request.
-	f, _ = model.ParseFilter("zone 0 and mark 0")
+	f, _ = filter.Parse("zone 0 and mark 0")
 	m.setFilter(f)
 	pressRun(m, "D")
 	if len(a.flushed) != 1 || !a.flushed[0].HasZone || !a.flushed[0].HasMark {
 		t.Fatalf("flush %+v", a.flushed)
 	}
 	// In the top view d deletes the selected group's flows.
-	f, _ = model.ParseFilter("dst port 80")
+	f, _ = filter.Parse("dst port 80")
 	m.setFilter(f)
 	a.deleted = nil
 	pressRun(m, "tab", "d")
@@ -162,7 +163,7 @@ func TestDeleteMatching(t *testing.T) {
 func TestBlockDialog(t *testing.T) {
 	a := &fakeActions{}
 	m := actionModel(t, a, false)
-	f, _ := model.ParseFilter("dst port 80")
+	f, _ := filter.Parse("dst port 80")
 	m.setFilter(f)
 	pressRun(m, "tab", " ", " ", "b")
 	if m.rules == nil {
@@ -238,7 +239,7 @@ func TestNoTrackService(t *testing.T) {
 	icmp := flow(60, 0)
 	icmp.Proto = model.ProtoICMP
 	m.Update(BatchMsg{events(model.EventNew, icmp)})
-	f, _ := model.ParseFilter("icmp")
+	f, _ := filter.Parse("icmp")
 	m.setFilter(f)
 	pressRun(m, "n")
 	if m.rules != nil || !strings.Contains(m.status, "icmp has no port") {

@@ -2,22 +2,12 @@ package ui
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
-
-// targetFilter is the filter expression of the flows the rule concerns:
-// those from the address, or those to the service.
-func targetFilter(r action.Target) string {
-	if r.IsService() {
-		return model.ProtoName(r.Proto) + " dst port " + strconv.Itoa(int(r.Port))
-	}
-	return "src net " + r.Addr.String()
-}
 
 // RulePreview is the exact text of the rules, for the user to read, save
 // or copy before anything is applied.
@@ -33,7 +23,7 @@ type Actions interface {
 	// Delete deletes these flows; progress is called as batches complete.
 	Delete(ctx context.Context, flows []model.Flow, progress func(done int)) (action.DeleteResult, error)
 	// Flush deletes in the kernel every flow the selector matches.
-	Flush(ctx context.Context, sel model.KernelSelector) error
+	Flush(ctx context.Context, sel action.KernelSelector) error
 	// Preview returns the exact rule text for rules lasting d (0: no timeout).
 	Preview(rules []action.Target, d time.Duration) (RulePreview, error)
 	// Apply installs the rules, whole or not at all.
@@ -101,7 +91,7 @@ func deleteFlows(a Actions, flows []model.Flow, what string, ch chan tea.Msg) te
 }
 
 // flushFlows asks the kernel to flush by selector.
-func flushFlows(a Actions, sel model.KernelSelector, seen int, what string) tea.Cmd {
+func flushFlows(a Actions, sel action.KernelSelector, seen int, what string) tea.Cmd {
 	return func() tea.Msg {
 		err := a.Flush(context.Background(), sel)
 		return deleteDoneMsg{res: action.DeleteResult{Deleted: seen}, flushed: true, err: err, what: what}

@@ -3,7 +3,7 @@ package ui
 import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/filter"
 )
 
 // promptPreview is what the filter being typed would do.
@@ -22,7 +22,7 @@ func newPrompt() textinput.Model {
 }
 
 // setFilter applies a filter (nil: none) to the flows and the top view.
-func (m *Model) setFilter(f *model.Filter) {
+func (m *Model) setFilter(f *filter.Filter) {
 	m.filter = f
 	if f == nil {
 		m.list.SetFilter(nil)
@@ -62,7 +62,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.closePrompt()
 		return nil
 	case "enter":
-		f, err := model.ParseFilter(m.prompt.Value())
+		f, err := filter.Parse(m.prompt.Value())
 		if err != nil {
 			m.preview = promptPreview{text: m.prompt.Value(), err: err}
 			return nil
@@ -97,7 +97,7 @@ func (m *Model) closePrompt() {
 func (m *Model) updatePreview() {
 	text := m.prompt.Value()
 	m.preview = promptPreview{text: text}
-	f, err := model.ParseFilter(text)
+	f, err := filter.Parse(text)
 	if err != nil {
 		m.preview.err = err
 		return
@@ -117,7 +117,7 @@ func (m *Model) updatePreview() {
 
 // pushFilter applies f and remembers the filter it replaces, so esc can
 // step back out of a drill-down.
-func (m *Model) pushFilter(f *model.Filter) {
+func (m *Model) pushFilter(f *filter.Filter) {
 	m.filterStack = append(m.filterStack, m.filter)
 	m.setFilter(f)
 	if f == nil {
@@ -144,12 +144,8 @@ func (m *Model) popFilter() {
 }
 
 // narrow adds a condition to the active filter (drill-down).
-func (m *Model) narrow(cond string) {
-	expr := cond
-	if old := m.filterText(); old != "" {
-		expr = "(" + old + ") and " + cond
-	}
-	f, err := model.ParseFilter(expr)
+func (m *Model) narrow(cond *filter.Filter) {
+	f, err := filter.And(m.filter, cond)
 	if err != nil {
 		m.status = err.Error()
 		return

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
 )
 
@@ -101,7 +102,7 @@ func TestFilterPrompt(t *testing.T) {
 func TestTopViewAndDrillDown(t *testing.T) {
 	m := newTestModel(t, 120, 40)
 	m.Update(BatchMsg{attackBatch()})
-	f, _ := model.ParseFilter("dst port 80")
+	f, _ := filter.Parse("dst port 80")
 	m.setFilter(f)
 	tab(m)
 	if m.view != viewTop {
@@ -144,7 +145,7 @@ func TestTopViewAndDrillDown(t *testing.T) {
 func TestDetailPane(t *testing.T) {
 	m := newTestModel(t, 120, 40)
 	m.Update(BatchMsg{attackBatch()})
-	f, _ := model.ParseFilter("dnat")
+	f, _ := filter.Parse("dnat")
 	m.setFilter(f)
 	enter(m)
 	if !m.detail {

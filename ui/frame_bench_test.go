@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
 )
 
@@ -76,7 +77,7 @@ func benchChurn(r *rand.Rand, flows []model.Flow, next *uint32, at time.Time, n 
 
 // benchModel returns the UI over a table of n flows loaded by a snapshot
 // batch, on a 160x56 terminal (50 flow rows), and the flows.
-func benchModel(b *testing.B, n int, filter string, at time.Time) (*Model, []model.Flow) {
+func benchModel(b *testing.B, n int, expr string, at time.Time) (*Model, []model.Flow) {
 	r := rand.New(rand.NewPCG(1, 1))
 	flows := make([]model.Flow, n)
 	sn := &model.Snapshot{}
@@ -85,8 +86,8 @@ func benchModel(b *testing.B, n int, filter string, at time.Time) (*Model, []mod
 		sn.Add(&flows[i], nil)
 	}
 	cfg := Config{Sort: model.ColTTL, Reverse: true}
-	if filter != "" {
-		f, err := model.ParseFilter(filter)
+	if expr != "" {
+		f, err := filter.Parse(expr)
 		if err != nil {
 			b.Fatal(err)
 		}

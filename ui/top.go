@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
 )
 
@@ -27,7 +28,7 @@ func (m *Model) topKey(msg tea.KeyPressMsg) {
 	case key.Matches(msg, k.Enter):
 		if m.top.hasSel {
 			m.view = viewFlows
-			m.narrow(m.top.sel.Filter())
+			m.narrow(filter.Key(m.top.sel))
 		}
 	case key.Matches(msg, k.Tag):
 		m.tagGroup()

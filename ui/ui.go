@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
 )
 
@@ -22,7 +23,7 @@ type Config struct {
 	Sort    model.Column
 	Reverse bool
 	// Filter is applied from the start (nil: every flow).
-	Filter *model.Filter
+	Filter *filter.Filter
 	// Group is the top view's key; TopView starts in the top view.
 	Group   model.GroupBy
 	TopView bool
@@ -62,7 +63,7 @@ type Model struct {
 	table  *model.Table
 	list   *model.List
 	groups *model.Groups
-	filter *model.Filter
+	filter *filter.Filter
 
 	view viewKind
 	// The flows cursor follows a flow (sel) once the user moves it; until
@@ -81,7 +82,7 @@ type Model struct {
 	prompt      textinput.Model
 	prompting   bool
 	preview     promptPreview
-	filterStack []*model.Filter
+	filterStack []*filter.Filter
 
 	confirm *confirmState
 	busy    *busyState

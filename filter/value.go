@@ -1,10 +1,12 @@
-package model
+package filter
 
 import (
 	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/cttop/cttop/model"
 )
 
 // wordShape is what a value looks like.
@@ -108,7 +110,7 @@ func (p *filterParser) value(q qual, sh wordShape, v filterToken) (*filterNode, 
 		if err != nil {
 			return nil, err
 		}
-		if q.proto != 0 && !HasPorts(q.proto) {
+		if q.proto != 0 && !model.HasPorts(q.proto) {
 			return nil, p.errAt(v.off, quoteWord(q.protoText)+" has no ports")
 		}
 		in = insn{op: opPort, d: q.d, a: uint64(lo), b: uint64(hi - lo)}
@@ -126,7 +128,7 @@ func (p *filterParser) value(q qual, sh wordShape, v filterToken) (*filterNode, 
 }
 
 func familyLabel(fam uint8) string {
-	if fam == IPv6 {
+	if fam == model.IPv6 {
 		return "IPv6"
 	}
 	return "IPv4"
@@ -237,20 +239,29 @@ func (p *filterParser) stateValue(kw string, v filterToken) (insn, error) {
 	name := strings.ToUpper(strings.ReplaceAll(v.text, "-", "_"))
 	in := insn{op: opState}
 	for s := 0; s < 64; s++ {
-		in.a |= stateBit(ProtoTCP, uint8(s), name)
-		in.b |= stateBit(ProtoSCTP, uint8(s), name)
-		in.c |= stateBit(ProtoDCCP, uint8(s), name)
+		in.a |= stateBit(model.ProtoTCP, uint8(s), name)
+		in.b |= stateBit(model.ProtoSCTP, uint8(s), name)
+		in.c |= stateBit(model.ProtoDCCP, uint8(s), name)
 	}
 	if in.a|in.b|in.c == 0 {
 		return insn{}, p.errAt(v.off, "unknown state "+quoteWord(v.text)+" (TCP states: "+
-			strings.Join(tcpStateNames[:], ", ")+"; SCTP and DCCP state names work too)")
+			tcpStates()+"; SCTP and DCCP state names work too)")
 	}
 	return in, nil
 }
 
+// tcpStates lists the TCP state names: "NONE, SYN_SENT, ...".
+func tcpStates() string {
+	var names []string
+	for s := model.TCPNone; s <= model.TCPSynSent2; s++ {
+		names = append(names, model.StateName(model.ProtoTCP, s))
+	}
+	return strings.Join(names, ", ")
+}
+
 // stateBit returns the bit for state s of proto if its name is name.
 func stateBit(proto, s uint8, name string) uint64 {
-	n := StateName(proto, s)
+	n := model.StateName(proto, s)
 	if n == name && n != "STATE"+strconv.Itoa(int(s)) {
 		return 1 << s
 	}
@@ -295,7 +306,7 @@ func (p *filterParser) protoValue(kw string, v filterToken) (insn, error) {
 		}
 		return insn{op: opProto, a: n}, nil
 	}
-	pr, ok := ProtoByName(strings.ToLower(v.text))
+	pr, ok := model.ProtoByName(strings.ToLower(v.text))
 	if !ok {
 		return insn{}, p.errAt(v.off, "unknown protocol "+quoteWord(v.text))
 	}

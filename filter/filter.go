@@ -1,39 +1,47 @@
-package model
+package filter
 
 import (
 	"encoding/binary"
 	"net/netip"
 	"strings"
+
+	"github.com/cttop/cttop/model"
 )
 
 // Filter is a compiled filter expression (see docs/filter.md for the
-// language); it implements Matcher. A Filter is immutable after
-// ParseFilter, so one may be shared by goroutines.
+// language); it implements model.Matcher. A Filter is immutable once made
+// (by Parse or a constructor such as AnyOfKeys), so one may be shared by
+// goroutines.
 //
 // A nil *Filter, like the zero Filter, matches every flow.
 type Filter struct {
 	expr string
+	root *filterNode // the expression tree, for combining filters
 	prog []insn
 }
 
-// ParseFilter compiles a filter expression such as
+// newFilter compiles the tree n, whose text is expr.
+func newFilter(expr string, n *filterNode) *Filter {
+	return &Filter{expr: expr, root: n, prog: compileFilter(n)}
+}
+
+// Parse compiles a filter expression such as
 // "dst port 443 and not src net 10.0.0.0/8". An empty or blank expression
-// means "no filter": ParseFilter returns a nil *Filter and a nil error, so
+// means "no filter": Parse returns a nil *Filter and a nil error, so
 // clearing the filter is parsing the empty prompt. (Hand List.SetFilter an
 // untyped nil then: a nil *Filter in a Matcher works, but costs a call per
-// flow.) A syntax error is a *FilterError, which gives the column.
-func ParseFilter(expr string) (*Filter, error) {
+// flow.) A syntax error is a *Error, which gives the column.
+func Parse(expr string) (*Filter, error) {
 	n, err := parseFilter(expr)
 	if err != nil || n == nil {
 		return nil, err
 	}
-	return &Filter{expr: strings.Trim(expr, " \t\n\r\v\f"), prog: compileFilter(n)}, nil
+	return newFilter(strings.Trim(expr, " \t\n\r\v\f"), n), nil
 }
 
-// String returns the expression as given to ParseFilter without surrounding
-// blanks; "" for a nil Filter. It parses back to an equivalent Filter, and
-// "(" + f.String() + ") and " + more is a valid expression when more is,
-// unless f already nests parentheses 100 deep.
+// String returns the expression as given to Parse without surrounding
+// blanks, or as a constructor wrote it; "" for a nil Filter. It parses back
+// to an equivalent Filter.
 func (f *Filter) String() string {
 	if f == nil {
 		return ""
@@ -41,9 +49,13 @@ func (f *Filter) String() string {
 	return f.expr
 }
 
+// MatchesAll reports whether f selects every flow: f is nil or empty. List
+// and Groups skip the calls to Match then.
+func (f *Filter) MatchesAll() bool { return f == nil || len(f.prog) == 0 }
+
 // Match reports whether the flow fl matches; a nil Filter matches every
 // flow. It does not allocate.
-func (f *Filter) Match(fl *Flow) bool {
+func (f *Filter) Match(fl *model.Flow) bool {
 	if f == nil || len(f.prog) == 0 {
 		return true
 	}
@@ -103,7 +115,7 @@ type insn struct {
 }
 
 // test reports whether flow f passes the instruction's test.
-func (in *insn) test(f *Flow) bool {
+func (in *insn) test(f *model.Flow) bool {
 	switch in.op {
 	case opProto:
 		return uint64(f.Proto) == in.a
@@ -116,16 +128,16 @@ func (in *insn) test(f *Flow) bool {
 	case opZone:
 		return uint64(f.Zone) == in.a
 	case opState:
-		if f.Attrs&HasState == 0 {
+		if f.Attrs&model.HasState == 0 {
 			return false
 		}
 		var m uint64
 		switch f.Proto {
-		case ProtoTCP:
+		case model.ProtoTCP:
 			m = in.a
-		case ProtoSCTP:
+		case model.ProtoSCTP:
 			m = in.b
-		case ProtoDCCP:
+		case model.ProtoDCCP:
 			m = in.c
 		}
 		return m>>f.State&1 != 0
@@ -146,7 +158,7 @@ func (in *insn) test(f *Flow) bool {
 		return in.inPrefix(&f.Orig.Src) || in.inPrefix(&f.Orig.Dst) ||
 			in.inPrefix(&f.Reply.Src) || in.inPrefix(&f.Reply.Dst)
 	case opPort:
-		if !HasPorts(f.Proto) {
+		if !model.HasPorts(f.Proto) {
 			return false
 		}
 		switch in.d {
@@ -167,7 +179,7 @@ func (in *insn) test(f *Flow) bool {
 
 // inPrefix compares the address as two 64-bit words; the prefix and mask
 // were loaded the same (little-endian) way, so no byte swap is needed.
-func (in *insn) inPrefix(a *Addr) bool {
+func (in *insn) inPrefix(a *model.Addr) bool {
 	return binary.LittleEndian.Uint64(a[:8])&in.c == in.a &&
 		binary.LittleEndian.Uint64(a[8:])&in.m == in.b
 }
@@ -179,10 +191,10 @@ func (in *insn) inRange(p uint16) bool { return uint64(p)-in.a <= in.b }
 // IPv4-mapped IPv6 one (::ffff:0:0/96), against IPv6 flows only.
 func prefixInsn(pfx netip.Prefix, d filterDir) insn {
 	a := pfx.Addr()
-	in := insn{op: opAddr, d: d, fam: IPv6}
+	in := insn{op: opAddr, d: d, fam: model.IPv6}
 	n := pfx.Bits()
 	if a.Is4() {
-		in.fam = IPv4
+		in.fam = model.IPv4
 		n += 96
 	}
 	var mask [16]byte

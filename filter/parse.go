@@ -1,27 +1,29 @@
-package model
+package filter
 
 import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cttop/cttop/model"
 )
 
 // maxFilterDepth is how deeply parentheses may nest in a filter expression.
 // It bounds the parser's recursion, so no input can exhaust the stack.
 const maxFilterDepth = 100
 
-// FilterError is a syntax error in a filter expression. Its Error method
+// Error is a syntax error in a filter expression. Its Error method
 // formats it as "filter: <Msg> at column <Column>".
-type FilterError struct {
+type Error struct {
 	// Column is where the error is, 1-based, counted in characters (runes)
-	// of the expression as given to ParseFilter.
+	// of the expression as given to Parse.
 	Column int
 	// Msg says what was wrong or expected.
 	Msg string
 }
 
 // Error formats the error as "filter: MSG at column N".
-func (e *FilterError) Error() string {
+func (e *Error) Error() string {
 	return "filter: " + e.Msg + " at column " + strconv.Itoa(e.Column)
 }
 
@@ -133,7 +135,7 @@ func parseFilter(src string) (*filterNode, error) {
 }
 
 func (p *filterParser) errAt(off int, msg string) error {
-	return &FilterError{Column: utf8.RuneCountInString(p.src[:off]) + 1, Msg: msg}
+	return &Error{Column: utf8.RuneCountInString(p.src[:off]) + 1, Msg: msg}
 }
 
 // quoteWord quotes s for an error message, shortened.
@@ -310,11 +312,11 @@ func (p *filterParser) parsePrimary(prev string) (*filterNode, error) {
 func protoWord(w string) (proto, fam uint8, ok bool) {
 	switch w {
 	case "ip", "ip4", "ipv4":
-		return 0, IPv4, true
+		return 0, model.IPv4, true
 	case "ip6", "ipv6":
-		return 0, IPv6, true
+		return 0, model.IPv6, true
 	}
-	pr, ok := ProtoByName(w)
+	pr, ok := model.ProtoByName(w)
 	return pr, 0, ok
 }
 
@@ -328,20 +330,20 @@ func isValueKeyword(w string) bool {
 
 // statusWord recognises the conntrack status words; neg means the word
 // matches when none of the bits is set.
-func statusWord(w string) (bits Status, neg, ok bool) {
+func statusWord(w string) (bits model.Status, neg, ok bool) {
 	switch w {
 	case "assured":
-		return StatusAssured, false, true
+		return model.StatusAssured, false, true
 	case "unreplied":
-		return StatusSeenReply, true, true
+		return model.StatusSeenReply, true, true
 	case "snat":
-		return StatusSrcNAT, false, true
+		return model.StatusSrcNAT, false, true
 	case "dnat":
-		return StatusDstNAT, false, true
+		return model.StatusDstNAT, false, true
 	case "nat":
-		return StatusSrcNAT | StatusDstNAT, false, true
+		return model.StatusSrcNAT | model.StatusDstNAT, false, true
 	case "dying":
-		return StatusDying, false, true
+		return model.StatusDying, false, true
 	}
 	return 0, false, false
 }

@@ -1,22 +1,13 @@
-package model
+package filter
 
-// KernelSelector is a selection the kernel can make by itself (CTA_FILTER
-// on a flush): a family, a mark under a mask, a zone, all of which must
-// hold. The zero value selects every flow.
-type KernelSelector struct {
-	Family         uint8 // IPv4, IPv6 or 0 for both
-	Mark, MarkMask uint32
-	HasMark        bool
-	Zone           uint16
-	HasZone        bool
-}
+import "github.com/cttop/cttop/action"
 
 // KernelSelector reports whether f selects exactly what a KernelSelector
 // does, and returns it: an "and" of at most one family, one mark and one
 // zone test. Anything else (addresses, ports, "or", "not") the kernel
 // cannot flush by, and cttop deletes flow by flow instead.
-func (f *Filter) KernelSelector() (KernelSelector, bool) {
-	var sel KernelSelector
+func (f *Filter) KernelSelector() (action.KernelSelector, bool) {
+	var sel action.KernelSelector
 	if f == nil {
 		return sel, true
 	}
