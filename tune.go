@@ -5,8 +5,8 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
+	"github.com/cttop/cttop/tuning"
 )
 
 // tuneTopN is how many services and sources the tuning report names.
@@ -23,9 +23,9 @@ func runTune(cfg Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a := model.Advise(in)
+	a := tuning.Advise(in)
 	w := bufio.NewWriter(stdout)
-	w.WriteString(a.Text(tuneWidth))
+	w.WriteString(a.Report().Text(tuneWidth))
 	w.WriteString("\n")
 	w.WriteString(a.SysctlSnippet())
 	return w.Flush()
@@ -34,8 +34,8 @@ func runTune(cfg Config, stdout io.Writer) error {
 // tuningInput loads the table once and reads the settings of its namespace.
 // With --demo or --replay the flows are the demo's or the file's, and the
 // settings, if this host has conntrack, this host's (the report says so).
-func tuningInput(cfg Config, log *slog.Logger) (model.TuningInput, error) {
-	var set model.TuningInput
+func tuningInput(cfg Config, log *slog.Logger) (tuning.Input, error) {
+	var set tuning.Input
 	read := false
 	snap, err := loadOnce(cfg, log, func(k *source.Kernel) error {
 		var err error
@@ -44,12 +44,12 @@ func tuningInput(cfg Config, log *slog.Logger) (model.TuningInput, error) {
 		return err
 	})
 	if err != nil {
-		return model.TuningInput{}, err
+		return tuning.Input{}, err
 	}
 	if !read { // not a kernel source
 		set, _ = tuningSettings(cfg, nil)
 	}
-	in := model.TuningInputFromTable(snap.table, tuneTopN)
+	in := tuning.InputFromTable(snap.table, tuneTopN)
 	in.Table.Stats = snap.stats
 	in.Settings, in.HostSettings = set.Settings, set.HostSettings
 	return in, nil
@@ -59,8 +59,8 @@ func tuningInput(cfg Config, log *slog.Logger) (model.TuningInput, error) {
 // namespace's, or without a kernel source (demo, replay) this host's, if it
 // has conntrack. Where the flows come from the model says itself
 // (TuningInputFromTable reads the table's source).
-func tuningSettings(cfg Config, k *source.Kernel) (model.TuningInput, error) {
-	var in model.TuningInput
+func tuningSettings(cfg Config, k *source.Kernel) (tuning.Input, error) {
+	var in tuning.Input
 	if k == nil {
 		if s, err := source.ReadTuning(0); err == nil {
 			in.Settings, in.HostSettings = s, true
@@ -78,6 +78,6 @@ func tuningSettings(cfg Config, k *source.Kernel) (model.TuningInput, error) {
 
 // tuningReader is what the UI's tuning view (T) calls, off its goroutine,
 // for the settings; the UI adds the table's composition.
-func tuningReader(cfg Config, k *source.Kernel) func() (model.TuningInput, error) {
-	return func() (model.TuningInput, error) { return tuningSettings(cfg, k) }
+func tuningReader(cfg Config, k *source.Kernel) func() (tuning.Input, error) {
+	return func() (tuning.Input, error) { return tuningSettings(cfg, k) }
 }

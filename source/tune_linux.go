@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/tuning"
 )
 
 // Files ReadTuning reads besides the sysctls.
@@ -26,12 +26,12 @@ const (
 //
 // Values the kernel does not offer stay -1 (sysctls) or zero; /proc/slabinfo
 // is readable by root only, and without it ConnBytes is 0.
-func ReadTuning(netns int) (model.TuningSettings, error) {
+func ReadTuning(netns int) (tuning.Settings, error) {
 	ctl, err := ReadSysctls(netns, true)
 	if err != nil {
-		return model.TuningSettings{}, err
+		return tuning.Settings{}, err
 	}
-	s := model.TuningSettings{
+	s := tuning.Settings{
 		Known: true,
 		Max:   ctl.Max, Buckets: ctl.Buckets, Count: ctl.Count,
 		Events: ctl.Events, Acct: ctl.Acct, Timestamp: ctl.Timestamp,

@@ -2,7 +2,7 @@
 
 package source
 
-import "github.com/cttop/cttop/model"
+import "github.com/cttop/cttop/tuning"
 
 // ReadTuning fails: there is no conntrack here.
-func ReadTuning(int) (model.TuningSettings, error) { return model.TuningSettings{}, ErrNoConntrack }
+func ReadTuning(int) (tuning.Settings, error) { return tuning.Settings{}, ErrNoConntrack }

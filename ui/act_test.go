@@ -15,6 +15,7 @@ import (
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/tuning"
 )
 
 // fakeActions records what the UI asks for.
@@ -292,8 +293,8 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestTuningView(t *testing.T) {
-	m := New(Config{Tuning: func() (model.TuningInput, error) {
-		return model.TuningInput{Settings: model.TuningSettings{}}, nil
+	m := New(Config{Tuning: func() (tuning.Input, error) {
+		return tuning.Input{Settings: tuning.Settings{}}, nil
 	}})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.Update(BatchMsg{attackBatch()})

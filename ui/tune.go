@@ -4,7 +4,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/format"
+	"github.com/cttop/cttop/tuning"
 )
 
 // tuneTopN is how many services and sources the tuning view names.
@@ -14,18 +15,19 @@ const tuneTopN = 5
 type tuneState struct {
 	loading bool
 	err     error
-	advice  model.Advice
+	advice  tuning.Advice
+	report  format.Doc // the advice laid out, wrapped to the width when drawn
 	scroll  int
 	saving  bool
 }
 
 // tuneMsg carries the settings the advisor works from.
 type tuneMsg struct {
-	in  model.TuningInput
+	in  tuning.Input
 	err error
 }
 
-func readTuning(f func() (model.TuningInput, error)) tea.Cmd {
+func readTuning(f func() (tuning.Input, error)) tea.Cmd {
 	return func() tea.Msg {
 		in, err := f()
 		return tuneMsg{in, err}
@@ -51,9 +53,10 @@ func (m *Model) tuned(msg tuneMsg) {
 	if msg.err != nil {
 		return
 	}
-	in := model.TuningInputFromTable(m.table, tuneTopN)
+	in := tuning.InputFromTable(m.table, tuneTopN)
 	in.Settings, in.HostSettings = msg.in.Settings, msg.in.HostSettings
-	m.tune.advice = model.Advise(in)
+	m.tune.advice = tuning.Advise(in)
+	m.tune.report = m.tune.advice.Report()
 }
 
 func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -118,7 +121,7 @@ func (m *Model) renderTune(w, h int) []string {
 	if t.saving {
 		lines = append(lines, m.prompt.View())
 	}
-	body := strings.Split(t.advice.Text(w)+"\n"+t.advice.SysctlSnippet(), "\n")
+	body := strings.Split(t.report.Text(w)+"\n"+t.advice.SysctlSnippet(), "\n")
 	room := max(1, h-len(lines))
 	t.scroll = min(t.scroll, max(0, len(body)-room))
 	for _, l := range body[t.scroll:min(len(body), t.scroll+room)] {

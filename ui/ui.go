@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/tuning"
 )
 
 // Config is what the program needs from main.
@@ -35,7 +36,7 @@ type Config struct {
 	Yes bool
 	// Tuning reads the settings for the tuning view (T); it may read
 	// files and runs in a command. nil: no tuning view.
-	Tuning func() (model.TuningInput, error)
+	Tuning func() (tuning.Input, error)
 	// AfterBatch, if set, runs on the UI's goroutine after each batch with
 	// the table, which it must only read (metrics use it).
 	AfterBatch func(*model.Table)

@@ -1,22 +1,24 @@
-package model
+package tuning
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cttop/cttop/format"
 )
 
 // SnippetPath is where the tuning snippet is meant to be saved.
 const SnippetPath = "/etc/sysctl.d/90-conntrack.conf"
 
-// Text returns the tuning report as plain text, its paragraphs wrapped at
-// width columns (at least 40): settings, memory, composition, suggestions.
-// Both cttop --tune and the tuning view show it.
-func (a Advice) Text(width int) string {
-	width = max(width, 40)
-	var b strings.Builder
+// Report lays the advice out as a document: settings, memory,
+// composition, suggestions. Its paragraphs are not wrapped: the renderer
+// wraps them to its width (Doc.Text). Both cttop --tune and the tuning view
+// show it.
+func (a Advice) Report() format.Doc {
+	var d format.Doc
 	s := a.In.Settings
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	para := func(indent, text string) { b.WriteString(wrap(text, width, indent, indent)) }
+	line := func(f string, args ...any) { d.Line(fmt.Sprintf(f, args...)) }
+	para := d.Para
 
 	line("cttop tuning report: %s", a.subject())
 	if a.In.FlowsFrom != "" {
@@ -60,20 +62,20 @@ func (a Advice) Text(width int) string {
 		line("  %-24s %s", "nf_conntrack_timestamp", mode(s.Timestamp, "off: no flow start times", "on: flow start times", ""))
 	}
 
-	a.memorySection(&b, width)
-	a.compositionSection(&b, width)
+	a.memorySection(&d)
+	a.compositionSection(&d)
 
 	line("")
 	line("Suggestions")
 	for i, f := range a.Findings {
 		n := fmt.Sprintf("  %d. ", i+1)
-		b.WriteString(wrap(f.Text, width, n, strings.Repeat(" ", len(n))))
+		d.Item(n, strings.Repeat(" ", len(n)), f.Text)
 	}
 	if len(a.Changes) > 0 {
 		line("")
 		para("", "The sysctl.d snippet holds these settings: save it as "+SnippetPath+" and load it with sysctl -p "+SnippetPath+". cttop changes nothing by itself.")
 	}
-	return b.String()
+	return d
 }
 
 // subject names the table the report is about.
@@ -120,9 +122,10 @@ func mode(v int64, off, on, auto string) string {
 	return fmt.Sprint(v)
 }
 
-func (a Advice) memorySection(b *strings.Builder, width int) {
+func (a Advice) memorySection(d *format.Doc) {
 	s := a.In.Settings
-	b.WriteString("\nMemory\n")
+	d.Line("")
+	d.Line("Memory")
 	src := "an estimate"
 	if s.ConnBytes > 0 {
 		src = "from /proc/slabinfo"
@@ -143,33 +146,34 @@ func (a Advice) memorySection(b *strings.Builder, width int) {
 		}
 		t += "."
 	}
-	b.WriteString(wrap(t, width, "  ", "  "))
+	d.Para("  ", t)
 	if a.Default.Max == 0 {
 		return
 	}
-	d := a.Default
+	def := a.Default
 	mem := size(int64(s.MemTotal))
 	ptr := a.WordBits / 8
-	if d.Modern {
+	if def.Modern {
 		t = fmt.Sprintf("This kernel's default for %s: nf_conntrack_buckets = RAM / 16384 / %d, but 262,144 above 4 GiB on 64-bit and 65,536 above 1 GiB, so %s; nf_conntrack_max = buckets = %s (kernels since 5.15).",
-			mem, ptr, num(d.Buckets), num(d.Max))
+			mem, ptr, num(def.Buckets), num(def.Max))
 	} else {
 		t = fmt.Sprintf("This kernel's default for %s: nf_conntrack_buckets = RAM / 16384 / %d, but 65,536 above 4 GiB and 16,384 above 1 GiB, so %s; nf_conntrack_max = 4 x buckets = %s (kernels before 5.15).",
-			mem, ptr, num(d.Buckets), num(d.Max))
+			mem, ptr, num(def.Buckets), num(def.Max))
 	}
 	classic := int64(s.MemTotal / 16384 / uint64(a.WordBits/32))
 	t += fmt.Sprintf(" The often-quoted max = RAM / 16384 / (%d / 32) = %s with buckets = max / 4 = %s describes kernels before 5.15 on small machines only.",
 		a.WordBits, num(classic), num(classic/4))
-	b.WriteString(wrap(t, width, "  ", "  "))
+	d.Para("  ", t)
 }
 
-func (a Advice) compositionSection(b *strings.Builder, width int) {
+func (a Advice) compositionSection(d *format.Doc) {
 	tb := a.In.Table
 	if tb.Flows == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\nComposition (%s flows)\n", num(int64(tb.Flows)))
-	fmt.Fprintf(b, "  %-22s %10s %7s %8s  %s\n", "STATE", "FLOWS", "SHARE", "TIMEOUT", "SETTING")
+	d.Line("")
+	d.Line(fmt.Sprintf("Composition (%s flows)", num(int64(tb.Flows))))
+	d.Line(fmt.Sprintf("  %-22s %10s %7s %8s  %s", "STATE", "FLOWS", "SHARE", "TIMEOUT", "SETTING"))
 	for _, r := range a.States {
 		t, setting := "-", ""
 		if r.Sysctl != "" {
@@ -179,24 +183,24 @@ func (a Advice) compositionSection(b *strings.Builder, width int) {
 				setting += fmt.Sprintf(" = %d", r.Timeout)
 			}
 		}
-		fmt.Fprintf(b, "  %-22s %10s %7s %8s  %s\n", r.Label, num(int64(r.Flows)), pct(r.Share), t, setting)
+		d.Line(fmt.Sprintf("  %-22s %10s %7s %8s  %s", r.Label, num(int64(r.Flows)), pct(r.Share), t, setting))
 	}
 	if len(tb.TopServices) > 0 {
 		parts := make([]string, len(tb.TopServices))
 		for i, sv := range tb.TopServices {
 			parts[i] = fmt.Sprintf("%s %s (%s)", sv, num(int64(sv.Flows)), pct(float64(sv.Flows)/float64(tb.Flows)))
 		}
-		b.WriteString(wrap(strings.Join(parts, ", "), width, "  Top services: ", "                "))
+		d.Item("  Top services: ", "                ", strings.Join(parts, ", "))
 	}
 	if top := tb.TopSources; len(top) > 0 && top[0].Flows*100 < tb.Flows {
-		fmt.Fprintf(b, "  Top sources:  none stands out: the busiest, %s, has %s (%s)\n",
-			top[0].Addr, plural(top[0].Flows, "flow"), pct(float64(top[0].Flows)/float64(tb.Flows)))
+		d.Line(fmt.Sprintf("  Top sources:  none stands out: the busiest, %s, has %s (%s)",
+			top[0].Addr, plural(top[0].Flows, "flow"), pct(float64(top[0].Flows)/float64(tb.Flows))))
 	} else if len(top) > 0 {
 		parts := make([]string, len(tb.TopSources))
 		for i, sc := range tb.TopSources {
 			parts[i] = fmt.Sprintf("%s %s (%s)", sc.Addr, num(int64(sc.Flows)), pct(float64(sc.Flows)/float64(tb.Flows)))
 		}
-		b.WriteString(wrap(strings.Join(parts, ", "), width, "  Top sources:  ", "                "))
+		d.Item("  Top sources:  ", "                ", strings.Join(parts, ", "))
 	}
 }
 
@@ -207,7 +211,7 @@ func (a Advice) compositionSection(b *strings.Builder, width int) {
 func (a Advice) SysctlSnippet() string {
 	var b strings.Builder
 	s := a.In.Settings
-	b.WriteString(wrap(SnippetPath+": conntrack settings suggested by cttop --tune for "+a.subject()+".", 76, "# ", "# "))
+	b.WriteString(format.Wrap(SnippetPath+": conntrack settings suggested by cttop --tune for "+a.subject()+".", 76, "# ", "# "))
 	b.WriteString("# Load with: sysctl -p " + SnippetPath + " (it also loads at boot).\n")
 	if a.In.FlowsFrom != "" {
 		b.WriteString("# Worked out from " + a.In.FlowsFrom + ".\n")
@@ -231,7 +235,7 @@ func (a Advice) SysctlSnippet() string {
 		if c.From >= 0 {
 			why += fmt.Sprintf("; now %d", c.From)
 		}
-		b.WriteString(wrap(why+".", 76, "# ", "# "))
+		b.WriteString(format.Wrap(why+".", 76, "# ", "# "))
 		prefix := ""
 		if c.Optional || c.HostOnly && hostOnlyOut || c.Key == "nf_conntrack_buckets" && !s.BucketsWritable && s.Known {
 			prefix = "#"
@@ -259,34 +263,4 @@ func plural(n int, unit string) string {
 		return "1 " + unit
 	}
 	return num(int64(n)) + " " + unit + "s"
-}
-
-// wrap fills text into lines of at most width columns, the first starting
-// with first and the others with rest. Words longer than a line stay whole.
-func wrap(text string, width int, first, rest string) string {
-	var b strings.Builder
-	prefix := first
-	cur := 0
-	for _, w := range strings.Fields(text) {
-		switch {
-		case cur == 0:
-			b.WriteString(prefix)
-			b.WriteString(w)
-			cur = len(prefix) + len(w)
-		case cur+1+len(w) > width:
-			b.WriteString("\n")
-			prefix = rest
-			b.WriteString(prefix)
-			b.WriteString(w)
-			cur = len(prefix) + len(w)
-		default:
-			b.WriteString(" ")
-			b.WriteString(w)
-			cur += 1 + len(w)
-		}
-	}
-	if cur > 0 {
-		b.WriteString("\n")
-	}
-	return b.String()
 }

@@ -1,18 +1,19 @@
-package model
+package tuning
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/cttop/cttop/model"
 )
 
-// TuningSettings are the conntrack settings of the watched namespace and the
+// Settings are the conntrack settings of the watched namespace and the
 // facts about the host that the tuning advisor sizes the table with.
 // Integer settings that could not be read are -1, as the kernel source
 // reports them. The zero value (Known false) means no settings at all, as in
 // a replay on a machine without conntrack.
-type TuningSettings struct {
+type Settings struct {
 	// Known is set when the settings were read at all.
 	Known bool
 	// NetNS names the namespace they were read in ("" for cttop's own).
@@ -46,48 +47,10 @@ type TuningSettings struct {
 	Module bool
 }
 
-// ServiceCount is a destination service (protocol and port of the original
-// direction) and how many flows go to it.
-type ServiceCount struct {
-	Proto uint8
-	Port  uint16
-	Flows int
-}
-
-// String returns "udp/53".
-func (s ServiceCount) String() string { return ProtoName(s.Proto) + "/" + strconv.Itoa(int(s.Port)) }
-
-// SourceCount is a source address (original direction) and how many flows
-// it opened.
-type SourceCount struct {
-	Addr  netip.Addr
-	Flows int
-}
-
-// TableComposition describes what the table holds.
-type TableComposition struct {
-	// Flows is the number of flows.
-	Flows int
-	// TCPStates counts TCP flows by TCP state (TCPSynSent...).
-	TCPStates [16]int
-	// Protos counts flows by IP protocol.
-	Protos map[uint8]int
-	// UDPStream counts the UDP flows that are assured, which the kernel
-	// keeps for nf_conntrack_udp_timeout_stream rather than
-	// nf_conntrack_udp_timeout.
-	UDPStream int
-	// TopServices and TopSources are the busiest destination services and
-	// source addresses, most flows first.
-	TopServices []ServiceCount
-	TopSources  []SourceCount
-	// Stats is the kernel's statistics of the same moment (Valid if known).
-	Stats TableStats
-}
-
-// TuningInput is everything the tuning advisor works from.
-type TuningInput struct {
-	Settings TuningSettings
-	Table    TableComposition
+// Input is everything the tuning advisor works from.
+type Input struct {
+	Settings Settings
+	Table    model.Composition
 	// FlowsFrom says where the flows came from when it is not the live
 	// table of the namespace the settings belong to, such as
 	// "replay file capture.ctr" or "the demo"; "" for the live table.
@@ -160,7 +123,7 @@ type DefaultSize struct {
 // Advice is the tuning advisor's result: the numbers it worked out and its
 // findings, most important first.
 type Advice struct {
-	In TuningInput
+	In Input
 
 	// Count, Max and Buckets are the table's size; Fill is Count/Max.
 	Count, Max, Buckets int64
@@ -211,24 +174,24 @@ var timeoutRules = []struct {
 	to    int64
 	why   string
 }{
-	{TCPEstablished, 0.25, 86400, "frees the idle ones sooner; NATed connections idle for longer break, so keep keepalives below it"},
-	{TCPTimeWait, 0.20, 30, "frees closed connections sooner; the sockets' own TIME_WAIT is not affected"},
-	{TCPSynSent, 0.10, 30, "forgets unanswered connection attempts sooner (scans, floods, dead backends)"},
-	{TCPSynRecv, 0.10, 30, "forgets half-open connections sooner (a SYN flood leaves these)"},
+	{model.TCPEstablished, 0.25, 86400, "frees the idle ones sooner; NATed connections idle for longer break, so keep keepalives below it"},
+	{model.TCPTimeWait, 0.20, 30, "frees closed connections sooner; the sockets' own TIME_WAIT is not affected"},
+	{model.TCPSynSent, 0.10, 30, "forgets unanswered connection attempts sooner (scans, floods, dead backends)"},
+	{model.TCPSynRecv, 0.10, 30, "forgets half-open connections sooner (a SYN flood leaves these)"},
 }
 
 // tcpTimeoutSysctl names each TCP state's timeout setting.
 var tcpTimeoutSysctl = [...]string{
-	TCPNone:        "",
-	TCPSynSent:     "nf_conntrack_tcp_timeout_syn_sent",
-	TCPSynRecv:     "nf_conntrack_tcp_timeout_syn_recv",
-	TCPEstablished: "nf_conntrack_tcp_timeout_established",
-	TCPFinWait:     "nf_conntrack_tcp_timeout_fin_wait",
-	TCPCloseWait:   "nf_conntrack_tcp_timeout_close_wait",
-	TCPLastAck:     "nf_conntrack_tcp_timeout_last_ack",
-	TCPTimeWait:    "nf_conntrack_tcp_timeout_time_wait",
-	TCPClose:       "nf_conntrack_tcp_timeout_close",
-	TCPSynSent2:    "nf_conntrack_tcp_timeout_syn_sent",
+	model.TCPNone:        "",
+	model.TCPSynSent:     "nf_conntrack_tcp_timeout_syn_sent",
+	model.TCPSynRecv:     "nf_conntrack_tcp_timeout_syn_recv",
+	model.TCPEstablished: "nf_conntrack_tcp_timeout_established",
+	model.TCPFinWait:     "nf_conntrack_tcp_timeout_fin_wait",
+	model.TCPCloseWait:   "nf_conntrack_tcp_timeout_close_wait",
+	model.TCPLastAck:     "nf_conntrack_tcp_timeout_last_ack",
+	model.TCPTimeWait:    "nf_conntrack_tcp_timeout_time_wait",
+	model.TCPClose:       "nf_conntrack_tcp_timeout_close",
+	model.TCPSynSent2:    "nf_conntrack_tcp_timeout_syn_sent",
 }
 
 // KernelDefaultSize returns the table size nf_conntrack_init_start() picks
@@ -304,7 +267,7 @@ func pow2Ceil(v int64) int64 {
 
 // Advise works out the table's size, memory and composition and suggests
 // concrete settings. It is a pure function of its input.
-func Advise(in TuningInput) Advice {
+func Advise(in Input) Advice {
 	s := in.Settings
 	a := Advice{In: in, WordBits: s.WordBits}
 	if a.WordBits == 0 {

@@ -1,14 +1,56 @@
 package model
 
-import "bytes"
+import (
+	"bytes"
+	"net/netip"
+	"strconv"
+)
 
-// TuningInputFromTable describes t's composition for the tuning advisor:
-// flows by TCP state and protocol, the topN busiest destination services and
-// sources, and the table statistics. It walks the table once. The caller adds
-// the Settings (source.ReadTuning) and, for a live table loaded without
-// batches, the Stats of the same moment.
-func TuningInputFromTable(t *Table, topN int) TuningInput {
-	c := TableComposition{Flows: t.Len(), Protos: make(map[uint8]int), Stats: t.Stats()}
+// ServiceCount is a destination service (protocol and port of the original
+// direction) and how many flows go to it.
+type ServiceCount struct {
+	Proto uint8
+	Port  uint16
+	Flows int
+}
+
+// String returns "udp/53".
+func (s ServiceCount) String() string { return ProtoName(s.Proto) + "/" + strconv.Itoa(int(s.Port)) }
+
+// SourceCount is a source address (original direction) and how many flows
+// it opened.
+type SourceCount struct {
+	Addr  netip.Addr
+	Flows int
+}
+
+// Composition describes what a table holds: flows by TCP state and by
+// protocol, and the busiest services and sources. The tuning advisor works
+// from it.
+type Composition struct {
+	// Flows is the number of flows.
+	Flows int
+	// TCPStates counts TCP flows by TCP state (TCPSynSent...).
+	TCPStates [16]int
+	// Protos counts flows by IP protocol.
+	Protos map[uint8]int
+	// UDPStream counts the UDP flows that are assured, which the kernel
+	// keeps for nf_conntrack_udp_timeout_stream rather than
+	// nf_conntrack_udp_timeout.
+	UDPStream int
+	// TopServices and TopSources are the busiest destination services and
+	// source addresses, most flows first.
+	TopServices []ServiceCount
+	TopSources  []SourceCount
+	// Stats is the kernel's statistics of the same moment (Valid if known).
+	Stats TableStats
+}
+
+// Compose describes t's composition: flows by TCP state and protocol, the
+// topN busiest destination services and sources, and the table statistics.
+// It walks the table once.
+func Compose(t *Table, topN int) Composition {
+	c := Composition{Flows: t.Len(), Protos: make(map[uint8]int), Stats: t.Stats()}
 	for s := range c.TCPStates {
 		c.TCPStates[s] = t.TCPStateCount(uint8(s))
 	}
@@ -34,14 +76,7 @@ func TuningInputFromTable(t *Table, topN int) TuningInput {
 	}
 	c.TopSources = topSources(srcs, topN)
 	c.TopServices = topServices(svcs, topN)
-	in := TuningInput{Table: c}
-	switch info := t.Info(); info.Kind {
-	case "replay":
-		in.FlowsFrom = "replay file " + info.Name
-	case "demo":
-		in.FlowsFrom = "the demo (synthetic flows)"
-	}
-	return in
+	return c
 }
 
 type serviceKey struct {

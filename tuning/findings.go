@@ -1,10 +1,12 @@
-package model
+package tuning
 
 import (
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cttop/cttop/model"
 )
 
 // sizeFindings decides on nf_conntrack_max and nf_conntrack_buckets.
@@ -134,8 +136,8 @@ func (a *Advice) timeoutFindings() {
 	var hits []hit
 	for i, r := range timeoutRules {
 		n := a.In.Table.TCPStates[r.state]
-		if r.state == TCPSynSent {
-			n += a.In.Table.TCPStates[TCPSynSent2] // same timeout
+		if r.state == model.TCPSynSent {
+			n += a.In.Table.TCPStates[model.TCPSynSent2] // same timeout
 		}
 		share := float64(n) / float64(flows)
 		if share >= r.share && a.timeout(tcpTimeoutSysctl[r.state]) > r.to {
@@ -145,7 +147,7 @@ func (a *Advice) timeoutFindings() {
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].n > hits[j].n })
 	for _, h := range hits {
 		r := timeoutRules[h.rule]
-		label := StateName(ProtoTCP, r.state)
+		label := model.StateName(model.ProtoTCP, r.state)
 		name := tcpTimeoutSysctl[r.state]
 		cur := a.timeout(name)
 		a.add(FindingTimeout, "%s of flows (%s) are %s, and the kernel keeps one for %s when idle (%s=%d): %d (%s) %s.",
@@ -161,7 +163,7 @@ func (a *Advice) noTrackFinding() {
 	if flows == 0 {
 		return
 	}
-	var picked []ServiceCount
+	var picked []model.ServiceCount
 	total := 0
 	for _, sv := range a.In.Table.TopServices {
 		if float64(sv.Flows) < 0.10*float64(flows) {
@@ -239,13 +241,13 @@ func (a *Advice) settingsFindings() {
 			a.add(FindingBuckets, "This kernel's nf_conntrack_buckets is read-only: set it at boot with "+where+".", c.To)
 		}
 	}
-	if s.Events == EventsOff {
+	if s.Events == model.EventsOff {
 		a.add(FindingEvents, "nf_conntrack_events=0: the kernel sends no events, so cttop sees changes only through periodic dumps. 2 (auto, the default) sends them while someone listens.")
 	}
 }
 
 // composition lists the flows by TCP state and protocol with each one's timeout.
-func composition(in TuningInput) []StateShare {
+func composition(in Input) []StateShare {
 	tb := in.Table
 	if tb.Flows == 0 {
 		return nil
@@ -271,15 +273,15 @@ func composition(in TuningInput) []StateShare {
 	for st, n := range tb.TCPStates {
 		known += n
 		if st < len(tcpTimeoutSysctl) {
-			addRow("tcp "+StateName(ProtoTCP, uint8(st)), n, tcpTimeoutSysctl[st])
+			addRow("tcp "+model.StateName(model.ProtoTCP, uint8(st)), n, tcpTimeoutSysctl[st])
 		} else {
-			addRow("tcp "+StateName(ProtoTCP, uint8(st)), n, "")
+			addRow("tcp "+model.StateName(model.ProtoTCP, uint8(st)), n, "")
 		}
 	}
-	addRow("tcp (state unknown)", tb.Protos[ProtoTCP]-known, "")
+	addRow("tcp (state unknown)", tb.Protos[model.ProtoTCP]-known, "")
 	protos := make([]int, 0, len(tb.Protos))
 	for p := range tb.Protos {
-		if uint8(p) != ProtoTCP {
+		if uint8(p) != model.ProtoTCP {
 			protos = append(protos, int(p))
 		}
 	}
@@ -287,19 +289,19 @@ func composition(in TuningInput) []StateShare {
 	for _, p := range protos {
 		n := tb.Protos[uint8(p)]
 		switch uint8(p) {
-		case ProtoUDP:
+		case model.ProtoUDP:
 			addRow("udp", n-tb.UDPStream, "nf_conntrack_udp_timeout")
 			addRow("udp stream", tb.UDPStream, "nf_conntrack_udp_timeout_stream")
-		case ProtoICMP:
+		case model.ProtoICMP:
 			addRow("icmp", n, "nf_conntrack_icmp_timeout")
-		case ProtoICMPv6:
+		case model.ProtoICMPv6:
 			addRow("icmpv6", n, "nf_conntrack_icmpv6_timeout")
-		case ProtoGRE:
+		case model.ProtoGRE:
 			addRow("gre", n, "nf_conntrack_gre_timeout")
-		case ProtoSCTP, ProtoDCCP:
-			addRow(ProtoName(uint8(p)), n, "")
+		case model.ProtoSCTP, model.ProtoDCCP:
+			addRow(model.ProtoName(uint8(p)), n, "")
 		default:
-			addRow(ProtoName(uint8(p)), n, "nf_conntrack_generic_timeout")
+			addRow(model.ProtoName(uint8(p)), n, "nf_conntrack_generic_timeout")
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Flows > out[j].Flows })

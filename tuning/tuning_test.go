@@ -1,11 +1,13 @@
-package model
+package tuning
 
 import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/cttop/cttop/model"
 )
 
 const gib = 1 << 30
@@ -32,8 +34,8 @@ func defaultTimeouts() map[string]int64 {
 
 // host returns the settings of a host with mem bytes of RAM running 6.18,
 // in its initial namespace, nf_conntrack built in.
-func host(mem uint64, max, buckets int64) TuningSettings {
-	return TuningSettings{
+func host(mem uint64, max, buckets int64) Settings {
+	return Settings{
 		Known: true, Max: max, Buckets: buckets, Count: -1,
 		Events: 2, Acct: 0, Timestamp: 0, Timeouts: defaultTimeouts(),
 		MemTotal: mem, WordBits: 64, KernelRelease: "6.18.44", ConnBytes: 256,
@@ -43,11 +45,11 @@ func host(mem uint64, max, buckets int64) TuningSettings {
 
 // table returns a composition of flows with the given TCP states and
 // protocols filled in, and kernel stats of count/max with drops.
-func table(flows int, max uint64, drops uint64) TableComposition {
-	return TableComposition{
+func table(flows int, max uint64, drops uint64) model.Composition {
+	return model.Composition{
 		Flows:  flows,
-		Protos: map[uint8]int{ProtoTCP: flows},
-		Stats:  TableStats{Valid: true, Count: uint64(flows), Max: max, Drop: drops},
+		Protos: map[uint8]int{model.ProtoTCP: flows},
+		Stats:  model.TableStats{Valid: true, Count: uint64(flows), Max: max, Drop: drops},
 	}
 }
 
@@ -97,7 +99,7 @@ func TestKernelDefaultSize(t *testing.T) {
 func TestAdvise(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		in   TuningInput
+		in   Input
 		// want are substrings of the findings of kind
 		kind FindingKind
 		want []string
@@ -108,7 +110,7 @@ func TestAdvise(t *testing.T) {
 	}{
 		{
 			name: "tiny max on a big-RAM host",
-			in: TuningInput{
+			in: Input{
 				Settings: host(64*gib, 16384, 16384),
 				Table:    table(15800, 16384, 1200),
 			},
@@ -121,7 +123,7 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "full table, default max: double it",
-			in: TuningInput{
+			in: Input{
 				Settings: host(16*gib, 262144, 262144),
 				Table:    table(262144, 262144, 5),
 			},
@@ -131,7 +133,7 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "full table on a small host: capped by memory",
-			in: TuningInput{
+			in: Input{
 				Settings: host(2*gib, 100000, 131072),
 				Table:    table(100000, 100000, 77),
 			},
@@ -142,7 +144,7 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "full table on a tiny host: no room",
-			in: TuningInput{
+			in: Input{
 				Settings: host(256<<20, 65536, 65536),
 				Table:    table(65536, 65536, 77),
 			},
@@ -152,7 +154,7 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "replay of a smaller table on a larger host",
-			in: TuningInput{
+			in: Input{
 				Settings:  host(64*gib, 1048576, 1048576),
 				Table:     table(65536, 65536, 12),
 				FlowsFrom: "replay file small.ctr", HostSettings: true,
@@ -163,12 +165,12 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "table dominated by ESTABLISHED",
-			in: func() TuningInput {
-				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
-				in.Table.TCPStates[TCPEstablished] = 122000
-				in.Table.TCPStates[TCPTimeWait] = 20000
-				in.Table.TCPStates[TCPSynSent] = 8000
-				in.Table.TCPStates[TCPCloseWait] = 50000
+			in: func() Input {
+				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.TCPStates[model.TCPEstablished] = 122000
+				in.Table.TCPStates[model.TCPTimeWait] = 20000
+				in.Table.TCPStates[model.TCPSynSent] = 8000
+				in.Table.TCPStates[model.TCPCloseWait] = 50000
 				return in
 			}(),
 			kind:    FindingTimeout,
@@ -178,11 +180,11 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "table dominated by TIME_WAIT",
-			in: func() TuningInput {
-				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(150000, 262144, 0)}
-				in.Table.TCPStates[TCPEstablished] = 20000
-				in.Table.TCPStates[TCPTimeWait] = 120000
-				in.Table.TCPStates[TCPSynSent] = 10000
+			in: func() Input {
+				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(150000, 262144, 0)}
+				in.Table.TCPStates[model.TCPEstablished] = 20000
+				in.Table.TCPStates[model.TCPTimeWait] = 120000
+				in.Table.TCPStates[model.TCPSynSent] = 10000
 				return in
 			}(),
 			kind:    FindingTimeout,
@@ -192,11 +194,11 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "SYN_SENT flood",
-			in: func() TuningInput {
-				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
-				in.Table.TCPStates[TCPEstablished] = 20000
-				in.Table.TCPStates[TCPSynSent] = 170000
-				in.Table.TCPStates[TCPSynSent2] = 10000
+			in: func() Input {
+				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.TCPStates[model.TCPEstablished] = 20000
+				in.Table.TCPStates[model.TCPSynSent] = 170000
+				in.Table.TCPStates[model.TCPSynSent2] = 10000
 				return in
 			}(),
 			kind:    FindingTimeout,
@@ -205,12 +207,12 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "table dominated by udp/53",
-			in: func() TuningInput {
-				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
-				in.Table.Protos = map[uint8]int{ProtoTCP: 120000, ProtoUDP: 80000}
-				in.Table.TCPStates[TCPEstablished] = 120000 - 60000
-				in.Table.TCPStates[TCPTimeWait] = 60000
-				in.Table.TopServices = []ServiceCount{{ProtoUDP, 53, 60000}, {ProtoTCP, 53, 20000}, {ProtoTCP, 443, 19000}, {ProtoUDP, 123, 5000}}
+			in: func() Input {
+				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.Protos = map[uint8]int{model.ProtoTCP: 120000, model.ProtoUDP: 80000}
+				in.Table.TCPStates[model.TCPEstablished] = 120000 - 60000
+				in.Table.TCPStates[model.TCPTimeWait] = 60000
+				in.Table.TopServices = []model.ServiceCount{{Proto: model.ProtoUDP, Port: 53, Flows: 60000}, {Proto: model.ProtoTCP, Port: 53, Flows: 20000}, {Proto: model.ProtoTCP, Port: 443, Flows: 19000}, {Proto: model.ProtoUDP, Port: 123, Flows: 5000}}
 				return in
 			}(),
 			kind: FindingNoTrack,
@@ -219,11 +221,11 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "table dominated by one source",
-			in: func() TuningInput {
-				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
-				in.Table.TCPStates[TCPSynRecv] = 10000
-				in.Table.TCPStates[TCPEstablished] = 190000
-				in.Table.TopSources = []SourceCount{{netip.MustParseAddr("203.0.113.9"), 90000}, {netip.MustParseAddr("192.0.2.1"), 1000}}
+			in: func() Input {
+				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.TCPStates[model.TCPSynRecv] = 10000
+				in.Table.TCPStates[model.TCPEstablished] = 190000
+				in.Table.TopSources = []model.SourceCount{{Addr: netip.MustParseAddr("203.0.113.9"), Flows: 90000}, {Addr: netip.MustParseAddr("192.0.2.1"), Flows: 1000}}
 				return in
 			}(),
 			kind: FindingSource,
@@ -231,7 +233,7 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "buckets too few for max",
-			in: TuningInput{
+			in: Input{
 				Settings: host(16*gib, 262144, 16384),
 				Table:    table(1000, 262144, 0),
 			},
@@ -242,7 +244,7 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "max lowered below the default, no pressure",
-			in: TuningInput{
+			in: Input{
 				Settings: host(32*gib, 65536, 65536),
 				Table:    table(3000, 65536, 0),
 			},
@@ -252,7 +254,7 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "huge max on a small host",
-			in: TuningInput{
+			in: Input{
 				Settings: host(2*gib, 4194304, 4194304),
 				Table:    table(3000, 4194304, 0),
 			},
@@ -261,10 +263,10 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "another namespace",
-			in: func() TuningInput {
+			in: func() Input {
 				s := host(64*gib, 16384, 16384)
 				s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "web"
-				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+				return Input{Settings: s, Table: table(16384, 16384, 9)}
 			}(),
 			kind: FindingNamespace,
 			want: []string{"nf_conntrack_max and nf_conntrack_buckets are read-only in this namespace: set them on the host",
@@ -272,39 +274,39 @@ func TestAdvise(t *testing.T) {
 		},
 		{
 			name: "a container's namespace by path",
-			in: func() TuningInput {
+			in: func() Input {
 				s := host(64*gib, 16384, 16384)
 				s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "/proc/4242/ns/net"
-				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+				return Input{Settings: s, Table: table(16384, 16384, 9)}
 			}(),
 			kind: FindingNamespace,
 			want: []string{"apply them inside it (nsenter --net=/proc/4242/ns/net sysctl -p FILE,"},
 		},
 		{
 			name: "read-only buckets, module",
-			in: func() TuningInput {
+			in: func() Input {
 				s := host(64*gib, 16384, 16384)
 				s.BucketsWritable, s.Module = false, true
-				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+				return Input{Settings: s, Table: table(16384, 16384, 9)}
 			}(),
 			kind: FindingBuckets,
 			want: []string{"echo 262144 > /sys/module/nf_conntrack/parameters/hashsize, and at boot with options nf_conntrack hashsize=262144 in /etc/modprobe.d/nf_conntrack.conf"},
 		},
 		{
 			name: "module: sysctl.d ordering",
-			in: func() TuningInput {
+			in: func() Input {
 				s := host(64*gib, 16384, 16384)
 				s.Module = true
-				return TuningInput{Settings: s, Table: table(16384, 16384, 9)}
+				return Input{Settings: s, Table: table(16384, 16384, 9)}
 			}(),
 			kind: FindingModule,
 			want: []string{"List nf_conntrack in /etc/modules-load.d/nf_conntrack.conf"},
 		},
 		{
 			name: "quiet table",
-			in: func() TuningInput {
-				in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
-				in.Table.TCPStates[TCPEstablished] = 2000
+			in: func() Input {
+				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
+				in.Table.TCPStates[model.TCPEstablished] = 2000
 				return in
 			}(),
 			kind:    FindingOK,
@@ -342,7 +344,7 @@ func TestAdvise(t *testing.T) {
 					t.Errorf("snippet lacks %s:\n%s", ch.Key, snip)
 				}
 			}
-			if !strings.Contains(a.Text(100), "Suggestions") {
+			if !strings.Contains(a.Report().Text(100), "Suggestions") {
 				t.Errorf("report lacks suggestions")
 			}
 		})
@@ -352,14 +354,14 @@ func TestAdvise(t *testing.T) {
 // TestAdviseQuietIsOptional: without pressure the snippet comments out every
 // setting, with pressure it does not.
 func TestAdviseQuietIsOptional(t *testing.T) {
-	in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
-	in.Table.TCPStates[TCPEstablished] = 2000
+	in := Input{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
+	in.Table.TCPStates[model.TCPEstablished] = 2000
 	snip := Advise(in).SysctlSnippet()
 	if !strings.Contains(snip, "\n#net.netfilter.nf_conntrack_tcp_timeout_established = 86400\n") {
 		t.Errorf("quiet table: the timeout line should be commented out:\n%s", snip)
 	}
 	in.Table = table(200000, 262144, 0)
-	in.Table.TCPStates[TCPEstablished] = 200000
+	in.Table.TCPStates[model.TCPEstablished] = 200000
 	snip = Advise(in).SysctlSnippet()
 	if !strings.Contains(snip, "\nnet.netfilter.nf_conntrack_tcp_timeout_established = 86400\n") {
 		t.Errorf("busy table: the timeout line should be active:\n%s", snip)
@@ -371,8 +373,8 @@ func TestAdviseQuietIsOptional(t *testing.T) {
 func TestAdviseNamespaceSnippet(t *testing.T) {
 	s := host(64*gib, 16384, 16384)
 	s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "web"
-	in := TuningInput{Settings: s, Table: table(16384, 16384, 9)}
-	in.Table.TCPStates[TCPEstablished] = 16000
+	in := Input{Settings: s, Table: table(16384, 16384, 9)}
+	in.Table.TCPStates[model.TCPEstablished] = 16000
 	snip := Advise(in).SysctlSnippet()
 	for _, want := range []string{
 		"\n#net.netfilter.nf_conntrack_max = 262144\n",
@@ -387,54 +389,54 @@ func TestAdviseNamespaceSnippet(t *testing.T) {
 
 // goldenInput is a host in trouble: a small limit, drops, a flood of
 // half-open connections from one source, and DNS.
-func goldenInput() TuningInput {
+func goldenInput() Input {
 	s := host(16*gib, 65536, 16384)
-	c := TableComposition{
+	c := model.Composition{
 		Flows:     65000,
-		Protos:    map[uint8]int{ProtoTCP: 52000, ProtoUDP: 12000, ProtoICMP: 900, ProtoGRE: 100},
+		Protos:    map[uint8]int{model.ProtoTCP: 52000, model.ProtoUDP: 12000, model.ProtoICMP: 900, model.ProtoGRE: 100},
 		UDPStream: 2000,
-		Stats:     TableStats{Valid: true, Count: 65536, Max: 65536, Drop: 31337, EarlyDrop: 4000, InsertFailed: 2, Invalid: 77},
+		Stats:     model.TableStats{Valid: true, Count: 65536, Max: 65536, Drop: 31337, EarlyDrop: 4000, InsertFailed: 2, Invalid: 77},
 	}
-	c.TCPStates[TCPEstablished] = 21000
-	c.TCPStates[TCPSynRecv] = 24000
-	c.TCPStates[TCPTimeWait] = 6000
-	c.TCPStates[TCPFinWait] = 1000
-	c.TopServices = []ServiceCount{{ProtoTCP, 443, 40000}, {ProtoUDP, 53, 10000}, {ProtoTCP, 22, 3000}}
-	c.TopSources = []SourceCount{
-		{netip.MustParseAddr("203.0.113.66"), 23000},
-		{netip.MustParseAddr("2001:db8::7"), 900},
-		{netip.MustParseAddr("192.0.2.10"), 450},
+	c.TCPStates[model.TCPEstablished] = 21000
+	c.TCPStates[model.TCPSynRecv] = 24000
+	c.TCPStates[model.TCPTimeWait] = 6000
+	c.TCPStates[model.TCPFinWait] = 1000
+	c.TopServices = []model.ServiceCount{{Proto: model.ProtoTCP, Port: 443, Flows: 40000}, {Proto: model.ProtoUDP, Port: 53, Flows: 10000}, {Proto: model.ProtoTCP, Port: 22, Flows: 3000}}
+	c.TopSources = []model.SourceCount{
+		{Addr: netip.MustParseAddr("203.0.113.66"), Flows: 23000},
+		{Addr: netip.MustParseAddr("2001:db8::7"), Flows: 900},
+		{Addr: netip.MustParseAddr("192.0.2.10"), Flows: 450},
 	}
-	return TuningInput{Settings: s, Table: c}
+	return Input{Settings: s, Table: c}
 }
 
 func TestTuningText(t *testing.T) {
 	t.Run("busy_host", func(t *testing.T) {
-		golden.RequireEqual(t, Advise(goldenInput()).Text(100))
+		golden.RequireEqual(t, Advise(goldenInput()).Report().Text(100))
 	})
 	t.Run("narrow", func(t *testing.T) {
-		golden.RequireEqual(t, Advise(goldenInput()).Text(60))
+		golden.RequireEqual(t, Advise(goldenInput()).Report().Text(60))
 	})
 	t.Run("replay_with_host_settings", func(t *testing.T) {
 		in := goldenInput()
 		in.FlowsFrom, in.HostSettings = "replay file incident.ctr", true
-		golden.RequireEqual(t, Advise(in).Text(100))
+		golden.RequireEqual(t, Advise(in).Report().Text(100))
 	})
 	t.Run("replay_without_settings", func(t *testing.T) {
 		in := goldenInput()
-		in.FlowsFrom, in.Settings = "replay file incident.ctr", TuningSettings{}
-		golden.RequireEqual(t, Advise(in).Text(100))
+		in.FlowsFrom, in.Settings = "replay file incident.ctr", Settings{}
+		golden.RequireEqual(t, Advise(in).Report().Text(100))
 	})
 	t.Run("quiet_namespace", func(t *testing.T) {
 		s := host(24683656<<10, 262144, 262144)
 		s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "demo1"
-		in := TuningInput{Settings: s, Table: TableComposition{
-			Flows: 25000, Protos: map[uint8]int{ProtoTCP: 25000},
-			TopServices: []ServiceCount{{ProtoTCP, 443, 25000}},
-			Stats:       TableStats{Valid: true, Count: 25000, Max: 262144},
+		in := Input{Settings: s, Table: model.Composition{
+			Flows: 25000, Protos: map[uint8]int{model.ProtoTCP: 25000},
+			TopServices: []model.ServiceCount{{Proto: model.ProtoTCP, Port: 443, Flows: 25000}},
+			Stats:       model.TableStats{Valid: true, Count: 25000, Max: 262144},
 		}}
-		in.Table.TCPStates[TCPEstablished] = 25000
-		golden.RequireEqual(t, Advise(in).Text(100))
+		in.Table.TCPStates[model.TCPEstablished] = 25000
+		golden.RequireEqual(t, Advise(in).Report().Text(100))
 	})
 }
 
@@ -454,71 +456,6 @@ func TestTuningSnippet(t *testing.T) {
 	})
 }
 
-func TestTuningInputFromTable(t *testing.T) {
-	tab := NewTable(0)
-	b := &Batch{Time: t0, Info: SourceInfo{Kind: "replay", Name: "x.ctr"}}
-	id := uint32(1)
-	add := func(f Flow) {
-		b.Add(&Event{Type: EventNew, Flow: f})
-		id++
-	}
-	for i := 0; i < 30; i++ {
-		add(tcpFlow(id, "192.0.2.66", uint16(10000+i), "198.51.100.1", 443))
-	}
-	for i := 0; i < 5; i++ {
-		f := tcpFlow(id, "192.0.2.7", uint16(20000+i), "198.51.100.1", 22)
-		f.State = TCPTimeWait
-		add(f)
-	}
-	for i := 0; i < 10; i++ {
-		f := tcpFlow(id, "2001:db8::5", uint16(30000+i), "2001:db8::1", 53)
-		f.Proto, f.Attrs = ProtoUDP, HasTimeout|HasID
-		if i < 4 {
-			f.Status &^= StatusAssured
-		}
-		add(f)
-	}
-	tab.Apply(b)
-	in := TuningInputFromTable(tab, 2)
-	c := in.Table
-	if c.Flows != 45 || c.TCPStates[TCPEstablished] != 30 || c.TCPStates[TCPTimeWait] != 5 ||
-		c.Protos[ProtoTCP] != 35 || c.Protos[ProtoUDP] != 10 || c.UDPStream != 6 {
-		t.Errorf("composition: %+v", c)
-	}
-	wantSrc := []SourceCount{{netip.MustParseAddr("192.0.2.66"), 30}, {netip.MustParseAddr("2001:db8::5"), 10}}
-	if len(c.TopSources) != 2 || c.TopSources[0] != wantSrc[0] || c.TopSources[1] != wantSrc[1] {
-		t.Errorf("top sources %v, want %v", c.TopSources, wantSrc)
-	}
-	wantSvc := []ServiceCount{{ProtoTCP, 443, 30}, {ProtoUDP, 53, 10}}
-	if len(c.TopServices) != 2 || c.TopServices[0] != wantSvc[0] || c.TopServices[1] != wantSvc[1] {
-		t.Errorf("top services %v, want %v", c.TopServices, wantSvc)
-	}
-	if in.FlowsFrom != "replay file x.ctr" {
-		t.Errorf("FlowsFrom %q", in.FlowsFrom)
-	}
-	if got := TopSources(tab, 0); got != nil {
-		t.Errorf("TopSources(0) = %v", got)
-	}
-}
-
-// TestTopSourcesTies: equal counts go to the lower address, whatever the map order.
-func TestTopSourcesTies(t *testing.T) {
-	m := map[Addr]int32{}
-	for i := 0; i < 50; i++ {
-		m[AddrFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))] = 3
-	}
-	m[addr("10.0.1.1")] = 4
-	for range 20 {
-		got := topSources(m, 3)
-		want := []string{"10.0.1.1", "10.0.0.0", "10.0.0.1"}
-		for i, w := range want {
-			if got[i].Addr.String() != w {
-				t.Fatalf("topSources = %v, want %v", got, want)
-			}
-		}
-	}
-}
-
 func TestFormat(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{num(0), "0"}, {num(999), "999"}, {num(1000), "1,000"}, {num(262144), "262,144"}, {num(-1234567), "-1,234,567"},
@@ -533,40 +470,19 @@ func TestFormat(t *testing.T) {
 	}
 }
 
-func TestWrap(t *testing.T) {
-	got := wrap("aaa bbb ccc ddd", 9, "> ", "  ")
-	if want := "> aaa bbb\n  ccc ddd\n"; got != want {
-		t.Errorf("wrap = %q, want %q", got, want)
-	}
-}
-
-func BenchmarkTopSources(b *testing.B) {
-	tab := NewTable(1 << 20)
-	for i := 0; i < 1<<20; i++ {
-		src := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}).String()
-		f := tcpFlow(uint32(i+1), src, uint16(i), "198.51.100.1", 80)
-		tab.Insert(&f, &Counters{})
-	}
-	var st SourceTally
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		st.Top(tab, 10)
-	}
-}
-
 // TestAdviseDegenerate: nothing known, or nonsense, gives a report and no panic.
 func TestAdviseDegenerate(t *testing.T) {
 	odd := host(1, -1, -1)
 	odd.Timeouts = map[string]int64{"nf_conntrack_tcp_timeout_established": -1}
-	for _, in := range []TuningInput{
+	for _, in := range []Input{
 		{},
-		{Settings: TuningSettings{Known: true, Max: -1, Buckets: -1, Count: -1, Events: -1, Acct: -1, Timestamp: -1}},
-		{Settings: odd, Table: TableComposition{Flows: 10, Protos: map[uint8]int{ProtoTCP: 3}}},
+		{Settings: Settings{Known: true, Max: -1, Buckets: -1, Count: -1, Events: -1, Acct: -1, Timestamp: -1}},
+		{Settings: odd, Table: model.Composition{Flows: 10, Protos: map[uint8]int{model.ProtoTCP: 3}}},
 		{Settings: host(16*gib, 262144, 0), Table: table(0, 262144, 0)},
 		{Table: table(100, 0, 1)},
 	} {
 		a := Advise(in)
-		if len(a.Findings) == 0 || a.Text(40) == "" || a.SysctlSnippet() == "" {
+		if len(a.Findings) == 0 || a.Report().Text(40) == "" || a.SysctlSnippet() == "" {
 			t.Errorf("Advise(%+v): empty result", in)
 		}
 		for _, c := range a.Changes {
@@ -580,9 +496,9 @@ func TestAdviseDegenerate(t *testing.T) {
 // TestTuningTextHostMax: flows from a recording of a smaller table, settings
 // of this host: both limits are shown, and the hash chains are this host's.
 func TestTuningTextHostMax(t *testing.T) {
-	in := TuningInput{Settings: host(16*gib, 262144, 262144), Table: table(3000, 16384, 0),
+	in := Input{Settings: host(16*gib, 262144, 262144), Table: table(3000, 16384, 0),
 		FlowsFrom: "the demo's synthetic table", HostSettings: true}
-	text := Advise(in).Text(100)
+	text := Advise(in).Report().Text(100)
 	for _, want := range []string{
 		"entries                  3,000 of nf_conntrack_max 16,384 (18.3% full)\n",
 		"nf_conntrack_max         262,144 on this host\n",
@@ -590,6 +506,23 @@ func TestTuningTextHostMax(t *testing.T) {
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestInputFromTable(t *testing.T) {
+	for _, c := range []struct {
+		info model.SourceInfo
+		want string
+	}{
+		{model.SourceInfo{Kind: "replay", Name: "x.ctr"}, "replay file x.ctr"},
+		{model.SourceInfo{Kind: "demo"}, "the demo (synthetic flows)"},
+		{model.SourceInfo{Kind: "kernel"}, ""},
+	} {
+		tab := model.NewTable(0)
+		tab.Apply(&model.Batch{Time: time.Unix(1_700_000_000, 0), Info: c.info})
+		if in := InputFromTable(tab, 2); in.FlowsFrom != c.want || in.Table.Protos == nil {
+			t.Errorf("%s: FlowsFrom %q, want %q (composition %+v)", c.info.Kind, in.FlowsFrom, c.want, in.Table)
 		}
 	}
 }
