@@ -14,7 +14,7 @@ import (
 // addresses become 198.18.0.0/18. Services are
 // returned unchanged. The targets must be normalized and must not overlap
 // within a set (normalize ensures both). The result is sorted as
-// compareTargets sorts, by set.
+// action.Compare sorts, by set.
 func merge(targets []action.Target) []action.Target {
 	out := make([]action.Target, 0, len(targets))
 	sorted := slices.Clone(targets)

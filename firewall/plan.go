@@ -13,7 +13,7 @@ import (
 	"github.com/cttop/cttop/action"
 )
 
-// ErrTooWide is wrapped (with ErrInvalid) by the error of a plan with a
+// ErrTooWide is wrapped (with action.ErrInvalid) by the error of a plan with a
 // network wider than WidestIPv4 or WidestIPv6 bits: 0.0.0.0/0, ::/0 and
 // anything close to them are refused outright.
 var ErrTooWide = errors.New("network too wide")
@@ -54,7 +54,7 @@ type Plan struct {
 }
 
 // Validate reports whether the plan can be applied. Its errors wrap
-// ErrInvalid or ErrOverlap.
+// action.ErrInvalid or ErrOverlap.
 func (p Plan) Validate() error {
 	_, err := p.normalize()
 	return err
