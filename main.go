@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -26,9 +27,10 @@ import (
 	"github.com/cttop/cttop/ui"
 )
 
-// version is set with -ldflags "-X main.version=..."; otherwise the module
-// version from the build info is used.
-var version = ""
+// version and commit are set with -ldflags "-X main.version=... -X
+// main.commit=..." (as .goreleaser.yaml and make build do); otherwise the
+// build info's module version and VCS revision are used.
+var version, commit = "", ""
 
 // Exit codes.
 const (
@@ -89,7 +91,7 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs.StringVar(&cfg.Replay, "replay", "", "show a saved table from `FILE` (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop's JSON")
 	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`: events are coalesced and shown at most once per interval")
 	fs.StringVar(&raw.filter, "filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
-	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: src, dst, dport, state, proto (also groups --once)")
+	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: "+strings.Join(groupNames(), ", ")+" (also groups --once)")
 	fs.StringVar(&raw.sort, "sort", "src", "sort by `COLUMN`: "+strings.Join(columnNames(), ", "))
 	fs.BoolVar(&cfg.Reverse, "reverse", false, "sort in descending order")
 	fs.BoolVar(&cfg.Once, "once", false, "print one snapshot of the table and exit (like top -b -n 1)")
@@ -180,6 +182,14 @@ func columnNames() []string {
 	return names
 }
 
+func groupNames() []string {
+	var names []string
+	for _, g := range model.GroupBys() {
+		names = append(names, g.String())
+	}
+	return names
+}
+
 func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, `cttop %s: a live view of the Linux connection tracking table
 
@@ -207,6 +217,37 @@ func versionString() string {
 	return "(devel)"
 }
 
+// commitString is the commit cttop was built from: the ldflags', else the
+// build info's vcs.revision (with "-dirty" for uncommitted changes), else
+// "unknown" (go build -buildvcs=false, or no git).
+func commitString() string {
+	if commit != "" {
+		return commit
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return "unknown"
+	}
+	return rev + dirty
+}
+
+// versionLine is what --version prints: version, commit, Go version.
+func versionLine() string {
+	return fmt.Sprintf("cttop %s (commit %s, %s %s/%s)", versionString(), commitString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -222,7 +263,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if cfg.Version {
-		fmt.Fprintln(stdout, "cttop", versionString())
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	}
 	log, closeLog, err := openLog(cfg.LogFile)

@@ -22,6 +22,15 @@ const (
 
 var groupByNames = [...]string{"src", "dst", "dport", "state", "proto"}
 
+// GroupBys returns every group key, in the order of their names' list.
+func GroupBys() []GroupBy {
+	gs := make([]GroupBy, len(groupByNames))
+	for i := range gs {
+		gs[i] = GroupBy(i)
+	}
+	return gs
+}
+
 func (g GroupBy) String() string {
 	if int(g) < len(groupByNames) {
 		return groupByNames[g]

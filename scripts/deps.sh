@@ -3,14 +3,15 @@
 # missing: Debian packages (tmux for the end-to-end test; conntrack,
 # nftables, iptables, iproute2 for kernel tests; prometheus for promtool and
 # the test against a real Prometheus server; openssh-server and
-# openssh-client for the guard's test over a real SSH session; rpm and file
-# for the release check) and staticcheck. Idempotent; needs root for apt.
-# goreleaser is installed by scripts/release-check.sh, which alone needs it.
+# openssh-client for the guard's test over a real SSH session; zsh and fish
+# for the completion tests; rpm and file for the release check) and
+# staticcheck. Idempotent; needs root for apt. goreleaser is installed by
+# scripts/release-check.sh, which alone needs it.
 set -euo pipefail
 
 need=()
 for pair in tmux:tmux conntrack:conntrack nft:nftables iptables:iptables ip:iproute2 \
-	prometheus:prometheus promtool:prometheus rpm:rpm file:file \
+	prometheus:prometheus promtool:prometheus rpm:rpm file:file zsh:zsh fish:fish \
 	/usr/sbin/sshd:openssh-server ssh:openssh-client; do
 	cmd=${pair%%:*} pkg=${pair#*:}
 	if ! command -v "$cmd" >/dev/null 2>&1 && [[ " ${need[*]} " != *" $pkg "* ]]; then
