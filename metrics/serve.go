@@ -65,13 +65,19 @@ func Listen(ctx context.Context, addr string, public bool) (net.Listener, error)
 // Handler returns the /metrics handler: e's metrics plus the Go runtime's
 // and the process's.
 func (e *Exporter) Handler() http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(e, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	return promhttp.HandlerFor(e.registry(), promhttp.HandlerOpts{
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: 4,
 		Timeout:             10 * time.Second,
 	})
+}
+
+// registry is what /metrics serves: e, the Go runtime's and the process's
+// collectors.
+func (e *Exporter) registry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(e, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
 }
 
 // ServeListener serves /metrics (and nothing else) on ln until ctx ends,
