@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -26,12 +27,17 @@ type goreleaserConfig struct {
 	Checksum struct {
 		NameTemplate string `yaml:"name_template"`
 	} `yaml:"checksum"`
+	Before struct {
+		Hooks []string `yaml:"hooks"`
+	} `yaml:"before"`
 	Nfpms []struct {
 		Formats    []string `yaml:"formats"`
 		Bindir     string   `yaml:"bindir"`
 		Maintainer string   `yaml:"maintainer"`
+		License    string   `yaml:"license"`
+		Homepage   string   `yaml:"homepage"`
 		Contents   []struct {
-			Src, Dst string
+			Src, Dst, Packager string
 		} `yaml:"contents"`
 	} `yaml:"nfpms"`
 }
@@ -68,9 +74,9 @@ func TestGoreleaserConfig(t *testing.T) {
 		t.Fatalf("%d builds, want 1", len(c.Builds))
 	}
 	bd := c.Builds[0]
-	_ = version // -X main.version must name this variable
+	_, _ = version, commit // -X main.version and main.commit must name these variables
 	ld := strings.Join(bd.Ldflags, " ")
-	for _, want := range []string{"-s", "-w", "-X main.version={{.Version}}"} {
+	for _, want := range []string{"-s", "-w", "-X main.version={{.Version}}", "-X main.commit={{.FullCommit}}"} {
 		if !strings.Contains(ld, want) {
 			t.Errorf("ldflags %q lack %q", ld, want)
 		}
@@ -91,19 +97,55 @@ func TestGoreleaserConfig(t *testing.T) {
 		t.Fatalf("%d nfpms, want 1", len(c.Nfpms))
 	}
 	n := c.Nfpms[0]
-	if !slices.Contains(n.Formats, "deb") || !slices.Contains(n.Formats, "rpm") || n.Bindir != "/usr/bin" || n.Maintainer == "" {
-		t.Errorf("nfpm formats %v bindir %q maintainer %q", n.Formats, n.Bindir, n.Maintainer)
+	if !slices.Contains(n.Formats, "deb") || !slices.Contains(n.Formats, "rpm") || n.Bindir != "/usr/bin" {
+		t.Errorf("nfpm formats %v bindir %q", n.Formats, n.Bindir)
+	}
+	// Debian's "Name <address>", naming the project.
+	if !regexp.MustCompile(`^cttop [a-z ]+ <[^<>@\s]+@[^<>@\s]+>$`).MatchString(n.Maintainer) {
+		t.Errorf("maintainer %q: want \"cttop ... <address>\"", n.Maintainer)
+	}
+	if n.License != "Apache-2.0" || n.Homepage != "https://github.com/cttop/cttop" {
+		t.Errorf("license %q homepage %q", n.License, n.Homepage)
 	}
 	dst := map[string]string{}
 	for _, ct := range n.Contents {
-		dst[ct.Src] = ct.Dst
+		key := ct.Src
+		if ct.Packager != "" {
+			key += " " + ct.Packager
+		}
+		dst[key] = ct.Dst
 	}
 	for src, want := range map[string]string{
-		"cttop.1":               "/usr/share/man/man1/cttop.1",
-		"contrib/cttop.service": "/usr/lib/systemd/system/cttop.service",
+		"build/cttop.1.gz":               "/usr/share/man/man1/cttop.1.gz",
+		"contrib/cttop.service":          "/usr/lib/systemd/system/cttop.service",
+		"contrib/cttop-alerts.yml":       "/usr/share/doc/cttop/cttop-alerts.yml",
+		"contrib/completions/cttop.bash": "/usr/share/bash-completion/completions/cttop",
+		"contrib/completions/cttop.fish": "/usr/share/fish/vendor_completions.d/cttop.fish",
+		"contrib/completions/_cttop deb": "/usr/share/zsh/vendor-completions/_cttop",
+		"contrib/completions/_cttop rpm": "/usr/share/zsh/site-functions/_cttop",
+		"LICENSE deb":                    "/usr/share/doc/cttop/copyright",
+		"LICENSE rpm":                    "/usr/share/licenses/cttop/LICENSE",
 	} {
 		if dst[src] != want {
 			t.Errorf("package puts %s at %q, want %q", src, dst[src], want)
+		}
+	}
+	// The compressed man page is made by a hook from the generated one.
+	if !slices.ContainsFunc(c.Before.Hooks, func(h string) bool {
+		return strings.Contains(h, "gzip -9 -n -c cttop.1 > build/cttop.1.gz")
+	}) {
+		t.Errorf("no before hook makes build/cttop.1.gz: %q", c.Before.Hooks)
+	}
+	// The README's Install section names every installed path.
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, install, _ := strings.Cut(string(readme), "\n## Install\n")
+	install, _, _ = strings.Cut(install, "\n## ")
+	for _, ct := range n.Contents {
+		if !strings.Contains(install, "`"+ct.Dst+"`") {
+			t.Errorf("README's Install section does not name %s", ct.Dst)
 		}
 	}
 	// Every file the release ships must exist.
@@ -112,8 +154,11 @@ func TestGoreleaserConfig(t *testing.T) {
 		files = append(files, ct.Src)
 	}
 	for _, f := range files {
-		if _, err := os.Stat(f); err != nil {
-			t.Errorf("release ships %s: %v", f, err)
+		if f == "build/cttop.1.gz" {
+			continue // made by the hook
+		}
+		if m, err := filepath.Glob(f); err != nil || len(m) == 0 {
+			t.Errorf("release ships %s: no such file", f)
 		}
 	}
 }
