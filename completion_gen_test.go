@@ -218,9 +218,10 @@ complete -c cttop -f
 	}
 }
 
-// shellQuote quotes s for sh, bash, zsh and fish alike: single quotes,
-// with an embedded single quote written as '\'' (fish: \' inside quotes).
-// The texts quoted are cttop's own help, never user input.
+// shellQuote quotes s for sh, bash, zsh and fish alike: in single quotes,
+// an embedded single quote closing them, escaped with a backslash, and
+// opening them again. The texts quoted are cttop's own help, never user
+// input.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
