@@ -146,6 +146,20 @@ type Entry struct {
 	// Expires is the time left before the kernel removes the entry; 0 when
 	// it has no timeout.
 	Expires time.Duration
+	// Counter is what the entry matched since it was added.
+	Counter Counter
+}
+
+// Counter counts the packets (and their bytes, network header included) an
+// entry matched since it was added, as the kernel counts them on the set
+// element: for Drop the packets dropped, for NoTrack the packets untracked
+// in both directions. Known is false when the kernel keeps no count for
+// the entry (its set was made by an older cttop, without counters): the
+// counts are unknown then, not zero.
+type Counter struct {
+	Known   bool
+	Packets uint64
+	Bytes   uint64
 }
 
 // DeleteResult counts what a deletion of flows did: Deleted flows the

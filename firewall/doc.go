@@ -12,9 +12,9 @@
 //
 // The table holds five sets and two base chains:
 //
-//	set blocked4, blocked6   ipv4_addr / ipv6_addr; flags interval, timeout   (Drop)
-//	set notrack4, notrack6   ipv4_addr / ipv6_addr; flags interval, timeout   (NoTrack)
-//	set notrack_svc          inet_proto . inet_service; flags timeout        (NoTrack)
+//	set blocked4, blocked6   ipv4_addr / ipv6_addr; flags interval, timeout; counter  (Drop)
+//	set notrack4, notrack6   ipv4_addr / ipv6_addr; flags interval, timeout; counter  (NoTrack)
+//	set notrack_svc          inet_proto . inet_service; flags timeout; counter       (NoTrack)
 //	chain prerouting         hook prerouting priority raw (-300); policy accept
 //	    ip saddr @blocked4 drop, ip6 saddr @blocked6 drop,
 //	    ip saddr @notrack4 notrack, ip6 saddr @notrack6 notrack,
@@ -43,6 +43,18 @@
 // ::/0 and anything wider are refused outright (ErrTooWide), for DROP and
 // NOTRACK alike. Whether a network holds the operator's SSH client, the
 // host's own addresses or loopback is the guard's business (Danger).
+//
+// Every element counts the packets it matched since it was added (the
+// sets' counter): List reports them in Entry.Counter, so the user sees a
+// flood hitting the wall. A drop counts the packets dropped, an untracked
+// address or service those untracked in both directions. The kernel
+// refuses to add a set over one of the same name with another definition,
+// so a set made by an older cttop without counters is made anew with them
+// at the next Apply if it is empty, and otherwise kept as it is: its
+// entries' counts are unknown (Counter.Known false), never zero. The nft
+// text declares the sets with counters, so `nft -f` of it fails, changing
+// nothing, over such an older table; `nft delete table inet cttop` resets
+// it.
 //
 // NOTRACK needs an accept of the user's own: untracked packets have ct
 // state "untracked", and a ruleset that accepts only established traffic

@@ -131,7 +131,7 @@ func (fw *Firewall) Apply(p Plan) error {
 func (fw *Firewall) apply(n Plan) error {
 	size := batchSize{recvBuf: fw.recvBuf}
 	c := fw.conn(&size)
-	st, err := read(c)
+	st, err := read(c, fw.netns)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (fw *Firewall) apply(n Plan) error {
 	if err != nil {
 		return err
 	}
-	byName, err := queueLayout(c)
+	byName, err := queueLayout(c, st)
 	if err != nil {
 		return err
 	}
@@ -166,11 +166,35 @@ func (fw *Firewall) apply(n Plan) error {
 
 // queueLayout queues the table, its sets, and its chains emptied and
 // refilled with their rules. It returns the sets by name.
-func queueLayout(c *nftables.Conn) (map[string]*nftables.Set, error) {
+//
+// A set made by an older cttop has no counters, and the kernel refuses to
+// add a set over one with another definition. Such a set is deleted and
+// made anew with counters if it is empty (after emptying the chains, which
+// refer to it); if it holds entries it stays as it is, and List reports
+// their counts as unknown, until it is empty at a later Apply.
+func queueLayout(c *nftables.Conn, st state) (map[string]*nftables.Set, error) {
 	table := c.AddTable(cttopTable())
+	counted := func(s setSpec) bool { return st.sets[s.name] == nil || st.counters[s.name] || st.elems[s.name] == 0 }
+	var remake []string
+	for _, s := range sets {
+		if s.counter && st.sets[s.name] != nil && !st.counters[s.name] && st.elems[s.name] == 0 {
+			remake = append(remake, s.name)
+		}
+	}
+	if len(remake) > 0 {
+		for _, cs := range chains {
+			if st.chains[cs.name] != nil {
+				c.FlushChain(&nftables.Chain{Table: table, Name: cs.name})
+			}
+		}
+		for _, name := range remake {
+			c.DelSet(&nftables.Set{Table: table, Name: name})
+		}
+	}
 	byName := make(map[string]*nftables.Set, len(sets))
 	for i, s := range sets {
 		set := s.nftSet(table, uint32(i+1))
+		set.Counter = s.counter && counted(s)
 		if err := c.AddSet(set, nil); err != nil {
 			return nil, fmt.Errorf("add set %s: %w", s.name, err)
 		}
@@ -206,7 +230,7 @@ func (fw *Firewall) List() ([]action.Entry, error) {
 	if fw.closed {
 		return nil, fmt.Errorf("list rules: %w", ErrClosed)
 	}
-	st, err := read(fw.conn(nil))
+	st, err := read(fw.conn(nil), fw.netns)
 	if err != nil {
 		return nil, fmt.Errorf("list rules: %w", err)
 	}
@@ -227,7 +251,7 @@ func (fw *Firewall) Remove(t action.Target) error {
 		return fmt.Errorf("remove rule: %w", ErrClosed)
 	}
 	c := fw.conn(&batchSize{msgs: 1, elems: 2})
-	st, err := read(c)
+	st, err := read(c, fw.netns)
 	if err != nil {
 		return fmt.Errorf("remove rule: %w", err)
 	}

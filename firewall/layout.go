@@ -34,15 +34,17 @@ type setSpec struct {
 	name     string
 	family   uint8 // model.IPv4 or model.IPv6; 0 for the service set
 	interval bool  // address sets hold networks as intervals
+	counter  bool  // each element counts the packets it matched
 }
 
-// sets is the layout's sets, in creation order.
+// sets is the layout's sets, in creation order. Sets made by an older
+// cttop, before element counters, have none (see Apply).
 var sets = [...]setSpec{
-	{SetBlocked4, 4, true},
-	{SetBlocked6, 6, true},
-	{SetNoTrack4, 4, true},
-	{SetNoTrack6, 6, true},
-	{SetNoTrackSvc, 0, false},
+	{SetBlocked4, 4, true, true},
+	{SetBlocked6, 6, true, true},
+	{SetNoTrack4, 4, true, true},
+	{SetNoTrack6, 6, true, true},
+	{SetNoTrackSvc, 0, false, true},
 }
 
 // keyType returns the set's type in nft syntax.
@@ -74,7 +76,11 @@ func (s setSpec) action() action.Kind {
 
 // nft returns the statement that declares the set.
 func (s setSpec) nft() string {
-	return "add set inet " + TableName + " " + s.name + " { type " + s.keyType() + "; flags " + s.flags() + "; }"
+	counter := ""
+	if s.counter {
+		counter = " counter;"
+	}
+	return "add set inet " + TableName + " " + s.name + " { type " + s.keyType() + "; flags " + s.flags() + ";" + counter + " }"
 }
 
 // match is what a rule compares with a set.

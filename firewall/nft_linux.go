@@ -32,7 +32,7 @@ func cttopTable() *nftables.Table {
 // nftSet returns the set of the layout; id is its ID inside one batch.
 func (s setSpec) nftSet(t *nftables.Table, id uint32) *nftables.Set {
 	set := &nftables.Set{
-		Table: t, ID: id, Name: s.name, HasTimeout: true, Interval: s.interval,
+		Table: t, ID: id, Name: s.name, HasTimeout: true, Interval: s.interval, Counter: s.counter,
 		KeyByteOrder: binaryutil.BigEndian,
 	}
 	switch s.family {
@@ -120,7 +120,7 @@ func entries(s setSpec, a action.Kind, elems []nftables.SetElement) []action.Ent
 				continue
 			}
 			t := action.Service(e.Key[0], uint16(e.Key[4])<<8|uint16(e.Key[5]))
-			out = append(out, action.Entry{Target: t, Timeout: e.Timeout, Expires: e.Expires})
+			out = append(out, action.Entry{Target: t, Timeout: e.Timeout, Expires: e.Expires, Counter: counterOf(e)})
 		}
 		return out
 	}
@@ -153,9 +153,24 @@ func entries(s setSpec, a action.Kind, elems []nftables.SetElement) []action.Ent
 				last = next.Prev()
 			}
 		}
-		for _, p := range rangePrefixes(start, last) {
-			out = append(out, action.Entry{Target: action.Source(a, p), Timeout: e.Timeout, Expires: e.Expires})
+		// A range added by hand may need several prefixes: each has the
+		// range's timeout, but its own share of the count is unknown.
+		ps := rangePrefixes(start, last)
+		c := counterOf(e)
+		if len(ps) > 1 {
+			c = action.Counter{}
+		}
+		for _, p := range ps {
+			out = append(out, action.Entry{Target: action.Source(a, p), Timeout: e.Timeout, Expires: e.Expires, Counter: c})
 		}
 	}
 	return out
+}
+
+// counterOf returns the element's counter; unknown if it has none.
+func counterOf(e nftables.SetElement) action.Counter {
+	if e.Counter == nil {
+		return action.Counter{}
+	}
+	return action.Counter{Known: true, Packets: e.Counter.Packets, Bytes: e.Counter.Bytes}
 }

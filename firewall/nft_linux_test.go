@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
@@ -49,7 +50,7 @@ func TestEntries(t *testing.T) {
 	elems := []nftables.SetElement{
 		{Key: key("255.255.255.0"), Timeout: time.Hour, Expires: time.Minute},
 		{Key: key("10.0.2.0"), IntervalEnd: true},
-		{Key: key("10.0.1.0"), Timeout: 2 * time.Hour, Expires: 2 * time.Minute},
+		{Key: key("10.0.1.0"), Timeout: 2 * time.Hour, Expires: 2 * time.Minute, Counter: &expr.Counter{Packets: 5, Bytes: 300}},
 		{Key: key("10.0.1.0"), IntervalEnd: true},
 		{Key: key("10.0.0.0")},
 		{Key: key("0.0.0.0"), IntervalEnd: true},
@@ -57,7 +58,7 @@ func TestEntries(t *testing.T) {
 	got := entries(sets[0], action.Drop, elems)
 	want := []action.Entry{
 		{Target: network(action.Drop, "10.0.0.0/24")},
-		{Target: network(action.Drop, "10.0.1.0/24"), Timeout: 2 * time.Hour, Expires: 2 * time.Minute},
+		{Target: network(action.Drop, "10.0.1.0/24"), Timeout: 2 * time.Hour, Expires: 2 * time.Minute, Counter: action.Counter{Known: true, Packets: 5, Bytes: 300}},
 		{Target: network(action.Drop, "255.255.255.0/24"), Timeout: time.Hour, Expires: time.Minute},
 	}
 	if !slices.Equal(got, want) {

@@ -17,10 +17,12 @@ var ErrConflict = errors.New("table inet " + TableName + " differs from cttop's 
 
 // state is what table inet cttop holds.
 type state struct {
-	exists  bool
-	sets    map[string]*nftables.Set   // by name
-	chains  map[string]*nftables.Chain // by name
-	entries []action.Entry
+	exists   bool
+	sets     map[string]*nftables.Set   // by name
+	chains   map[string]*nftables.Chain // by name
+	counters map[string]bool            // the sets whose elements count
+	elems    map[string]int             // entries (not interval ends) in each of the layout's sets
+	entries  []action.Entry
 }
 
 // tableExists reports whether table inet cttop exists.
@@ -32,11 +34,15 @@ func tableExists(c *nftables.Conn) (bool, error) {
 	return slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == TableName }), nil
 }
 
-// read reads the table's sets, chains and the entries of the layout's sets.
-func read(c *nftables.Conn) (state, error) {
-	st := state{sets: map[string]*nftables.Set{}, chains: map[string]*nftables.Chain{}}
+// read reads the table's sets, chains and the entries of the layout's
+// sets, through c, in the namespace netns (0: the calling thread's).
+func read(c *nftables.Conn, netns int) (state, error) {
+	st := state{sets: map[string]*nftables.Set{}, chains: map[string]*nftables.Chain{}, elems: map[string]int{}}
 	var err error
 	if st.exists, err = tableExists(c); err != nil || !st.exists {
+		return st, err
+	}
+	if st.counters, err = setCounters(netns); err != nil {
 		return st, err
 	}
 	have, err := c.GetSets(cttopTable())
@@ -62,6 +68,11 @@ func read(c *nftables.Conn) (state, error) {
 		elems, err := c.GetSetElements(&nftables.Set{Table: cttopTable(), Name: s.name})
 		if err != nil {
 			return st, classify(fmt.Errorf("list set %s: %w", s.name, err))
+		}
+		for _, e := range elems {
+			if !e.IntervalEnd { // nft leaves an end at 0.0.0.0 or :: in an empty set
+				st.elems[s.name]++
+			}
 		}
 		es := entries(s, s.action(), elems)
 		slices.SortFunc(es, func(x, y action.Entry) int { return action.Compare(x.Target, y.Target) })
@@ -142,7 +153,7 @@ func overlapErr(t, applied action.Target) error {
 // as applied only if its time left grew (the batch refreshed it).
 func (fw *Firewall) verify(n Plan, merged []action.Target, before []action.Entry, err error) error {
 	ae := &ApplyError{Err: err}
-	st, rerr := read(fw.conn(nil))
+	st, rerr := read(fw.conn(nil), fw.netns)
 	if rerr != nil {
 		ae.Unknown, ae.ReadErr = n.Targets, rerr
 		return ae

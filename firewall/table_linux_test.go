@@ -334,6 +334,10 @@ func TestKernelListByHand(t *testing.T) {
 	var gotTargets []string
 	for _, e := range got {
 		gotTargets = append(gotTargets, e.Target.String())
+		// The range's count is not any one prefix's: unknown.
+		if e.Counter.Known != (e.Target.Action == action.Drop) {
+			t.Errorf("%s: counter known %v", e.Target, e.Counter.Known)
+		}
 	}
 	want := []string{"drop 10.99.0.2", "notrack 10.0.0.1", "notrack 10.0.0.2/31", "notrack 10.0.0.4/31", "notrack 10.0.0.6"}
 	if !slices.Equal(gotTargets, want) {
