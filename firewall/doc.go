@@ -45,7 +45,7 @@
 // host's own addresses or loopback is the guard's business (Danger).
 //
 // Every element counts the packets it matched since it was added (the
-// sets' counter): List reports them in Entry.Counter, so the user sees a
+// sets' counter): List reports them in action.Entry's Counter, so the user sees a
 // flood hitting the wall. A drop counts the packets dropped, an untracked
 // address or service those untracked in both directions. The kernel
 // refuses to add a set over one of the same name with another definition,
