@@ -42,11 +42,11 @@
 // A plan may hold networks down to /8 (IPv4) and /16 (IPv6): 0.0.0.0/0,
 // ::/0 and anything wider are refused outright (ErrTooWide), for DROP and
 // NOTRACK alike. Whether a network holds the operator's SSH client, the
-// host's own addresses or loopback is the guard's business (Danger).
+// host's own addresses or loopback is the guard's business (package guard).
 //
 // Every element counts the packets it matched since it was added (the
-// sets' counter): List reports them in action.Entry's Counter, so the user sees a
-// flood hitting the wall. A drop counts the packets dropped, an untracked
+// sets' counter): List reports them in action.Entry's Counter, so the user
+// sees a flood hitting the wall. A drop counts the packets dropped, an untracked
 // address or service those untracked in both directions. The kernel
 // refuses to add a set over one of the same name with another definition,
 // so a set made by an older cttop without counters is made anew with them
