@@ -40,6 +40,16 @@ type TableStats struct {
 	EarlyDrop    uint64
 	InsertFailed uint64
 	Invalid      uint64
+	// ClashResolve and ChainTooLong are the kernel's clash_resolve and
+	// chaintoolong counters (stat/nf_conntrack, which ctnetlink's
+	// statistics do not carry here); valid when ExtraValid.
+	ClashResolve, ChainTooLong uint64
+	ExtraValid                 bool
+	// Expect is the number of expectations helpers (ftp, sip...) hold,
+	// ExpectMax nf_conntrack_expect_max, ExpectCreated the expectations
+	// created since boot; valid when ExpectValid.
+	Expect, ExpectMax, ExpectCreated uint64
+	ExpectValid                      bool
 }
 
 // Event modes, the value of net.netfilter.nf_conntrack_events.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/source/hostns"
 	"github.com/mdlayher/netlink"
 	"github.com/ti-mo/conntrack"
 	"golang.org/x/sys/unix"
@@ -51,6 +52,7 @@ type Kernel struct {
 	statsMu  sync.Mutex
 	lastCPU  map[uint16]conntrack.Stats
 	totalCPU map[uint16]cpuTotals
+	netFiles *hostns.NetFiles // clash_resolve, chaintoolong, expectations
 
 	mu        sync.Mutex
 	cur       *model.Batch // events for the next handoff
@@ -105,6 +107,7 @@ func NewKernel(cfg KernelConfig) (*Kernel, error) {
 		k.Close()
 		return nil, mapErr(fmt.Errorf("open ctnetlink: %w", err))
 	}
+	k.openNetFiles()
 	if _, err := k.Stats(); err != nil {
 		k.Close()
 		return nil, err
@@ -134,6 +137,9 @@ func (k *Kernel) Close() error {
 	}
 	if k.nsFile != nil {
 		k.nsFile.Close()
+	}
+	if k.netFiles != nil {
+		k.netFiles.Close()
 	}
 	return nil
 }
@@ -182,6 +188,7 @@ func (k *Kernel) Stats() (model.TableStats, error) {
 		st.InsertFailed += tot.insertFailed
 		st.Invalid += tot.invalid
 	}
+	k.extraStats(&st)
 	return st, nil
 }
 

@@ -48,6 +48,7 @@ func inNetNS(netns int, fn func() error) error {
 // be read is -1.
 type Sysctls struct {
 	Max, Buckets, Count     int64
+	ExpectMax               int64
 	Events, Acct, Timestamp int64
 	Timeouts                map[string]int64 // nf_conntrack_*_timeout_* by name
 }
@@ -80,6 +81,7 @@ func ReadSysctls(netns int, withTimeouts bool) (Sysctls, error) {
 		s.Events = readInt(sysctlDir + "nf_conntrack_events")
 		s.Acct = readInt(sysctlDir + "nf_conntrack_acct")
 		s.Timestamp = readInt(sysctlDir + "nf_conntrack_timestamp")
+		s.ExpectMax = readInt(sysctlDir + "nf_conntrack_expect_max")
 		if !withTimeouts {
 			return nil
 		}

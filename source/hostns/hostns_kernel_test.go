@@ -1,6 +1,8 @@
 package hostns_test
 
 import (
+	"encoding/binary"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -128,4 +130,120 @@ func TestKernelNamespaces(t *testing.T) {
 	if r, ok := snap.Find(nsInode(t, full.Path)); !ok || !r.Rates.Valid || r.Rates.Entries != 0 {
 		t.Errorf("full on the second sample: %+v", r)
 	}
+}
+
+// conntrackS sums conntrack -S's per-CPU counters by name.
+func conntrackS(t *testing.T, ns *netnstest.NS) map[string]uint64 {
+	t.Helper()
+	sums := map[string]uint64{}
+	for _, f := range strings.Fields(ns.Run(t, "conntrack", "-S")) {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k == "cpu" {
+			continue
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("conntrack -S: %q", f)
+		}
+		sums[k] += n
+	}
+	return sums
+}
+
+// TestKernelNetFiles: files opened inside a namespace keep reading that
+// namespace's table from the host, and agree with conntrack -S there.
+func TestKernelNetFiles(t *testing.T) {
+	netnstest.Require(t, "conntrack")
+	ns := netnstest.New(t)
+	if err := sourcetest.Fill(sourcetest.Dial(t, ns.Path), 0, 42, "198.51.100.1", 80); err != nil {
+		t.Fatal(err)
+	}
+	// Traffic on the namespace's loopback: three UDP flows, and TCP
+	// segments with SYN, FIN and RST set at once, which conntrack counts
+	// as invalid.
+	ns.Do(t, func() {
+		for i := 0; i < 3; i++ {
+			c, err := net.Dial("udp", "127.0.0.1:9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Write([]byte("x"))
+			c.Close()
+		}
+		sendBadTCP(t, 4)
+	})
+	f, err := hostns.OpenNetFiles(int(ns.Open(t).Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, total, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := conntrackS(t, ns)
+	if st.Entries != conntrackCount(t, ns) || st.Entries != 45 {
+		t.Errorf("entries %d, want 45 = conntrack -C", st.Entries)
+	}
+	for name, got := range map[string]uint64{
+		"found": total.Found, "invalid": total.Invalid, "drop": total.Drop, "early_drop": total.EarlyDrop,
+		"insert_failed": total.InsertFailed, "clash_resolve": total.ClashResolve, "chaintoolong": total.ChainTooLong,
+		"search_restart": total.SearchRestart,
+	} {
+		if got != want[name] {
+			t.Errorf("%s %d, conntrack -S says %d", name, got, want[name])
+		}
+	}
+	if total.Invalid < 4 {
+		t.Errorf("invalid %d: the bad segments did not reach conntrack", total.Invalid)
+	}
+	if n, err := f.ExpectCount(); err != nil || n != 0 {
+		t.Errorf("expectations %d, %v", n, err)
+	}
+	// The host's own files are another table.
+	own, err := hostns.OpenNetFiles(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	if hs, _, err := own.Stat(); err != nil || len(hs.PerCPU) != len(st.PerCPU) {
+		t.Errorf("own namespace: %+v %v", hs, err)
+	}
+}
+
+// sendBadTCP sends n TCP segments with SYN, FIN and RST set to
+// 127.0.0.1:9 through a raw socket of the current thread's namespace.
+func sendBadTCP(t *testing.T, n int) {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, syscall.IPPROTO_TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	lo := [4]byte{127, 0, 0, 1}
+	for i := 0; i < n; i++ {
+		seg := make([]byte, 20)
+		binary.BigEndian.PutUint16(seg[0:], uint16(40000+i)) // sport
+		binary.BigEndian.PutUint16(seg[2:], 9)               // dport
+		binary.BigEndian.PutUint32(seg[4:], 1)               // seq
+		seg[12] = 5 << 4                                     // data offset
+		seg[13] = 0x07                                       // FIN SYN RST
+		binary.BigEndian.PutUint16(seg[14:], 1024)           // window
+		pseudo := append(append(append([]byte{}, lo[:]...), lo[:]...), 0, syscall.IPPROTO_TCP, 0, 20)
+		binary.BigEndian.PutUint16(seg[16:], checksum(append(pseudo, seg...)))
+		if err := syscall.Sendto(fd, seg, 0, &syscall.SockaddrInet4{Addr: lo}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func checksum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		s += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	for s > 0xffff {
+		s = s>>16 + s&0xffff
+	}
+	return ^uint16(s)
 }
