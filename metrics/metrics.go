@@ -87,6 +87,7 @@ const FreshFor = time.Second
 type Exporter struct {
 	version string
 	snap    atomic.Pointer[published]
+	host    hostCollector // the whole host: namespaces, kernel log
 
 	mu    sync.Mutex
 	fresh chan struct{} // closed by the next Publish; nil if nobody waits

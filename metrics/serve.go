@@ -76,7 +76,7 @@ func (e *Exporter) Handler() http.Handler {
 // collectors.
 func (e *Exporter) registry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(e, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(e, &e.host, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
 
