@@ -40,6 +40,9 @@ type Snapshot struct {
 	At time.Time
 	// Rows are every namespace discovered, sorted by inode.
 	Rows []Row
+	// Max is nf_conntrack_max and Buckets nf_conntrack_buckets, global
+	// settings (0: unknown).
+	Max, Buckets uint64
 }
 
 // Active returns the rows with conntrack activity (see Row.Active) and
@@ -97,6 +100,7 @@ func (s *Sampler) Sample(now time.Time) (Snapshot, error) {
 		return Snapshot{}, err
 	}
 	snap := Snapshot{At: now, Rows: make([]Row, len(nss))}
+	snap.Max, snap.Buckets = s.D.readLimits()
 	next := make(map[uint64]sample, len(nss))
 	for i := range nss {
 		r := &snap.Rows[i]

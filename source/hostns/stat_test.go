@@ -84,6 +84,8 @@ func TestSamplerRates(t *testing.T) {
 				hex8(entries)+"  "+hex8(clash)+" "+hex8(drop)+" 00000000 00000001\n")
 	}
 	mkfile(t, root, "proc/1/net/stat/nf_conntrack", "entries drop\n00000000 00000000\n")
+	mkfile(t, root, "proc/sys/net/netfilter/nf_conntrack_max", "262144\n")
+	mkfile(t, root, "proc/sys/net/netfilter/nf_conntrack_buckets", "65536\n")
 	mkfile(t, root, "proc/8/net/stat/nf_conntrack", "entries drop\n00000000 00000000\n")
 	s := &Sampler{D: &Discoverer{Root: root}}
 	t0 := time.Unix(1000, 0)
@@ -114,6 +116,14 @@ func TestSamplerRates(t *testing.T) {
 	if snap.Entries() != 60 {
 		t.Errorf("entries %d", snap.Entries())
 	}
+	if snap.Max != 262144 || snap.Buckets != 65536 {
+		t.Errorf("limits %d %d", snap.Max, snap.Buckets)
+	}
+	m := snap.Model()
+	if mr, ok := m.Find(4026532000); !ok || !mr.Known || mr.Entries != 60 || mr.Drop != 30 || mr.ClashResolve != 4 || !mr.RatesValid ||
+		mr.EntriesRate != -20 || mr.DropRate != 10 || mr.Kind != "process" || mr.Name != "busy[7]" || m.Max != 262144 {
+		t.Errorf("model row %+v", mr)
+	}
 	// A process that is gone and left no mount: its row says so and is
 	// listed, not hidden.
 	os.RemoveAll(root + "/proc/7/net")
@@ -121,6 +131,10 @@ func TestSamplerRates(t *testing.T) {
 	r, _ = snap.Find(4026532000)
 	if r.Err == nil || !r.Active() {
 		t.Errorf("unreadable row: %+v", r)
+	}
+	m = snap.Model()
+	if mr, _ := m.Find(4026532000); mr.Known || mr.Error == "" || !mr.Active() {
+		t.Errorf("unreadable model row %+v", mr)
 	}
 }
 

@@ -11,6 +11,5 @@
 // (Documentation/ABI/testing/dev-kmsg): "PRI,SEQ,USEC,FLAGS;text", one
 // record per read, continuation lines starting with a space.
 //
-// Log keeps what was read in bounded memory, with a count per kind; it
-// has no clock (times come with the lines).
+// Lines come out as model.LogLine; model.KernelLog keeps them.
 package kmsg

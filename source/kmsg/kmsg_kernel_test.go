@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/internal/netnstest"
+	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/kmsg"
 	"github.com/cttop/cttop/source/sourcetest"
 )
@@ -33,10 +34,10 @@ func TestKernelTableFullLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	lines := make(chan kmsg.Line, 100)
+	lines := make(chan model.LogLine, 100)
 	done := make(chan error, 1)
 	go func() {
-		done <- r.Run(ctx, 0, func(l kmsg.Line) {
+		done <- r.Run(ctx, 0, func(l model.LogLine) {
 			select {
 			case lines <- l:
 			default:
@@ -60,7 +61,7 @@ func TestKernelTableFullLine(t *testing.T) {
 	for {
 		select {
 		case l := <-lines:
-			if l.Kind == kmsg.KindTableFull && l.NetNS == ino {
+			if l.Kind == model.LogTableFull && l.NetNS == ino {
 				if l.Buffered || l.Time.IsZero() || time.Since(l.Time) > time.Minute || time.Until(l.Time) > time.Minute {
 					t.Errorf("line %+v: buffered or its time is off", l)
 				}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cttop/cttop/model"
 )
 
 // records reads testdata/kmsg.txt: one record per line as /dev/kmsg
@@ -61,33 +63,33 @@ func TestParseRecord(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	var c Classifier
-	var got []Line
+	var got []model.LogLine
 	for _, r := range records(t) {
 		got = append(got, c.Add(r)...)
 	}
 	type want struct {
 		seq        uint64
-		kind       Kind
+		kind       model.LogKind
 		netns      uint64
 		port       int
 		suppressed uint64
-		extra      func(Line) bool
+		extra      func(model.LogLine) bool
 	}
 	wants := []want{
-		{seq: 2, kind: KindHash, extra: func(l Line) bool { return l.Buckets == 262144 && l.Max == 262144 }},
-		{seq: 3, kind: KindHash},
-		{seq: 10, kind: KindTableFull},
+		{seq: 2, kind: model.LogHash, extra: func(l model.LogLine) bool { return l.Buckets == 262144 && l.Max == 262144 }},
+		{seq: 3, kind: model.LogHash},
+		{seq: 10, kind: model.LogTableFull},
 		// The suppression count right before it goes with it.
-		{seq: 12, kind: KindTableFull, netns: 4026532316, suppressed: 45},
-		{seq: 13, kind: KindTableFull, netns: 4026532316},
-		{seq: 14, kind: KindSYNFlood, port: 8080},
-		{seq: 15, kind: KindSYNFlood, port: 443},
-		{seq: 16, kind: KindSYNFlood, port: 80},
-		{seq: 17, kind: KindExpectFull},
-		{seq: 18, kind: KindInvalid, extra: func(l Line) bool { return l.Proto == 6 }},
-		{seq: 19, kind: KindInvalid, extra: func(l Line) bool { return l.Proto == 6 }},
+		{seq: 12, kind: model.LogTableFull, netns: 4026532316, suppressed: 45},
+		{seq: 13, kind: model.LogTableFull, netns: 4026532316},
+		{seq: 14, kind: model.LogSYNFlood, port: 8080},
+		{seq: 15, kind: model.LogSYNFlood, port: 443},
+		{seq: 16, kind: model.LogSYNFlood, port: 80},
+		{seq: 17, kind: model.LogExpectFull},
+		{seq: 18, kind: model.LogInvalid, extra: func(l model.LogLine) bool { return l.Proto == 6 }},
+		{seq: 19, kind: model.LogInvalid, extra: func(l model.LogLine) bool { return l.Proto == 6 }},
 		// After an invalid line and before an unrelated one: its own line.
-		{seq: 20, kind: KindSuppressed, suppressed: 3},
+		{seq: 20, kind: model.LogSuppressed, suppressed: 3},
 		// Seq 22 sits between two unrelated lines: dropped.
 	}
 	if len(got) != len(wants) {
@@ -113,7 +115,7 @@ func TestClassifyNotHeldBack(t *testing.T) {
 		t.Errorf("suppression alone: %+v", out)
 	}
 	out := c.Add(Record{Seq: 2, Text: "nf_conntrack: nf_conntrack: table full in netns 7, dropping packet"})
-	if len(out) != 1 || out[0].Kind != KindTableFull || out[0].NetNS != 7 || out[0].Suppressed != 9 {
+	if len(out) != 1 || out[0].Kind != model.LogTableFull || out[0].NetNS != 7 || out[0].Suppressed != 9 {
 		t.Errorf("table full: %+v", out)
 	}
 	// A gap in sequence numbers (lost records) breaks the pairing.
@@ -124,33 +126,11 @@ func TestClassifyNotHeldBack(t *testing.T) {
 	}
 }
 
-func TestLog(t *testing.T) {
-	g := NewLog(3)
-	for i := 1; i <= 5; i++ {
-		g.Add(Line{Record: Record{Seq: uint64(i)}, Kind: KindTableFull, Suppressed: 10})
-	}
-	g.Add(Line{Record: Record{Seq: 6}, Kind: KindSYNFlood, Port: 80})
-	lines := g.Lines()
-	if len(lines) != 3 || lines[0].Seq != 4 || lines[2].Seq != 6 {
-		t.Errorf("kept %+v", lines)
-	}
-	s := g.Summary()
-	if c := s.Count(KindTableFull); c.Lines != 5 || c.Suppressed != 50 || c.Last.Seq != 5 {
-		t.Errorf("table full count %+v", c)
-	}
-	if s.Latest.Seq != 6 || s.Total != 6 || s.Count(KindSYNFlood).Lines != 1 {
-		t.Errorf("summary %+v", s)
-	}
-	if s.Count(numKinds+1) != (Count{}) {
-		t.Error("count of an unknown kind")
-	}
-}
-
 func TestHandleBacklog(t *testing.T) {
 	r := &Reader{boot: time.Unix(1000, 0), start: 100 * time.Second}
 	var c Classifier
-	var got []Line
-	fn := func(l Line) { got = append(got, l) }
+	var got []model.LogLine
+	fn := func(l model.LogLine) { got = append(got, l) }
 	full := "nf_conntrack: nf_conntrack: table full, dropping packet"
 	r.handle(&c, Record{Seq: 1, Since: 10 * time.Second, Text: full}, time.Minute, fn) // 90 s before start: too old
 	r.handle(&c, Record{Seq: 2, Since: 50 * time.Second, Text: full}, time.Minute, fn) // 50 s before: buffered

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cttop/cttop/model"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -67,7 +69,7 @@ func (r *Reader) Time(since time.Duration) time.Time { return r.boot.Add(since) 
 // in order: the buffered ones no older than backlog, then every new one
 // as the kernel writes it. It returns nil when ctx ends; it closes the
 // reader.
-func (r *Reader) Run(ctx context.Context, backlog time.Duration, fn func(Line)) error {
+func (r *Reader) Run(ctx context.Context, backlog time.Duration, fn func(model.LogLine)) error {
 	stop := context.AfterFunc(ctx, func() { r.f.Close() })
 	defer stop()
 	defer r.f.Close()

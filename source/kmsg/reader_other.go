@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/cttop/cttop/model"
 )
 
 // Path is the kernel log device.
@@ -27,7 +29,7 @@ func Open(path string) (*Reader, error) { return nil, ErrPermission }
 func (r *Reader) Time(since time.Duration) time.Time { return r.boot.Add(since) }
 
 // Run fails outside Linux.
-func (r *Reader) Run(ctx context.Context, backlog time.Duration, fn func(Line)) error {
+func (r *Reader) Run(ctx context.Context, backlog time.Duration, fn func(model.LogLine)) error {
 	return ErrPermission
 }
 
