@@ -34,7 +34,7 @@ func TestSparkline(t *testing.T) {
 		{[]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, unicodeGlyphs, "▁▂▃▄▅▆▇█"},
 		{[]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, asciiGlyphs, "_.-=+*#@"},
 		{[]float64{0, nan, 7}, 8, unicodeGlyphs, "▁ █"},
-		{[]float64{0, 0, 0}, 3, unicodeGlyphs, "▁▁▁"},   // zero is drawn, unknown is not
+		{[]float64{0, 0, 0}, 3, unicodeGlyphs, "▁▁▁"},          // zero is drawn, unknown is not
 		{[]float64{0, 7, 0, 0, 0, 0}, 3, unicodeGlyphs, "█▁▁"}, // the spike survives
 		{nil, 5, unicodeGlyphs, ""},
 	} {
