@@ -69,6 +69,13 @@ type Config struct {
 	Tune          bool
 }
 
+// The bounds of --interval: below 10ms a refresh costs more than it shows;
+// above 10s the first screen and the first metrics wait that long.
+const (
+	minInterval = 10 * time.Millisecond
+	maxInterval = 10 * time.Second
+)
+
 // usageError is a command line mistake: exit 2.
 type usageError struct{ error }
 
@@ -89,7 +96,7 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs.BoolVar(&cfg.Demo, "demo", false, "play a built-in synthetic table with a flood (no root, no kernel needed)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed of --demo")
 	fs.StringVar(&cfg.Replay, "replay", "", "show a saved table from `FILE` (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop's JSON")
-	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`: events are coalesced and shown at most once per interval")
+	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`, 10ms to 10s: events are coalesced and shown at most once per interval")
 	fs.StringVar(&raw.filter, "filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
 	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: "+strings.Join(groupNames(), ", ")+" (also groups --once)")
 	fs.StringVar(&raw.sort, "sort", "src", "sort by `COLUMN`: "+strings.Join(columnNames(), ", "))
@@ -158,8 +165,10 @@ func checkFlags(cfg *Config, raw *rawFlags) error {
 	switch {
 	case cfg.Format != "text" && cfg.Format != "json":
 		return fmt.Errorf("--format: unknown format %q (want text or json)", cfg.Format)
-	case cfg.Interval < 10*time.Millisecond:
-		return fmt.Errorf("--interval: %v is too short (at least 10ms)", cfg.Interval)
+	case cfg.Interval < minInterval:
+		return fmt.Errorf("--interval: %v is too short (%v to %v)", cfg.Interval, minInterval, maxInterval)
+	case cfg.Interval > maxInterval:
+		return fmt.Errorf("--interval: %v is too long (%v to %v): the screen and the metrics wait that long for their first data", cfg.Interval, minInterval, maxInterval)
 	case cfg.Limit < 0:
 		return errors.New("--limit: must not be negative")
 	case cfg.TopN < 1 || cfg.TopN > 1000:

@@ -21,7 +21,7 @@ complete -c cttop -l filter -x -d 'show only flows matching EXPR (tcpdump syntax
 complete -c cttop -l format -x -a 'text json' -d 'output format of --once: text or json'
 complete -c cttop -l group -x -a 'src dst dport state proto' -d 'start in the top view grouped by KEY: src, dst, dport, state, proto (also groups --once)'
 complete -c cttop -l headless -d 'run without a terminal, serving --metrics (for systemd)'
-complete -c cttop -l interval -x -d 'refresh interval: events are coalesced and shown at most once per interval'
+complete -c cttop -l interval -x -d 'refresh interval, 10ms to 10s: events are coalesced and shown at most once per interval'
 complete -c cttop -l limit -x -d 'print at most N flows (and groups) with --once (0: all)'
 complete -c cttop -l log -r -F -d 'write diagnostics to FILE (default: none)'
 complete -c cttop -l metrics -x -d 'serve Prometheus metrics on ADDR (loopback only unless --metrics-public), e.g. 127.0.0.1:9163'
