@@ -44,4 +44,4 @@ release-check: deps
 	./scripts/release-check.sh
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./model/ ./source/
+	$(GO) test -run '^$$' -bench . -benchmem ./model/ ./filter/ ./source/ ./source/replay/

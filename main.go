@@ -24,6 +24,8 @@ import (
 	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
+	"github.com/cttop/cttop/source/demo"
+	"github.com/cttop/cttop/source/replay"
 	"github.com/cttop/cttop/ui"
 )
 
@@ -331,7 +333,7 @@ func openLog(path string) (*slog.Logger, func(), error) {
 
 // openReplay opens and loads a saved table (- is stdin), so that a bad
 // file is reported before any screen is drawn.
-func openReplay(name string) (*source.Replay, func(), error) {
+func openReplay(name string) (*replay.Source, func(), error) {
 	in, closeFile := io.Reader(os.Stdin), func() {}
 	if name != "-" {
 		f, err := os.Open(name)
@@ -340,7 +342,7 @@ func openReplay(name string) (*source.Replay, func(), error) {
 		}
 		in, closeFile = f, func() { f.Close() }
 	}
-	r := source.NewReplay(name, in)
+	r := replay.New(name, in)
 	if err := r.Load(context.Background()); err != nil {
 		closeFile()
 		return nil, nil, err
@@ -351,7 +353,7 @@ func openReplay(name string) (*source.Replay, func(), error) {
 // openSource returns the source the flags ask for.
 func openSource(cfg Config, log *slog.Logger) (source.Source, func(), error) {
 	if cfg.Demo {
-		return source.NewDemo(source.DemoConfig{Seed: cfg.Seed, Interval: cfg.Interval}), func() {}, nil
+		return demo.New(demo.Config{Seed: cfg.Seed, Interval: cfg.Interval}), func() {}, nil
 	}
 	if cfg.Replay != "" {
 		r, closeFile, err := openReplay(cfg.Replay)

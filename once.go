@@ -13,6 +13,7 @@ import (
 
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
+	"github.com/cttop/cttop/source/demo"
 )
 
 // snapshot is one loaded table with its statistics, for --once.
@@ -41,7 +42,7 @@ func loadOnce(cfg Config, log *slog.Logger, withKernel func(*source.Kernel) erro
 		return &snapshot{table: t, stats: b.Stats}, nil
 	}
 	if cfg.Demo {
-		d := source.NewDemo(source.DemoConfig{Seed: cfg.Seed, Interval: cfg.Interval})
+		d := demo.New(demo.Config{Seed: cfg.Seed, Interval: cfg.Interval})
 		b := d.Step(time.Now())
 		t := model.NewTable(0)
 		t.Apply(b)

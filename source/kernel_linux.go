@@ -2,11 +2,9 @@ package source
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"sync"
 	"time"
@@ -15,25 +13,7 @@ import (
 	"github.com/cttop/cttop/source/hostns"
 	"github.com/mdlayher/netlink"
 	"github.com/ti-mo/conntrack"
-	"golang.org/x/sys/unix"
 )
-
-// KernelConfig configures the kernel source.
-type KernelConfig struct {
-	// NetNS is a namespace name (/run/netns/NAME) or path such as
-	// /proc/PID/ns/net; "" watches cttop's own namespace.
-	NetNS string
-	// Interval is the batch period (default DefaultInterval).
-	Interval time.Duration
-	// ReadBuffer is the event socket's receive buffer in bytes (default
-	// 64 MiB: 100k NEW+DESTROY events/s arrive without loss).
-	ReadBuffer int
-	// Reconcile is the period of reconciliation dumps; 0 adapts it to the
-	// cost of a dump, a negative value turns them off.
-	Reconcile time.Duration
-	// Log receives diagnostics (nil: discarded).
-	Log *slog.Logger
-}
 
 // Kernel is the live source: the conntrack table of a network namespace,
 // read with a streaming dump and followed through ctnetlink events.
@@ -224,7 +204,7 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 		wg.Wait()
 	}()
 
-	box := outbox{out: out}
+	box := NewOutbox(out)
 	tick := time.NewTicker(k.cfg.Interval)
 	defer tick.Stop()
 	lastLog := time.Now()
@@ -248,7 +228,7 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 			k.mu.Unlock()
 			b.Time = time.Now()
 			b.Stats = st
-			if !box.offer(b) {
+			if !box.Offer(b) {
 				held++
 			}
 			if drift.check(k, st.Count, b.Time) {
@@ -264,317 +244,5 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 					"destroy", c[model.EventDestroy], "lost", lost, "held_batches", held)
 			}
 		}
-	}
-}
-
-// readEvents is the event reader: it only receives, decodes and coalesces,
-// so it keeps up with the kernel. Lost events (ENOBUFS, or a datagram too
-// big for its slot) request a resync.
-//
-// It is written by hand rather than on the library's Listen: a batch of
-// datagrams per system call (recvmmsg), the clock read and the lock taken
-// once per batch, and the allocation-free decoder, where Listen costs a
-// system call, 44 allocations and 2.1 us per event and stopped near 55,000
-// events/s. BenchmarkEventPath measures it without a kernel.
-// listen opens an event socket: a large receive buffer, the NEW, UPDATE
-// and DESTROY groups.
-func (k *Kernel) listen() (*nlsock, error) {
-	ev, err := dialSock(k.nsFd, 64<<10)
-	if err != nil {
-		return nil, err
-	}
-	if err := ev.setReadBuffer(k.cfg.ReadBuffer); err != nil {
-		k.cfg.Log.Warn("raise event socket buffer", "err", err)
-	}
-	k.cfg.Log.Info("event socket", "rcvbuf", ev.readBuffer())
-	if err := ev.joinGroups(groupNew, groupUpdate, groupDestroy); err != nil {
-		ev.Close()
-		return nil, err
-	}
-	k.evMu.Lock()
-	k.ev = ev
-	k.evMu.Unlock()
-	return ev, nil
-}
-
-func (k *Kernel) closeListener() {
-	k.evMu.Lock()
-	defer k.evMu.Unlock()
-	if k.ev != nil {
-		k.ev.Close()
-	}
-}
-
-// listenerRetries is how many listeners in a row may die or fail to open
-// before the source gives up.
-const listenerRetries = 5
-
-// listenLoop keeps a listener alive: when one dies of anything but ENOBUFS
-// (which readEvents handles itself), it says the view is stale, opens a new
-// one, and asks for a resync, so the events in between are made up for by
-// a dump. Only a listener that keeps failing ends the source.
-func (k *Kernel) listenLoop(ctx context.Context, ev *nlsock, resync chan<- struct{}, errc chan<- error) {
-	failures := 0
-	for {
-		start := time.Now()
-		err := k.readEvents(ev, resync)
-		ev.Close()
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		if time.Since(start) > 10*time.Second {
-			failures = 0
-		}
-		failures++
-		k.markLost("listener died: " + err.Error())
-		if failures > listenerRetries {
-			errc <- fmt.Errorf("read conntrack events: %w", err)
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Duration(failures) * 100 * time.Millisecond):
-		}
-		if ev, err = k.listen(); err != nil {
-			errc <- err
-			return
-		}
-		if ctx.Err() != nil {
-			ev.Close()
-			return
-		}
-		k.signal(resync)
-	}
-}
-
-// markLost records that events were lost: the view is stale until a resync.
-func (k *Kernel) markLost(why string) {
-	k.mu.Lock()
-	k.overflows++
-	k.info.Stale = true
-	k.mu.Unlock()
-	k.cfg.Log.Warn("conntrack events lost (" + why + "), resyncing")
-}
-
-func (k *Kernel) signal(resync chan<- struct{}) {
-	select {
-	case resync <- struct{}{}:
-	default:
-	}
-}
-
-// readEvents reads one listener until it is closed (nil) or fails (the
-// error).
-func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}) error {
-	var e model.Event
-	lost := func(why string) {
-		k.markLost(why)
-		k.signal(resync)
-	}
-	var dst *model.Batch
-	add := func(e *model.Event) {
-		k.counts[e.Type]++
-		switch e.Type {
-		case model.EventNew:
-			k.est++
-		case model.EventDestroy:
-			k.est--
-		}
-		dst.Add(e)
-	}
-	for {
-		if k.beforeRecv != nil {
-			k.beforeRecv()
-		}
-		n, err := ev.recvMany()
-		if err == nil && k.recvErr != nil {
-			err = k.recvErr()
-		}
-		if errors.Is(err, unix.ENOBUFS) {
-			lost("ENOBUFS")
-			continue
-		}
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || errors.Is(err, unix.EBADF) {
-				return nil
-			}
-			return err
-		}
-		now := uint32(time.Now().Unix())
-		truncated := false
-		var bad error
-		k.mu.Lock()
-		dst = k.cur
-		if k.post != nil {
-			dst = k.post
-		}
-		for i := 0; i < n; i++ {
-			b, err := ev.datagram(i)
-			if err != nil {
-				truncated = true
-				continue
-			}
-			if err := decodeEvents(b, now, &e, add); err != nil && bad == nil {
-				bad = err
-			}
-		}
-		k.mu.Unlock()
-		if bad != nil {
-			k.cfg.Log.Warn("bad event", "err", bad)
-		}
-		if truncated {
-			lost("datagram truncated")
-		}
-	}
-}
-
-// dumpLoop dumps the table when asked (start, lost events) and
-// periodically, and queues each dump as a snapshot followed by the events
-// that arrived while it ran.
-func (k *Kernel) dumpLoop(ctx context.Context, resync <-chan struct{}, errc chan<- error) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	first := true
-	for {
-		periodic := false
-		select {
-		case <-ctx.Done():
-			return
-		case <-resync:
-		case <-timer.C:
-			periodic = true
-		case <-k.reconcile:
-			periodic = true
-		}
-		dur, err := k.resync(ctx, periodic, first)
-		if err != nil {
-			if ctx.Err() == nil {
-				errc <- err
-			}
-			return
-		}
-		first = false
-		if every := k.reconcilePeriod(dur); every > 0 {
-			timer.Reset(every)
-		}
-	}
-}
-
-// Reconcile asks for a reconciliation dump now, as after deleting flows:
-// with nf_conntrack_events=2 flows older than cttop's subscription end
-// without a DESTROY event. It does not wait.
-func (k *Kernel) Reconcile() {
-	select {
-	case k.reconcile <- struct{}{}:
-	default:
-	}
-}
-
-// reconcilePeriod is the period of reconciliation dumps. When the kernel
-// sends no events at all, dumps are all there is: 10% of the time. With
-// per-flow counters, dumps are what refreshes them: 4%. Otherwise events
-// keep the model right, except that flows which existed before any
-// listener (nf_conntrack_events=2) end without a DESTROY: the table's size
-// then drifts from the events' count, which triggers a reconciliation
-// (driftWatch), so the periodic one is only a safety net (1%). A dump costs
-// the kernel about 1.5 us a flow, charged to cttop: at 262,144 flows, a dump
-// every 10 s (25 times its length) was 4 points of the 8% of a core that an
-// idle cttop used.
-func (k *Kernel) reconcilePeriod(dump time.Duration) time.Duration {
-	switch {
-	case k.cfg.Reconcile > 0:
-		return k.cfg.Reconcile
-	case k.cfg.Reconcile < 0:
-		return 0
-	case k.ctl.Events == model.EventsOff:
-		return max(2*time.Second, 10*dump)
-	case k.ctl.Acct == 1:
-		return max(10*time.Second, 25*dump)
-	}
-	return max(60*time.Second, 100*dump)
-}
-
-// driftMin is how long the table's size must differ from the events' count
-// before a reconciliation: NEW events come before the kernel counts a flow
-// and DESTROY events before it stops, and events may wait in the socket.
-const driftMin = 2 * time.Second
-
-// driftWatch decides when a difference between the kernel's count of flows
-// and the count that the last dump and the events since give calls for a
-// reconciliation: once it has lasted driftMin, and at most as often as
-// 4% of the time spent dumping allows.
-type driftWatch struct{ since time.Time }
-
-func (d *driftWatch) check(k *Kernel, count uint64, now time.Time) bool {
-	k.mu.Lock()
-	est, valid, last, dump := k.est, k.estValid, k.lastDump, k.info.DumpTime
-	k.mu.Unlock()
-	if !valid || k.cfg.Reconcile != 0 || est == int64(count) {
-		d.since = time.Time{}
-		return false
-	}
-	if d.since.IsZero() {
-		d.since = now
-	}
-	if now.Sub(d.since) < driftMin || now.Sub(last) < max(driftMin, 25*dump) {
-		return false
-	}
-	d.since = time.Time{}
-	return true
-}
-
-// resync dumps until a dump completes with no events lost meanwhile.
-func (k *Kernel) resync(ctx context.Context, periodic, first bool) (time.Duration, error) {
-	for {
-		k.mu.Lock()
-		gen := k.overflows
-		// A placeholder snapshot keeps NEW+DESTROY pairs from cancelling:
-		// the dump may hold those flows.
-		k.post = &model.Batch{Snapshot: &model.Snapshot{}}
-		k.mu.Unlock()
-
-		start := time.Now()
-		snap := &model.Snapshot{}
-		err := k.dumps.dump(uint32(start.Unix()), func(f *model.Flow, c *model.Counters) { snap.Add(f, c) })
-		dur := time.Since(start)
-		k.mu.Lock()
-		if err != nil {
-			k.post = nil
-			k.mu.Unlock()
-			return dur, err
-		}
-		if k.overflows != gen {
-			k.post = nil
-			k.info.Resyncs++
-			k.mu.Unlock()
-			if ctx.Err() != nil {
-				return dur, nil
-			}
-			continue
-		}
-		k.post.Snapshot = snap
-		k.est = int64(snap.Len()) + int64(k.post.New) - int64(k.post.Gone)
-		k.estValid, k.lastDump = true, time.Now()
-		k.cur.Merge(k.post)
-		k.post = nil
-		switch {
-		case first:
-		case periodic && !k.info.Stale:
-			k.info.Reconciles++
-		default:
-			k.info.Resyncs++
-		}
-		k.info.Stale = false
-		// With the snapshot, so no batch shows one without the other.
-		every := k.reconcilePeriod(dur)
-		k.info.DumpTime, k.info.DumpEvery = dur, every
-		k.info.ExpiryGrace = 0
-		if every > 0 {
-			k.info.ExpiryGrace = 2*every + 10*time.Second
-		}
-		k.mu.Unlock()
-		k.cfg.Log.Info("dump", "flows", snap.Len(), "took", dur, "periodic", periodic)
-		return dur, nil
 	}
 }

@@ -4,42 +4,20 @@ package source
 
 import (
 	"context"
-	"errors"
-	"log/slog"
+	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
-// ErrPermission is returned when the kernel refuses cttop for lack of privilege.
-var ErrPermission = errors.New("cttop needs CAP_NET_ADMIN (run as root, or try --demo)")
-
-// ErrNoConntrack is returned where there is no Linux connection tracking.
-var ErrNoConntrack = errors.New("cttop reads the Linux conntrack table: on this system use --demo or --replay")
-
-// KernelConfig configures the kernel source.
-type KernelConfig struct {
-	NetNS      string
-	Interval   time.Duration
-	ReadBuffer int
-	Reconcile  time.Duration
-	Log        *slog.Logger
-}
-
 // Kernel is the live source; it exists only on Linux.
 type Kernel struct{}
 
-// Sysctls are the conntrack settings of a namespace.
-type Sysctls struct {
-	Max, Buckets, Count     int64
-	Events, Acct, Timestamp int64
-	Timeouts                map[string]int64
-}
-
 // NewKernel fails: there is no conntrack here.
-func NewKernel(KernelConfig) (*Kernel, error) { return nil, ErrNoConntrack }
+func NewKernel(KernelConfig) (*Kernel, error) {
+	return nil, fmt.Errorf("%w: cttop reads the Linux conntrack table; on this system use --demo or --replay", ErrNoConntrack)
+}
 
 // ReadSysctls fails: there is no conntrack here.
 func ReadSysctls(int, bool) (Sysctls, error) { return Sysctls{}, ErrNoConntrack }

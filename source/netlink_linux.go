@@ -14,14 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrPermission is returned when the kernel refuses cttop for lack of
-// privilege.
-var ErrPermission = errors.New("cttop needs CAP_NET_ADMIN (run as root, or try --demo)")
-
-// ErrNoConntrack is returned when the kernel has no connection tracking or
-// no ctnetlink.
-var ErrNoConntrack = errors.New("this kernel has no connection tracking over netlink (nf_conntrack, nf_conntrack_netlink)")
-
 // Conntrack multicast groups (NFNLGRP_CONNTRACK_*).
 const (
 	groupNew     = 1

@@ -21,15 +21,20 @@ type Source interface {
 	Run(ctx context.Context, out chan<- *model.Batch) error
 }
 
-// outbox holds the batch the receiver has not taken yet.
-type outbox struct {
+// Outbox holds the batch the receiver has not taken yet: every source hands
+// its batches over through one, so that none blocks on a slow receiver. It
+// is not safe for concurrent use: the source's goroutine owns it.
+type Outbox struct {
 	out  chan<- *model.Batch
 	held *model.Batch
 }
 
-// offer merges b into the held batch and hands the result over if the
+// NewOutbox returns an Outbox that hands batches over on out.
+func NewOutbox(out chan<- *model.Batch) *Outbox { return &Outbox{out: out} }
+
+// Offer merges b into the held batch and hands the result over if the
 // receiver is waiting. It reports whether it did.
-func (o *outbox) offer(b *model.Batch) bool {
+func (o *Outbox) Offer(b *model.Batch) bool {
 	if o.held == nil {
 		o.held = b
 	} else {

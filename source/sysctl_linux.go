@@ -44,15 +44,6 @@ func inNetNS(netns int, fn func() error) error {
 	return <-errc
 }
 
-// Sysctls are the conntrack settings of a namespace; a value that could not
-// be read is -1.
-type Sysctls struct {
-	Max, Buckets, Count     int64
-	ExpectMax               int64
-	Events, Acct, Timestamp int64
-	Timeouts                map[string]int64 // nf_conntrack_*_timeout_* by name
-}
-
 const sysctlDir = "/proc/sys/net/netfilter/"
 
 func readInt(path string) int64 {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/cttop/cttop/model"
-	"github.com/cttop/cttop/source"
+	"github.com/cttop/cttop/source/demo"
 	"github.com/cttop/cttop/ui"
 )
 
@@ -20,7 +20,7 @@ func TestProgramWithDemoSource(t *testing.T) {
 	defer cancel()
 	batches := make(chan *model.Batch)
 	done := make(chan error, 1)
-	demo := source.NewDemo(source.DemoConfig{Seed: 3, Interval: 20 * time.Millisecond})
+	demo := demo.New(demo.Config{Seed: 3, Interval: 20 * time.Millisecond})
 	go func() { done <- demo.Run(ctx, batches) }()
 
 	// The UI gets a Done channel of its own: a command still waiting for a

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/cttop/cttop/model"
-	"github.com/cttop/cttop/source"
+	"github.com/cttop/cttop/source/demo"
 	"github.com/cttop/cttop/ui"
 )
 
@@ -20,7 +20,7 @@ func demoAt(t *testing.T, w, h int, secs int) *ui.Model {
 	t.Helper()
 	m := ui.New(ui.Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), ReadOnly: "demo"})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	d := source.NewDemo(source.DemoConfig{Seed: 1})
+	d := demo.New(demo.Config{Seed: 1})
 	start := time.Unix(1_800_000_000, 0)
 	for ms := 0; ms <= secs*1000; ms += 100 {
 		m.Update(ui.BatchMsg{Batch: d.Step(start.Add(time.Duration(ms) * time.Millisecond))})

@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bufio"
@@ -16,12 +16,12 @@ import (
 )
 
 // Fuzz tests of the replay parsers. Seeds: the lines and documents of
-// testdata/replay, plus the corpus in testdata/fuzz/FuzzReplay*.
+// testdata, plus the corpus in testdata/fuzz/FuzzReplay*.
 
-// addReplaySeeds adds every file of testdata/replay matching pattern, whole
+// addReplaySeeds adds every file of testdata matching pattern, whole
 // or split into lines.
 func addReplaySeeds(f *testing.F, pattern string, lines bool) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "replay", pattern))
+	files, _ := filepath.Glob(filepath.Join("testdata", pattern))
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -38,7 +38,7 @@ func addReplaySeeds(f *testing.F, pattern string, lines bool) {
 }
 
 // checkReport checks the invariants of a load, whatever the input.
-func checkReport(t *testing.T, sn *model.Snapshot, rep ReplayReport, err error) {
+func checkReport(t *testing.T, sn *model.Snapshot, rep Report, err error) {
 	t.Helper()
 	if err != nil {
 		if sn != nil {
@@ -208,7 +208,7 @@ func FuzzReplayXML(f *testing.F) {
 		if len(data) == 0 || data[0] != '<' {
 			data = append([]byte("<"), data...)
 		}
-		sn, rep, err := LoadReplay(bytes.NewReader(data), time.Unix(replayNowSecs, 0))
+		sn, rep, err := Load(bytes.NewReader(data), time.Unix(replayNowSecs, 0))
 		checkReport(t, sn, rep, err)
 		if err == nil && rep.Format != FormatXML {
 			t.Fatalf("format %s", rep.Format)
@@ -225,7 +225,7 @@ func FuzzReplayJSON(f *testing.F) {
 		if len(data) == 0 || data[0] != '{' && data[0] != '[' {
 			data = append([]byte("{"), data...)
 		}
-		sn, rep, err := LoadReplay(bytes.NewReader(data), time.Unix(replayNowSecs, 0))
+		sn, rep, err := Load(bytes.NewReader(data), time.Unix(replayNowSecs, 0))
 		checkReport(t, sn, rep, err)
 	})
 }

@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bufio"
@@ -383,7 +383,7 @@ func (l *loader) loadText(br *bufio.Reader) (err error) {
 		features textFeatures
 	)
 	defer func() {
-		if err != ErrReplayFormat {
+		if err != ErrFormat {
 			l.rep.Format = features.format()
 		}
 	}()
@@ -396,7 +396,7 @@ func (l *loader) loadText(br *bufio.Reader) (err error) {
 				_, err = br.ReadSlice('\n')
 			}
 			if !records {
-				return ErrReplayFormat
+				return ErrFormat
 			}
 			l.rep.Lines++
 			l.rep.skip(line, bad("line too long", nil))
@@ -421,7 +421,7 @@ func (l *loader) loadText(br *bufio.Reader) (err error) {
 				l.add(&p.f, &p.c, &p.x)
 			case textBad:
 				if !records && !p.header {
-					return ErrReplayFormat
+					return ErrFormat
 				}
 				l.rep.Lines++
 				l.rep.skip(line, why)

@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bufio"
@@ -43,7 +43,7 @@ func (l *loader) loadJSON(br *bufio.Reader) error {
 	dec := json.NewDecoder(lc)
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrReplayFormat, err)
+		return fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	if tok == json.Delim('[') {
 		return l.jsonFlows(dec, lc)
@@ -99,7 +99,7 @@ func (l *loader) loadJSON(br *bufio.Reader) error {
 		}
 	}
 	if !ours {
-		return ErrReplayFormat
+		return ErrFormat
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ func (l *loader) loadJSON(br *bufio.Reader) error {
 // unknown format, after it the end of the load.
 func (l *loader) jsonBroken(ours bool, line int, err error) error {
 	if !ours {
-		return fmt.Errorf("%w: %v", ErrReplayFormat, err)
+		return fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	l.structural(line, err)
 	return nil

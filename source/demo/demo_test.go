@@ -1,4 +1,4 @@
-package source
+package demo
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/source"
 )
 
 var demoT0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -80,9 +81,9 @@ func demoTimes(n int) []time.Time {
 }
 
 func TestDemoDeterministic(t *testing.T) {
-	times := demoTimes(400)                           // about 120 s: calm, flood, calm
-	cfg := DemoConfig{Seed: 7, Flows: 500, Max: 2048} // small: the flood fills it too
-	d1, d2 := NewDemo(cfg), NewDemo(cfg)
+	times := demoTimes(400)                       // about 120 s: calm, flood, calm
+	cfg := Config{Seed: 7, Flows: 500, Max: 2048} // small: the flood fills it too
+	d1, d2 := New(cfg), New(cfg)
 	t1, t2 := model.NewTable(0), model.NewTable(0)
 	for i, now := range times {
 		b1, b2 := d1.Step(now), d2.Step(now)
@@ -103,7 +104,7 @@ func TestDemoDeterministic(t *testing.T) {
 	if st := t1.Stats(); st.EarlyDrop == 0 || st.Count == 0 {
 		t.Fatalf("no flood to compare: %+v", st)
 	}
-	d3 := NewDemo(cfg)
+	d3 := New(cfg)
 	t3 := model.NewTable(0)
 	for _, now := range times {
 		t3.Apply(d3.Step(now))
@@ -197,7 +198,7 @@ func demoCheckFlow(f *model.Flow, now uint32) error {
 }
 
 func TestDemoPlausible(t *testing.T) {
-	d := NewDemo(DemoConfig{Seed: 1})
+	d := New(Config{Seed: 1})
 	tbl := model.NewTable(0)
 	const step = 100 * time.Millisecond
 	floodStart := demoT0.Add(time.Duration(demoFloodFirst))
@@ -275,7 +276,7 @@ func TestDemoPlausible(t *testing.T) {
 }
 
 // demoCheckTable checks every flow of tbl, and that it holds every flow of d.
-func demoCheckTable(t *testing.T, d *Demo, tbl *model.Table, now time.Time) {
+func demoCheckTable(t *testing.T, d *Source, tbl *model.Table, now time.Time) {
 	t.Helper()
 	sec := uint32(now.Unix())
 	for s := range tbl.Slots() {
@@ -332,7 +333,7 @@ func demoTopSource(tbl *model.Table) model.Addr {
 func TestDemoGap(t *testing.T) {
 	// A long gap (a suspended laptop) turns into a snapshot, not into tens of
 	// thousands of events; time going back changes nothing.
-	d := NewDemo(DemoConfig{Seed: 3})
+	d := New(Config{Seed: 3})
 	tbl := model.NewTable(0)
 	tbl.Apply(d.Step(demoT0))
 	var resyncs int
@@ -357,14 +358,14 @@ func TestDemoGap(t *testing.T) {
 }
 
 func TestDemoDefaults(t *testing.T) {
-	d := NewDemo(DemoConfig{})
-	if d.cfg.Interval != DefaultInterval || d.cfg.Flows != demoFlows || d.cfg.Max != demoMax {
+	d := New(Config{})
+	if d.cfg.Interval != source.DefaultInterval || d.cfg.Flows != demoFlows || d.cfg.Max != demoMax {
 		t.Errorf("defaults: %+v", d.cfg)
 	}
-	if d := NewDemo(DemoConfig{Flows: 20000}); d.cfg.Max != 131072 {
+	if d := New(Config{Flows: 20000}); d.cfg.Max != 131072 {
 		t.Errorf("20000 flows: max %d, want 131072", d.cfg.Max)
 	}
-	if d := NewDemo(DemoConfig{Flows: 100, Max: 1000}); d.cfg.Max != 1000 {
+	if d := New(Config{Flows: 100, Max: 1000}); d.cfg.Max != 1000 {
 		t.Errorf("explicit max: %d", d.cfg.Max)
 	}
 }
@@ -373,7 +374,7 @@ func TestDemoRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	done := make(chan error, 1)
-	go func() { done <- NewDemo(DemoConfig{Seed: 1}).Run(ctx, make(chan *model.Batch)) }()
+	go func() { done <- New(Config{Seed: 1}).Run(ctx, make(chan *model.Batch)) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -389,7 +390,7 @@ func TestDemoRunDelivers(t *testing.T) {
 	defer cancel()
 	out := make(chan *model.Batch)
 	done := make(chan error, 1)
-	go func() { done <- NewDemo(DemoConfig{Seed: 1, Interval: 5 * time.Millisecond}).Run(ctx, out) }()
+	go func() { done <- New(Config{Seed: 1, Interval: 5 * time.Millisecond}).Run(ctx, out) }()
 	tbl := model.NewTable(0)
 	var last time.Time
 	for i := range 10 {
@@ -425,12 +426,12 @@ func TestDemoRunDelivers(t *testing.T) {
 }
 
 func BenchmarkDemoStep(b *testing.B) {
-	d := NewDemo(DemoConfig{Seed: 1})
+	d := New(Config{Seed: 1})
 	now := demoT0
 	d.Step(now)
 	events := 0
 	for b.Loop() {
-		now = now.Add(DefaultInterval)
+		now = now.Add(source.DefaultInterval)
 		events += len(d.Step(now).Events)
 	}
 	b.ReportMetric(float64(events)/float64(b.N), "events/op")

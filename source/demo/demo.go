@@ -1,4 +1,4 @@
-package source
+package demo
 
 import (
 	"cmp"
@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/source"
 )
 
-// DemoConfig configures the demo source. Zero fields take their defaults.
-type DemoConfig struct {
+// Config configures the demo source. Zero fields take their defaults.
+type Config struct {
 	// Seed makes the simulation reproducible.
 	Seed int64
 	// Interval is how often Run steps the simulation (default DefaultInterval).
@@ -25,7 +26,7 @@ type DemoConfig struct {
 	Max uint64
 }
 
-var _ Source = (*Demo)(nil)
+var _ source.Source = (*Source)(nil)
 
 // Demo defaults.
 const (
@@ -33,7 +34,7 @@ const (
 	demoMax   = 16384
 )
 
-// Demo is a synthetic source that needs neither root nor a kernel: a
+// Source is a synthetic source that needs neither root nor a kernel: a
 // server with web, SSH and DNS services, outbound traffic and a few NATed
 // flows, hit every 200 seconds by a SYN flood from a few addresses that
 // fills the table until the simulated kernel early-drops and drops. It
@@ -42,10 +43,10 @@ const (
 // DESTROY), a full dump with counters every ten seconds, and the table
 // statistics.
 //
-// A Demo is not safe for concurrent use: Run owns it until it returns, and
+// A Source is not safe for concurrent use: Run owns it until it returns, and
 // Step must not be called meanwhile.
-type Demo struct {
-	cfg   DemoConfig
+type Source struct {
+	cfg   Config
 	max   int
 	scale float64 // arrival rates relative to the base mix
 	r     *rand.Rand
@@ -99,10 +100,10 @@ type simArrival struct {
 	class uint8
 }
 
-// NewDemo returns a demo source. Nothing happens until the first Step.
-func NewDemo(cfg DemoConfig) *Demo {
+// New returns a demo source. Nothing happens until the first Step.
+func New(cfg Config) *Source {
 	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultInterval
+		cfg.Interval = source.DefaultInterval
 	}
 	if cfg.Flows <= 0 {
 		cfg.Flows = demoFlows
@@ -113,7 +114,7 @@ func NewDemo(cfg DemoConfig) *Demo {
 			cfg.Max *= 2
 		}
 	}
-	d := &Demo{
+	d := &Source{
 		cfg:    cfg,
 		max:    int(min(cfg.Max, math.MaxInt32)),
 		scale:  max(float64(cfg.Flows-demoFixedFlows), 1) / (demoBaseFlows - demoFixedFlows),
@@ -138,7 +139,7 @@ func NewDemo(cfg DemoConfig) *Demo {
 // source info, with Time set to now. Times must not go back; a Step at or
 // before the last one changes nothing. The same seed and the same sequence
 // of times give the same batches.
-func (d *Demo) Step(now time.Time) *model.Batch {
+func (d *Source) Step(now time.Time) *model.Batch {
 	t := now.UnixNano()
 	b := &model.Batch{Time: now}
 	if !d.started {
@@ -181,26 +182,26 @@ func (d *Demo) Step(now time.Time) *model.Batch {
 
 // Run steps the simulation every Interval and hands the batches over as
 // Source requires. It returns nil when ctx ends.
-func (d *Demo) Run(ctx context.Context, out chan<- *model.Batch) error {
+func (d *Source) Run(ctx context.Context, out chan<- *model.Batch) error {
 	if ctx.Err() != nil {
 		return nil
 	}
 	tick := time.NewTicker(d.cfg.Interval)
 	defer tick.Stop()
-	box := outbox{out: out}
-	box.offer(d.Step(time.Now()))
+	box := source.NewOutbox(out)
+	box.Offer(d.Step(time.Now()))
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
-			box.offer(d.Step(time.Now()))
+			box.Offer(d.Step(time.Now()))
 		}
 	}
 }
 
 // fill sets the statistics and the source description.
-func (d *Demo) fill(b *model.Batch) {
+func (d *Source) fill(b *model.Batch) {
 	b.Stats = d.stats
 	b.Stats.Count = uint64(len(d.flows))
 	b.Info = model.SourceInfo{
@@ -216,7 +217,7 @@ func (d *Demo) fill(b *model.Batch) {
 }
 
 // warmUp fills the table as if the server had been running for a while.
-func (d *Demo) warmUp(t0 int64) {
+func (d *Source) warmUp(t0 int64) {
 	d.t0 = t0
 	from := t0 - demoWarmUp
 	d.seedLongLived(t0, from)
@@ -228,7 +229,7 @@ func (d *Demo) warmUp(t0 int64) {
 }
 
 // advance simulates (from, to]: timers first, then arrivals in time order.
-func (d *Demo) advance(from, to int64) {
+func (d *Source) advance(from, to int64) {
 	for i := 0; i < len(d.flows); {
 		if d.run(i, to) {
 			i++
@@ -260,7 +261,7 @@ func (d *Demo) advance(from, to int64) {
 
 // run moves flow i through the stages due by time to. It reports whether
 // the flow is still there; if not, slot i now holds another flow.
-func (d *Demo) run(i int, to int64) bool {
+func (d *Source) run(i int, to int64) bool {
 	s := &d.flows[i]
 	for s.next <= to {
 		if !s.transition() {
@@ -274,7 +275,7 @@ func (d *Demo) run(i int, to int64) bool {
 
 // insert adds a new flow unless its tuples are taken; when the table is
 // full it early-drops a flow that is not assured, or drops the new one.
-func (d *Demo) insert(s *simFlow, to int64) bool {
+func (d *Source) insert(s *simFlow, to int64) bool {
 	ko := simTupleKey{s.f.Orig, s.f.Zone, s.f.Proto}
 	kr := simTupleKey{s.f.Reply, s.f.Zone, s.f.Proto}
 	if _, dup := d.tuples[ko]; dup {
@@ -307,7 +308,7 @@ func (d *Demo) insert(s *simFlow, to int64) bool {
 
 // earlyDrop evicts a flow that is not assured, if it finds one, as the
 // kernel's early_drop does for a new flow when the table is full.
-func (d *Demo) earlyDrop(t int64) bool {
+func (d *Source) earlyDrop(t int64) bool {
 	for range demoEvictSamples {
 		i := d.r.IntN(len(d.flows))
 		if d.flows[i].f.Status&model.StatusAssured == 0 {
@@ -320,7 +321,7 @@ func (d *Demo) earlyDrop(t int64) bool {
 }
 
 // remove destroys flow i at time t; the last flow takes its slot.
-func (d *Demo) remove(i int, t int64) {
+func (d *Source) remove(i int, t int64) {
 	s := &d.flows[i]
 	d.emit(model.EventDestroy, s, t)
 	delete(d.tuples, simTupleKey{s.f.Orig, s.f.Zone, s.f.Proto})
@@ -333,7 +334,7 @@ func (d *Demo) remove(i int, t int64) {
 
 // emit adds an event to the batch being built. Like the kernel's, NEW and
 // UPDATE events carry no counters and DESTROY events do.
-func (d *Demo) emit(typ model.EventType, s *simFlow, t int64) {
+func (d *Source) emit(typ model.EventType, s *simFlow, t int64) {
 	if d.b == nil {
 		return
 	}
@@ -347,7 +348,7 @@ func (d *Demo) emit(typ model.EventType, s *simFlow, t int64) {
 
 // snapshot dumps the table at t, with counters and start times, as a
 // kernel with nf_conntrack_acct and nf_conntrack_timestamp on would.
-func (d *Demo) snapshot(t int64) *model.Snapshot {
+func (d *Source) snapshot(t int64) *model.Snapshot {
 	sn := new(model.Snapshot)
 	for i := range d.flows {
 		s := &d.flows[i]
@@ -364,7 +365,7 @@ func (d *Demo) snapshot(t int64) *model.Snapshot {
 }
 
 // poisson draws the number of arrivals in an interval with the given mean.
-func (d *Demo) poisson(mean float64) int {
+func (d *Source) poisson(mean float64) int {
 	if mean <= 0 {
 		return 0
 	}

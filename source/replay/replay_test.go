@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ const replayNowSecs = 1_800_000_000
 
 func readReplayFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "replay", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func findFlow(sn *model.Snapshot, proto uint8, orig model.Tuple) (*model.Flow, m
 	return nil, model.Counters{}, false
 }
 
-// captureFlow is a flow of the captures in testdata/replay, field by field.
+// captureFlow is a flow of the captures in testdata, field by field.
 type captureFlow struct {
 	name    string
 	flow    model.Flow
@@ -150,7 +150,7 @@ func TestLoadReplayCaptures(t *testing.T) {
 			if tc.format == FormatXML {
 				want = bytes.Count(data, []byte("<flow>"))
 			}
-			sn, rep, err := LoadReplay(bytes.NewReader(data), replayNow)
+			sn, rep, err := Load(bytes.NewReader(data), replayNow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +186,7 @@ func TestLoadReplayCaptures(t *testing.T) {
 // same flows whatever the format.
 func TestLoadReplayFormatsAgree(t *testing.T) {
 	load := func(file string) map[model.Key]model.Flow {
-		sn, _, err := LoadReplay(bytes.NewReader(readReplayFile(t, file)), replayNow)
+		sn, _, err := Load(bytes.NewReader(readReplayFile(t, file)), replayNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +215,7 @@ func TestLoadReplayFormatsAgree(t *testing.T) {
 }
 
 func TestLoadReplayLegacy(t *testing.T) {
-	sn, rep, err := LoadReplay(bytes.NewReader(readReplayFile(t, "ip_conntrack-legacy.txt")), replayNow)
+	sn, rep, err := Load(bytes.NewReader(readReplayFile(t, "ip_conntrack-legacy.txt")), replayNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestLoadReplayJSONBrief(t *testing.T) {
 
 func TestReplayRun(t *testing.T) {
 	data := readReplayFile(t, "conntrack-L-id.txt")
-	r := NewReplay("-", bytes.NewReader(data))
+	r := New("-", bytes.NewReader(data))
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan *model.Batch)
 	done := make(chan error, 1)
@@ -366,7 +366,7 @@ func TestReplayRun(t *testing.T) {
 }
 
 func TestReplayRunStats(t *testing.T) {
-	r := NewReplay("table.json", bytes.NewReader(readReplayFile(t, "cttop.json")))
+	r := New("table.json", bytes.NewReader(readReplayFile(t, "cttop.json")))
 	// The hand-made file has statistics; cttop-once.json's are all zero.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -389,7 +389,7 @@ func TestReplayRunErrors(t *testing.T) {
 			`replay: bad.txt: no parseable flow: 1 line skipped, at line 1: bad address "10.0.0"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := NewReplay(tc.file, strings.NewReader(tc.doc))
+			r := New(tc.file, strings.NewReader(tc.doc))
 			err := r.Run(context.Background(), make(chan *model.Batch))
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("err %v, want %s", err, tc.want)
@@ -399,7 +399,7 @@ func TestReplayRunErrors(t *testing.T) {
 	// A context that ends first: no error, no batch needed.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := NewReplay("x", bytes.NewReader(readReplayFile(t, "conntrack-L.txt")))
+	r := New("x", bytes.NewReader(readReplayFile(t, "conntrack-L.txt")))
 	if err := r.Run(ctx, make(chan *model.Batch)); err != nil {
 		t.Fatalf("Run with ended ctx: %v", err)
 	}

@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bytes"
@@ -145,7 +145,7 @@ func benchmarkLoadReplay(b *testing.B, format string, n int) {
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
-		sn, rep, err := LoadReplay(bytes.NewReader(data), now)
+		sn, rep, err := Load(bytes.NewReader(data), now)
 		if err != nil || sn.Len() != n || rep.Skipped != 0 {
 			b.Fatalf("%v: %d flows, %s", err, sn.Len(), rep)
 		}
@@ -180,7 +180,7 @@ func BenchmarkLoadReplay1M(b *testing.B) {
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		start, cpu0 := time.Now(), cpuTime()
-		sn, rep, err := LoadReplay(&replayGenerator{n: n}, now)
+		sn, rep, err := Load(&replayGenerator{n: n}, now)
 		total += time.Since(start).Seconds()
 		cpu += (cpuTime() - cpu0).Seconds()
 		if err != nil || sn.Len() != n || rep.Skipped != 0 {
@@ -200,13 +200,13 @@ func BenchmarkLoadReplay1M(b *testing.B) {
 // TestReplayGenerator checks that the synthetic tables parse completely.
 func TestReplayGenerator(t *testing.T) {
 	for _, format := range []string{"text", "xml", "json"} {
-		sn, rep, err := LoadReplay(bytes.NewReader(replayTable(format, 1000)), time.Now())
+		sn, rep, err := Load(bytes.NewReader(replayTable(format, 1000)), time.Now())
 		if err != nil || sn.Len() != 1000 || rep.Skipped != 0 {
 			t.Errorf("%s: %v: %d flows, %s", format, err, sn.Len(), rep)
 		}
 	}
 	for _, n := range []int{1, 99, 100, 101, 250} {
-		sn, _, err := LoadReplay(&replayGenerator{n: n, lines: 100}, time.Now())
+		sn, _, err := Load(&replayGenerator{n: n, lines: 100}, time.Now())
 		if err != nil || sn.Len() != n {
 			t.Errorf("generator of %d lines: %v, %d flows", n, err, sn.Len())
 		}

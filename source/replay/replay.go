@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bufio"
@@ -13,19 +13,20 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/source"
 )
 
-// Errors of LoadReplay that end a load, for errors.Is.
+// Errors of Load that end a load, for errors.Is.
 var (
-	// ErrReplayEmpty is a file with nothing but white space in it.
-	ErrReplayEmpty = errors.New("empty file")
-	// ErrReplayFormat is a file that is none of the formats LoadReplay reads.
-	ErrReplayFormat = errors.New("unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML or cttop JSON)")
-	// ErrReplayNoFlows is a file whose records were all malformed.
-	ErrReplayNoFlows = errors.New("no parseable flow")
+	// ErrEmpty is a file with nothing but white space in it.
+	ErrEmpty = errors.New("empty file")
+	// ErrFormat is a file that is none of the formats Load reads.
+	ErrFormat = errors.New("unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML or cttop JSON)")
+	// ErrNoFlows is a file whose records were all malformed.
+	ErrNoFlows = errors.New("no parseable flow")
 )
 
-// Replay formats, as in ReplayReport.Format.
+// Formats, as in Report.Format.
 const (
 	FormatConntrack  = "conntrack"   // conntrack -L, any -o option but xml
 	FormatProc       = "proc"        // /proc/net/nf_conntrack
@@ -34,8 +35,8 @@ const (
 	FormatJSON       = "json"        // cttop --once --format json
 )
 
-// ReplayReport says what a load skipped.
-type ReplayReport struct {
+// Report says what a load skipped.
+type Report struct {
 	Format   string // "conntrack", "proc", "proc-legacy", "xml", "json"
 	Lines    int    // records read, skipped ones included
 	Skipped  int
@@ -45,7 +46,7 @@ type ReplayReport struct {
 
 // String describes the skipped records, as in
 // `3 lines skipped, first at line 17: bad address "10.0.0"`.
-func (r ReplayReport) String() string {
+func (r Report) String() string {
 	switch r.Skipped {
 	case 0:
 		return "no lines skipped"
@@ -58,7 +59,7 @@ func (r ReplayReport) String() string {
 // skip counts a malformed record at line; the reason of the first one is
 // kept, and only then formatted (a file of a million bad lines must not
 // allocate a million reasons).
-func (r *ReplayReport) skip(line int, why badRecord) {
+func (r *Report) skip(line int, why badRecord) {
 	r.Skipped++
 	if r.FirstBad == 0 {
 		r.FirstBad = line
@@ -106,7 +107,7 @@ type loader struct {
 	ctx  context.Context
 	now  uint32
 	sn   flowSink
-	rep  ReplayReport
+	rep  Report
 	meta replayMeta
 	// truncated is set when a syntax error ended the load.
 	truncated bool
@@ -213,7 +214,7 @@ func natStatus(f *model.Flow) model.Status {
 	return s
 }
 
-// LoadReplay parses a saved table, detecting its format, into a snapshot:
+// Load parses a saved table, detecting its format, into a snapshot:
 // the output of conntrack -L (plain, -o extended, id, timestamp, ktimestamp),
 // /proc/net/nf_conntrack, the legacy /proc/net/ip_conntrack, conntrack -L
 // -o xml, or cttop's --once --format json; gzip-compressed or not.
@@ -223,16 +224,16 @@ func natStatus(f *model.Flow) model.Status {
 // the format has one (delta-time), else 0.
 //
 // Malformed records are skipped and counted in the report. The error is
-// ErrReplayEmpty for a blank file, ErrReplayFormat for an unknown one, and
-// wraps ErrReplayNoFlows when every record was malformed. A structural error
+// ErrEmpty for a blank file, ErrFormat for an unknown one, and
+// wraps ErrNoFlows when every record was malformed. A structural error
 // (XML or JSON syntax, a truncated file) ends the load; the flows read
 // until then are kept and the rest of the file counts as one skipped record.
-func LoadReplay(r io.Reader, now time.Time) (*model.Snapshot, ReplayReport, error) {
+func Load(r io.Reader, now time.Time) (*model.Snapshot, Report, error) {
 	sn, rep, _, err := loadReplay(context.Background(), r, now)
 	return sn, rep, err
 }
 
-func loadReplay(ctx context.Context, r io.Reader, now time.Time) (*model.Snapshot, ReplayReport, replayMeta, error) {
+func loadReplay(ctx context.Context, r io.Reader, now time.Time) (*model.Snapshot, Report, replayMeta, error) {
 	var secs uint32
 	if u := now.Unix(); u > 0 && u < math.MaxUint32 {
 		secs = uint32(u)
@@ -273,13 +274,13 @@ func (l *loader) load(br *bufio.Reader) error {
 		err = l.loadText(br)
 	}
 	if err == nil && l.rep.Lines > 0 && l.sn.Len() == 0 && l.rep.Skipped > 0 {
-		err = fmt.Errorf("%w: %s", ErrReplayNoFlows, l.rep)
+		err = fmt.Errorf("%w: %s", ErrNoFlows, l.rep)
 	}
 	return err
 }
 
 // sniff skips leading white space and a UTF-8 byte order mark and returns
-// the start of the content, or ErrReplayEmpty.
+// the start of the content, or ErrEmpty.
 func sniff(br *bufio.Reader) ([]byte, error) {
 	for {
 		b, err := br.Peek(3)
@@ -293,7 +294,7 @@ func sniff(br *bufio.Reader) ([]byte, error) {
 		}
 		if len(b) == 0 {
 			if err == nil || err == io.EOF {
-				return nil, ErrReplayEmpty
+				return nil, ErrEmpty
 			}
 			return nil, err
 		}
@@ -315,35 +316,35 @@ func isJSONArray(head []byte) bool {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-var _ Source = (*Replay)(nil)
+var _ source.Source = (*Source)(nil)
 
-// Replay is the source of a saved table: it loads the file once and hands
+// Source is the source of a saved table: it loads the file once and hands
 // the whole table over as one snapshot.
-type Replay struct {
+type Source struct {
 	name string
 	r    io.Reader
 
 	mu     sync.Mutex
-	report ReplayReport
+	report Report
 	batch  *model.Batch // loaded by Load, handed over by Run
 }
 
-// NewReplay returns a replay of the table read from r. name is the file name
+// New returns a replay of the table read from r. name is the file name
 // shown in the header and in errors ("-" means stdin). The caller keeps
 // ownership of r and closes it after Run returns.
-func NewReplay(name string, r io.Reader) *Replay {
+func New(name string, r io.Reader) *Source {
 	if name == "-" || name == "" {
 		name = "stdin"
 	}
-	return &Replay{name: name, r: r}
+	return &Source{name: name, r: r}
 }
 
 // Name returns the name shown for the replay ("stdin" for "-").
-func (r *Replay) Name() string { return r.name }
+func (r *Source) Name() string { return r.name }
 
 // Load reads the file now, so that an empty, unknown or unreadable file
 // is an error before any screen is drawn. Run calls it if nobody did.
-func (r *Replay) Load(ctx context.Context) error {
+func (r *Source) Load(ctx context.Context) error {
 	if r.batch != nil {
 		return nil
 	}
@@ -378,7 +379,7 @@ func (r *Replay) Load(ctx context.Context) error {
 // Run loads the file (unless Load did) and returns its error if that
 // fails, then offers one batch with the snapshot, and waits for ctx to end
 // (returning nil). A cancelled ctx also stops a long load.
-func (r *Replay) Run(ctx context.Context, out chan<- *model.Batch) error {
+func (r *Source) Run(ctx context.Context, out chan<- *model.Batch) error {
 	if err := r.Load(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -398,11 +399,11 @@ func (r *Replay) Run(ctx context.Context, out chan<- *model.Batch) error {
 }
 
 // Snapshot returns the loaded batch (nil before Load).
-func (r *Replay) Snapshot() *model.Batch { return r.batch }
+func (r *Source) Snapshot() *model.Batch { return r.batch }
 
 // Report returns what the load skipped; it is the zero report until Run has
 // loaded the file.
-func (r *Replay) Report() ReplayReport {
+func (r *Source) Report() Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.report

@@ -1,4 +1,4 @@
-package source
+package demo
 
 import "github.com/cttop/cttop/model"
 

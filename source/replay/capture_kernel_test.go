@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ import (
 
 var (
 	replayCapture = flag.Bool("replay-capture", false,
-		"TestReplayCapture: regenerate the captures in testdata/replay (root; then update the expectations in replay_test.go)")
+		"TestReplayCapture: regenerate the captures in testdata (root; then update the expectations in replay_test.go)")
 	replayCaptureCttop = flag.String("replay-capture-cttop", "",
 		"TestReplayCapture: also save `CTTOP`'s --once --format json (a built cttop binary)")
 )
@@ -289,7 +289,7 @@ func ping(network, addr string, typ byte, id uint16) error {
 	}
 }
 
-// TestReplayKernel checks LoadReplay against a live table: the count the
+// TestReplayKernel checks Load against a live table: the count the
 // kernel reports, the tuples created, and agreement between the formats.
 func TestReplayKernel(t *testing.T) {
 	ns, stop := makeReplayTable(t, true)
@@ -305,7 +305,7 @@ func TestReplayKernel(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	load := func(name, out string) *model.Snapshot {
 		t.Helper()
-		sn, rep, err := LoadReplay(strings.NewReader(out), now)
+		sn, rep, err := Load(strings.NewReader(out), now)
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, out)
 		}
@@ -442,13 +442,13 @@ func mustAddr(t testing.TB, s string) model.Addr {
 	return a
 }
 
-// TestReplayCapture regenerates the captures in testdata/replay from a live
+// TestReplayCapture regenerates the captures in testdata from a live
 // table, as root:
 //
 //	go build -o /tmp/cttop . && go test ./source/ -run TestReplayCapture -replay-capture -replay-capture-cttop /tmp/cttop
 func TestReplayCapture(t *testing.T) {
 	if !*replayCapture {
-		t.Skip("regenerates testdata/replay with -replay-capture")
+		t.Skip("regenerates testdata with -replay-capture")
 	}
 	ns, stop := makeReplayTable(t, true)
 	defer stop()
@@ -479,12 +479,12 @@ func TestReplayCapture(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v: %s", strings.Join(c.cmd, " "), err, stderr.String())
 		}
-		if err := os.WriteFile(filepath.Join("testdata", "replay", c.file), out, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("testdata", c.file), out, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("%s: %d bytes (%s)", c.file, len(out), strings.TrimSpace(stderr.String()))
 	}
-	if err := os.WriteFile(filepath.Join("testdata", "replay", "conntrack-version.txt"),
+	if err := os.WriteFile(filepath.Join("testdata", "conntrack-version.txt"),
 		[]byte(ns.Run(t, "conntrack", "--version")), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bufio"
@@ -85,7 +85,7 @@ func (l *loader) loadXML(br *bufio.Reader) error {
 		}
 		if s, ok := tok.(xml.StartElement); ok && err == nil && len(open) == 0 && s.Name.Local != "conntrack" {
 			if !root {
-				return ErrReplayFormat
+				return ErrFormat
 			}
 			n, _ := dec.InputPos()
 			err = &xml.SyntaxError{Msg: "<" + s.Name.Local + "> after </conntrack>", Line: n}
@@ -93,9 +93,9 @@ func (l *loader) loadXML(br *bufio.Reader) error {
 		if err != nil {
 			switch {
 			case !root && err == io.EOF:
-				return ErrReplayFormat
+				return ErrFormat
 			case !root:
-				return fmt.Errorf("%w: %v", ErrReplayFormat, err)
+				return fmt.Errorf("%w: %v", ErrFormat, err)
 			case err == io.EOF && len(open) == 0:
 				return nil
 			}

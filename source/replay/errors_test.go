@@ -1,4 +1,4 @@
-package source
+package replay
 
 import (
 	"bytes"
@@ -30,8 +30,8 @@ func TestLoadReplayJSONVariants(t *testing.T) {
 		{name: "empty table", doc: `{"table": {"count": 0, "max": 65536}, "matched": 0, "flows": []}`},
 		{name: "groups (--group)", flows: 1, doc: `{"table":{"count":1,"max":9},"matched":1,"groups":[{"key":"tcp","flows":1,"share":1.0000,"states":{"ESTABLISHED":1}}],"flows":[` + flow + `]}`},
 		{name: "null flows", doc: `{"flows": null}`},
-		{name: "not ours", doc: `{"name": "cttop", "version": "1.0"}`, wantErr: ErrReplayFormat},
-		{name: "not JSON", doc: `{name}`, wantErr: ErrReplayFormat},
+		{name: "not ours", doc: `{"name": "cttop", "version": "1.0"}`, wantErr: ErrFormat},
+		{name: "not JSON", doc: `{name}`, wantErr: ErrFormat},
 		{
 			name: "bad records", flows: 2, skipped: 3, firstBad: 3, reason: `bad address "10.0.0"`,
 			doc: "{\"flows\": [\n" + flow + ",\n" +
@@ -51,7 +51,7 @@ func TestLoadReplayJSONVariants(t *testing.T) {
 			doc:    "{\"flows\": [" + flow + ",\n x]}",
 		},
 		{
-			name: "only bad", doc: `[{"proto": "tcp"}]`, wantErr: ErrReplayNoFlows,
+			name: "only bad", doc: `[{"proto": "tcp"}]`, wantErr: ErrNoFlows,
 			wantErrContains: "1 line skipped, at line 1: no src or dst",
 		},
 		{
@@ -80,7 +80,7 @@ func TestLoadReplayJSONVariants(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sn, rep, err := LoadReplay(strings.NewReader(tc.doc), replayNow)
+			sn, rep, err := Load(strings.NewReader(tc.doc), replayNow)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.wantErrContains) {
 					t.Fatalf("err %v, want %v (%q)", err, tc.wantErr, tc.wantErrContains)
@@ -123,15 +123,15 @@ func TestLoadReplayXMLVariants(t *testing.T) {
 		{name: "event", doc: head + strings.Replace(first, "<flow>", `<flow type="new">`, 1) + "\n" + first + "\n</conntrack>",
 			flows: 1, skipped: 1, firstBad: 3, reason: `event, not a table entry: flow type "new"`},
 		{name: "elements that do not nest", doc: head + strings.Replace(first, "</src>", "</dst>", 1) + "\n</conntrack>",
-			skipped: 1, firstBad: 3, wantErr: ErrReplayNoFlows},
+			skipped: 1, firstBad: 3, wantErr: ErrNoFlows},
 		{name: "two dumps", doc: xml + xml, flows: 36},
 		{name: "something after the dump", doc: xml + "<html/>", flows: 18, skipped: 1, firstBad: 22,
 			reason: "XML syntax error on line 22: <html> after </conntrack>; rest of file ignored"},
-		{name: "not conntrack", doc: "<html><body>hi</body></html>", wantErr: ErrReplayFormat},
-		{name: "not XML", doc: "<<<", wantErr: ErrReplayFormat},
+		{name: "not conntrack", doc: "<html><body>hi</body></html>", wantErr: ErrFormat},
+		{name: "not XML", doc: "<<<", wantErr: ErrFormat},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sn, rep, err := LoadReplay(strings.NewReader(tc.doc), replayNow)
+			sn, rep, err := Load(strings.NewReader(tc.doc), replayNow)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err %v, want %v", err, tc.wantErr)
@@ -152,11 +152,11 @@ func TestLoadReplayXMLVariants(t *testing.T) {
 // TestLoadReplayMalformed loads a file of good and bad lines: the bad ones
 // are counted, the first is reported with its line and reason.
 func TestLoadReplayMalformed(t *testing.T) {
-	sn, rep, err := LoadReplay(bytes.NewReader(readReplayFile(t, "malformed.txt")), replayNow)
+	sn, rep, err := Load(bytes.NewReader(readReplayFile(t, "malformed.txt")), replayNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ReplayReport{Format: FormatConntrack, Lines: 17, Skipped: 13, FirstBad: 4, Reason: `bad address "10.0.0"`}
+	want := Report{Format: FormatConntrack, Lines: 17, Skipped: 13, FirstBad: 4, Reason: `bad address "10.0.0"`}
 	if rep != want {
 		t.Errorf("report %#v, want %#v", rep, want)
 	}
@@ -230,7 +230,7 @@ func TestLoadReplayTextVariants(t *testing.T) {
 		{"offloaded, no timeout (/proc)", "ipv4     2 tcp      6 ESTABLISHED src=192.0.2.1 dst=198.51.100.2 sport=1 dport=2 src=198.51.100.2 dst=192.0.2.1 sport=2 dport=1 [OFFLOAD] mark=0 zone=0 use=2\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sn, rep, err := LoadReplay(strings.NewReader(tc.doc), replayNow)
+			sn, rep, err := Load(strings.NewReader(tc.doc), replayNow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,14 +241,14 @@ func TestLoadReplayTextVariants(t *testing.T) {
 	}
 
 	// Offloaded flows: no timeout, the OFFLOAD bits.
-	sn, _, _ := LoadReplay(strings.NewReader("ipv4     2 tcp      6 ESTABLISHED src=192.0.2.1 dst=198.51.100.2 sport=1 dport=2 src=198.51.100.2 dst=192.0.2.1 sport=2 dport=1 [HW_OFFLOAD] mark=0 zone=0 use=2\n"), replayNow)
+	sn, _, _ := Load(strings.NewReader("ipv4     2 tcp      6 ESTABLISHED src=192.0.2.1 dst=198.51.100.2 sport=1 dport=2 src=198.51.100.2 dst=192.0.2.1 sport=2 dport=1 [HW_OFFLOAD] mark=0 zone=0 use=2\n"), replayNow)
 	if f, _ := sn.At(0); f.Attrs&model.HasTimeout != 0 || f.Status&(model.StatusOffload|model.StatusHWOffload) != model.StatusOffload|model.StatusHWOffload {
 		t.Errorf("offloaded flow %+v", f)
 	}
 
 	// A truncated gzip file keeps the flows before the cut.
 	cut := gz.Bytes()[:gz.Len()*2/3]
-	sn, rep, err := LoadReplay(bytes.NewReader(cut), replayNow)
+	sn, rep, err := Load(bytes.NewReader(cut), replayNow)
 	if err != nil || sn.Len() == 0 || sn.Len() >= 18 || rep.Skipped != 1 ||
 		rep.Reason != "file ends inside a record (truncated?); rest of file ignored" {
 		t.Errorf("truncated gzip: %v, %d flows, %+v", err, sn.Len(), rep)
@@ -257,7 +257,7 @@ func TestLoadReplayTextVariants(t *testing.T) {
 	// A line longer than the read buffer.
 	long := "tcp      6 299 ESTABLISHED src=192.0.2.1 dst=198.51.100.2 sport=1 dport=2 src=198.51.100.2 dst=192.0.2.1 sport=2 dport=1 use=1\n"
 	doc := long + "tcp 6 1 " + strings.Repeat("x", 100<<10) + "\n" + long
-	sn, rep, err = LoadReplay(strings.NewReader(doc), replayNow)
+	sn, rep, err = Load(strings.NewReader(doc), replayNow)
 	if err != nil || sn.Len() != 2 || rep.Skipped != 1 || rep.FirstBad != 2 || rep.Reason != "line too long" {
 		t.Errorf("long line: %v, %d flows, %+v", err, sn.Len(), rep)
 	}
@@ -268,23 +268,23 @@ func TestLoadReplayErrors(t *testing.T) {
 		name, doc string
 		want      error
 	}{
-		{"empty", "", ErrReplayEmpty},
-		{"blank", " \n\n\t\r\n", ErrReplayEmpty},
-		{"BOM only", "\ufeff\n", ErrReplayEmpty},
-		{"text", "hello world\nthis is not a table\n", ErrReplayFormat},
-		{"binary", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ErrReplayFormat},
-		{"one long line", strings.Repeat("a", 200<<10), ErrReplayFormat},
+		{"empty", "", ErrEmpty},
+		{"blank", " \n\n\t\r\n", ErrEmpty},
+		{"BOM only", "\ufeff\n", ErrEmpty},
+		{"text", "hello world\nthis is not a table\n", ErrFormat},
+		{"binary", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ErrFormat},
+		{"one long line", strings.Repeat("a", 200<<10), ErrFormat},
 		{"gzip of nothing", func() string {
 			var b bytes.Buffer
 			zw := gzip.NewWriter(&b)
 			zw.Close()
 			return b.String()
-		}(), ErrReplayEmpty},
-		{"all bad", "tcp 6 299 src=10.0.0 dst=1.2.3.4\nudp 17 30 src=1.2.3.4\n", ErrReplayNoFlows},
-		{"events only", "[NEW] tcp      6 120 SYN_SENT src=192.0.2.1 dst=198.51.100.2 sport=1 dport=2 [UNREPLIED] src=198.51.100.2 dst=192.0.2.1 sport=2 dport=1\n", ErrReplayNoFlows},
+		}(), ErrEmpty},
+		{"all bad", "tcp 6 299 src=10.0.0 dst=1.2.3.4\nudp 17 30 src=1.2.3.4\n", ErrNoFlows},
+		{"events only", "[NEW] tcp      6 120 SYN_SENT src=192.0.2.1 dst=198.51.100.2 sport=1 dport=2 [UNREPLIED] src=198.51.100.2 dst=192.0.2.1 sport=2 dport=1\n", ErrNoFlows},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sn, _, err := LoadReplay(strings.NewReader(tc.doc), replayNow)
+			sn, _, err := Load(strings.NewReader(tc.doc), replayNow)
 			if !errors.Is(err, tc.want) || sn != nil {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -294,12 +294,12 @@ func TestLoadReplayErrors(t *testing.T) {
 
 func TestReplayReportString(t *testing.T) {
 	for _, tc := range []struct {
-		r    ReplayReport
+		r    Report
 		want string
 	}{
-		{ReplayReport{Lines: 5}, "no lines skipped"},
-		{ReplayReport{Lines: 5, Skipped: 1, FirstBad: 2, Reason: "x"}, "1 line skipped, at line 2: x"},
-		{ReplayReport{Lines: 5, Skipped: 3, FirstBad: 17, Reason: `bad address "10.0.0"`},
+		{Report{Lines: 5}, "no lines skipped"},
+		{Report{Lines: 5, Skipped: 1, FirstBad: 2, Reason: "x"}, "1 line skipped, at line 2: x"},
+		{Report{Lines: 5, Skipped: 3, FirstBad: 17, Reason: `bad address "10.0.0"`},
 			`3 lines skipped, first at line 17: bad address "10.0.0"`},
 	} {
 		if got := tc.r.String(); got != tc.want {
