@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
 	"github.com/cttop/cttop/source/demo"
@@ -243,22 +244,16 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 	for i := 0; i < n; i++ {
 		slot := l.Slot(i)
 		f := snap.table.At(slot)
-		sport, dport := "-", "-"
-		if model.HasPorts(f.Proto) {
-			sport, dport = strconv.Itoa(int(f.Orig.SrcPort)), strconv.Itoa(int(f.Orig.DstPort))
-		} else if model.IsICMP(f.Proto) {
-			dport = fmt.Sprintf("%d/%d", f.Orig.ICMPType(), f.Orig.ICMPCode())
-		}
-		fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7d", model.ProtoName(f.Proto), f.Orig.Src, sport, f.Orig.Dst, dport,
-			f.StateName(), f.TTL(now))
+		fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7s", format.Proto(f.Proto), f.Orig.Src, format.SrcPort(f), f.Orig.Dst,
+			format.DstPort(f), format.State(f), format.TTL(f.TTL(now)))
 		extra := ""
 		for _, s := range f.Status.Names() {
 			if s == "UNREPLIED" || s == "ASSURED" || s == "DYING" {
 				extra += " [" + s + "]"
 			}
 		}
-		if f.NATed() {
-			extra += fmt.Sprintf(" reply %s:%d -> %s:%d", f.Reply.Src, f.Reply.SrcPort, f.Reply.Dst, f.Reply.DstPort)
+		if nat := format.NAT(f); nat != "" {
+			extra += " " + nat
 		}
 		if f.Mark != 0 {
 			extra += fmt.Sprintf(" mark=%d", f.Mark)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -323,13 +324,13 @@ func Advise(in Input) Advice {
 
 func (a *Advice) okText() string {
 	if a.Max <= 0 {
-		return fmt.Sprintf("The table holds %s flows; its limit is unknown, so cttop cannot say how close to full it is.", num(a.Count))
+		return fmt.Sprintf("The table holds %s flows; its limit is unknown, so cttop cannot say how close to full it is.", format.Int(a.Count))
 	}
 	if a.Pressure {
 		return "Nothing stands out."
 	}
 	t := fmt.Sprintf("The table is %s full (%s of %s) and the kernel has dropped nothing: nothing needs changing now.",
-		pct(a.Fill), num(a.Count), num(a.Max))
+		format.Percent(a.Fill), format.Int(a.Count), format.Int(a.Max))
 	if len(a.Findings) > 0 {
 		t += " The notes below matter if it fills up; the snippet lists them commented out."
 	}
@@ -346,9 +347,9 @@ func (a *Advice) bucketsFor(max int64) int64 {
 }
 
 func (a *Advice) memText(bytes int64) string {
-	t := "about " + size(bytes)
+	t := "about " + format.Bytes(bytes)
 	if m := a.In.Settings.MemTotal; m > 0 {
-		t += fmt.Sprintf(" at most, %s of %s", pctMem(bytes, m), size(int64(m)))
+		t += fmt.Sprintf(" at most, %s of %s", pctMem(bytes, m), format.Bytes(int64(m)))
 	}
 	return t
 }

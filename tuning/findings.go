@@ -3,9 +3,9 @@ package tuning
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -25,20 +25,20 @@ func (a *Advice) sizeFindings() {
 	target := int64(0)
 	if needRoom {
 		peak := a.Count
-		why := fmt.Sprintf("The table is %s full (%s of %s)", pct(a.Fill), num(a.Count), num(a.Max))
+		why := fmt.Sprintf("The table is %s full (%s of %s)", format.Percent(a.Fill), format.Int(a.Count), format.Int(a.Max))
 		if a.Dropped > 0 {
 			peak = max(peak, a.Max)
-			why += fmt.Sprintf(" and the kernel has dropped %s packets for lack of room (drop + early_drop)", num(int64(a.Dropped)))
+			why += fmt.Sprintf(" and the kernel has dropped %s packets for lack of room (drop + early_drop)", format.Int(int64(a.Dropped)))
 		}
 		target = pow2Ceil(2 * max(peak, 1))
 		reason := "twice the peak"
 		if a.Default.Max > target {
-			target, reason = a.Default.Max, "this kernel's default for "+size(mem)
+			target, reason = a.Default.Max, "this kernel's default for "+format.Bytes(mem)
 		}
 		if target <= curMax && a.In.FlowsFrom != "" {
 			// A recording from a smaller table, advised on a host
 			// whose limit is larger already.
-			a.add(FindingSize, "%s. This host's nf_conntrack_max %s already has room for twice that peak.", why, num(curMax))
+			a.add(FindingSize, "%s. This host's nf_conntrack_max %s already has room for twice that peak.", why, format.Int(curMax))
 			return
 		}
 		if target <= curMax {
@@ -51,7 +51,7 @@ func (a *Advice) sizeFindings() {
 		}
 		if target <= curMax {
 			a.add(FindingMemoryBound, "%s. A larger table would take more than 1/%d of %s (at %d bytes an entry): make room with shorter timeouts or NOTRACK (below) rather than a larger table.",
-				why, memoryShare, size(mem), a.EntryBytes)
+				why, memoryShare, format.Bytes(mem), a.EntryBytes)
 			target = 0
 		} else {
 			if capped {
@@ -59,30 +59,30 @@ func (a *Advice) sizeFindings() {
 			}
 			b := a.bucketsFor(target)
 			a.add(FindingSize, "%s: raise nf_conntrack_max to %s (%s) and nf_conntrack_buckets to %s: %s.",
-				why, num(target), reason, num(b), a.memText(a.cost(target, b)))
+				why, format.Int(target), reason, format.Int(b), a.memText(a.cost(target, b)))
 			a.change(SysctlChange{Key: "nf_conntrack_max", From: curMax, To: target, HostOnly: true,
-				Why: fmt.Sprintf("%s entries: %s", num(target), a.memText(a.cost(target, b)))})
+				Why: fmt.Sprintf("%s entries: %s", format.Int(target), a.memText(a.cost(target, b)))})
 			a.bucketsChange(b, "one bucket per entry, as the kernel's default")
 		}
 	} else if a.Default.Max > 0 && curMax < a.Default.Max {
 		b := a.bucketsFor(a.Default.Max)
 		a.add(FindingBelowDefault, "nf_conntrack_max %s is below this kernel's default for %s (%s): someone lowered it. The default costs %s.",
-			num(curMax), size(mem), num(a.Default.Max), a.memText(a.cost(a.Default.Max, b)))
+			format.Int(curMax), format.Bytes(mem), format.Int(a.Default.Max), a.memText(a.cost(a.Default.Max, b)))
 		a.change(SysctlChange{Key: "nf_conntrack_max", From: curMax, To: a.Default.Max, HostOnly: true,
-			Why: "this kernel's default for " + size(mem)})
+			Why: "this kernel's default for " + format.Bytes(mem)})
 		target = a.Default.Max
 		a.bucketsChange(b, "one bucket per entry, as the kernel's default")
 	}
 	if target == 0 && a.Buckets > 0 && curMax > 4*a.Buckets {
 		b := a.bucketsFor(curMax)
 		a.add(FindingBuckets, "nf_conntrack_buckets %s is small for nf_conntrack_max %s: every entry is hashed twice, so a full table averages %.0f entries per hash chain, and every packet walks one. Set nf_conntrack_buckets to %s (%s of memory).",
-			num(a.Buckets), num(curMax), 2*float64(curMax)/float64(a.Buckets), num(b), size(b*a.BucketBytes))
+			format.Int(a.Buckets), format.Int(curMax), 2*float64(curMax)/float64(a.Buckets), format.Int(b), format.Bytes(b*a.BucketBytes))
 		a.bucketsChange(b, "hash chains of about 2 entries at a full table")
 	}
 	if target == 0 && mem > 0 && a.cost(curMax, max(a.Buckets, 0)) > mem/8 {
 		a.add(FindingOversized, "A full table at nf_conntrack_max %s would take %s, %s of %s: a flood could take that memory from everything else. %s entries fit in 1/%d of RAM.",
-			num(curMax), size(a.cost(curMax, max(a.Buckets, 0))), pctMem(a.cost(curMax, max(a.Buckets, 0)), uint64(mem)), size(mem),
-			num(a.fitting(budget)), memoryShare)
+			format.Int(curMax), format.Bytes(a.cost(curMax, max(a.Buckets, 0))), pctMem(a.cost(curMax, max(a.Buckets, 0)), uint64(mem)), format.Bytes(mem),
+			format.Int(a.fitting(budget)), memoryShare)
 	}
 }
 
@@ -151,9 +151,9 @@ func (a *Advice) timeoutFindings() {
 		name := tcpTimeoutSysctl[r.state]
 		cur := a.timeout(name)
 		a.add(FindingTimeout, "%s of flows (%s) are %s, and the kernel keeps one for %s when idle (%s=%d): %d (%s) %s.",
-			pct(h.share), num(int64(h.n)), label, human(cur), name, cur, r.to, human(r.to), r.why)
+			format.Percent(h.share), format.Int(int64(h.n)), label, format.SettingWords(cur), name, cur, r.to, format.SettingWords(r.to), r.why)
 		a.change(SysctlChange{Key: name, From: cur, To: r.to,
-			Why: fmt.Sprintf("%s of flows are %s, kept %s when idle: %s %s", pct(h.share), label, human(cur), human(r.to), r.why)})
+			Why: fmt.Sprintf("%s of flows are %s, kept %s when idle: %s %s", format.Percent(h.share), label, format.SettingWords(cur), format.SettingWords(r.to), r.why)})
 	}
 }
 
@@ -185,7 +185,7 @@ func (a *Advice) noTrackFinding() {
 		verb = "carries"
 	}
 	a.add(FindingNoTrack, "%s %s %s of flows (%s). If this host serves them and no NAT or stateful rule needs them, NOTRACK takes them out of the table altogether (press n on such a flow in cttop, or see NOTRACK in the README); the filter rules must then accept untracked packets, or the service is cut off.",
-		strings.Join(names, " "), verb, pct(share), num(int64(total)))
+		strings.Join(names, " "), verb, format.Percent(share), format.Int(int64(total)))
 }
 
 // sourceFinding points at a source that owns much of the table.
@@ -200,7 +200,7 @@ func (a *Advice) sourceFinding() {
 		return
 	}
 	a.add(FindingSource, "%s opened %s of flows (%s): find out why with the filter \"src %s\" (press / in cttop). If it is a flood or a misbehaving client, block it (press b on one of its flows) or limit connections per source in the firewall.",
-		top.Addr, pct(share), num(int64(top.Flows)), top.Addr)
+		top.Addr, format.Percent(share), format.Int(int64(top.Flows)), top.Addr)
 }
 
 // settingsFindings covers where the settings can be changed and modes.
@@ -308,84 +308,11 @@ func composition(in Input) []StateShare {
 	return out
 }
 
-// num formats n with thousands separators: 262,144.
-func num(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// pct formats a ratio as a percentage with one decimal: 61.0%.
-func pct(r float64) string { return strconv.FormatFloat(100*r, 'f', 1, 64) + "%" }
-
 // pctMem formats bytes as a share of mem, with more precision when tiny.
 func pctMem(bytes int64, mem uint64) string {
 	r := float64(bytes) / float64(mem)
 	if r < 0.001 {
 		return "under 0.1%"
 	}
-	return pct(r)
-}
-
-// size formats bytes in binary units: 98 MiB, 23.5 GiB, 512 KiB.
-func size(b int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	v := float64(b)
-	i := 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 || v >= 100 || v == float64(int64(v)) {
-		return strconv.FormatFloat(v, 'f', 0, 64) + " " + units[i]
-	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
-}
-
-// human formats seconds in the largest unit that divides them: 5 days,
-// 2 minutes, 90 seconds.
-func human(sec int64) string {
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return "1 " + unit
-		}
-		return strconv.FormatInt(n, 10) + " " + unit + "s"
-	}
-	switch {
-	case sec < 0:
-		return "?"
-	case sec > 0 && sec%86400 == 0:
-		return plural(sec/86400, "day")
-	case sec > 0 && sec%3600 == 0:
-		return plural(sec/3600, "hour")
-	case sec > 0 && sec%60 == 0:
-		return plural(sec/60, "minute")
-	}
-	return plural(sec, "second")
-}
-
-// short formats seconds compactly for a table column: 5d, 2h, 30s, 90m.
-func short(sec int64) string {
-	switch {
-	case sec < 0:
-		return "?"
-	case sec > 0 && sec%86400 == 0:
-		return strconv.FormatInt(sec/86400, 10) + "d"
-	case sec > 0 && sec%3600 == 0:
-		return strconv.FormatInt(sec/3600, 10) + "h"
-	case sec > 0 && sec%60 == 0:
-		return strconv.FormatInt(sec/60, 10) + "m"
-	}
-	return strconv.FormatInt(sec, 10) + "s"
+	return format.Percent(r)
 }

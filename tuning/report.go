@@ -35,26 +35,26 @@ func (a Advice) Report() format.Doc {
 	line("")
 	line("Table")
 	if a.Max > 0 {
-		line("  %-24s %s of nf_conntrack_max %s (%s full)", "entries", num(a.Count), num(a.Max), pct(a.Fill))
+		line("  %-24s %s of nf_conntrack_max %s (%s full)", "entries", format.Int(a.Count), format.Int(a.Max), format.Percent(a.Fill))
 	} else {
-		line("  %-24s %s (nf_conntrack_max unknown)", "entries", num(a.Count))
+		line("  %-24s %s (nf_conntrack_max unknown)", "entries", format.Int(a.Count))
 	}
 	// The size settings, when they are not those of the flows' table.
 	limit := a.Max
 	if s.Known && s.Max > 0 && s.Max != a.Max {
 		limit = s.Max
-		line("  %-24s %s on this host", "nf_conntrack_max", num(s.Max))
+		line("  %-24s %s on this host", "nf_conntrack_max", format.Int(s.Max))
 	}
 	if a.Buckets > 0 {
 		chain := ""
 		if limit > 0 {
 			chain = fmt.Sprintf(" (a full table averages %.1f entries per hash chain)", 2*float64(limit)/float64(a.Buckets))
 		}
-		line("  %-24s %s%s", "nf_conntrack_buckets", num(a.Buckets), chain)
+		line("  %-24s %s%s", "nf_conntrack_buckets", format.Int(a.Buckets), chain)
 	}
 	if st := a.In.Table.Stats; st.Valid {
 		line("  %-24s drop %s  early_drop %s  insert_failed %s  invalid %s", "kernel counters",
-			num(int64(st.Drop)), num(int64(st.EarlyDrop)), num(int64(st.InsertFailed)), num(int64(st.Invalid)))
+			format.Int(int64(st.Drop)), format.Int(int64(st.EarlyDrop)), format.Int(int64(st.InsertFailed)), format.Int(int64(st.Invalid)))
 	}
 	if s.Known {
 		line("  %-24s %s", "nf_conntrack_events", mode(s.Events, "off: no events, cttop relies on dumps", "on", "auto: events only for flows created while a listener exists"))
@@ -96,7 +96,7 @@ func (a Advice) subject() string {
 		facts = append(facts, fmt.Sprintf("%d-bit", a.WordBits))
 	}
 	if s.MemTotal > 0 {
-		facts = append(facts, size(int64(s.MemTotal))+" RAM")
+		facts = append(facts, format.Bytes(int64(s.MemTotal))+" RAM")
 	}
 	if len(facts) > 0 {
 		host := ""
@@ -133,16 +133,16 @@ func (a Advice) memorySection(d *format.Doc) {
 	t := fmt.Sprintf("An entry takes about %d bytes (the %d-byte nf_conn, %s, and about %d bytes of extensions), a hash bucket %d bytes.",
 		a.EntryBytes, a.EntryBytes-extBytes, src, extBytes, a.BucketBytes)
 	if a.Count > 0 {
-		t += fmt.Sprintf(" The %s entries now take about %s.", num(a.Count), size(a.Count*a.EntryBytes))
+		t += fmt.Sprintf(" The %s entries now take about %s.", format.Int(a.Count), format.Bytes(a.Count*a.EntryBytes))
 	}
 	if a.Max > 0 {
 		bk := max(a.Buckets, 0)
-		t += " A full table at nf_conntrack_max takes " + size(a.Max*a.EntryBytes)
+		t += " A full table at nf_conntrack_max takes " + format.Bytes(a.Max*a.EntryBytes)
 		if bk > 0 {
-			t += ", plus " + size(bk*a.BucketBytes) + " of buckets allocated up front"
+			t += ", plus " + format.Bytes(bk*a.BucketBytes) + " of buckets allocated up front"
 		}
 		if s.MemTotal > 0 {
-			t += fmt.Sprintf(": %s of %s", pctMem(a.cost(a.Max, bk), s.MemTotal), size(int64(s.MemTotal)))
+			t += fmt.Sprintf(": %s of %s", pctMem(a.cost(a.Max, bk), s.MemTotal), format.Bytes(int64(s.MemTotal)))
 		}
 		t += "."
 	}
@@ -151,18 +151,18 @@ func (a Advice) memorySection(d *format.Doc) {
 		return
 	}
 	def := a.Default
-	mem := size(int64(s.MemTotal))
+	mem := format.Bytes(int64(s.MemTotal))
 	ptr := a.WordBits / 8
 	if def.Modern {
 		t = fmt.Sprintf("This kernel's default for %s: nf_conntrack_buckets = RAM / 16384 / %d, but 262,144 above 4 GiB on 64-bit and 65,536 above 1 GiB, so %s; nf_conntrack_max = buckets = %s (kernels since 5.15).",
-			mem, ptr, num(def.Buckets), num(def.Max))
+			mem, ptr, format.Int(def.Buckets), format.Int(def.Max))
 	} else {
 		t = fmt.Sprintf("This kernel's default for %s: nf_conntrack_buckets = RAM / 16384 / %d, but 65,536 above 4 GiB and 16,384 above 1 GiB, so %s; nf_conntrack_max = 4 x buckets = %s (kernels before 5.15).",
-			mem, ptr, num(def.Buckets), num(def.Max))
+			mem, ptr, format.Int(def.Buckets), format.Int(def.Max))
 	}
 	classic := int64(s.MemTotal / 16384 / uint64(a.WordBits/32))
 	t += fmt.Sprintf(" The often-quoted max = RAM / 16384 / (%d / 32) = %s with buckets = max / 4 = %s describes kernels before 5.15 on small machines only.",
-		a.WordBits, num(classic), num(classic/4))
+		a.WordBits, format.Int(classic), format.Int(classic/4))
 	d.Para("  ", t)
 }
 
@@ -172,33 +172,33 @@ func (a Advice) compositionSection(d *format.Doc) {
 		return
 	}
 	d.Line("")
-	d.Line(fmt.Sprintf("Composition (%s flows)", num(int64(tb.Flows))))
+	d.Line(fmt.Sprintf("Composition (%s flows)", format.Int(int64(tb.Flows))))
 	d.Line(fmt.Sprintf("  %-22s %10s %7s %8s  %s", "STATE", "FLOWS", "SHARE", "TIMEOUT", "SETTING"))
 	for _, r := range a.States {
 		t, setting := "-", ""
 		if r.Sysctl != "" {
-			t = short(r.Timeout)
+			t = format.Setting(r.Timeout)
 			setting = r.Sysctl
 			if r.Timeout >= 0 {
 				setting += fmt.Sprintf(" = %d", r.Timeout)
 			}
 		}
-		d.Line(fmt.Sprintf("  %-22s %10s %7s %8s  %s", r.Label, num(int64(r.Flows)), pct(r.Share), t, setting))
+		d.Line(fmt.Sprintf("  %-22s %10s %7s %8s  %s", r.Label, format.Int(int64(r.Flows)), format.Percent(r.Share), t, setting))
 	}
 	if len(tb.TopServices) > 0 {
 		parts := make([]string, len(tb.TopServices))
 		for i, sv := range tb.TopServices {
-			parts[i] = fmt.Sprintf("%s %s (%s)", sv, num(int64(sv.Flows)), pct(float64(sv.Flows)/float64(tb.Flows)))
+			parts[i] = fmt.Sprintf("%s %s (%s)", sv, format.Int(int64(sv.Flows)), format.Percent(float64(sv.Flows)/float64(tb.Flows)))
 		}
 		d.Item("  Top services: ", "                ", strings.Join(parts, ", "))
 	}
 	if top := tb.TopSources; len(top) > 0 && top[0].Flows*100 < tb.Flows {
 		d.Line(fmt.Sprintf("  Top sources:  none stands out: the busiest, %s, has %s (%s)",
-			top[0].Addr, plural(top[0].Flows, "flow"), pct(float64(top[0].Flows)/float64(tb.Flows))))
+			top[0].Addr, format.Plural(top[0].Flows, "flow"), format.Percent(float64(top[0].Flows)/float64(tb.Flows))))
 	} else if len(top) > 0 {
 		parts := make([]string, len(tb.TopSources))
 		for i, sc := range tb.TopSources {
-			parts[i] = fmt.Sprintf("%s %s (%s)", sc.Addr, num(int64(sc.Flows)), pct(float64(sc.Flows)/float64(tb.Flows)))
+			parts[i] = fmt.Sprintf("%s %s (%s)", sc.Addr, format.Int(int64(sc.Flows)), format.Percent(float64(sc.Flows)/float64(tb.Flows)))
 		}
 		d.Item("  Top sources:  ", "                ", strings.Join(parts, ", "))
 	}
@@ -255,12 +255,4 @@ func (a Advice) SysctlSnippet() string {
 		}
 	}
 	return b.String()
-}
-
-// plural returns "1 flow", "2 flows".
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return num(int64(n)) + " " + unit + "s"
 }

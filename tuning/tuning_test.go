@@ -456,20 +456,6 @@ func TestTuningSnippet(t *testing.T) {
 	})
 }
 
-func TestFormat(t *testing.T) {
-	for _, c := range []struct{ got, want string }{
-		{num(0), "0"}, {num(999), "999"}, {num(1000), "1,000"}, {num(262144), "262,144"}, {num(-1234567), "-1,234,567"},
-		{size(512), "512 B"}, {size(2 << 20), "2 MiB"}, {size(98 << 20), "98 MiB"}, {size(24683656 << 10), "23.5 GiB"},
-		{size(196 << 20), "196 MiB"},
-		{human(432000), "5 days"}, {human(86400), "1 day"}, {human(120), "2 minutes"}, {human(90), "90 seconds"}, {human(0), "0 seconds"},
-		{short(432000), "5d"}, {short(7200), "2h"}, {short(30), "30s"}, {short(5400), "90m"},
-	} {
-		if c.got != c.want {
-			t.Errorf("got %q, want %q", c.got, c.want)
-		}
-	}
-}
-
 // TestAdviseDegenerate: nothing known, or nonsense, gives a report and no panic.
 func TestAdviseDegenerate(t *testing.T) {
 	odd := host(1, -1, -1)

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/filter"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -123,7 +124,7 @@ func (m *Model) askDelete(flows []model.Flow) tea.Cmd {
 		m.status = "nothing to delete"
 		return nil
 	}
-	what := plural(len(flows), "flow")
+	what := format.Plural(len(flows), "flow")
 	run := func() tea.Cmd { return m.startDelete(flows, what) }
 	if m.cfg.Yes {
 		return run()
@@ -146,19 +147,19 @@ func (m *Model) askDeleteMatching() tea.Cmd {
 	}
 	var run func() tea.Cmd
 	if sel, ok := m.filter.KernelSelector(); ok && m.filter != nil {
-		what := plural(n, "flow") + " (kernel flush)"
+		what := format.Plural(n, "flow") + " (kernel flush)"
 		run = func() tea.Cmd {
 			m.busy = &busyState{what: "flushing " + what, total: n}
 			return flushFlows(m.cfg.Actions, sel, n, what)
 		}
 	} else {
 		flows := m.flowsWhere(func(*model.Flow) bool { return true })
-		run = func() tea.Cmd { return m.startDelete(flows, plural(len(flows), "flow")) }
+		run = func() tea.Cmd { return m.startDelete(flows, format.Plural(len(flows), "flow")) }
 	}
 	if m.cfg.Yes {
 		return run()
 	}
-	m.confirm = &confirmState{text: fmt.Sprintf("Delete %s: %s?", scope, commas(uint64(n))), yes: run}
+	m.confirm = &confirmState{text: fmt.Sprintf("Delete %s: %s?", scope, format.Commas(uint64(n))), yes: run}
 	return nil
 }
 
@@ -218,18 +219,11 @@ func deleteReport(msg deleteDoneMsg) string {
 	if msg.flushed {
 		return "flushed " + msg.what + " in the kernel"
 	}
-	s := fmt.Sprintf("deleted %s", plural(msg.res.Deleted, "flow"))
+	s := fmt.Sprintf("deleted %s", format.Plural(msg.res.Deleted, "flow"))
 	if msg.res.Gone > 0 {
-		s += fmt.Sprintf(", %s already gone", commas(uint64(msg.res.Gone)))
+		s += fmt.Sprintf(", %s already gone", format.Commas(uint64(msg.res.Gone)))
 	}
 	return s
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return commas(uint64(n)) + " " + what + "s"
 }
 
 // confirmKey answers the yes/no question.
@@ -296,7 +290,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	}
 	m.rules = nil
 	f := filter.Targets(msg.rules)
-	done := fmt.Sprintf("applied %s for %s", plural(len(msg.rules), "rule"), durText(msg.d))
+	done := fmt.Sprintf("applied %s for %s", format.Plural(len(msg.rules), "rule"), durText(msg.d))
 	var flows []model.Flow
 	for s := int32(0); s < m.table.Slots(); s++ {
 		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl) {
@@ -309,7 +303,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	if len(flows) == 0 {
 		return nil
 	}
-	cmd := m.startDelete(flows, plural(len(flows), "flow"))
+	cmd := m.startDelete(flows, format.Plural(len(flows), "flow"))
 	m.busy.before = done
 	return cmd
 }

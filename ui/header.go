@@ -3,9 +3,9 @@ package ui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -39,7 +39,7 @@ func (m *Model) renderHeader(width int) []string {
 
 	// Line 1: gauge.
 	left := s.Title.Render("cttop") + " " + s.Dim.Render(sourceLabel(info))
-	rates := fmt.Sprintf("  new %s/s  gone %s/s", rate(r.New), rate(r.Gone))
+	rates := fmt.Sprintf("  new %s/s  gone %s/s", format.Rate(r.New), format.Rate(r.Gone))
 	if info.Kind == "replay" {
 		rates = "" // a saved table does not move
 	}
@@ -53,7 +53,7 @@ func (m *Model) renderHeader(width int) []string {
 		case frac >= gaugeWarn:
 			style = s.GaugeWarn
 		}
-		text := fmt.Sprintf("%s / %s (%.1f%%)", commas(st.Count), commas(st.Max), 100*frac)
+		text := fmt.Sprintf("%s / %s (%.1f%%)", format.Commas(st.Count), format.Commas(st.Max), 100*frac)
 		barW := width - lipgloss.Width(left) - len(text) - len(rates) - 4
 		barW = min(barW, 30)
 		gauge = "  " + style.Render(text)
@@ -62,9 +62,9 @@ func (m *Model) renderHeader(width int) []string {
 			gauge += " " + style.Render(strings.Repeat("█", full)) + s.GaugeEmpty.Render(strings.Repeat("░", barW-full))
 		}
 	} else if st.Valid {
-		gauge = "  " + s.Bold.Render(commas(st.Count)+" flows")
+		gauge = "  " + s.Bold.Render(format.Commas(st.Count)+" flows")
 	} else {
-		gauge = "  " + s.Bold.Render(commas(uint64(m.table.Len()))+" flows")
+		gauge = "  " + s.Bold.Render(format.Commas(uint64(m.table.Len()))+" flows")
 	}
 	line1 := left + gauge + s.Dim.Render(rates)
 
@@ -89,16 +89,16 @@ func (m *Model) renderCounters(width int) string {
 		drops := st.Drop + st.EarlyDrop
 		switch {
 		case r.Drop > 0:
-			parts = append(parts, part{s.Alarm.Render(fmt.Sprintf("DROPPING %s/s (%s)", rate(r.Drop), commas(drops))), 0})
+			parts = append(parts, part{s.Alarm.Render(fmt.Sprintf("DROPPING %s/s (%s)", format.Rate(r.Drop), format.Commas(drops))), 0})
 		case drops > 0:
-			parts = append(parts, part{s.Warn.Render("drops " + commas(drops)), 0})
+			parts = append(parts, part{s.Warn.Render("drops " + format.Commas(drops)), 0})
 		default:
 			parts = append(parts, part{"drops 0", 0})
 		}
 		parts = append(parts,
-			part{maybeAlarm(s, "insert_failed "+commas(st.InsertFailed), r.InsertFailed > 0), 2},
-			part{"early_drop " + commas(st.EarlyDrop), 3},
-			part{"invalid " + commas(st.Invalid), 4})
+			part{maybeAlarm(s, "insert_failed "+format.Commas(st.InsertFailed), r.InsertFailed > 0), 2},
+			part{"early_drop " + format.Commas(st.EarlyDrop), 3},
+			part{"invalid " + format.Commas(st.Invalid), 4})
 	} else {
 		what := "no kernel statistics"
 		if info.Kind == "replay" {
@@ -159,7 +159,7 @@ func (m *Model) renderNotices(width int) string {
 		case p.text == "":
 			res = s.Dim.Render("empty: show every flow")
 		default:
-			res = s.Notice.Render(fmt.Sprintf("→ %s of %s match", commas(uint64(p.matched)), commas(uint64(m.table.Len()))))
+			res = s.Notice.Render(fmt.Sprintf("→ %s of %s match", format.Commas(uint64(p.matched)), format.Commas(uint64(m.table.Len()))))
 		}
 		return m.prompt.View() + "  " + res
 	}
@@ -167,7 +167,7 @@ func (m *Model) renderNotices(width int) string {
 	var parts []string
 	if f := m.filterText(); f != "" {
 		parts = append(parts, s.Notice.Render("filter: "+f)+fmt.Sprintf("  matched %s of %s",
-			commas(uint64(m.list.Len())), commas(uint64(m.table.Len()))))
+			format.Commas(uint64(m.list.Len())), format.Commas(uint64(m.table.Len()))))
 	}
 	if n := m.tagCount(); n > 0 {
 		parts = append(parts, s.Bold.Render(fmt.Sprintf("%d tagged", n)))
@@ -179,14 +179,14 @@ func (m *Model) renderNotices(width int) string {
 		parts = append(parts, s.Warn.Render(info.Note))
 	}
 	if m.table.Overflow() > 0 {
-		parts = append(parts, s.Alarm.Render("some flows not shown: cttop holds at most "+commas(model.MaxFlows)))
+		parts = append(parts, s.Alarm.Render("some flows not shown: cttop holds at most "+format.Commas(model.MaxFlows)))
 	}
 	if info.Kind == "kernel" {
 		switch info.EventMode {
 		case model.EventsAuto:
-			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (re-dump on count drift, at least every "+shortDur(info.DumpEvery)+"; dump "+shortDur(info.DumpTime)+")"))
+			parts = append(parts, s.Notice.Render("events: auto")+s.Dim.Render(" (re-dump on count drift, at least every "+format.Elapsed(info.DumpEvery)+"; dump "+format.Elapsed(info.DumpTime)+")"))
 		case model.EventsOff:
-			parts = append(parts, s.Warn.Render("events: off")+s.Dim.Render(" (nf_conntrack_events=0; dump every "+shortDur(info.DumpEvery)+")"))
+			parts = append(parts, s.Warn.Render("events: off")+s.Dim.Render(" (nf_conntrack_events=0; dump every "+format.Elapsed(info.DumpEvery)+")"))
 		}
 		if info.AcctKnown && !info.Acct {
 			parts = append(parts, s.Dim.Render("counters off (nf_conntrack_acct=0)"))
@@ -206,14 +206,4 @@ func (m *Model) renderNotices(width int) string {
 		line = next
 	}
 	return line
-}
-
-func shortDur(d time.Duration) string {
-	if d <= 0 {
-		return "-"
-	}
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
 }

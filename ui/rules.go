@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/internal/outfile"
 )
 
@@ -201,7 +202,7 @@ func (m *Model) renderRules(w, h int) []string {
 	for _, r := range st.rules {
 		names = append(names, r.String())
 	}
-	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", plural(len(st.rules), "rule"), durText(st.dur))),
+	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", format.Plural(len(st.rules), "rule"), durText(st.dur))),
 		"  " + strings.Join(names, ", ")}
 	for _, d := range st.dangers {
 		lines = append(lines, s.Alarm.Render("  ⚠ "+d))

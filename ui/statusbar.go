@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"charm.land/lipgloss/v2"
+	"github.com/cttop/cttop/format"
 )
 
 // renderStatus is the bottom line: position, the last message, key hints.
@@ -15,7 +16,7 @@ func (m *Model) renderStatus(width int) string {
 	}
 	pos := "no " + what
 	if n > 0 {
-		pos = fmt.Sprintf("%s/%s", commas(uint64(cur+1)), commas(uint64(n)))
+		pos = fmt.Sprintf("%s/%s", format.Commas(uint64(cur+1)), format.Commas(uint64(n)))
 		if m.view == viewTop {
 			pos += " " + m.groups.By().String() + " groups"
 		}
@@ -25,7 +26,7 @@ func (m *Model) renderStatus(width int) string {
 		return s.Alarm.Render(m.confirm.text) + s.Bold.Render(" [y/N]")
 	case m.busy != nil:
 		b := m.busy
-		return s.Notice.Render(fmt.Sprintf("%s… %s/%s", b.what, commas(uint64(b.done)), commas(uint64(b.total))))
+		return s.Notice.Render(fmt.Sprintf("%s… %s/%s", b.what, format.Commas(uint64(b.done)), format.Commas(uint64(b.total))))
 	}
 	left := s.StatusBar.Render(pos)
 	if m.status != "" {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -25,33 +26,18 @@ type row struct {
 
 const noSort = model.Column(255)
 
-func portCell(p uint16, proto uint8) string {
-	if model.HasPorts(proto) {
-		return strconv.Itoa(int(p))
-	}
-	return "-"
-}
-
-// dportCell shows ICMP type/code where other protocols have a port.
-func dportCell(r *row) string {
-	if model.IsICMP(r.f.Proto) {
-		return strconv.Itoa(int(r.f.Orig.ICMPType())) + "/" + strconv.Itoa(int(r.f.Orig.ICMPCode()))
-	}
-	return portCell(r.f.Orig.DstPort, r.f.Proto)
-}
-
 // layout chooses the columns for a table width: the fixed ones, address
 // columns as wide as the visible addresses need (shortened in the middle
 // when the screen is narrow), then optional columns while they fit.
 func layout(width int, rows []row, extras [4]int, sorted model.Column) []column {
 	cols := []column{
-		{title: "PROTO", sort: model.ColProto, width: 5, cell: func(r *row) string { return protoLabel(r.f.Proto) }},
+		{title: "PROTO", sort: model.ColProto, width: 5, cell: func(r *row) string { return format.Proto(r.f.Proto) }},
 		{title: "SRC", sort: model.ColSrc},
-		{title: "SPORT", sort: model.ColSport, width: 5, right: true, cell: func(r *row) string { return portCell(r.f.Orig.SrcPort, r.f.Proto) }},
+		{title: "SPORT", sort: model.ColSport, width: 5, right: true, cell: func(r *row) string { return format.SrcPort(r.f) }},
 		{title: "DST", sort: model.ColDst},
-		{title: "DPORT", sort: model.ColDport, width: 5, right: true, cell: dportCell},
-		{title: "STATE", sort: model.ColState, width: 11, cell: func(r *row) string { return stateLabel(r.f) }},
-		{title: "TTL", sort: model.ColTTL, width: 6, right: true, cell: func(r *row) string { return ttl(r.f.TTL(r.now)) }},
+		{title: "DPORT", sort: model.ColDport, width: 5, right: true, cell: func(r *row) string { return format.DstPort(r.f) }},
+		{title: "STATE", sort: model.ColState, width: 11, cell: func(r *row) string { return format.State(r.f) }},
+		{title: "TTL", sort: model.ColTTL, width: 6, right: true, cell: func(r *row) string { return format.TTL(r.f.TTL(r.now)) }},
 	}
 	used := len(cols) - 1 // separators
 	for i := range cols {
@@ -76,20 +62,15 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column) []column 
 		natW := 10
 		for i := range rows {
 			if rows[i].f.NATed() {
-				natW = max(natW, cellWidth(natLabel(rows[i].f)))
+				natW = max(natW, cellWidth(format.NAT(rows[i].f)))
 			}
 		}
-		optional = append(optional, column{title: "NAT", sort: noSort, width: natW, cell: func(r *row) string {
-			if !r.f.NATed() {
-				return ""
-			}
-			return natLabel(r.f)
-		}})
+		optional = append(optional, column{title: "NAT", sort: noSort, width: natW, cell: func(r *row) string { return format.NAT(r.f) }})
 	}
 	if counted > 0 {
 		optional = append(optional,
-			column{title: "BYTES", sort: model.ColBytes, width: 6, right: true, cell: func(r *row) string { return sizeOrDash(r, r.c.Bytes()) }},
-			column{title: "PKTS", sort: model.ColPkts, width: 6, right: true, cell: func(r *row) string { return sizeOrDash(r, r.c.Packets()) }})
+			column{title: "BYTES", sort: model.ColBytes, width: 6, right: true, cell: func(r *row) string { return format.CountOrDash(r.f, r.c.Bytes()) }},
+			column{title: "PKTS", sort: model.ColPkts, width: 6, right: true, cell: func(r *row) string { return format.CountOrDash(r.f, r.c.Packets()) }})
 	}
 	if marked > 0 {
 		optional = append(optional, column{title: "MARK", sort: model.ColMark, width: 8, right: true, cell: func(r *row) string { return strconv.FormatUint(uint64(r.f.Mark), 10) }})
@@ -125,13 +106,6 @@ func sortedWidth(c column, sorted model.Column) int {
 		return len(c.title) + 1
 	}
 	return 0
-}
-
-func sizeOrDash(r *row, n uint64) string {
-	if r.f.Attrs&model.HasCounters == 0 {
-		return "-"
-	}
-	return size(n)
 }
 
 // renderHeaderRow writes the column titles, marking the sort column.

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/filter"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -116,12 +117,12 @@ func (m *Model) renderTop(w int) []string {
 		share := float64(g.Flows) / float64(total)
 		full := int(share*float64(barW) + 0.5)
 		bar := strings.Repeat("█", full) + strings.Repeat("░", barW-full)
-		line := pad(fit(g.Key.String(), keyW), keyW) + " " + padLeft(commas(uint64(g.Flows)), 9) + " " +
+		line := pad(fit(g.Key.String(), keyW), keyW) + " " + padLeft(format.Commas(uint64(g.Flows)), 9) + " " +
 			padLeft(fmt.Sprintf("%.1f%%", 100*share), 6) + " " + bar
 		if counted > 0 {
 			b, p := "-", "-"
 			if g.Counted > 0 {
-				b, p = size(g.Bytes), size(g.Packets)
+				b, p = format.Count(g.Bytes), format.Count(g.Packets)
 			}
 			line += " " + padLeft(b, 6) + " " + padLeft(p, 6)
 		}

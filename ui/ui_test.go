@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -256,7 +257,7 @@ func TestGaugeColours(t *testing.T) {
 	}{{100, m.styles.GaugeOK}, {800, m.styles.GaugeWarn}, {950, m.styles.GaugeAlarm}} {
 		b := &model.Batch{Time: t0, Stats: model.TableStats{Valid: true, Count: c.count, Max: 1000}}
 		m.Update(BatchMsg{b})
-		text := fmt.Sprintf("%s / 1,000 (%.1f%%)", commas(c.count), float64(c.count)/10)
+		text := fmt.Sprintf("%s / 1,000 (%.1f%%)", format.Commas(c.count), float64(c.count)/10)
 		if want := c.style.Render(text); !strings.Contains(m.render(), want) {
 			t.Errorf("count %d: gauge not drawn as %q", c.count, want)
 		}
