@@ -20,6 +20,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/filter"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/internal/outfile"
 	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/model"
@@ -270,7 +271,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "cttop:", err)
+		fmt.Fprintln(stderr, format.Printable("cttop: "+err.Error()))
 		return exitUsage
 	}
 	if cfg.Version {
@@ -279,7 +280,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	log, closeLog, err := openLog(cfg.LogFile)
 	if err != nil {
-		fmt.Fprintln(stderr, "cttop:", err)
+		fmt.Fprintln(stderr, format.Printable("cttop: "+err.Error()))
 		return exitError
 	}
 	defer closeLog()
@@ -302,7 +303,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		log.Error("exit", "err", err)
-		fmt.Fprintln(stderr, userError(err))
+		fmt.Fprintln(stderr, format.Printable(userError(err)))
 		return exitError
 	}
 	return exitOK

@@ -37,11 +37,19 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--filter", "port 99999"}, exitUsage, "cttop: filter: "},
 		{[]string{"--replay", "/nonexistent/file", "--once"}, exitError, "cttop: replay: open /nonexistent/file: no such file or directory\n"},
 		{[]string{"--netns", "cttop-no-such-namespace", "--once"}, exitError, `cttop: network namespace "cttop-no-such-namespace"`},
+		// Names with control bytes are echoed escaped, never raw.
+		{[]string{"--replay", "/nonexistent/x\x1b[2J\a", "--once"}, exitError, `cttop: replay: open /nonexistent/x\x1b[2J\a: no such file`},
+		{[]string{"--netns", "no\x1b]0;owned\a", "--once"}, exitError, `cttop: network namespace "no\x1b]0;owned\a"`},
+		{[]string{"--log", "/nonexistent/\x9b2J", "--demo", "--once"}, exitError, `cttop: --log: create /nonexistent/\x9b2J: no such file`},
+		{[]string{"--bogus\nforged line"}, exitUsage, `cttop: unknown flag -bogus\nforged line`},
 	} {
 		var out, errb bytes.Buffer
 		code := run(c.args, &out, &errb)
 		if code != c.code || !strings.HasPrefix(errb.String(), c.want) || strings.Count(errb.String(), "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d, one line starting %q", c.args, code, errb.String(), c.code, c.want)
+		}
+		if i := strings.IndexFunc(strings.TrimSuffix(errb.String(), "\n"), func(r rune) bool { return r < ' ' || r >= 0x7f && r < 0xa0 }); i >= 0 {
+			t.Errorf("%q: stderr %q has a raw control byte at %d", c.args, errb.String(), i)
 		}
 	}
 }

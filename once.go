@@ -35,7 +35,7 @@ func loadOnce(cfg Config, log *slog.Logger, withKernel func(*source.Kernel) erro
 		defer closeFile()
 		if rep := r.Report(); rep.Skipped > 0 {
 			log.Warn("replay", "skipped", rep.String())
-			fmt.Fprintln(os.Stderr, "cttop: replay: "+r.Name()+": "+rep.String())
+			fmt.Fprintln(os.Stderr, "cttop: replay: "+format.Name(r.Name())+": "+format.Printable(rep.String()))
 		}
 		b := r.Snapshot()
 		t := model.NewTable(b.Snapshot.Len())

@@ -21,10 +21,10 @@ func sourceLabel(info model.SourceInfo) string {
 	case "demo":
 		return "DEMO (synthetic data)"
 	case "replay":
-		return "replay of " + info.Name
+		return "replay of " + format.Name(info.Name)
 	case "kernel":
 		if info.Name != "" {
-			return "netns " + info.Name
+			return "netns " + format.Name(info.Name)
 		}
 		return "kernel"
 	}
