@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -73,6 +74,14 @@ scrape_configs:
 	})
 	api := promAPI{t: t, base: "http://" + promAddr}
 
+	api.waitFor("prometheus ready", 30*time.Second, func() bool {
+		resp, err := http.Get(api.base + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 	// A scrape: up, and the entries series is the kernel's count.
 	api.waitFor("cttop scraped", 30*time.Second, func() bool {
 		v, ok := api.scalar(`up{job="cttop"}`)
@@ -191,15 +200,22 @@ func startSupervised(t *testing.T, cmds ...*exec.Cmd) {
 	})
 }
 
-// freeAddr returns a loopback address with a port nobody listens on now.
+// freeAddr returns a loopback address with a port nobody listens on now,
+// below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768
+// and up here), so that no connection or ":0" listener of a concurrent test
+// takes it before cttop or Prometheus binds it.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port in 20000-31999")
+	return ""
 }
 
 func writeFile(t *testing.T, path, text string) {
@@ -282,16 +298,23 @@ func (p promAPI) get(path string, params url.Values, into any) bool {
 	p.t.Helper()
 	resp, err := http.Get(p.base + path + "?" + params.Encode())
 	if err != nil {
-		return false // not up yet
+		return false // not listening yet
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		return false // starting: "Service Unavailable" until its storage is ready
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		p.t.Fatalf("%s: %v", path, err)
+	}
 	var r struct {
 		Status string
 		Error  string
 		Data   json.RawMessage
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.Status != "success" {
-		p.t.Fatalf("%s %v: %s %v %s", path, params, resp.Status, err, r.Error)
+	if err := json.Unmarshal(body, &r); err != nil || r.Status != "success" {
+		p.t.Fatalf("%s %v: %s %v: %.300s", path, params, resp.Status, err, body)
 	}
 	if err := json.Unmarshal(r.Data, into); err != nil {
 		p.t.Fatalf("%s: %v", path, err)
