@@ -18,16 +18,12 @@ import (
 	"syscall"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/format"
+	"github.com/cttop/cttop/internal/app"
 	"github.com/cttop/cttop/internal/outfile"
-	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
-	"github.com/cttop/cttop/source/demo"
-	"github.com/cttop/cttop/source/replay"
-	"github.com/cttop/cttop/ui"
 )
 
 // version and commit are set with -ldflags "-X main.version=... -X
@@ -42,36 +38,6 @@ const (
 	exitUsage = 2 // the command line is wrong
 )
 
-// Config is the command line, parsed.
-type Config struct {
-	NetNS    string
-	Demo     bool
-	Seed     int64
-	Replay   string
-	Interval time.Duration
-	Once     bool
-	Format   string
-	Sort     model.Column
-	Reverse  bool
-	Limit    int
-	LogFile  string
-	Version  bool
-	// Filter is the parsed --filter (nil: every flow); Group is --group,
-	// and HasGroup says whether it was given.
-	Filter   *filter.Filter
-	Group    model.GroupBy
-	HasGroup bool
-	// ReadOnly disables every action; Yes skips confirming deletions.
-	ReadOnly bool
-	Yes      bool
-	// Metrics (--metrics ADDR, --metrics-public, --top N), --headless, --tune.
-	MetricsAddr   string
-	MetricsPublic bool
-	TopN          int
-	Headless      bool
-	Tune          bool
-}
-
 // The bounds of --interval: below 10ms a refresh costs more than it shows;
 // above 10s the first screen and the first metrics wait that long.
 const (
@@ -81,6 +47,13 @@ const (
 
 // usageError is a command line mistake: exit 2.
 type usageError struct{ error }
+
+// Config is the command line, parsed: what the application runs, and
+// --version, which main answers itself.
+type Config struct {
+	app.Config
+	Version bool
+}
 
 // rawFlags are the flags parsed after the flag set: their text is
 // checked into Config fields.
@@ -179,7 +152,7 @@ func checkFlags(cfg *Config, raw *rawFlags) error {
 	case sources > 1:
 		return errors.New("--demo, --netns and --replay exclude each other")
 	case cfg.Headless && cfg.MetricsAddr == "":
-		return errHeadlessNeedsMetrics
+		return app.ErrHeadlessNeedsMetrics
 	case cfg.Headless && (cfg.Once || cfg.Tune):
 		return errors.New("--headless runs until stopped: not with --once or --tune")
 	}
@@ -291,16 +264,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	switch {
-	case cfg.Tune:
-		err = runTune(cfg, stdout)
-	case cfg.Headless:
-		err = runHeadless(ctx, cfg, log)
-	case cfg.Once:
-		err = runOnce(ctx, cfg, log, stdout)
-	default:
-		err = runUI(ctx, cfg, log)
-	}
+	cfg.Config.Version = versionString()
+	err = app.Run(ctx, cfg.Config, log, stdout)
 	if err != nil {
 		log.Error("exit", "err", err)
 		fmt.Fprintln(stderr, format.Printable(userError(err)))
@@ -330,108 +295,4 @@ func openLog(path string) (*slog.Logger, func(), error) {
 		return nil, nil, fmt.Errorf("--log: %w", err)
 	}
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), func() { f.Close() }, nil
-}
-
-// openReplay opens and loads a saved table (- is stdin), so that a bad
-// file is reported before any screen is drawn.
-func openReplay(name string) (*replay.Source, func(), error) {
-	in, closeFile := io.Reader(os.Stdin), func() {}
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("replay: %w", err)
-		}
-		in, closeFile = f, func() { f.Close() }
-	}
-	r := replay.New(name, in)
-	if err := r.Load(context.Background()); err != nil {
-		closeFile()
-		return nil, nil, err
-	}
-	return r, closeFile, nil
-}
-
-// openSource returns the source the flags ask for.
-func openSource(cfg Config, log *slog.Logger) (source.Source, func(), error) {
-	if cfg.Demo {
-		return demo.New(demo.Config{Seed: cfg.Seed, Interval: cfg.Interval}), func() {}, nil
-	}
-	if cfg.Replay != "" {
-		r, closeFile, err := openReplay(cfg.Replay)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, closeFile, nil
-	}
-	k, err := source.NewKernel(source.KernelConfig{NetNS: cfg.NetNS, Interval: cfg.Interval, Log: log})
-	if err != nil {
-		return nil, nil, err
-	}
-	return k, func() { k.Close() }, nil
-}
-
-func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
-	src, closeSrc, err := openSource(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeSrc()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan *model.Batch)
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx, batches) }()
-
-	uc := ui.Config{
-		Batches: batches, Done: done, Sort: cfg.Sort, Reverse: cfg.Reverse,
-		Filter: cfg.Filter, Group: cfg.Group, TopView: cfg.HasGroup, Yes: cfg.Yes,
-	}
-	k, ok := src.(*source.Kernel)
-	uc.Tuning = tuningReader(cfg, k)
-	switch {
-	case cfg.ReadOnly:
-		uc.ReadOnly = "--read-only"
-	case !ok:
-		uc.ReadOnly = "not a live kernel table"
-		switch {
-		case cfg.Demo:
-			uc.ReadOnly = "demo"
-		case cfg.Replay != "":
-			uc.ReadOnly = "replay"
-		}
-	default:
-		a := newKernelActions(k)
-		defer a.close()
-		uc.Actions = a
-	}
-	if cfg.MetricsAddr != "" {
-		ln, err := metrics.Listen(ctx, cfg.MetricsAddr, cfg.MetricsPublic)
-		if err != nil {
-			return err
-		}
-		pub := newPublisher(cfg.TopN)
-		served := pub.serve(ctx, ln, log)
-		defer func() {
-			cancel()
-			if err := <-served; err != nil {
-				log.Error("metrics", "err", err)
-			}
-		}()
-		uc.AfterBatch = pub.poll
-	}
-	m := ui.New(uc)
-	var root tea.Model = m
-	if cfg.LogFile != "" {
-		root = newTracer(m, log)
-	}
-	p := tea.NewProgram(root, tea.WithContext(ctx))
-	_, runErr := p.Run()
-	cancel()
-	if err := m.Err(); err != nil {
-		return err
-	}
-	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, context.Canceled) {
-		return runErr
-	}
-	return nil
 }

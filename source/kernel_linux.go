@@ -11,6 +11,7 @@ import (
 
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/hostns"
+	"github.com/cttop/cttop/tuning"
 	"github.com/mdlayher/netlink"
 	"github.com/ti-mo/conntrack"
 )
@@ -172,10 +173,39 @@ func (k *Kernel) Stats() (model.TableStats, error) {
 	return st, nil
 }
 
-// Load dumps the whole table into t (for --once), without events.
+// Load dumps the whole table into t, without events.
 func (k *Kernel) Load(t *model.Table) error {
 	now := uint32(time.Now().Unix())
 	return k.dumps.dump(now, func(f *model.Flow, c *model.Counters) { t.Insert(f, c) })
+}
+
+// Snapshot implements Source: one dump, with the statistics read just
+// after it (the table comes from one dump; the statistics are of the same
+// moment give or take the flows that changed while it ran).
+func (k *Kernel) Snapshot(context.Context) (*model.Table, model.TableStats, error) {
+	st, err := k.Stats()
+	if err != nil {
+		return nil, st, err
+	}
+	t := model.NewTable(int(st.Count))
+	if err := k.Load(t); err != nil {
+		return nil, st, err
+	}
+	if st2, err := k.Stats(); err == nil {
+		st = st2
+	}
+	return t, st, nil
+}
+
+// TuningSettings implements SettingsReader: the settings of the watched
+// namespace, named as it was given.
+func (k *Kernel) TuningSettings() (tuning.Settings, error) {
+	s, err := ReadTuning(k.nsFd)
+	if err != nil {
+		return s, err
+	}
+	s.NetNS = k.cfg.NetNS
+	return s, nil
 }
 
 // Run implements Source.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/tuning"
 )
 
 // Kernel is the live source; it exists only on Linux.
@@ -29,6 +30,14 @@ func (*Kernel) Info() model.SourceInfo                         { return model.So
 func (*Kernel) Stats() (model.TableStats, error)               { return model.TableStats{}, ErrNoConntrack }
 func (*Kernel) Load(*model.Table) error                        { return ErrNoConntrack }
 func (*Kernel) Run(context.Context, chan<- *model.Batch) error { return ErrNoConntrack }
+
+// Snapshot fails: there is no conntrack here.
+func (*Kernel) Snapshot(context.Context) (*model.Table, model.TableStats, error) {
+	return nil, model.TableStats{}, ErrNoConntrack
+}
+
+// TuningSettings fails: there is no conntrack here.
+func (*Kernel) TuningSettings() (tuning.Settings, error) { return tuning.Settings{}, ErrNoConntrack }
 
 // Delete fails: there is no conntrack here.
 func (*Kernel) Delete(context.Context, []model.Flow, func(int)) (action.DeleteResult, error) {

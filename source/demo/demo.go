@@ -200,6 +200,15 @@ func (d *Source) Run(ctx context.Context, out chan<- *model.Batch) error {
 	}
 }
 
+// Snapshot implements source.Source: the simulation stepped to now, as a
+// table.
+func (d *Source) Snapshot(context.Context) (*model.Table, model.TableStats, error) {
+	b := d.Step(time.Now())
+	t := model.NewTable(0)
+	t.Apply(b)
+	return t, b.Stats, nil
+}
+
 // fill sets the statistics and the source description.
 func (d *Source) fill(b *model.Batch) {
 	b.Stats = d.stats

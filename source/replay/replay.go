@@ -398,8 +398,16 @@ func (r *Source) Run(ctx context.Context, out chan<- *model.Batch) error {
 	return nil
 }
 
-// Snapshot returns the loaded batch (nil before Load).
-func (r *Source) Snapshot() *model.Batch { return r.batch }
+// Snapshot implements source.Source: the loaded table (the file is loaded
+// first if Load has not run), with the statistics the file recorded.
+func (r *Source) Snapshot(ctx context.Context) (*model.Table, model.TableStats, error) {
+	if err := r.Load(ctx); err != nil {
+		return nil, model.TableStats{}, err
+	}
+	t := model.NewTable(r.batch.Snapshot.Len())
+	t.Apply(r.batch)
+	return t, r.batch.Stats, nil
+}
 
 // Report returns what the load skipped; it is the zero report until Run has
 // loaded the file.

@@ -1,7 +1,8 @@
-package main
+package app
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"log/slog"
 
@@ -18,8 +19,8 @@ const tuneWidth = 100
 // runTune prints the tuning report and a sysctl.d snippet to save
 // (cttop --tune). It reads the table once and the settings, and changes
 // nothing.
-func runTune(cfg Config, stdout io.Writer) error {
-	in, err := tuningInput(cfg, slog.New(slog.DiscardHandler))
+func runTune(ctx context.Context, cfg Config, stdout io.Writer) error {
+	in, err := tuningInput(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
@@ -34,20 +35,15 @@ func runTune(cfg Config, stdout io.Writer) error {
 // tuningInput loads the table once and reads the settings of its namespace.
 // With --demo or --replay the flows are the demo's or the file's, and the
 // settings, if this host has conntrack, this host's (the report says so).
-func tuningInput(cfg Config, log *slog.Logger) (tuning.Input, error) {
+func tuningInput(ctx context.Context, cfg Config, log *slog.Logger) (tuning.Input, error) {
 	var set tuning.Input
-	read := false
-	snap, err := loadOnce(cfg, log, func(k *source.Kernel) error {
+	snap, err := loadOnce(ctx, cfg, log, func(src source.Source) error {
 		var err error
-		set, err = tuningSettings(cfg, k)
-		read = true
+		set, err = tuningSettings(src)
 		return err
 	})
 	if err != nil {
 		return tuning.Input{}, err
-	}
-	if !read { // not a kernel source
-		set, _ = tuningSettings(cfg, nil)
 	}
 	in := tuning.InputFromTable(snap.table, tuneTopN)
 	in.Table.Stats = snap.stats
@@ -55,29 +51,29 @@ func tuningInput(cfg Config, log *slog.Logger) (tuning.Input, error) {
 	return in, nil
 }
 
-// tuningSettings reads the settings the advisor works from: the watched
-// namespace's, or without a kernel source (demo, replay) this host's, if it
-// has conntrack. Where the flows come from the model says itself
-// (TuningInputFromTable reads the table's source).
-func tuningSettings(cfg Config, k *source.Kernel) (tuning.Input, error) {
+// tuningSettings reads the settings the advisor works from: those of the
+// source's namespace (a source.SettingsReader), or without one (demo,
+// replay) this host's, if it has conntrack. Where the flows come from the
+// table says itself (tuning.InputFromTable reads the table's source).
+func tuningSettings(src source.Source) (tuning.Input, error) {
 	var in tuning.Input
-	if k == nil {
+	sr, ok := src.(source.SettingsReader)
+	if !ok {
 		if s, err := source.ReadTuning(0); err == nil {
 			in.Settings, in.HostSettings = s, true
 		}
 		return in, nil
 	}
-	s, err := source.ReadTuning(k.NetNSFd())
+	s, err := sr.TuningSettings()
 	if err != nil {
 		return in, err
 	}
-	s.NetNS = cfg.NetNS
 	in.Settings = s
 	return in, nil
 }
 
 // tuningReader is what the UI's tuning view (T) calls, off its goroutine,
 // for the settings; the UI adds the table's composition.
-func tuningReader(cfg Config, k *source.Kernel) func() (tuning.Input, error) {
-	return func() (tuning.Input, error) { return tuningSettings(cfg, k) }
+func tuningReader(src source.Source) func() (tuning.Input, error) {
+	return func() (tuning.Input, error) { return tuningSettings(src) }
 }

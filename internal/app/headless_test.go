@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -53,7 +53,7 @@ func startHeadless(t *testing.T, cfg Config) (string, func() error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.MetricsAddr, cfg.Headless = ln.Addr().String(), true
+	cfg.MetricsAddr, cfg.Headless, cfg.Version = ln.Addr().String(), true, "v-test"
 	done := make(chan error, 1)
 	go func() { done <- headless(ctx, cfg, slog.New(slog.DiscardHandler), ln) }()
 	stop := func() error {
@@ -101,8 +101,8 @@ func TestHeadlessDemo(t *testing.T) {
 	if tops != 3 {
 		t.Errorf("%d top sources, want 3 (--top 3)", tops)
 	}
-	if m[`cttop_build_info{version="`+versionString()+`"}`] != 1 {
-		t.Errorf("no build info for version %s", versionString())
+	if m[`cttop_build_info{version="`+"v-test"+`"}`] != 1 {
+		t.Errorf("no build info for version %s", "v-test")
 	}
 	if err := stop(); err != nil {
 		t.Errorf("stop: %v", err)
@@ -111,7 +111,7 @@ func TestHeadlessDemo(t *testing.T) {
 
 func TestHeadlessNeedsMetrics(t *testing.T) {
 	err := runHeadless(context.Background(), Config{Headless: true, Demo: true}, slog.New(slog.DiscardHandler))
-	if !errors.Is(err, errHeadlessNeedsMetrics) {
+	if !errors.Is(err, ErrHeadlessNeedsMetrics) {
 		t.Errorf("runHeadless without --metrics: %v", err)
 	}
 	err = runHeadless(context.Background(), Config{Headless: true, Demo: true, MetricsAddr: "0.0.0.0:0"}, slog.New(slog.DiscardHandler))

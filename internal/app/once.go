@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -14,69 +14,51 @@ import (
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
-	"github.com/cttop/cttop/source/demo"
+	"github.com/cttop/cttop/source/replay"
 )
 
-// snapshot is one loaded table with its statistics, for --once.
+// snapshot is one loaded table with its statistics, for --once and --tune.
 type snapshot struct {
 	table *model.Table
 	stats model.TableStats
 }
 
-// loadOnce reads the whole table once, without events. For a kernel
-// source, withKernel (if not nil) runs before the kernel is closed, to read
-// more of the same namespace.
-func loadOnce(cfg Config, log *slog.Logger, withKernel func(*source.Kernel) error) (*snapshot, error) {
-	if cfg.Replay != "" {
-		r, closeFile, err := openReplay(cfg.Replay)
-		if err != nil {
-			return nil, err
-		}
-		defer closeFile()
+// loadOnce opens the source the flags ask for and reads its table once,
+// without following it. with, if not nil, runs on the open source before it
+// is closed, to read more of the same namespace.
+func loadOnce(ctx context.Context, cfg Config, log *slog.Logger, with func(source.Source) error) (*snapshot, error) {
+	src, closeSrc, err := openSource(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	defer closeSrc()
+	if r, ok := src.(skipReporter); ok {
 		if rep := r.Report(); rep.Skipped > 0 {
 			log.Warn("replay", "skipped", rep.String())
 			fmt.Fprintln(os.Stderr, "cttop: replay: "+format.Name(r.Name())+": "+format.Printable(rep.String()))
 		}
-		b := r.Snapshot()
-		t := model.NewTable(b.Snapshot.Len())
-		t.Apply(b)
-		return &snapshot{table: t, stats: b.Stats}, nil
 	}
-	if cfg.Demo {
-		d := demo.New(demo.Config{Seed: cfg.Seed, Interval: cfg.Interval})
-		b := d.Step(time.Now())
-		t := model.NewTable(0)
-		t.Apply(b)
-		return &snapshot{table: t, stats: b.Stats}, nil
-	}
-	k, err := source.NewKernel(source.KernelConfig{NetNS: cfg.NetNS, Log: log})
+	t, st, err := src.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer k.Close()
-	st, err := k.Stats()
-	if err != nil {
-		return nil, err
-	}
-	t := model.NewTable(int(st.Count))
-	if err := k.Load(t); err != nil {
-		return nil, err
-	}
-	// The table comes from one dump; the statistics are of the same moment
-	// give or take the flows that changed while it ran.
-	if st2, err := k.Stats(); err == nil {
-		st = st2
-	}
-	if withKernel != nil {
-		if err := withKernel(k); err != nil {
+	if with != nil {
+		if err := with(src); err != nil {
 			return nil, err
 		}
 	}
 	return &snapshot{table: t, stats: st}, nil
 }
 
-func runOnce(_ context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
-	snap, err := loadOnce(cfg, log, nil)
+// skipReporter is a source that read a file and may have skipped records
+// of it (a replay).
+type skipReporter interface {
+	Name() string
+	Report() replay.Report
+}
+
+func runOnce(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	snap, err := loadOnce(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}

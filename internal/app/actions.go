@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -14,22 +14,33 @@ import (
 	"github.com/cttop/cttop/ui"
 )
 
+// actionSource is a source the UI may act on: a live table that deletes
+// and flushes flows, reconciles afterwards, and is bound to a namespace
+// where rules can be applied (the kernel source is one).
+type actionSource interface {
+	source.Source
+	source.Deleter
+	source.Flusher
+	source.Reconciler
+	source.Namespaced
+}
+
 // kernelActions carries out the UI's intents on the watched namespace:
 // deletions through ctnetlink, rules through nftables.
 type kernelActions struct {
-	k     *source.Kernel
+	k     actionSource
 	guard *guard.Guard
 
 	mu sync.Mutex
 	fw *firewall.Firewall // opened on first use: no nftables until asked
 }
 
-func newKernelActions(k *source.Kernel) *kernelActions {
+func newKernelActions(k actionSource) *kernelActions {
 	return &kernelActions{k: k, guard: newGuard(k)}
 }
 
 // newGuard builds the self-lock-out guard for the namespace k acts on.
-func newGuard(k *source.Kernel) *guard.Guard {
+func newGuard(k actionSource) *guard.Guard {
 	g := &guard.Guard{Operator: guard.FindOperator(guard.Probe{})}
 	g.Local, _ = k.LocalAddrs() // without them the guard still checks SSH and loopback
 	if ino, err := guard.NetNSInode(k.NetNSFd()); err == nil {

@@ -1,8 +1,7 @@
-package main
+package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"time"
@@ -18,17 +17,13 @@ const (
 	scrapeWait   = 2 * time.Second
 )
 
-// errHeadlessNeedsMetrics: without a terminal and without --metrics, cttop
-// would have nothing to show anyone.
-var errHeadlessNeedsMetrics = errors.New("--headless needs --metrics ADDR: without a terminal the metrics are all cttop shows")
-
 // runHeadless runs the source without a terminal (cttop --headless, for
 // systemd) and serves its state as Prometheus metrics on cfg.MetricsAddr
 // until ctx ends (SIGINT, SIGTERM). It returns nil then, or the error of the
 // source or the server.
 func runHeadless(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.MetricsAddr == "" {
-		return errHeadlessNeedsMetrics
+		return ErrHeadlessNeedsMetrics
 	}
 	ln, err := metrics.Listen(ctx, cfg.MetricsAddr, cfg.MetricsPublic)
 	if err != nil {
@@ -49,8 +44,8 @@ type publisher struct {
 	pending   bool
 }
 
-func newPublisher(topN int) *publisher {
-	exp := metrics.NewExporter(versionString())
+func newPublisher(version string, topN int) *publisher {
+	exp := metrics.NewExporter(version)
 	return &publisher{exp: exp, wanted: exp.OnDemand(scrapeWait), topN: topN}
 }
 
@@ -88,7 +83,7 @@ func headless(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	pub := newPublisher(cfg.TopN)
+	pub := newPublisher(cfg.Version, cfg.TopN)
 	served := pub.serve(ctx, ln, log)
 	batches := make(chan *model.Batch)
 	ran := make(chan error, 1)

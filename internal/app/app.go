@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/cttop/cttop/filter"
+	"github.com/cttop/cttop/model"
+)
+
+// Config is what the command line asks for, parsed and checked by main.
+type Config struct {
+	NetNS    string
+	Demo     bool
+	Seed     int64
+	Replay   string
+	Interval time.Duration
+	Once     bool
+	Format   string
+	Sort     model.Column
+	Reverse  bool
+	Limit    int
+	LogFile  string
+	// Filter is the parsed --filter (nil: every flow); Group is --group,
+	// and HasGroup says whether it was given.
+	Filter   *filter.Filter
+	Group    model.GroupBy
+	HasGroup bool
+	// ReadOnly disables every action; Yes skips confirming deletions.
+	ReadOnly bool
+	Yes      bool
+	// Metrics (--metrics ADDR, --metrics-public, --top N), --headless, --tune.
+	MetricsAddr   string
+	MetricsPublic bool
+	TopN          int
+	Headless      bool
+	Tune          bool
+	// Version is cttop's version, for the metrics' build info.
+	Version string
+}
+
+// ErrHeadlessNeedsMetrics: without a terminal and without --metrics, cttop
+// would have nothing to show anyone.
+var ErrHeadlessNeedsMetrics = errors.New("--headless needs --metrics ADDR: without a terminal the metrics are all cttop shows")
+
+// Run runs the mode cfg asks for until it ends or ctx does (SIGINT,
+// SIGTERM): the tuning report, the headless exporter, one snapshot, or the
+// terminal UI. Its error is the run's; main turns it into a line and an
+// exit code.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+	switch {
+	case cfg.Tune:
+		return runTune(ctx, cfg, stdout)
+	case cfg.Headless:
+		return runHeadless(ctx, cfg, log)
+	case cfg.Once:
+		return runOnce(ctx, cfg, log, stdout)
+	}
+	return runUI(ctx, cfg, log)
+}
