@@ -25,26 +25,34 @@ const (
 	// NoTrack exempts the target's packets from connection tracking: those
 	// from and to an address, or those to and from a local service.
 	NoTrack
+	// SynProxy protects a local TCP service from SYN floods: SYNs to its
+	// port are answered with SYN cookies by the kernel's SYNPROXY, untracked,
+	// and only a client that completes the handshake reaches the service
+	// (and the conntrack table).
+	SynProxy
 )
 
-// String returns "drop" or "notrack".
+// String returns "drop", "notrack" or "synproxy".
 func (k Kind) String() string {
 	switch k {
 	case Drop:
 		return "drop"
 	case NoTrack:
 		return "notrack"
+	case SynProxy:
+		return "synproxy"
 	}
 	return "action(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Target is one address, network or service to drop or untrack.
+// Target is one address, network or service to drop, untrack or protect.
 //
-// A source target has a valid Addr (a host as /32 or /128, or a network)
-// and zero Proto and Port; IPv4-mapped IPv6 prefixes count as IPv4. A
-// service target (NoTrack only) has an invalid Addr, a protocol with ports
-// (model.ProtoTCP, ProtoUDP, ProtoSCTP, ProtoDCCP, ProtoUDPLite) and the
-// local service's port.
+// A source target (Drop or NoTrack) has a valid Addr (a host as /32 or
+// /128, or a network) and zero Proto and Port; IPv4-mapped IPv6 prefixes
+// count as IPv4. A service target has an invalid Addr, a protocol and the
+// local service's port: NoTrack takes a protocol with ports
+// (model.ProtoTCP, ProtoUDP, ProtoSCTP, ProtoDCCP, ProtoUDPLite), SynProxy
+// takes TCP only.
 type Target struct {
 	Action Kind
 	Addr   netip.Prefix
@@ -66,11 +74,17 @@ func Service(proto uint8, port uint16) Target {
 	return Target{Action: NoTrack, Proto: proto, Port: port}
 }
 
+// SynProxyService returns a SynProxy target for the local TCP service on
+// port.
+func SynProxyService(port uint16) Target {
+	return Target{Action: SynProxy, Proto: model.ProtoTCP, Port: port}
+}
+
 // IsService reports whether t is a service target.
 func (t Target) IsService() bool { return !t.Addr.IsValid() }
 
-// String describes the target as "drop 10.0.0.2", "notrack 10.0.0.0/24" or
-// "notrack tcp port 80".
+// String describes the target as "drop 10.0.0.2", "notrack 10.0.0.0/24",
+// "notrack tcp port 80" or "synproxy tcp port 443".
 func (t Target) String() string {
 	if t.IsService() {
 		return t.Action.String() + " " + model.ProtoName(t.Proto) + " port " + strconv.Itoa(int(t.Port))
@@ -93,15 +107,17 @@ func (t Target) Normalize() (Target, error) {
 	invalid := func(why string) (Target, error) {
 		return Target{}, fmt.Errorf("%w: %s: %s", ErrInvalid, t, why)
 	}
-	if t.Action != Drop && t.Action != NoTrack {
+	if t.Action != Drop && t.Action != NoTrack && t.Action != SynProxy {
 		return invalid("unknown action")
 	}
 	if t.IsService() {
 		switch {
 		case t.Proto == 0 && t.Port == 0:
 			return invalid("no address and no service")
-		case t.Action != NoTrack:
-			return invalid("only NOTRACK works on a service; drop works on source addresses")
+		case t.Action == Drop:
+			return invalid("only NOTRACK and SYNPROXY work on a service; drop works on source addresses")
+		case t.Action == SynProxy && t.Proto != model.ProtoTCP:
+			return invalid("SYNPROXY protects TCP services only")
 		case !model.HasPorts(t.Proto):
 			return invalid("protocol without ports")
 		case t.Port == 0:
@@ -111,6 +127,9 @@ func (t Target) Normalize() (Target, error) {
 	}
 	if t.Proto != 0 || t.Port != 0 {
 		return invalid("give an address or a service, not both")
+	}
+	if t.Action == SynProxy {
+		return invalid("SYNPROXY protects a local TCP service: give tcp and its port, not an address")
 	}
 	p := t.Addr
 	if p.Addr().Is4In6() {

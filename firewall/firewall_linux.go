@@ -143,15 +143,28 @@ func (fw *Firewall) apply(n Plan) error {
 	if err != nil {
 		return err
 	}
-	byName, err := queueLayout(c, st)
+	var proxy *SynProxyParams
+	if n.has(action.SynProxy) {
+		proxy = &n.SynProxy
+	}
+	byName, err := queueLayout(c, st, proxy)
 	if err != nil {
 		return err
 	}
 	for _, s := range sets {
-		if err := queueElements(c, byName[s.name], ofSet(replaced, s.name), 0, true, &size); err != nil {
+		del, add := ofSet(replaced, s.name), ofSet(merged, s.name)
+		if s.name == SetSynProxyIn { // mirrors SetSynProxy; re-add the ports it has
+			add, del = ofSet(merged, SetSynProxy), nil
+			for _, t := range add {
+				if st.synIn[t.Port] {
+					del = append(del, t)
+				}
+			}
+		}
+		if err := queueElements(c, byName[s.name], del, 0, true, &size); err != nil {
 			return fmt.Errorf("remove replaced entries: %w", err)
 		}
-		if err := queueElements(c, byName[s.name], ofSet(merged, s.name), n.Duration, false, &size); err != nil {
+		if err := queueElements(c, byName[s.name], add, n.Duration, false, &size); err != nil {
 			return fmt.Errorf("add entries: %w", err)
 		}
 	}
@@ -172,7 +185,10 @@ func (fw *Firewall) apply(n Plan) error {
 // made anew with counters if it is empty (after emptying the chains, which
 // refer to it); if it holds entries it stays as it is, and List reports
 // their counts as unknown, until it is empty at a later Apply.
-func queueLayout(c *nftables.Conn, st state) (map[string]*nftables.Set, error) {
+//
+// With proxy set, the SYNPROXY chain is rebuilt too, with those options;
+// otherwise it stays as it is (or missing).
+func queueLayout(c *nftables.Conn, st state, proxy *SynProxyParams) (map[string]*nftables.Set, error) {
 	table := c.AddTable(cttopTable())
 	counted := func(s setSpec) bool { return st.sets[s.name] == nil || st.counters[s.name] || st.elems[s.name] == 0 }
 	var remake []string
@@ -200,7 +216,11 @@ func queueLayout(c *nftables.Conn, st state) (map[string]*nftables.Set, error) {
 		}
 		byName[s.name] = set
 	}
-	for _, cs := range chains {
+	rebuild := chains[:]
+	if proxy != nil {
+		rebuild = append(rebuild, inputChain(*proxy))
+	}
+	for _, cs := range rebuild {
 		chain := c.AddChain(cs.nftChain(table))
 		c.FlushChain(chain)
 		for _, r := range cs.rules {
@@ -267,6 +287,12 @@ func (fw *Firewall) Remove(t action.Target) error {
 	set := &nftables.Set{Table: cttopTable(), Name: setOf(n), HasTimeout: true}
 	if err := c.SetDeleteElements(set, elements(n, 0)); err != nil {
 		return fmt.Errorf("remove rule: %w", err)
+	}
+	if n.Action == action.SynProxy && st.synIn[n.Port] {
+		in := &nftables.Set{Table: cttopTable(), Name: SetSynProxyIn, HasTimeout: true}
+		if err := c.SetDeleteElements(in, elements(n, 0)); err != nil {
+			return fmt.Errorf("remove rule: %w", err)
+		}
 	}
 	if err := c.Flush(); err != nil {
 		if errors.Is(err, unix.ENOENT) { // expired meanwhile

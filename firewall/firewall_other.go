@@ -35,3 +35,8 @@ func (fw *Firewall) List() ([]action.Entry, error) {
 func (fw *Firewall) Remove(t action.Target) error {
 	return fmt.Errorf("remove rule: %w (needs Linux)", ErrUnsupported)
 }
+
+// ReadSynProxyFacts fails with ErrUnsupported: it reads Linux settings.
+func ReadSynProxyFacts(netnsFd int) (SynProxyFacts, error) {
+	return SynProxyFacts{}, fmt.Errorf("read SYNPROXY settings: %w (needs Linux)", ErrUnsupported)
+}

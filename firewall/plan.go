@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/model"
 )
 
 // ErrTooWide is wrapped (with action.ErrInvalid) by the error of a plan with a
@@ -33,6 +34,8 @@ var ErrOverlap = errors.New("overlapping entries")
 // setOf returns the name of the set that holds the target.
 func setOf(t action.Target) string {
 	switch {
+	case t.Action == action.SynProxy:
+		return SetSynProxy
 	case t.IsService():
 		return SetNoTrackSvc
 	case t.Action == action.Drop && t.Addr.Addr().Is4():
@@ -45,12 +48,16 @@ func setOf(t action.Target) string {
 	return SetNoTrack6
 }
 
-// Plan is a set of targets to drop or untrack, all with one timeout.
-// Duration 0 means no timeout: the entries stay until removed or until the
-// host reboots.
+// Plan is a set of targets to drop, untrack or put under SYNPROXY, all
+// with one timeout. Duration 0 means no timeout: the entries stay until
+// removed or until the host reboots.
 type Plan struct {
 	Targets  []action.Target
 	Duration time.Duration
+	// SynProxy is the TCP options SYNPROXY offers, for a plan with a
+	// SynProxy target (SynProxyFacts.Params reads them from the host).
+	// They apply to every port under SYNPROXY.
+	SynProxy SynProxyParams
 }
 
 // Validate reports whether the plan can be applied. Its errors wrap
@@ -72,7 +79,7 @@ func (p Plan) normalize() (Plan, error) {
 	case p.Duration%time.Millisecond != 0:
 		return Plan{}, fmt.Errorf("%w: duration %v is not whole milliseconds", action.ErrInvalid, p.Duration)
 	}
-	out := Plan{Duration: p.Duration, Targets: make([]action.Target, 0, len(p.Targets))}
+	out := Plan{Duration: p.Duration, SynProxy: p.SynProxy, Targets: make([]action.Target, 0, len(p.Targets))}
 	seen := make(map[action.Target]bool, len(p.Targets))
 	for _, t := range p.Targets {
 		n, err := t.Normalize()
@@ -90,6 +97,14 @@ func (p Plan) normalize() (Plan, error) {
 	}
 	if err := overlaps(out.Targets); err != nil {
 		return Plan{}, err
+	}
+	if err := tcpClash(out.Targets, "in one plan"); err != nil {
+		return Plan{}, err
+	}
+	if out.has(action.SynProxy) {
+		if err := out.SynProxy.validate(); err != nil {
+			return Plan{}, err
+		}
 	}
 	return out, nil
 }
@@ -121,6 +136,26 @@ func overlaps(targets []action.Target) error {
 			return fmt.Errorf("%w: %s and %s in one plan", ErrOverlap, t, wide)
 		}
 		wide = t
+	}
+	return nil
+}
+
+// tcpClash returns an error wrapping ErrOverlap if a TCP port is both
+// untracked (NoTrack) and under SYNPROXY among targets: SYNPROXY takes
+// every untracked packet to its ports for a handshake, so the service's
+// established traffic would be cut. What names where the other is
+// ("in one plan", "already applied").
+func tcpClash(targets []action.Target, what string) error {
+	kinds := map[uint16]action.Kind{}
+	for _, t := range targets {
+		if !t.IsService() || t.Proto != model.ProtoTCP {
+			continue
+		}
+		if k, ok := kinds[t.Port]; ok && k != t.Action {
+			return fmt.Errorf("%w: tcp port %d cannot be both untracked and under SYNPROXY (%s): "+
+				"SYNPROXY would take its untracked traffic for handshakes", ErrOverlap, t.Port, what)
+		}
+		kinds[t.Port] = t.Action
 	}
 	return nil
 }

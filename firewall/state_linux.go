@@ -22,6 +22,7 @@ type state struct {
 	chains   map[string]*nftables.Chain // by name
 	counters map[string]bool            // the sets whose elements count
 	elems    map[string]int             // entries (not interval ends) in each of the layout's sets
+	synIn    map[uint16]bool            // the ports in SetSynProxyIn
 	entries  []action.Entry
 }
 
@@ -37,7 +38,7 @@ func tableExists(c *nftables.Conn) (bool, error) {
 // read reads the table's sets, chains and the entries of the layout's
 // sets, through c, in the namespace netns (0: the calling thread's).
 func read(c *nftables.Conn, netns int) (state, error) {
-	st := state{sets: map[string]*nftables.Set{}, chains: map[string]*nftables.Chain{}, elems: map[string]int{}}
+	st := state{sets: map[string]*nftables.Set{}, chains: map[string]*nftables.Chain{}, elems: map[string]int{}, synIn: map[uint16]bool{}}
 	var err error
 	if st.exists, err = tableExists(c); err != nil || !st.exists {
 		return st, err
@@ -75,6 +76,12 @@ func read(c *nftables.Conn, netns int) (state, error) {
 			}
 		}
 		es := entries(s, s.action(), elems)
+		if s.name == SetSynProxyIn { // the same ports as SetSynProxy, not entries of their own
+			for _, e := range es {
+				st.synIn[e.Target.Port] = true
+			}
+			continue
+		}
 		slices.SortFunc(es, func(x, y action.Entry) int { return action.Compare(x.Target, y.Target) })
 		st.entries = append(st.entries, es...)
 	}
@@ -92,10 +99,10 @@ func (st state) conflict() error {
 		want := s.nftSet(cttopTable(), 0)
 		if have.KeyType.Name != want.KeyType.Name || have.Interval != want.Interval ||
 			have.HasTimeout != want.HasTimeout || have.IsMap || have.Constant || have.Concatenation {
-			return fmt.Errorf("%w: set %s is not { type %s; flags %s }", ErrConflict, s.name, s.keyType(), s.flags())
+			return fmt.Errorf("%w: set %s is not { type %s; flags %s }", ErrConflict, s.name, s.key, s.flags())
 		}
 	}
-	for _, cs := range chains {
+	for _, cs := range append(chains[:], inputChain(SynProxyParams{})) {
 		have := st.chains[cs.name]
 		if have == nil {
 			continue
@@ -103,7 +110,7 @@ func (st state) conflict() error {
 		want := cs.nftChain(cttopTable())
 		if have.Hooknum == nil || have.Priority == nil || *have.Hooknum != *want.Hooknum ||
 			*have.Priority != *want.Priority || have.Type != want.Type {
-			return fmt.Errorf("%w: chain %s is not { type filter hook %s priority raw }", ErrConflict, cs.name, cs.hook)
+			return fmt.Errorf("%w: chain %s is not { type filter hook %s priority %s }", ErrConflict, cs.name, cs.hook, priorityName(cs.priority))
 		}
 	}
 	return nil
@@ -115,8 +122,19 @@ func (st state) conflict() error {
 // current must be sorted as read sorts it.
 func replacedBy(targets []action.Target, current []action.Entry) ([]action.Target, error) {
 	bySet := map[string][]action.Target{}
+	var services []action.Target
 	for _, e := range current {
 		bySet[setOf(e.Target)] = append(bySet[setOf(e.Target)], e.Target)
+		if e.Target.IsService() {
+			services = append(services, e.Target)
+		}
+	}
+	for _, t := range targets {
+		if t.IsService() {
+			if err := tcpClash(slices.Concat(services, []action.Target{t}), "already applied"); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var out []action.Target
 	for _, t := range targets {

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,18 +45,21 @@ func (p Plan) NFT() string {
 			"  ct state untracked accept\n" +
 			"for example: nft insert rule inet filter input ct state untracked accept"))
 	}
+	if n.has(action.SynProxy) {
+		b.WriteString(comment("\n" + synProxyNote))
+	}
 	b.WriteString("\nadd table inet " + TableName + "\n")
 	for _, s := range sets {
 		b.WriteString(s.nft() + "\n")
 	}
-	for _, c := range chains {
+	for _, c := range n.chains() {
 		b.WriteString("\n" + c.nft())
 	}
 	b.WriteString("\n")
 	for _, s := range sets {
 		var elems []string
 		for _, t := range n.Targets {
-			if setOf(t) == s.name {
+			if setOf(t) == s.name || (s.name == SetSynProxyIn && setOf(t) == SetSynProxy) {
 				elems = append(elems, nftElement(t)+n.nftTimeout())
 			}
 		}
@@ -73,7 +77,7 @@ func (p Plan) merged() (Plan, string, error) {
 	if err != nil {
 		return Plan{}, "", err
 	}
-	m := Plan{Targets: merge(n.Targets), Duration: n.Duration}
+	m := Plan{Targets: merge(n.Targets), Duration: n.Duration, SynProxy: n.SynProxy}
 	note := ""
 	if len(m.Targets) < len(n.Targets) {
 		note = "\n" + plural(len(n.Targets), "target") + " merged into " + plural(len(m.Targets), "entry") +
@@ -93,8 +97,21 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word
 }
 
+// chains returns the chains the plan rebuilds: the SYNPROXY chain too if
+// it has a SynProxy target.
+func (p Plan) chains() []chainSpec {
+	out := chains[:]
+	if p.has(action.SynProxy) {
+		out = append(out, inputChain(p.SynProxy))
+	}
+	return out
+}
+
 // nftElement formats t as an element of its set.
 func nftElement(t action.Target) string {
+	if t.Action == action.SynProxy {
+		return strconv.Itoa(int(t.Port))
+	}
 	if t.IsService() {
 		return model.ProtoName(t.Proto) + " . " + strconv.Itoa(int(t.Port))
 	}
@@ -182,6 +199,7 @@ func (p Plan) IPTables() string {
 	}
 	drops, dropsDel, _ := n.iptCommands(action.Drop)
 	notracks, notracksDel, fams := n.iptCommands(action.NoTrack)
+	proxies, proxiesDel := n.iptSynProxy()
 	if len(drops) > 0 {
 		b.WriteString("\n" + strings.Join(drops, "\n") + "\n")
 	}
@@ -192,7 +210,12 @@ func (p Plan) IPTables() string {
 			b.WriteString(fam + " -C " + untrackedAccept + " 2>/dev/null || " + fam + " -I " + untrackedAccept + "\n")
 		}
 	}
-	b.WriteString("\n# To remove the rules:\n" + strings.Join(append(dropsDel, notracksDel...), "\n") + "\n")
+	if len(proxies) > 0 { // last: SYNPROXY must end up above any accept of untracked packets
+		b.WriteString("\n" + comment(synProxyNote+"\nSYNPROXY goes first in INPUT (positions 1 and 2), above rules that accept or drop\n"+
+			"untracked or invalid packets: run these commands after any that insert into INPUT."))
+		b.WriteString(strings.Join(proxies, "\n") + "\n")
+	}
+	b.WriteString("\n# To remove the rules:\n" + strings.Join(slices.Concat(dropsDel, proxiesDel, notracksDel), "\n") + "\n")
 	if len(fams) > 0 {
 		b.WriteString("# and, once no NOTRACK rule needs it, the accept for untracked packets:\n")
 		for _, fam := range fams {
@@ -227,6 +250,33 @@ func (p Plan) iptCommands(a action.Kind) (add, del, fams []string) {
 	return add, del, fams
 }
 
+// iptSynProxy returns the commands that put the plan's SynProxy targets
+// under SYNPROXY, for iptables and ip6tables, and the commented commands
+// that remove them.
+func (p Plan) iptSynProxy() (add, del []string) {
+	for _, t := range p.Targets {
+		if t.Action != action.SynProxy {
+			continue
+		}
+		tcp := "-p tcp --dport " + strconv.Itoa(int(t.Port))
+		for _, f := range []struct {
+			cmd    string
+			family uint8
+		}{{"iptables", 4}, {"ip6tables", 6}} {
+			rules := [...]struct{ table, chain, pos, spec string }{
+				{"-t raw ", "PREROUTING", "", tcp + " --syn -j CT --notrack"},
+				{"", "INPUT", " 1", tcp + " -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY " + p.SynProxy.iptOptions(f.family)},
+				{"", "INPUT", " 2", tcp + " -m conntrack --ctstate INVALID -j DROP"},
+			}
+			for _, r := range rules {
+				add = append(add, f.cmd+" "+r.table+"-I "+r.chain+r.pos+" "+r.spec)
+				del = append(del, "#   "+f.cmd+" "+r.table+"-D "+r.chain+" "+r.spec)
+			}
+		}
+	}
+	return add, del
+}
+
 // Explain returns a few lines for a confirmation dialog: what the plan
 // does, how long it lasts, that it lives in the running ruleset only, and
 // for NOTRACK the accept rule the user's own ruleset needs.
@@ -248,6 +298,14 @@ func (p Plan) Explain() string {
 	}
 	if svcs := n.list(action.NoTrack, true); svcs != "" {
 		b.WriteString("Stop tracking " + svcs + " of this host (requests and replies) " + n.lifetime() + ".\n")
+	}
+	if svcs := n.list(action.SynProxy, true); svcs != "" {
+		sp := n.SynProxy
+		b.WriteString("Protect " + svcs + " of this host with SYNPROXY " + n.lifetime() + ": the kernel answers SYNs\n" +
+			"with SYN cookies (" + sp.options(4) + "; IPv6 mss " + strconv.Itoa(int(sp.MSS6)) + "), untracked: only\n" +
+			"clients that complete the handshake reach the service and the conntrack table. Invalid\n" +
+			"packets to the port are dropped. It needs nf_conntrack_tcp_loose off (and tcp_timestamps\n" +
+			"on for its options); cttop changes neither.\n")
 	}
 	b.WriteString("Existing conntrack entries stay until they time out: delete them to free the table now.\n")
 	b.WriteString(persistNote + " cttop uses only table inet cttop; save the nft text to keep them.\n")
