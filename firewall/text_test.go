@@ -38,10 +38,10 @@ var goldenPlans = []struct {
 		host(action.Drop, "10.99.0.2"), host(action.NoTrack, "10.99.0.3"), action.Service(model.ProtoTCP, 8080),
 		network(action.Drop, "2001:db8:4::/48"), host(action.Drop, "255.255.255.255"),
 	}, Duration: 90 * time.Minute}},
-	{"synproxy_443_1h", Plan{Targets: []action.Target{action.SynProxyService(443)}, Duration: time.Hour, SynProxy: SynProxyParams{
+	{"synproxy_4443_1h", Plan{Targets: []action.Target{action.SynProxyService(4443)}, Duration: time.Hour, SynProxy: SynProxyParams{
 		MSS4: 1460, MSS6: 1440, WindowScaling: true, WScale: 7, Timestamp: true, SACKPerm: true}}},
 	{"synproxy_mixed_permanent", Plan{Targets: []action.Target{
-		action.SynProxyService(80), host(action.Drop, "198.51.100.7"), action.SynProxyService(8443), action.Service(model.ProtoUDP, 53),
+		action.SynProxyService(2080), host(action.Drop, "198.51.100.7"), action.SynProxyService(8443), action.Service(model.ProtoUDP, 53),
 	}, SynProxy: SynProxyParams{MSS4: 1400, MSS6: 1380}}},
 	// Four addresses and two halves of a /63 merge into two entries.
 	{"drop_merged_1h", Plan{Targets: []action.Target{
