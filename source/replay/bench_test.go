@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -94,26 +95,48 @@ func replayTable(format string, n int) []byte {
 }
 
 // replayGenerator streams a synthetic text table of n lines without holding
-// it: it repeats a block of distinct lines (the snapshot keeps duplicates;
-// only the model's table would merge them).
+// it: it repeats a block of lines, rewriting each line's conntrack id (a
+// fixed-width field at the end) per block, so that every line is a flow
+// of its own and none a duplicate of one read before.
 type replayGenerator struct {
 	n     int
-	lines int // distinct lines in the block (0: 65536)
+	lines int // lines in the block (0: 65536)
 	block []byte
-	ends  []int // end of each line in block
+	ends  []int // end of each line in block, after its newline
 	blk   int   // blocks given
 	off   int   // read position in the current block
 }
 
+// idWidth is the width of the id field the generator rewrites.
+const idWidth = 10
+
+func (g *replayGenerator) init() {
+	if g.lines == 0 {
+		g.lines = 65536
+	}
+	for i := range min(g.n, g.lines) {
+		line := appendReplayLine(nil, "text", i)
+		line = line[:bytes.LastIndex(line, []byte("id="))+3]
+		g.block = append(append(g.block, line...), strings.Repeat("0", idWidth)+"\n"...)
+		g.ends = append(g.ends, len(g.block))
+	}
+}
+
+// setIDs writes the ids of block blk: flow blk*lines+i for line i.
+func (g *replayGenerator) setIDs() {
+	for i, end := range g.ends {
+		id := uint32(g.blk*len(g.ends)+i)*2654435761 + 1
+		b := g.block[end-1-idWidth : end-1]
+		for j := idWidth - 1; j >= 0; j-- {
+			b[j] = '0' + byte(id%10)
+			id /= 10
+		}
+	}
+}
+
 func (g *replayGenerator) Read(p []byte) (int, error) {
 	if g.block == nil {
-		if g.lines == 0 {
-			g.lines = 65536
-		}
-		for i := range min(g.n, g.lines) {
-			g.block = appendReplayLine(g.block, "text", i)
-			g.ends = append(g.ends, len(g.block))
-		}
+		g.init()
 	}
 	end := len(g.block)
 	if full := g.n / len(g.ends); g.blk == full {
@@ -124,6 +147,9 @@ func (g *replayGenerator) Read(p []byte) (int, error) {
 		end = g.ends[rem-1]
 	} else if g.blk > full {
 		return 0, io.EOF
+	}
+	if g.off == 0 {
+		g.setIDs()
 	}
 	n := copy(p, g.block[g.off:end])
 	if g.off += n; g.off == end {

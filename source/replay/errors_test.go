@@ -19,13 +19,15 @@ func TestLoadReplayJSONVariants(t *testing.T) {
 	for _, tc := range []struct {
 		name, doc       string
 		flows, skipped  int
+		dups            int
 		firstBad        int
 		reason          string
 		check           func(t *testing.T, sn *model.Snapshot)
 		wantErr         error
 		wantErrContains string
 	}{
-		{name: "array", doc: "[" + flow + "," + flow + "]", flows: 2},
+		{name: "array", doc: "[" + flow + "," + strings.Replace(flow, `"sport": 1,`, `"sport": 3,`, 1) + "]", flows: 2},
+		{name: "a flow twice", doc: "[" + flow + "," + flow + "]", flows: 1, dups: 1},
 		{name: "flows first, unknown keys", doc: `{"flows": [` + flow + `], "extra": {"a": [1, {"b": null}]}, "table": {"max": 9}}`, flows: 1},
 		{name: "empty table", doc: `{"table": {"count": 0, "max": 65536}, "matched": 0, "flows": []}`},
 		{name: "groups (--group)", flows: 1, doc: `{"table":{"count":1,"max":9},"matched":1,"groups":[{"key":"tcp","flows":1,"share":1.0000,"states":{"ESTABLISHED":1}}],"flows":[` + flow + `]}`},
@@ -33,7 +35,7 @@ func TestLoadReplayJSONVariants(t *testing.T) {
 		{name: "not ours", doc: `{"name": "cttop", "version": "1.0"}`, wantErr: ErrFormat},
 		{name: "not JSON", doc: `{name}`, wantErr: ErrFormat},
 		{
-			name: "bad records", flows: 2, skipped: 3, firstBad: 3, reason: `bad address "10.0.0"`,
+			name: "bad records", flows: 1, dups: 1, skipped: 3, firstBad: 3, reason: `bad address "10.0.0"`,
 			doc: "{\"flows\": [\n" + flow + ",\n" +
 				`{"proto": "tcp", "src": "10.0.0", "sport": 1, "dst": "192.0.2.2", "dport": 2},` + "\n" +
 				`{"proto": "tcp", "src": "192.0.2.1", "sport": "1", "dst": "192.0.2.2", "dport": 2},` + "\n" +
@@ -90,7 +92,7 @@ func TestLoadReplayJSONVariants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sn.Len() != tc.flows || rep.Skipped != tc.skipped || rep.FirstBad != tc.firstBad ||
+			if sn.Len() != tc.flows || rep.Skipped != tc.skipped || rep.FirstBad != tc.firstBad || rep.Duplicates != tc.dups ||
 				tc.reason != "" && rep.Reason != tc.reason || rep.Format != FormatJSON {
 				t.Fatalf("%d flows, %+v; want %d flows, %d skipped, first at %d: %s",
 					sn.Len(), rep, tc.flows, tc.skipped, tc.firstBad, tc.reason)
@@ -109,6 +111,7 @@ func TestLoadReplayXMLVariants(t *testing.T) {
 	for _, tc := range []struct {
 		name, doc      string
 		flows, skipped int
+		dups           int
 		firstBad       int
 		reason         string
 		wantErr        error
@@ -124,7 +127,7 @@ func TestLoadReplayXMLVariants(t *testing.T) {
 			flows: 1, skipped: 1, firstBad: 3, reason: `event, not a table entry: flow type "new"`},
 		{name: "elements that do not nest", doc: head + strings.Replace(first, "</src>", "</dst>", 1) + "\n</conntrack>",
 			skipped: 1, firstBad: 3, wantErr: ErrNoFlows},
-		{name: "two dumps", doc: xml + xml, flows: 36},
+		{name: "two dumps", doc: xml + xml, flows: 18, dups: 18},
 		{name: "something after the dump", doc: xml + "<html/>", flows: 18, skipped: 1, firstBad: 22,
 			reason: "XML syntax error on line 22: <html> after </conntrack>; rest of file ignored"},
 		{name: "not conntrack", doc: "<html><body>hi</body></html>", wantErr: ErrFormat},
@@ -141,7 +144,7 @@ func TestLoadReplayXMLVariants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sn.Len() != tc.flows || rep.Skipped != tc.skipped || rep.FirstBad != tc.firstBad ||
+			if sn.Len() != tc.flows || rep.Skipped != tc.skipped || rep.FirstBad != tc.firstBad || rep.Duplicates != tc.dups ||
 				tc.reason != "" && rep.Reason != tc.reason || rep.Format != FormatXML {
 				t.Fatalf("%d flows, %+v", sn.Len(), rep)
 			}
@@ -256,7 +259,7 @@ func TestLoadReplayTextVariants(t *testing.T) {
 
 	// A line longer than the read buffer.
 	long := "tcp      6 299 ESTABLISHED src=192.0.2.1 dst=198.51.100.2 sport=1 dport=2 src=198.51.100.2 dst=192.0.2.1 sport=2 dport=1 use=1\n"
-	doc := long + "tcp 6 1 " + strings.Repeat("x", 100<<10) + "\n" + long
+	doc := long + "tcp 6 1 " + strings.Repeat("x", 100<<10) + "\n" + strings.Replace(long, "sport=1", "sport=3", 1)
 	sn, rep, err = Load(strings.NewReader(doc), replayNow)
 	if err != nil || sn.Len() != 2 || rep.Skipped != 1 || rep.FirstBad != 2 || rep.Reason != "line too long" {
 		t.Errorf("long line: %v, %d flows, %+v", err, sn.Len(), rep)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -46,8 +47,16 @@ func checkReport(t *testing.T, sn *model.Snapshot, rep Report, err error) {
 		}
 		return
 	}
-	if rep.Lines != rep.Skipped+sn.Len() {
-		t.Fatalf("%d lines, %d skipped, %d flows", rep.Lines, rep.Skipped, sn.Len())
+	if rep.Lines != rep.Skipped+rep.Duplicates+sn.Len() {
+		t.Fatalf("%d lines, %d skipped, %d duplicates, %d flows", rep.Lines, rep.Skipped, rep.Duplicates, sn.Len())
+	}
+	seen := map[model.Key]bool{}
+	for i := 0; i < sn.Len(); i++ {
+		f, _ := sn.At(i)
+		if seen[f.Key()] {
+			t.Fatalf("flow %d: a duplicate of a flow loaded before", i)
+		}
+		seen[f.Key()] = true
 	}
 	if (rep.Skipped > 0) != (rep.FirstBad > 0) || (rep.Skipped > 0) != (rep.Reason != "") {
 		t.Fatalf("report %#v", rep)
@@ -166,15 +175,17 @@ func FuzzReplayConntrack(f *testing.F) {
 	})
 }
 
-// countSink counts flows: a load without the snapshot's first chunk makes
-// the fuzzing of whole files ten times faster.
+// countSink keeps flows in a slice: a load without the snapshot's first
+// chunk makes the fuzzing of whole files ten times faster.
 type countSink struct {
-	n   int
-	bad string
+	n     int
+	flows []model.Flow
+	bad   string
 }
 
 func (s *countSink) Add(f *model.Flow, c *model.Counters) {
 	s.n++
+	s.flows = append(s.flows, *f)
 	if f.Family != model.IPv4 && f.Family != model.IPv6 || f.Status&model.StatusConfirmed == 0 {
 		s.bad = fmt.Sprintf("flow %+v", *f)
 	}
@@ -182,18 +193,27 @@ func (s *countSink) Add(f *model.Flow, c *model.Counters) {
 
 func (s *countSink) Len() int { return s.n }
 
+func (s *countSink) At(i int) (*model.Flow, model.Counters) { return &s.flows[i], model.Counters{} }
+
+// fuzzLimits are small enough for fuzzed inputs to reach every limit.
+var fuzzLimits = Limits{Records: 200, Line: 2048, Token: 2048, GzipRatio: 4}
+
 // FuzzReplayText fuzzes whole text files (and whatever the sniffing sends
 // elsewhere), with a small read buffer to reach the long-line path too.
 func FuzzReplayText(f *testing.F) {
 	addReplaySeeds(f, "*.txt", false)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var sink countSink
-		l := &loader{ctx: context.Background(), now: replayNowSecs, sn: &sink}
+		l := newLoader(context.Background(), replayNowSecs, &sink, fuzzLimits)
 		err := l.load(bufio.NewReaderSize(bytes.NewReader(data), 1024))
 		if sink.bad != "" {
 			t.Fatal(sink.bad)
 		}
-		if err == nil && l.rep.Lines != l.rep.Skipped+sink.n ||
+		var le *LimitError
+		if errors.As(err, &le) && !strings.Contains(err.Error(), LimitsFlag+" "+le.Key+"=") {
+			t.Fatalf("limit error %q does not say how to raise it", err)
+		}
+		if err == nil && l.rep.Lines != l.rep.Skipped+l.rep.Duplicates+sink.n ||
 			(l.rep.Skipped > 0) != (l.rep.FirstBad > 0) || (l.rep.Skipped > 0) != (l.rep.Reason != "") {
 			t.Fatalf("%v: %d flows, report %#v", err, sink.n, l.rep)
 		}
@@ -208,7 +228,7 @@ func FuzzReplayXML(f *testing.F) {
 		if len(data) == 0 || data[0] != '<' {
 			data = append([]byte("<"), data...)
 		}
-		sn, rep, err := Load(bytes.NewReader(data), time.Unix(replayNowSecs, 0))
+		sn, rep, err := LoadLimits(bytes.NewReader(data), time.Unix(replayNowSecs, 0), fuzzLimits)
 		checkReport(t, sn, rep, err)
 		if err == nil && rep.Format != FormatXML {
 			t.Fatalf("format %s", rep.Format)
@@ -225,7 +245,7 @@ func FuzzReplayJSON(f *testing.F) {
 		if len(data) == 0 || data[0] != '{' && data[0] != '[' {
 			data = append([]byte("{"), data...)
 		}
-		sn, rep, err := Load(bytes.NewReader(data), time.Unix(replayNowSecs, 0))
+		sn, rep, err := LoadLimits(bytes.NewReader(data), time.Unix(replayNowSecs, 0), fuzzLimits)
 		checkReport(t, sn, rep, err)
 	})
 }

@@ -39,8 +39,10 @@ import (
 
 // loadJSON reads cttop's JSON.
 func (l *loader) loadJSON(br *bufio.Reader) error {
-	lc := &lineCounter{r: br}
+	guard := &tokenGuard{r: br, max: l.lim.Token, what: "a JSON value", l: l}
+	lc := &lineCounter{r: guard}
 	dec := json.NewDecoder(lc)
+	guard.offset = dec.InputOffset
 	tok, err := dec.Token()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrFormat, err)
@@ -127,7 +129,7 @@ func (l *loader) jsonFlows(dec *json.Decoder, lc *lineCounter) error {
 	)
 	for dec.More() {
 		line := lc.lineAt(dec.InputOffset())
-		l.rep.Lines++
+		l.countRecord()
 		jf = jsonFlow{}
 		if err := dec.Decode(&jf); err != nil {
 			if !isRecordError(err) {
@@ -170,7 +172,7 @@ func (l *loader) structural(line int, err error) {
 	case errors.As(err, &se):
 		msg = "JSON syntax error: " + msg
 	}
-	l.rep.Lines++
+	l.countRecord()
 	l.rep.skip(line, badRecord{what: msg + "; rest of file ignored"})
 	l.truncated = true
 }

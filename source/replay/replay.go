@@ -38,23 +38,40 @@ const (
 // Report says what a load skipped.
 type Report struct {
 	Format   string // "conntrack", "proc", "proc-legacy", "xml", "json"
-	Lines    int    // records read, skipped ones included
+	Lines    int    // records read, skipped ones and duplicates included
 	Skipped  int
 	FirstBad int    // line number (1-based) of the first skipped record, 0 if none
 	Reason   string // why the first one was skipped
+	// Duplicates counts records of a flow (model.Key) read before: the
+	// first one is kept, the copies are not flows.
+	Duplicates int
 }
 
-// String describes the skipped records, as in
-// `3 lines skipped, first at line 17: bad address "10.0.0"`.
+// String describes the skipped records and the duplicates, as in
+// `3 lines skipped, first at line 17: bad address "10.0.0"; 12 duplicate
+// records of flows read before`.
 func (r Report) String() string {
+	var s string
 	switch r.Skipped {
 	case 0:
-		return "no lines skipped"
+		s = "no lines skipped"
 	case 1:
-		return fmt.Sprintf("1 line skipped, at line %d: %s", r.FirstBad, r.Reason)
+		s = fmt.Sprintf("1 line skipped, at line %d: %s", r.FirstBad, r.Reason)
+	default:
+		s = fmt.Sprintf("%d lines skipped, first at line %d: %s", r.Skipped, r.FirstBad, r.Reason)
 	}
-	return fmt.Sprintf("%d lines skipped, first at line %d: %s", r.Skipped, r.FirstBad, r.Reason)
+	switch r.Duplicates {
+	case 0:
+		return s
+	case 1:
+		return s + "; 1 duplicate record of a flow read before"
+	}
+	return s + "; " + strconv.Itoa(r.Duplicates) + " duplicate records of flows read before"
 }
+
+// Notable reports whether the load skipped or dropped anything worth
+// saying.
+func (r Report) Notable() bool { return r.Skipped > 0 || r.Duplicates > 0 }
 
 // skip counts a malformed record at line; the reason of the first one is
 // kept, and only then formatted (a file of a million bad lines must not
@@ -100,30 +117,44 @@ type replayMeta struct {
 type flowSink interface {
 	Add(f *model.Flow, c *model.Counters)
 	Len() int
+	At(i int) (*model.Flow, model.Counters)
 }
 
 // loader collects the flows of one load into a snapshot.
 type loader struct {
-	ctx  context.Context
-	now  uint32
-	sn   flowSink
-	rep  Report
-	meta replayMeta
+	ctx context.Context
+	now uint32
+	sn  flowSink
+	dd  *dedup
+	lim Limits
+	// limit is the first limit the load hit; it ends the load.
+	limit *LimitError
+	rep   Report
+	meta  replayMeta
 	// truncated is set when a syntax error ended the load.
 	truncated bool
 }
 
 // add completes f (status, expiry) and appends it to the snapshot.
+// A flow whose key was read before is counted as a duplicate instead.
 func (l *loader) add(f *model.Flow, c *model.Counters, rec *recordExtras) {
 	finishFlow(f, rec, l.now)
+	if l.dd.seen(f) {
+		l.rep.Duplicates++
+		return
+	}
 	if f.Attrs&model.HasCounters != 0 {
 		l.meta.acct = true
 	}
 	l.sn.Add(f, c)
 }
 
-// cancelled reports, every 4096 records, whether the load was cancelled.
+// cancelled reports whether a limit ended the load, and every 4096
+// records whether it was cancelled.
 func (l *loader) cancelled() bool {
+	if l.limit != nil {
+		return true
+	}
 	if l.rep.Lines&4095 != 0 {
 		return false
 	}
@@ -228,37 +259,64 @@ func natStatus(f *model.Flow) model.Status {
 // wraps ErrNoFlows when every record was malformed. A structural error
 // (XML or JSON syntax, a truncated file) ends the load; the flows read
 // until then are kept and the rest of the file counts as one skipped record.
+//
+// Records of a flow read before (the same model.Key) count as
+// Report.Duplicates, not as flows. DefaultLimits bound the load (LoadLimits
+// sets others); a load that exceeds one fails with a *LimitError.
 func Load(r io.Reader, now time.Time) (*model.Snapshot, Report, error) {
-	sn, rep, _, err := loadReplay(context.Background(), r, now)
+	return LoadLimits(r, now, Limits{})
+}
+
+// LoadLimits is Load within lim (its zero fields are DefaultLimits').
+func LoadLimits(r io.Reader, now time.Time, lim Limits) (*model.Snapshot, Report, error) {
+	sn, rep, _, err := loadReplay(context.Background(), r, now, lim)
 	return sn, rep, err
 }
 
-func loadReplay(ctx context.Context, r io.Reader, now time.Time) (*model.Snapshot, Report, replayMeta, error) {
+func loadReplay(ctx context.Context, r io.Reader, now time.Time, lim Limits) (*model.Snapshot, Report, replayMeta, error) {
 	var secs uint32
 	if u := now.Unix(); u > 0 && u < math.MaxUint32 {
 		secs = uint32(u)
 	}
 	sn := new(model.Snapshot)
-	l := &loader{ctx: ctx, now: secs, sn: sn}
-	if err := l.load(bufio.NewReaderSize(r, 64<<10)); err != nil {
+	l := newLoader(ctx, secs, sn, lim)
+	if err := l.load(bufio.NewReaderSize(&ctxReader{r: r, ctx: ctx, l: l}, 64<<10)); err != nil {
 		return nil, l.rep, l.meta, err
 	}
 	return sn, l.rep, l.meta, nil
 }
 
-// load detects the format and reads the flows into l.sn.
+func newLoader(ctx context.Context, now uint32, sink flowSink, lim Limits) *loader {
+	return &loader{ctx: ctx, now: now, sn: sink, dd: newDedup(sink), lim: lim.withDefaults()}
+}
+
+// load detects the format and reads the flows into l.sn. A limit the load
+// hit, or the end of its context, ends it with that error whatever the
+// parser made of the failed read.
 func (l *loader) load(br *bufio.Reader) error {
+	err := l.parse(br)
+	switch {
+	case l.limit != nil:
+		return l.limit
+	case l.ctx.Err() != nil:
+		return errCancelled
+	}
+	return err
+}
+
+func (l *loader) parse(br *bufio.Reader) error {
 	head, err := sniff(br)
 	if err != nil {
 		return err
 	}
 	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		in := &countReader{r: br}
+		zr, err := gzip.NewReader(in)
 		if err != nil {
 			return fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 64<<10)
+		br = bufio.NewReaderSize(&gzipGuard{r: zr, in: in, ratio: l.lim.GzipRatio, l: l}, 64<<10)
 		if head, err = sniff(br); err != nil {
 			return err
 		}
@@ -324,6 +382,7 @@ type Source struct {
 	name string
 	r    io.Reader
 
+	lim    Limits
 	mu     sync.Mutex
 	report Report
 	batch  *model.Batch // loaded by Load, handed over by Run
@@ -339,6 +398,10 @@ func New(name string, r io.Reader) *Source {
 	return &Source{name: name, r: r}
 }
 
+// SetLimits sets the limits of the load (the zero Limits are
+// DefaultLimits). Call it before Load.
+func (r *Source) SetLimits(lim Limits) { r.lim = lim }
+
 // Name returns the name shown for the replay ("stdin" for "-").
 func (r *Source) Name() string { return r.name }
 
@@ -352,7 +415,27 @@ func (r *Source) Load(ctx context.Context) error {
 		return fmt.Errorf("replay: %s: no input", r.name)
 	}
 	now := time.Now()
-	sn, rep, meta, err := loadReplay(ctx, r.r, now)
+	type loaded struct {
+		sn   *model.Snapshot
+		rep  Report
+		meta replayMeta
+		err  error
+	}
+	// The load runs apart, so that a read blocked on a pipe or a FIFO
+	// nobody writes to cannot hold up the end of ctx: Load returns then,
+	// and the reader stops at its next read (or with the process).
+	done := make(chan loaded, 1)
+	go func() {
+		sn, rep, meta, err := loadReplay(ctx, r.r, now, r.lim)
+		done <- loaded{sn, rep, meta, err}
+	}()
+	var res loaded
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("replay: %s: %w", r.name, errCancelled)
+	}
+	sn, rep, meta, err := res.sn, res.rep, res.meta, res.err
 	r.mu.Lock()
 	r.report = rep
 	r.mu.Unlock()
@@ -369,7 +452,7 @@ func (r *Source) Load(ctx context.Context) error {
 		Acct:      meta.acct,
 		AcctKnown: true,
 	}
-	if rep.Skipped > 0 {
+	if rep.Notable() {
 		info.Note = rep.String()
 	}
 	r.batch = &model.Batch{Time: now, Snapshot: sn, Stats: stats, Info: info}
@@ -419,3 +502,6 @@ func (r *Source) Report() Report {
 
 // errCancelled ends a load whose context ended.
 var errCancelled = errors.New("load cancelled")
+
+// ErrCancelled is errCancelled for callers: a load ended by its context.
+var ErrCancelled = errCancelled

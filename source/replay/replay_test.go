@@ -247,7 +247,7 @@ func TestLoadReplayLegacy(t *testing.T) {
 // TestLoadReplayJSON loads cttop --once --format json of the captured table.
 func TestLoadReplayJSON(t *testing.T) {
 	data := readReplayFile(t, "cttop-once.json")
-	sn, rep, meta, err := loadReplay(context.Background(), bytes.NewReader(data), replayNow)
+	sn, rep, meta, err := loadReplay(context.Background(), bytes.NewReader(data), replayNow, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestLoadReplayJSON(t *testing.T) {
 // specified: pretty-printed, with totals for the counters.
 func TestLoadReplayJSONBrief(t *testing.T) {
 	data := readReplayFile(t, "cttop.json")
-	sn, rep, meta, err := loadReplay(context.Background(), bytes.NewReader(data), replayNow)
+	sn, rep, meta, err := loadReplay(context.Background(), bytes.NewReader(data), replayNow, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -392,13 +392,16 @@ func (l *loader) loadText(br *bufio.Reader) (err error) {
 		if err == bufio.ErrBufferFull {
 			// A line longer than the buffer is no conntrack entry.
 			line++
-			for err == bufio.ErrBufferFull {
-				_, err = br.ReadSlice('\n')
+			for n := len(b); err == bufio.ErrBufferFull; n += len(b) {
+				if n > l.lim.Line {
+					return l.lineTooLong(line)
+				}
+				b, err = br.ReadSlice('\n')
 			}
 			if !records {
 				return ErrFormat
 			}
-			l.rep.Lines++
+			l.countRecord()
 			l.rep.skip(line, bad("line too long", nil))
 			if err == io.EOF {
 				return nil
@@ -417,13 +420,13 @@ func (l *loader) loadText(br *bufio.Reader) (err error) {
 			kind, why := p.parse(b)
 			switch kind {
 			case textRecord:
-				l.rep.Lines++
+				l.countRecord()
 				l.add(&p.f, &p.c, &p.x)
 			case textBad:
 				if !records && !p.header {
 					return ErrFormat
 				}
-				l.rep.Lines++
+				l.countRecord()
 				l.rep.skip(line, why)
 			}
 			if kind != textIgnore {

@@ -69,7 +69,11 @@ func attr(t *xml.StartElement, name string) string {
 // loadXML reads conntrack -L -o xml. Concatenated dumps (a <conntrack>
 // after another) are read too.
 func (l *loader) loadXML(br *bufio.Reader) error {
-	dec := xml.NewDecoder(br)
+	// The decoder consumes a token's bytes as it buffers them, so its
+	// offset keeps pace: the guard counts from the end of the last token.
+	var mark int64
+	guard := &tokenGuard{r: br, max: l.lim.Token, what: "an XML token", l: l, offset: func() int64 { return mark }}
+	dec := xml.NewDecoder(guard)
 	var (
 		rec  xmlRecord
 		open []string // the open elements: RawToken does not match them
@@ -79,6 +83,7 @@ func (l *loader) loadXML(br *bufio.Reader) error {
 		// RawToken is Token without the namespace machinery, a sixth
 		// faster here; the loop checks that the elements nest.
 		tok, err := dec.RawToken()
+		mark = guard.n
 		if e, ok := tok.(xml.EndElement); ok && err == nil && (len(open) == 0 || open[len(open)-1] != e.Name.Local) {
 			n, _ := dec.InputPos()
 			err = &xml.SyntaxError{Msg: "unexpected end element </" + e.Name.Local + ">", Line: n}
@@ -116,7 +121,7 @@ func (l *loader) loadXML(br *bufio.Reader) error {
 			case len(open) == 2 && t.Name.Local == "flow":
 				inFlow = true
 				line, _ = dec.InputPos()
-				l.rep.Lines++
+				l.countRecord()
 				rec.reset()
 				if typ := attr(&t, "type"); typ != "" {
 					rec.fail("event, not a table entry: flow type", []byte(typ))
