@@ -1,12 +1,16 @@
 package firewall
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -268,4 +272,77 @@ func BenchmarkKernelApply(b *testing.B) {
 			}
 		})
 	}
+}
+
+// envKillHelper names the namespace in which TestKernelApplyKilled's
+// helper process applies its plan: the test binary, started with it set,
+// runs killHelper instead of the tests.
+const envKillHelper = "CTTOP_FIREWALL_KILL_HELPER"
+
+func init() {
+	if path := os.Getenv(envKillHelper); path != "" {
+		os.Exit(killHelper(path))
+	}
+}
+
+// killHelper applies 10,000 addresses in the namespace at path, saying
+// "applying" on stdout first.
+func killHelper(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fw, err := Open(int(f.Fd()))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	p := Plan{Duration: time.Hour}
+	for _, a := range randomAddrs(10000, 6) {
+		p.Targets = append(p.Targets, action.Host(action.Drop, a))
+	}
+	fmt.Println("applying")
+	if err := fw.Apply(p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// TestKernelApplyKilled kills a process with SIGKILL at moments spread
+// over its Apply of 10,000 addresses: every time, the kernel's set holds
+// all of them or none.
+func TestKernelApplyKilled(t *testing.T) {
+	ns := netnstest.New(t)
+	counts := map[int]int{}
+	for i := range 12 {
+		ns.NFT(t, "add table inet cttop\ndelete table inet cttop")
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), envKillHelper+"="+ns.Path)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until it starts applying, then kill it 0 to 220 ms later
+		// (Apply takes 60 to 200 ms here, depending on the load).
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+			t.Fatalf("helper: %v", err)
+		}
+		time.Sleep(time.Duration(i*20) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		n := 0
+		if slices.Contains(strings.Split(ns.Run(t, "nft", "list", "tables"), "\n"), "table inet "+TableName) {
+			n = len(covered(t, nftListSet(t, ns, SetBlocked4)))
+		}
+		if n != 0 && n != 10000 {
+			t.Fatalf("killed %d ms into Apply: the set holds %d of 10000 addresses", i*20, n)
+		}
+		counts[n]++
+	}
+	t.Logf("12 kills: %d left none, %d left all 10000", counts[0], counts[10000])
 }
