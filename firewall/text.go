@@ -81,7 +81,7 @@ func (p Plan) merged() (Plan, string, error) {
 	note := ""
 	if len(m.Targets) < len(n.Targets) {
 		note = "\n" + plural(len(n.Targets), "target") + " merged into " + plural(len(m.Targets), "entry") +
-			": adjacent addresses and networks form one network."
+			": adjacent addresses form one prefix."
 	}
 	return m, note, nil
 }
