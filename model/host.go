@@ -49,6 +49,18 @@ type HostSnapshot struct {
 	// Max is nf_conntrack_max, the limit of every namespace's table;
 	// Buckets nf_conntrack_buckets, the one hash they share (0: unknown).
 	Max, Buckets uint64
+	// EntryBytes and BucketBytes estimate the memory of an entry (nf_conn
+	// and its extensions) and of a bucket (0: unknown).
+	EntryBytes, BucketBytes int64
+}
+
+// Memory estimates what the entries of every namespace and the shared
+// hash take; ok is false when the sizes are unknown.
+func (h *HostSnapshot) Memory() (bytes int64, ok bool) {
+	if h.EntryBytes <= 0 || h.BucketBytes <= 0 {
+		return 0, false
+	}
+	return int64(h.Entries())*h.EntryBytes + int64(h.Buckets)*h.BucketBytes, true
 }
 
 // Entries sums the entries of the namespaces that could be read: what the

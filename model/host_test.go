@@ -32,6 +32,13 @@ func TestHostSnapshotView(t *testing.T) {
 	if h.Entries() != 1100 {
 		t.Errorf("entries %d", h.Entries())
 	}
+	if _, ok := h.Memory(); ok {
+		t.Error("memory known without sizes")
+	}
+	h.Buckets, h.EntryBytes, h.BucketBytes = 1024, 384, 8
+	if b, ok := h.Memory(); !ok || b != 1100*384+1024*8 {
+		t.Errorf("memory %d", b)
+	}
 	if r, ok := h.Find(5); !ok || r.Name != "db" {
 		t.Errorf("find: %+v", r)
 	}

@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cttop/cttop/model"
+)
+
+// logPane lists the kernel log lines that matter (L), oldest first, with
+// their times; it follows the newest line unless scrolled back.
+type logPane struct {
+	back int // display rows scrolled back from the newest (0: follow)
+}
+
+// key scrolls the pane; page is its height in rows.
+func (p *logPane) key(k string, page int) bool {
+	switch k {
+	case "up", "k":
+		p.back++
+	case "down", "j":
+		p.back--
+	case "pgup":
+		p.back += max(page, 1)
+	case "pgdown", " ":
+		p.back -= max(page, 1)
+	case "home", "g":
+		p.back = 1 << 30 // clamped when drawn
+	case "end", "G":
+		p.back = 0
+	default:
+		return false
+	}
+	p.back = max(p.back, 0)
+	return true
+}
+
+// nsNamer names a namespace by inode ("" when unknown).
+type nsNamer func(inode uint64) string
+
+// render draws the pane in w x h cells: a line of counts per kind (or
+// why the log cannot be read), then the lines, wrapped, never cut.
+func (p *logPane) render(log *model.KernelLog, readErr string, names nsNamer, w, h int, s *Styles) []string {
+	lines := []string{logCounts(log, readErr, w, s)}
+	var rows []string
+	if log != nil {
+		for i := 0; i < log.Len(); i++ {
+			rows = append(rows, logRows(log.At(i), names, w, s)...)
+		}
+	}
+	page := h - 1
+	if len(rows) == 0 {
+		msg := "no kernel log line about the table since cttop started (nor in the minutes before)"
+		return append(lines, s.Dim.Render(wrapText(msg, w)[0]))
+	}
+	p.back = min(p.back, max(len(rows)-page, 0))
+	end := len(rows) - p.back
+	start := max(end-page, 0)
+	return append(lines, rows[start:end]...)
+}
+
+// logCounts is the pane's first line: lines per kind, with the messages
+// the kernel suppressed next to them.
+func logCounts(log *model.KernelLog, readErr string, w int, s *Styles) string {
+	if readErr != "" {
+		return s.Warn.Render(wrapText(readErr, w)[0])
+	}
+	parts := []string{"kernel log"}
+	if log != nil {
+		for _, k := range model.LogKinds() {
+			c := log.Count(k)
+			if c.Lines == 0 {
+				continue
+			}
+			p := commas(c.Lines) + " " + k.String()
+			if c.Suppressed > 0 {
+				p += " (+" + commas(c.Suppressed) + " suppressed)"
+			}
+			parts = append(parts, p)
+		}
+	}
+	return fitParts(parts, w, s)
+}
+
+// logRows draws one line: its time, its kind, the kernel's text with the
+// namespace named, wrapped under the text.
+func logRows(l model.LogLine, names nsNamer, w int, s *Styles) []string {
+	when := "+" + strconv.FormatFloat(l.Since.Seconds(), 'f', 1, 64) + "s"
+	if !l.Time.IsZero() {
+		when = l.Time.Format("15:04:05")
+	}
+	prefix := when + " " + pad(l.Kind.String(), 10) + " "
+	text := annotate(l, names)
+	rows := wrapText(text, w-cellWidth(prefix))
+	style := s.Alarm
+	switch {
+	case l.Buffered:
+		style = s.Dim // before cttop started
+	case l.Kind != model.LogTableFull && l.Kind != model.LogExpectFull:
+		style = s.Warn
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		p := prefix
+		if i > 0 {
+			p = strings.Repeat(" ", cellWidth(prefix))
+		}
+		out[i] = style.Render(p + r)
+	}
+	return out
+}
+
+// annotate is the line's text made safe, with the namespace's name after
+// its inode and the suppression count after it.
+func annotate(l model.LogLine, names nsNamer) string {
+	text := safeText(l.Text)
+	if l.NetNS != 0 && names != nil {
+		if name := names(l.NetNS); name != "" {
+			ino := strconv.FormatUint(l.NetNS, 10)
+			text = strings.Replace(text, "netns "+ino, "netns "+ino+" ("+safeText(name)+")", 1)
+		}
+	}
+	if l.Suppressed > 0 {
+		text += " [+" + commas(l.Suppressed) + " suppressed just before]"
+	}
+	return text
+}
+
+// wrapText breaks text into lines of at most w cells at spaces; a word
+// longer than a line is split across lines, never dropped.
+func wrapText(text string, w int) []string {
+	w = max(w, 1)
+	var out []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		for cellWidth(word) > w {
+			if line != "" {
+				out = append(out, line)
+				line = ""
+			}
+			r := []rune(word)
+			out = append(out, string(r[:w]))
+			word = string(r[w:])
+		}
+		switch {
+		case line == "":
+			line = word
+		case cellWidth(line)+1+cellWidth(word) <= w:
+			line += " " + word
+		default:
+			out = append(out, line)
+			line = word
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
+}
+
+// logAge writes how long ago t was, for the header: 4s, 3m, 2h.
+func logAge(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case t.IsZero():
+		return "?"
+	case d < time.Minute:
+		return strconv.Itoa(max(int(d/time.Second), 0)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return strconv.Itoa(int(d/time.Hour)) + "h"
+}

@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/cttop/cttop/model"
+)
+
+func testLog() *model.KernelLog {
+	g := model.NewKernelLog(0)
+	at := time.Date(2026, 11, 30, 14, 2, 3, 0, time.UTC)
+	g.Add(model.LogLine{Kind: model.LogHash, Time: at.Add(-time.Hour), Buffered: true, Text: "nf_conntrack version 0.5.0 (262144 buckets, 262144 max)"})
+	g.Add(model.LogLine{Kind: model.LogTableFull, Time: at, NetNS: 4026532177, Suppressed: 45,
+		Text: "nf_conntrack: nf_conntrack: table full in netns 4026532177, dropping packet"})
+	g.Add(model.LogLine{Kind: model.LogSYNFlood, Time: at.Add(time.Second), Port: 80,
+		Text: "TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:80. Sending cookies."})
+	g.Add(model.LogLine{Kind: model.LogInvalid, Since: 12345 * time.Millisecond, Text: "nf_ct_proto_6: invalid \x1b[2J packet"})
+	return g
+}
+
+func names(ino uint64) string {
+	if ino == 4026532177 {
+		return "web1"
+	}
+	return ""
+}
+
+func TestLogPane(t *testing.T) {
+	s := NewStyles(true)
+	var p logPane
+	for _, w := range []int{80, 160, 30} {
+		lines := p.render(testLog(), "", names, w, 60, &s)
+		text := ansi.Strip(strings.Join(lines, "\n"))
+		for i, l := range lines {
+			if lw := lipgloss.Width(l); lw > w {
+				t.Errorf("%d: line %d is %d cells", w, i, lw)
+			}
+		}
+		if strings.Contains(strings.Join(lines, ""), "\x1b[2J") {
+			t.Errorf("%d: a kernel line's escape reached the screen", w)
+		}
+		for _, want := range []string{"14:02:03", "(web1)", "1 table full (+45 suppressed)", "+12.3s"} {
+			if w >= 80 && !strings.Contains(text, want) {
+				t.Errorf("%d: no %q in\n%s", w, want, text)
+			}
+		}
+		// Nothing is cut: every word of every line is on screen.
+		for _, word := range []string{"dropping", "packet", "cookies.", "(262144", "max)"} {
+			if !strings.Contains(text, word) {
+				t.Errorf("%d: %q cut from\n%s", w, word, text)
+			}
+		}
+	}
+	// Scrolling back shows older lines; end follows the newest again.
+	lines := p.render(testLog(), "", names, 80, 3, &s)
+	if !strings.Contains(ansi.Strip(lines[len(lines)-1]), "invalid") {
+		t.Errorf("not following the newest: %q", lines)
+	}
+	p.key("home", 2)
+	lines = p.render(testLog(), "", names, 80, 3, &s)
+	if !strings.Contains(ansi.Strip(lines[1]), "nf_conntrack version") {
+		t.Errorf("home: %q", lines)
+	}
+	p.key("end", 2)
+	if p.back != 0 {
+		t.Error("end does not follow")
+	}
+	if p.key("x", 2) {
+		t.Error("an unknown key was taken")
+	}
+}
+
+func TestLogPaneNoPermission(t *testing.T) {
+	s := NewStyles(true)
+	var p logPane
+	lines := p.render(nil, "cannot read the kernel log (/dev/kmsg: operation not permitted; it needs root or CAP_SYSLOG)", nil, 80, 5, &s)
+	if !strings.Contains(ansi.Strip(lines[0]), "cannot read the kernel log") || len(lines) != 2 {
+		t.Errorf("%q", lines)
+	}
+}
+
+func TestWrapText(t *testing.T) {
+	got := wrapText("a bb ccc dddddddddd e", 4)
+	want := []string{"a bb", "ccc", "dddd", "dddd", "dd e"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("%q", got)
+	}
+	if got := wrapText("", 5); len(got) != 1 || got[0] != "" {
+		t.Errorf("empty: %q", got)
+	}
+}
+
+func TestLogAge(t *testing.T) {
+	now := time.Unix(1000, 0)
+	for d, want := range map[time.Duration]string{4 * time.Second: "4s", 3 * time.Minute: "3m", 2 * time.Hour: "2h", -time.Second: "0s"} {
+		if got := logAge(now, now.Add(-d)); got != want {
+			t.Errorf("%v: %q", d, got)
+		}
+	}
+	if logAge(now, time.Time{}) != "?" {
+		t.Error("zero time")
+	}
+}
