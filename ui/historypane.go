@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -72,7 +73,7 @@ func seriesLabel(series model.Series, vals []float64, limit uint64, w int, s *St
 	}
 	parts := []string{series.String(), "now " + now, "peak " + exactNumber(maxKnown(vals), series)}
 	if series == model.SeriesEntries && limit > 0 {
-		parts = append(parts, "max "+commas(limit))
+		parts = append(parts, "max "+format.Commas(limit))
 	}
 	return fitParts(parts, w, s)
 }
@@ -80,13 +81,13 @@ func seriesLabel(series model.Series, vals []float64, limit uint64, w int, s *St
 // exactNumber writes entries with separators and rates as rates.
 func exactNumber(v float64, series model.Series) string {
 	if series == model.SeriesEntries {
-		return commas(uint64(math.Max(v, 0)))
+		return format.Commas(uint64(math.Max(v, 0)))
 	}
-	return rate(v)
+	return format.Rate(v)
 }
 
 // compactNumber labels a chart's y axis: 0, 7, 1.2k, 262k.
-func compactNumber(v float64) string { return rate(v) }
+func compactNumber(v float64) string { return format.Rate(v) }
 
 // historyTitle is the pane's first line.
 func historyTitle(hist *model.History, what string, limit uint64, w int, s *Styles) string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -73,9 +74,9 @@ func logCounts(log *model.KernelLog, readErr string, w int, s *Styles) string {
 			if c.Lines == 0 {
 				continue
 			}
-			p := commas(c.Lines) + " " + k.String()
+			p := format.Commas(c.Lines) + " " + k.String()
 			if c.Suppressed > 0 {
-				p += " (+" + commas(c.Suppressed) + " suppressed)"
+				p += " (+" + format.Commas(c.Suppressed) + " suppressed)"
 			}
 			parts = append(parts, p)
 		}
@@ -122,7 +123,7 @@ func annotate(l model.LogLine, names nsNamer) string {
 		}
 	}
 	if l.Suppressed > 0 {
-		text += " [+" + commas(l.Suppressed) + " suppressed just before]"
+		text += " [+" + format.Commas(l.Suppressed) + " suppressed just before]"
 	}
 	return text
 }

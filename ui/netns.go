@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -116,7 +117,7 @@ type nsColumn struct {
 const nsNameMin = 16
 
 var nsColumns = []nsColumn{
-	{"ENTRIES", 9, func(r *model.NamespaceRow, _ uint64) string { return known(r, commas(r.Entries)) }},
+	{"ENTRIES", 9, func(r *model.NamespaceRow, _ uint64) string { return known(r, format.Commas(r.Entries)) }},
 	{"%MAX", 6, func(r *model.NamespaceRow, max uint64) string {
 		if !r.Known || max == 0 {
 			return "?"
@@ -124,21 +125,21 @@ var nsColumns = []nsColumn{
 		return strconv.FormatFloat(100*float64(r.Entries)/float64(max), 'f', 1, 64) + "%"
 	}},
 	{"DROPS/s", 7, func(r *model.NamespaceRow, _ uint64) string {
-		return knownRate(r, func() string { return rate(r.DropRate + r.EarlyDropRate) })
+		return knownRate(r, func() string { return format.Rate(r.DropRate + r.EarlyDropRate) })
 	}},
 	{"INODE", 10, func(r *model.NamespaceRow, _ uint64) string { return strconv.FormatUint(r.Inode, 10) }},
 	{"CHANGE/s", 8, func(r *model.NamespaceRow, _ uint64) string {
 		return knownRate(r, func() string { return signedRate(r.EntriesRate) })
 	}},
-	{"DROPS", 9, func(r *model.NamespaceRow, _ uint64) string { return known(r, commas(r.Drops())) }},
+	{"DROPS", 9, func(r *model.NamespaceRow, _ uint64) string { return known(r, format.Commas(r.Drops())) }},
 	{"KIND", 9, func(r *model.NamespaceRow, _ uint64) string { return r.Kind }},
 	{"INS_FAIL/s", 10, func(r *model.NamespaceRow, _ uint64) string {
-		return knownRate(r, func() string { return rate(r.InsertFailedRate) })
+		return knownRate(r, func() string { return format.Rate(r.InsertFailedRate) })
 	}},
 	{"CLASH/s", 7, func(r *model.NamespaceRow, _ uint64) string {
-		return knownRate(r, func() string { return rate(r.ClashResolveRate) })
+		return knownRate(r, func() string { return format.Rate(r.ClashResolveRate) })
 	}},
-	{"CHAINTOOLONG", 12, func(r *model.NamespaceRow, _ uint64) string { return known(r, commas(r.ChainTooLong)) }},
+	{"CHAINTOOLONG", 12, func(r *model.NamespaceRow, _ uint64) string { return known(r, format.Commas(r.ChainTooLong)) }},
 	{"PROCS", 5, func(r *model.NamespaceRow, _ uint64) string { return strconv.Itoa(r.Procs) }},
 	{"PID", 7, func(r *model.NamespaceRow, _ uint64) string {
 		if r.PID == 0 {
@@ -168,9 +169,9 @@ func signedRate(r float64) string {
 	case math.Abs(r) < 0.05:
 		return "0"
 	case r < 0:
-		return "-" + rate(-r)
+		return "-" + format.Rate(-r)
 	}
-	return "+" + rate(r)
+	return "+" + format.Rate(r)
 }
 
 // nsLayout picks the columns that fit width and the name's width.
@@ -205,7 +206,7 @@ func (v *nsView) render(w, h int, s *Styles) []string {
 	if len(v.rows) == 0 {
 		msg := "no namespace with conntrack activity"
 		if v.idle > 0 {
-			msg += " (" + commas(uint64(v.idle)) + " idle: a shows them)"
+			msg += " (" + format.Commas(uint64(v.idle)) + " idle: a shows them)"
 		}
 		return append(lines, s.Dim.Render(fit(msg, w)))
 	}
@@ -247,19 +248,19 @@ func (v *nsView) renderRow(r *model.NamespaceRow, cols []nsColumn, nameW int, se
 // table has, then hints; parts that do not fit go, hints first.
 func (v *nsView) title(w int, s *Styles) string {
 	h := &v.snap
-	count := commas(uint64(len(h.Rows))) + " namespaces"
+	count := format.Commas(uint64(len(h.Rows))) + " namespaces"
 	if v.idle > 0 {
-		count += ", " + commas(uint64(v.idle)) + " idle"
+		count += ", " + format.Commas(uint64(v.idle)) + " idle"
 	}
-	parts := []string{count, commas(h.Entries()) + " entries"}
+	parts := []string{count, format.Commas(h.Entries()) + " entries"}
 	if h.Buckets > 0 {
-		parts[1] += " / " + commas(h.Buckets) + " buckets"
+		parts[1] += " / " + format.Commas(h.Buckets) + " buckets"
 	}
 	if mem, ok := h.Memory(); ok {
-		parts = append(parts, "~"+bytesIEC(mem))
+		parts = append(parts, "~"+format.Bytes(mem))
 	}
 	if h.Max > 0 {
-		parts = append(parts, "max "+commas(h.Max)+" each")
+		parts = append(parts, "max "+format.Commas(h.Max)+" each")
 	}
 	if v.idle > 0 {
 		parts = append(parts, "a: show idle")
@@ -283,18 +284,4 @@ func fitParts(parts []string, w int, s *Styles) string {
 		out = next
 	}
 	return s.Bold.Render(out)
-}
-
-// bytesIEC writes an amount of memory in binary units: 98 MiB, 1.5 GiB.
-func bytesIEC(b int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	v, i := float64(b), 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 || v >= 100 || v == math.Trunc(v) {
-		return strconv.FormatFloat(v, 'f', 0, 64) + " " + units[i]
-	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
 }
