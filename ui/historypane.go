@@ -91,7 +91,7 @@ func compactNumber(v float64) string { return format.Rate(v) }
 
 // historyTitle is the pane's first line.
 func historyTitle(hist *model.History, what string, limit uint64, w int, s *Styles) string {
-	parts := []string{"history of " + safeText(what)}
+	parts := []string{"history of " + format.Name(what)}
 	if hist != nil {
 		if t := trendText(hist.TimeToFull(limit)); t != "" {
 			parts = append(parts, t)

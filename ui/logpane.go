@@ -115,11 +115,11 @@ func logRows(l model.LogLine, names nsNamer, w int, s *Styles) []string {
 // annotate is the line's text made safe, with the namespace's name after
 // its inode and the suppression count after it.
 func annotate(l model.LogLine, names nsNamer) string {
-	text := safeText(l.Text)
+	text := format.Printable(l.Text)
 	if l.NetNS != 0 && names != nil {
 		if name := names(l.NetNS); name != "" {
 			ino := strconv.FormatUint(l.NetNS, 10)
-			text = strings.Replace(text, "netns "+ino, "netns "+ino+" ("+safeText(name)+")", 1)
+			text = strings.Replace(text, "netns "+ino, "netns "+ino+" ("+format.Name(name)+")", 1)
 		}
 	}
 	if l.Suppressed > 0 {

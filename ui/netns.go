@@ -227,7 +227,7 @@ func (v *nsView) renderRow(r *model.NamespaceRow, cols []nsColumn, nameW int, se
 	if v.watched != 0 && r.Inode == v.watched {
 		mark = "* "
 	}
-	b.WriteString(mark + pad(fit(safeText(r.Name), nameW), nameW))
+	b.WriteString(mark + pad(fit(format.Name(r.Name), nameW), nameW))
 	for _, c := range cols {
 		b.WriteString(" " + padLeft(c.cell(r, v.snap.Max), c.width))
 	}
