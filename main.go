@@ -68,7 +68,9 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs := flag.NewFlagSet("cttop", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	fs.StringVar(&cfg.NetNS, "netns", "", "watch the table of network namespace `NAME` (/run/netns/NAME) or PATH (e.g. /proc/PID/ns/net)")
+	fs.StringVar(&cfg.NetNS, "netns", "", "watch the table of network namespace `NAME`: an ip netns name, a container or pod, an inode as the kernel log prints it, pid:N, or a PATH (e.g. /proc/PID/ns/net)")
+	fs.BoolVar(&cfg.All, "all", false, "start in the namespaces view: every network namespace's table (with --once: list them, fullest first)")
+	fs.DurationVar(&cfg.History, "history", model.DefaultHistoryWindow, "keep `D` of per-second history of the table (1m to 24h)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "play a built-in synthetic table with a flood (no root, no kernel needed)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed of --demo")
 	fs.StringVar(&cfg.Replay, "replay", "", "show a saved table from `FILE` (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop's JSON")
@@ -86,6 +88,7 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "", "serve Prometheus metrics on `ADDR` (loopback only unless --metrics-public), e.g. 127.0.0.1:9163")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "allow --metrics on a non-loopback address")
 	fs.IntVar(&cfg.TopN, "top", 10, "export the top `N` sources by flows as metrics")
+	fs.IntVar(&cfg.MetricsNetNS, "metrics-netns", 0, "export entries and drops of the `N` fullest network namespaces as metrics (0: none, at most 1000)")
 	fs.BoolVar(&cfg.Headless, "headless", false, "run without a terminal, serving --metrics (for systemd)")
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `FILE` (default: none)")
 	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
@@ -155,6 +158,16 @@ func checkFlags(cfg *Config, raw *rawFlags) error {
 		return app.ErrHeadlessNeedsMetrics
 	case cfg.Headless && (cfg.Once || cfg.Tune):
 		return errors.New("--headless runs until stopped: not with --once or --tune")
+	case cfg.All && (cfg.Demo || cfg.Replay != ""):
+		return errors.New("--all shows the host's namespaces: not with --demo or --replay")
+	case cfg.All && cfg.Tune:
+		return errors.New("--all and --tune exclude each other: --tune advises on one table (--netns)")
+	case cfg.History < time.Minute || cfg.History > 24*time.Hour:
+		return fmt.Errorf("--history: %v is out of range (1m to 24h)", cfg.History)
+	case cfg.MetricsNetNS < 0 || cfg.MetricsNetNS > 1000:
+		return errors.New("--metrics-netns: want 0 to 1000")
+	case cfg.MetricsNetNS > 0 && cfg.MetricsAddr == "":
+		return errors.New("--metrics-netns needs --metrics ADDR")
 	}
 	return nil
 }

@@ -19,6 +19,9 @@ type KernelConfig struct {
 	// NetNS is a namespace name (/run/netns/NAME) or path such as
 	// /proc/PID/ns/net; "" watches cttop's own namespace.
 	NetNS string
+	// Label names the namespace in SourceInfo.Name (default NetNS): what
+	// discovery calls a namespace given by inode or pid:N.
+	Label string
 	// Interval is the batch period (default DefaultInterval).
 	Interval time.Duration
 	// ReadBuffer is the event socket's receive buffer in bytes (default

@@ -97,9 +97,12 @@ func NewKernel(cfg KernelConfig) (*Kernel, error) {
 		k.Close()
 		return nil, err
 	}
-	kind := "kernel"
+	kind, label := "kernel", cfg.NetNS
+	if cfg.Label != "" {
+		label = cfg.Label
+	}
 	k.info = model.SourceInfo{
-		Kind: kind, Name: cfg.NetNS, EventMode: int(k.ctl.Events),
+		Kind: kind, Name: label, EventMode: int(k.ctl.Events),
 		Acct: k.ctl.Acct == 1, AcctKnown: k.ctl.Acct >= 0, Stale: true,
 	}
 	if k.ctl.Events < 0 {

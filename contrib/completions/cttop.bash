@@ -42,6 +42,9 @@ _cttop() {
 	--group|-group)
 		mapfile -t COMPREPLY < <(compgen -W 'src dst dport state proto' -- "$cur")
 		;;
+	--history|-history)
+		return
+		;;
 	--interval|-interval)
 		return
 		;;
@@ -53,6 +56,9 @@ _cttop() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
 	--metrics|-metrics)
+		return
+		;;
+	--metrics-netns|-metrics-netns)
 		return
 		;;
 	--netns|-netns)
@@ -73,7 +79,7 @@ _cttop() {
 		;;
 	*)
 		[[ -z $pre ]] || return
-		mapfile -t COMPREPLY < <(compgen -W '--demo --filter --format --group --headless --interval --limit --log --metrics --metrics-public --netns --once --read-only --replay --reverse --seed --sort --top --tune --version --yes' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--all --demo --filter --format --group --headless --history --interval --limit --log --metrics --metrics-netns --metrics-public --netns --once --read-only --replay --reverse --seed --sort --top --tune --version --yes' -- "$cur")
 		return
 		;;
 	esac

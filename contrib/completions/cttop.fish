@@ -16,17 +16,20 @@ end
 
 # cttop takes no arguments besides its flags.
 complete -c cttop -f
+complete -c cttop -l all -d 'start in the namespaces view: every network namespace'\''s table (with --once: list them, fullest first)'
 complete -c cttop -l demo -d 'play a built-in synthetic table with a flood (no root, no kernel needed)'
 complete -c cttop -l filter -x -d 'show only flows matching EXPR (tcpdump syntax plus conntrack words, see README)'
 complete -c cttop -l format -x -a 'text json' -d 'output format of --once: text or json'
 complete -c cttop -l group -x -a 'src dst dport state proto' -d 'start in the top view grouped by KEY: src, dst, dport, state, proto (also groups --once)'
 complete -c cttop -l headless -d 'run without a terminal, serving --metrics (for systemd)'
+complete -c cttop -l history -x -d 'keep D of per-second history of the table (1m to 24h)'
 complete -c cttop -l interval -x -d 'refresh interval, 10ms to 10s: events are coalesced and shown at most once per interval'
 complete -c cttop -l limit -x -d 'print at most N flows (and groups) with --once (0: all)'
 complete -c cttop -l log -r -F -d 'write diagnostics to FILE (default: none)'
 complete -c cttop -l metrics -x -d 'serve Prometheus metrics on ADDR (loopback only unless --metrics-public), e.g. 127.0.0.1:9163'
+complete -c cttop -l metrics-netns -x -d 'export entries and drops of the N fullest network namespaces as metrics (0: none, at most 1000)'
 complete -c cttop -l metrics-public -d 'allow --metrics on a non-loopback address'
-complete -c cttop -l netns -x -a '(__cttop_netns)' -d 'watch the table of network namespace NAME (/run/netns/NAME) or PATH (e.g. /proc/PID/ns/net)'
+complete -c cttop -l netns -x -a '(__cttop_netns)' -d 'watch the table of network namespace NAME: an ip netns name, a container or pod, an inode as the kernel log prints it, pid:N, or a PATH (e.g. /proc/PID/ns/net)'
 complete -c cttop -l once -d 'print one snapshot of the table and exit (like top -b -n 1)'
 complete -c cttop -l read-only -d 'disable every action: no deleting flows, no rules'
 complete -c cttop -l replay -r -F -d 'show a saved table from FILE (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop'\''s JSON'

@@ -40,6 +40,13 @@ type Config struct {
 	Tune          bool
 	// Version is cttop's version, for the metrics' build info.
 	Version string
+	// All starts in the namespaces view (with --once: lists the host's
+	// namespaces); History is how far back the history reaches;
+	// MetricsNetNS is how many namespaces get series of their own in the
+	// metrics (0: none).
+	All          bool
+	History      time.Duration
+	MetricsNetNS int
 }
 
 // ErrHeadlessNeedsMetrics: without a terminal and without --metrics, cttop
@@ -56,6 +63,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 		return runTune(ctx, cfg, stdout)
 	case cfg.Headless:
 		return runHeadless(ctx, cfg, log)
+	case cfg.Once && cfg.All:
+		return runOnceAll(cfg, stdout)
 	case cfg.Once:
 		return runOnce(ctx, cfg, log, stdout)
 	}

@@ -85,6 +85,7 @@ func headless(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener
 
 	pub := newPublisher(cfg.Version, cfg.TopN)
 	served := pub.serve(ctx, ln, log)
+	defer func(hostDone <-chan struct{}) { cancel(); <-hostDone }(watchHost(ctx, cfg, log, pub.exp))
 	batches := make(chan *model.Batch)
 	ran := make(chan error, 1)
 	go func() { ran <- src.Run(ctx, batches) }()

@@ -46,7 +46,11 @@ func openSource(cfg Config, log *slog.Logger) (src source.Source, close func(), 
 		}
 		return r, closeFile, nil
 	}
-	k, err := source.NewKernel(source.KernelConfig{NetNS: cfg.NetNS, Interval: cfg.Interval, Log: log})
+	path, label, err := resolveNetNS(cfg.NetNS)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := source.NewKernel(source.KernelConfig{NetNS: path, Label: label, Interval: cfg.Interval, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}

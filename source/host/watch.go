@@ -32,8 +32,10 @@ type Config struct {
 	// shown (DefaultBacklog if zero).
 	KernelLog string
 	Backlog   time.Duration
-	// Discoverer finds the namespaces (nil: the host's).
-	Discoverer *hostns.Discoverer
+	// Discoverer finds the namespaces (nil: the host's); NoNamespaces
+	// takes no snapshots at all (the kernel log only).
+	Discoverer   *hostns.Discoverer
+	NoNamespaces bool
 	// EntryBytes and BucketBytes estimate the table's memory (0: unknown),
 	// copied into every snapshot.
 	EntryBytes, BucketBytes int64
@@ -137,6 +139,9 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Update) error {
 	tick := time.NewTicker(w.cfg.Interval)
 	defer tick.Stop()
 	sample := func() {
+		if w.cfg.NoNamespaces {
+			return
+		}
 		snap, err := w.Snapshot()
 		if err != nil {
 			w.cfg.Log.Debug("namespace discovery failed", "err", err)
