@@ -277,7 +277,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg.Config.Version = versionString()
+	cfg.Config.Version, cfg.Config.Commit = versionString(), commitString()
 	err = app.Run(ctx, cfg.Config, log, stdout)
 	if err != nil {
 		log.Error("exit", "err", err)

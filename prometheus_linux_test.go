@@ -105,6 +105,16 @@ scrape_configs:
 	if v, _ := api.scalar(`cttop_conntrack_max{job="cttop"}`); v != max {
 		t.Errorf("cttop_conntrack_max = %v, want %d", v, max)
 	}
+	// The build info says what --version says.
+	ver, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := api.vector(`cttop_build_info{job="cttop"}`); len(b) != 1 ||
+		string(ver) != fmt.Sprintf("cttop %s (commit %s, %s %s/%s)\n", b[0].Metric["version"], b[0].Metric["revision"],
+			b[0].Metric["goversion"], runtime.GOOS, runtime.GOARCH) {
+		t.Errorf("cttop_build_info %v, --version %q", b, ver)
+	}
 	created0, _ := api.scalar(`cttop_flows_created_total{job="cttop"}`)
 	if v, ok := api.alert("ConntrackTableNearlyFull"); ok {
 		t.Fatalf("ConntrackTableNearlyFull is %s at 10%% full", v.State)

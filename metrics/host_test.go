@@ -28,7 +28,7 @@ func TestNewHostSnapshotBounded(t *testing.T) {
 }
 
 func TestCollectHost(t *testing.T) {
-	e := NewExporter("test")
+	e := NewExporter("test", "")
 	if n := testutil.CollectAndCount(&e.host); n != 0 {
 		t.Errorf("%d host metrics before PublishHost", n)
 	}

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,9 +86,9 @@ const FreshFor = time.Second
 // scrapes, which matters when a table of a million flows from a million
 // sources (a spoofed flood) takes 150 ms to rank.
 type Exporter struct {
-	version string
-	snap    atomic.Pointer[published]
-	host    hostCollector // the whole host: namespaces, kernel log
+	version, revision string
+	snap              atomic.Pointer[published]
+	host              hostCollector // the whole host: namespaces, kernel log
 
 	mu    sync.Mutex
 	fresh chan struct{} // closed by the next Publish; nil if nobody waits
@@ -101,9 +102,11 @@ type published struct {
 }
 
 // NewExporter returns an Exporter with nothing published yet; until the
-// first Publish a scrape reports only cttop_build_info.
-func NewExporter(version string) *Exporter {
-	return &Exporter{version: version}
+// first Publish a scrape reports only cttop_build_info, which carries
+// version and revision (the commit, as cttop --version prints them) and
+// the Go version of the running binary.
+func NewExporter(version, revision string) *Exporter {
+	return &Exporter{version: version, revision: revision}
 }
 
 // Publish makes s the state of the next scrapes. The Exporter keeps s: the
@@ -160,7 +163,7 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 }
 
 var (
-	descBuild   = desc("cttop_build_info", "cttop's version, always 1.", "version")
+	descBuild   = desc("cttop_build_info", "cttop's version, commit and Go version, always 1.", "version", "revision", "goversion")
 	descTime    = desc("cttop_snapshot_timestamp_seconds", "When cttop last updated its view of the table (Unix time): alert on its age to catch a stuck source.")
 	descEntries = desc("cttop_conntrack_entries", "Entries in the conntrack table (nf_conntrack_count).")
 	descMax     = desc("cttop_conntrack_max", "The table's limit (nf_conntrack_max); at the limit the kernel drops new flows.")
@@ -196,7 +199,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	counter := func(d *prometheus.Desc, v uint64) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))
 	}
-	gauge(descBuild, 1, e.version)
+	gauge(descBuild, 1, e.version, e.revision, runtime.Version())
 	e.awaitFresh()
 	p := e.snap.Load()
 	if p == nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -62,11 +63,11 @@ func testTable() *model.Table {
 }
 
 func TestCollect(t *testing.T) {
-	e := NewExporter("v1.2.3")
+	e := NewExporter("v1.2.3", "0123abc")
 	if err := testutil.CollectAndCompare(e, strings.NewReader(`
-# HELP cttop_build_info cttop's version, always 1.
+# HELP cttop_build_info cttop's version, commit and Go version, always 1.
 # TYPE cttop_build_info gauge
-cttop_build_info{version="v1.2.3"} 1
+cttop_build_info{goversion="`+runtime.Version()+`",revision="0123abc",version="v1.2.3"} 1
 `)); err != nil {
 		t.Errorf("before Publish: %v", err)
 	}
@@ -156,7 +157,7 @@ func TestTopSourcesBounded(t *testing.T) {
 		b.Add(&model.Event{Type: model.EventNew, Flow: f})
 	}
 	tab.Apply(b)
-	e := NewExporter("test")
+	e := NewExporter("test", "")
 	var s Snapshotter
 	e.Publish(s.From(tab, 5))
 	if n := testutil.CollectAndCount(e, "cttop_top_source_flows"); n != 5 {
@@ -239,7 +240,7 @@ func TestListenLoopbackOnly(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	e := NewExporter("test")
+	e := NewExporter("test", "")
 	e.Publish(SnapshotFromTable(testTable(), 10))
 	ln, err := Listen(ctx, "127.0.0.1:0", false)
 	if err != nil {
@@ -286,7 +287,7 @@ func TestServe(t *testing.T) {
 // TestPublishConcurrent: Publish and scrapes on different goroutines (run
 // with -race).
 func TestPublishConcurrent(t *testing.T) {
-	e := NewExporter("test")
+	e := NewExporter("test", "")
 	tab := testTable()
 	done := make(chan struct{})
 	go func() {
@@ -306,7 +307,7 @@ func TestPublishConcurrent(t *testing.T) {
 // recent one is used as is; an owner that does not answer costs the scrape
 // the wait, not its answer.
 func TestOnDemand(t *testing.T) {
-	e := NewExporter("test")
+	e := NewExporter("test", "")
 	want := e.OnDemand(5 * time.Second)
 	tab := testTable()
 	asked := make(chan struct{}, 10)
@@ -334,7 +335,7 @@ func TestOnDemand(t *testing.T) {
 		t.Errorf("owner asked %d times after a second scrape within %v, want 1", len(asked), FreshFor)
 	}
 
-	slow := NewExporter("test")
+	slow := NewExporter("test", "")
 	slow.OnDemand(50 * time.Millisecond)
 	start := time.Now()
 	if n := testutil.CollectAndCount(slow); n != 1 {

@@ -38,7 +38,7 @@ func TestAlertRulesPromtool(t *testing.T) {
 // present, with promtool check metrics (Prometheus' naming and type rules).
 func TestMetricsPromtool(t *testing.T) {
 	promtool := requireTool(t, "promtool")
-	e := NewExporter("v1.2.3")
+	e := NewExporter("v1.2.3", "0123abc")
 	e.Publish(SnapshotFromTable(testTable(), 2))
 	srv := httptest.NewServer(e.Handler())
 	defer srv.Close()

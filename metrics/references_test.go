@@ -147,7 +147,7 @@ func TestPromqlMetricNames(t *testing.T) {
 // every cttop metric the exporter describes.
 func exportedNames(t *testing.T) map[string]bool {
 	t.Helper()
-	e := NewExporter("test")
+	e := NewExporter("test", "")
 	e.Publish(SnapshotFromTable(testTable(), 2))
 	mfs, err := e.registry().Gather()
 	if err != nil {

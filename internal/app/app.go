@@ -38,8 +38,9 @@ type Config struct {
 	TopN          int
 	Headless      bool
 	Tune          bool
-	// Version is cttop's version, for the metrics' build info.
-	Version string
+	// Version and Commit are cttop's version and the commit it was built
+	// from, for the metrics' build info.
+	Version, Commit string
 	// All starts in the namespaces view (with --once: lists the host's
 	// namespaces); History is how far back the history reaches;
 	// MetricsNetNS is how many namespaces get series of their own in the

@@ -44,9 +44,9 @@ type publisher struct {
 	pending   bool
 }
 
-func newPublisher(version string, topN int) *publisher {
-	exp := metrics.NewExporter(version)
-	return &publisher{exp: exp, wanted: exp.OnDemand(scrapeWait), topN: topN}
+func newPublisher(cfg Config) *publisher {
+	exp := metrics.NewExporter(cfg.Version, cfg.Commit)
+	return &publisher{exp: exp, wanted: exp.OnDemand(scrapeWait), topN: cfg.TopN}
 }
 
 // poll publishes a snapshot of t if a scrape is waiting for one. It never
@@ -83,7 +83,7 @@ func headless(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	pub := newPublisher(cfg.Version, cfg.TopN)
+	pub := newPublisher(cfg)
 	served := pub.serve(ctx, ln, log)
 	defer func(hostDone <-chan struct{}) { cancel(); <-hostDone }(watchHost(ctx, cfg, log, pub.exp))
 	batches := make(chan *model.Batch)

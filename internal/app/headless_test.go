@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func startHeadless(t *testing.T, cfg Config) (string, func() error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.MetricsAddr, cfg.Headless, cfg.Version = ln.Addr().String(), true, "v-test"
+	cfg.MetricsAddr, cfg.Headless, cfg.Version, cfg.Commit = ln.Addr().String(), true, "v-test", "c-test"
 	done := make(chan error, 1)
 	go func() { done <- headless(ctx, cfg, slog.New(slog.DiscardHandler), ln) }()
 	stop := func() error {
@@ -101,8 +102,8 @@ func TestHeadlessDemo(t *testing.T) {
 	if tops != 3 {
 		t.Errorf("%d top sources, want 3 (--top 3)", tops)
 	}
-	if m[`cttop_build_info{version="`+"v-test"+`"}`] != 1 {
-		t.Errorf("no build info for version %s", "v-test")
+	if build := `cttop_build_info{goversion="` + runtime.Version() + `",revision="c-test",version="v-test"}`; m[build] != 1 {
+		t.Errorf("no %s", build)
 	}
 	if err := stop(); err != nil {
 		t.Errorf("stop: %v", err)

@@ -54,7 +54,7 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		pub := newPublisher(cfg.Version, cfg.TopN)
+		pub := newPublisher(cfg)
 		served := pub.serve(ctx, ln, log)
 		defer func() {
 			cancel()
