@@ -165,7 +165,8 @@ func TestGoreleaserConfig(t *testing.T) {
 
 // TestSystemdUnit checks contrib/cttop.service: its command line parses with
 // cttop's flags and serves metrics on loopback, and it runs without root
-// with CAP_NET_ADMIN alone.
+// with CAP_NET_ADMIN, CAP_SYSLOG (the kernel log) and CAP_SYS_PTRACE (other
+// users' /proc/PID/ns/net) alone; TestSystemdUnitRestricted runs it so.
 func TestSystemdUnit(t *testing.T) {
 	f, err := os.Open("contrib/cttop.service")
 	if err != nil {
@@ -199,8 +200,9 @@ func TestSystemdUnit(t *testing.T) {
 		t.Errorf("ExecStart %v: want --headless --metrics on a loopback address", exec[1:])
 	}
 	for k, want := range map[string]string{
-		"DynamicUser": "yes", "AmbientCapabilities": "CAP_NET_ADMIN", "CapabilityBoundingSet": "CAP_NET_ADMIN",
-		"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
+		"DynamicUser": "yes", "AmbientCapabilities": "CAP_NET_ADMIN CAP_SYSLOG CAP_SYS_PTRACE",
+		"CapabilityBoundingSet": "CAP_NET_ADMIN CAP_SYSLOG CAP_SYS_PTRACE",
+		"NoNewPrivileges":       "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
 	} {
 		if got := strings.Join(set[k], " "); got != want {
 			t.Errorf("%s=%s, want %s", k, got, want)

@@ -93,3 +93,23 @@ func TestKernelPermission(t *testing.T) {
 		t.Errorf("missing device: %v", err)
 	}
 }
+
+// TestKernelNotKmsg: a file that is not the kernel log (/dev/null bound
+// over it) ends Run with an error instead of a busy loop.
+func TestKernelNotKmsg(t *testing.T) {
+	netnstest.Require(t)
+	r, err := kmsg.Open("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background(), time.Minute, func(model.LogLine) {}) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("no error from a file that ends")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not end on a file that ends")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -84,6 +85,10 @@ func (r *Reader) Run(ctx context.Context, backlog time.Duration, fn func(model.L
 			continue // records were overwritten; the next read goes on after them
 		case err != nil:
 			return fmt.Errorf("read %s: %w", r.f.Name(), err)
+		case n == 0:
+			// /dev/kmsg blocks instead; a file that ends (something else
+			// mounted over it) would make this loop spin.
+			return fmt.Errorf("read %s: %w: not the kernel log", r.f.Name(), io.ErrUnexpectedEOF)
 		}
 		if rec, err := ParseRecord(buf[:n]); err == nil {
 			r.handle(&c, rec, backlog, fn)
