@@ -3,7 +3,8 @@
 // Command ctbench drives bench/compare.sh: it fills a namespace's conntrack
 // table through ctnetlink, runs a paced event storm (flows created and
 // destroyed) and checks, from cttop's --log, that cttop saw every event and
-// how far its view lagged behind the kernel.
+// how far its view lagged behind the kernel; and it measures, through
+// tmux, the time from a key press (or a launch) to the screen that answers it.
 //
 // Run it as root, on a namespace of your own (ip netns add ...), never on a
 // production table:
@@ -11,6 +12,8 @@
 //	ctbench fill -netns NAME -n 262144
 //	ctbench storm -netns NAME -rate 100000 -duration 30s -log gen.log
 //	ctbench lag -gen gen.log -trace cttop.log
+//	ctbench key -t SESSION -key '>=sorted by' -reps 5
+//	ctbench launch -s SESSION -want 'rows=TTL' -- cttop
 package main
 
 import (
@@ -30,6 +33,10 @@ func main() {
 		err = stormCmd(os.Args[2:])
 	case "lag":
 		err = lagCmd(os.Args[2:])
+	case "key":
+		err = keyCmd(os.Args[2:])
+	case "launch":
+		err = launchCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -40,7 +47,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ctbench fill|storm|lag [flags] (ctbench CMD -h for flags)")
+	fmt.Fprintln(os.Stderr, "usage: ctbench fill|storm|lag|key|launch [flags] (ctbench CMD -h for flags)")
 	os.Exit(2)
 }
 
