@@ -3,7 +3,6 @@ package model
 import (
 	"cmp"
 	"sort"
-	"sync"
 )
 
 // Matcher selects flows; a compiled filter expression (filter.Filter) is
@@ -44,10 +43,24 @@ type List struct {
 	added []sortItem
 	valid bool
 	marks []uint64
+	slots []int32 // scratch: the slots of a Changes
+
+	// A rebuild under way in the background (partial.go): pend is set
+	// while its worker sorts; dirty lists the slots changed meanwhile.
+	pend       *pending
+	dirty      []int32
+	dirtyMarks []uint64
+	needRows   int
+	needSlot   int32
+	minPartial int           // tests: the size from which rebuilds are partial
+	hold       chan struct{} // tests: a worker waits for it to close
+	// keysOnly marks a worker's List: it orders items on their summaries
+	// alone and never reads a table.
+	keysOnly bool
 }
 
 // NewList returns the list of all flows of t sorted by source.
-func NewList(t *Table) *List { return &List{t: t, col: ColSrc} }
+func NewList(t *Table) *List { return &List{t: t, col: ColSrc, needSlot: -1} }
 
 // Sort returns the sort column and direction.
 func (l *List) Sort() (Column, bool) { return l.col, l.desc }
@@ -55,6 +68,7 @@ func (l *List) Sort() (Column, bool) { return l.col, l.desc }
 // SetSort sorts by column c, descending if desc.
 func (l *List) SetSort(c Column, desc bool) {
 	if c != l.col {
+		l.cancel()
 		l.valid = false
 	}
 	l.col, l.desc = c, desc
@@ -66,6 +80,7 @@ func (l *List) Filter() Matcher { return l.filter }
 // SetFilter keeps only the flows m matches (nil: all of them).
 func (l *List) SetFilter(m Matcher) {
 	l.filter = orNil(m)
+	l.cancel()
 	l.valid = false
 }
 
@@ -76,27 +91,52 @@ func (l *List) Update(ch *Changes) {
 		return
 	}
 	if ch.Full {
+		l.cancel()
 		l.valid = false
 		return
 	}
 	if len(ch.List) == 0 {
 		return
 	}
-	l.incremental(ch.List)
+	if l.pend != nil {
+		l.markDirty(ch.List)
+		return
+	}
+	l.slots = l.slots[:0]
+	for i := range ch.List {
+		l.slots = append(l.slots, ch.List[i].Slot)
+	}
+	l.incremental(l.slots)
 }
 
 // Invalidate forces a rebuild, for a table filled outside of Apply.
-func (l *List) Invalidate() { l.valid = false }
+func (l *List) Invalidate() {
+	l.cancel()
+	l.valid = false
+}
 
 // Len returns the number of matched flows.
 func (l *List) Len() int {
 	l.ensure()
+	if l.pend != nil {
+		return l.pend.n
+	}
 	return len(l.items)
 }
 
 // Slot returns the table slot of the flow at display position i.
 func (l *List) Slot(i int) int32 {
 	l.ensure()
+	if p := l.pend; p != nil {
+		j := i
+		if l.desc {
+			j = p.n - 1 - i
+		}
+		if it, ok := p.at(j); ok {
+			return it.slot()
+		}
+		l.settle(true)
+	}
 	if l.desc {
 		i = len(l.items) - 1 - i
 	}
@@ -105,8 +145,8 @@ func (l *List) Slot(i int) int32 {
 
 // Window appends to dst the slots of display rows [offset, offset+height).
 func (l *List) Window(offset, height int, dst []int32) []int32 {
-	l.ensure()
-	for i := max(offset, 0); i < offset+height && i < len(l.items); i++ {
+	n := l.Len()
+	for i := max(offset, 0); i < offset+height && i < n; i++ {
 		dst = append(dst, l.Slot(i))
 	}
 	return dst
@@ -120,8 +160,20 @@ func (l *List) Position(slot int32) int {
 		return -1
 	}
 	f := l.t.At(slot)
+	if !l.match(f) {
+		return -1
+	}
 	c := l.t.CountersAt(slot)
 	x := masked(l.col.item(f, &c, slot))
+	if p := l.pend; p != nil {
+		if i, ok := l.findPending(&x); ok {
+			if l.desc {
+				return p.n - 1 - i
+			}
+			return i
+		}
+		l.settle(true)
+	}
 	i := sort.Search(len(l.items), func(i int) bool { it := l.items[i].unpack(); return l.compare(&it, &x) >= 0 })
 	if i == len(l.items) || l.items[i].slot() != slot {
 		return -1
@@ -158,71 +210,20 @@ func (l *List) before(x, y *sortItem) bool {
 	return l.compareTie(x, y) < 0
 }
 
-// ensure rebuilds the list: a new sort column, a new filter, a snapshot. A
-// million flows sorted with slices.SortFunc took 260 ms, beyond the 100 ms of
-// a frame, so the items are radix-sorted on their summaries (sortItems), and
-// a big table is done in two halves on two goroutines and merged.
+// ensure makes the list answer: it rebuilds it (a new sort column, a new
+// filter, a snapshot), or brings a rebuild under way up to date. A million
+// flows sorted with slices.SortFunc took 260 ms, beyond the 100 ms of a
+// frame, so the items are radix-sorted on their summaries (sortItems), and
+// a big list is first answered from the windows the screen needs while
+// the rest sorts in the background (partial.go).
 func (l *List) ensure() {
-	if l.valid {
-		return
+	switch {
+	case !l.valid:
+		l.rebuild()
+	case l.pend != nil:
+		l.reselect()
 	}
-	n := int(l.t.Slots())
-	if n < parallelMin {
-		items := l.collect(0, n, make([]sortItem, 0, l.t.Len()))
-		l.sortItems(items, make([]sortItem, len(items)))
-		l.items = l.items[:0]
-		if cap(l.items) < len(items) {
-			l.items = make([]listItem, 0, len(items)+len(items)/8)
-		}
-		for i := range items {
-			l.items = append(l.items, pack(&items[i]))
-		}
-		l.valid = true
-		return
-	}
-	// Each half collects into and sorts within its own part of one buffer
-	// of full items, then the halves merge, packed, into the list. The
-	// full items are garbage once the list is built.
-	buf, tmp := make([]sortItem, n), make([]sortItem, n)
-	mid := n / 2
-	var a, b []sortItem
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		b = l.collect(mid, n, buf[mid:mid])
-		l.sortItems(b, tmp[mid:mid+len(b)])
-	}()
-	a = l.collect(0, mid, buf[:0])
-	l.sortItems(a, tmp[:len(a)])
-	wg.Wait()
-	total := len(a) + len(b)
-	out := l.items[:0]
-	if cap(out) < total || cap(out) > 2*total+1024 {
-		out = make([]listItem, 0, total+total/8)
-	}
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if l.before(&b[j], &a[i]) {
-			out = append(out, pack(&b[j]))
-			j++
-		} else {
-			out = append(out, pack(&a[i]))
-			i++
-		}
-	}
-	for ; i < len(a); i++ {
-		out = append(out, pack(&a[i]))
-	}
-	for ; j < len(b); j++ {
-		out = append(out, pack(&b[j]))
-	}
-	l.items = out
-	l.valid = true
 }
-
-// parallelMin is the table size from which a rebuild uses two goroutines.
-const parallelMin = 1 << 16
 
 // collect appends to dst the items of the matching flows in slots [lo, hi).
 func (l *List) collect(lo, hi int, dst []sortItem) []sortItem {
@@ -237,13 +238,13 @@ func (l *List) collect(lo, hi int, dst []sortItem) []sortItem {
 	return dst
 }
 
-func (l *List) incremental(changes []Change) {
+// incremental updates the list for the changed slots (each listed once).
+func (l *List) incremental(changed []int32) {
 	words := (int(l.t.Slots()) + 63) / 64
 	if len(l.marks) < words {
 		l.marks = make([]uint64, words+words/4)
 	}
-	for i := range changes {
-		s := changes[i].Slot
+	for _, s := range changed {
 		l.marks[s>>6] |= 1 << (s & 63)
 	}
 	// Drop every changed slot; those still matching come back below.
@@ -260,8 +261,7 @@ func (l *List) incremental(changes []Change) {
 	}
 	l.items = items[:k]
 	l.added = l.added[:0]
-	for i := range changes {
-		s := changes[i].Slot
+	for _, s := range changed {
 		l.marks[s>>6] &^= 1 << (s & 63)
 		f := l.t.At(s)
 		if f.Family == 0 || !l.match(f) {

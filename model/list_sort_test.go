@@ -10,9 +10,9 @@ import (
 // TestRadixSortAgreesWithCompare checks the radix sort of a rebuild against
 // a comparison sort with List.compare, for every column, on a table big
 // enough for every path: buckets of all sizes, runs of equal summaries
-// (IPv6 flows of one /64), and the two goroutines of a big rebuild.
+// (IPv6 flows of one /64), and a big rebuild, partial then sorted in the background.
 func TestRadixSortAgreesWithCompare(t *testing.T) {
-	tab, _ := loadTable(parallelMin + 5000)
+	tab, _ := loadTable(partialMin + 5000)
 	for _, col := range Columns() {
 		t.Run(col.String(), func(t *testing.T) {
 			l := NewList(tab)

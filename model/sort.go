@@ -279,6 +279,14 @@ func (l *List) sortItems(items, tmp []sortItem) {
 }
 
 func (l *List) insertionSort(a []sortItem) {
+	if l.keysOnly {
+		for i := 1; i < len(a); i++ {
+			for j := i; j > 0 && keyBefore(&a[j], &a[j-1]); j-- {
+				a[j], a[j-1] = a[j-1], a[j]
+			}
+		}
+		return
+	}
 	for i := 1; i < len(a); i++ {
 		for j := i; j > 0 && l.before(&a[j], &a[j-1]); j-- {
 			a[j], a[j-1] = a[j-1], a[j]
@@ -309,6 +317,8 @@ func (l *List) radix(a, tmp []sortItem, onK2 bool) {
 		switch {
 		case !onK2:
 			l.radix(a, tmp, true)
+		case l.keysOnly:
+			// Only the flows can order these: the owner does (partial.go).
 		case len(a) >= 64:
 			l.sortByWords(a)
 		default:

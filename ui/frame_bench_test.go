@@ -129,30 +129,3 @@ func BenchmarkFrame1M(b *testing.B) {
 		})
 	}
 }
-
-// benchKey returns the key press of a key name.
-func benchKey(s string) tea.KeyPressMsg {
-	switch s {
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
-
-// BenchmarkKey1M is a key press at 1,000,000 flows, Update and View: moving
-// the cursor, and changing the sort column (a rebuild of the sorted list),
-// which must be answered within a frame.
-func BenchmarkKey1M(b *testing.B) {
-	at := time.Unix(1_700_000_000, 0)
-	m, _ := benchModel(b, 1_000_000, "", at)
-	for _, k := range []string{"down", "pgdown", ">", "r"} {
-		b.Run(k, func(b *testing.B) {
-			for b.Loop() {
-				m.Update(benchKey(k))
-				_ = m.View()
-			}
-		})
-	}
-}

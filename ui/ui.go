@@ -377,6 +377,14 @@ func (m *Model) refresh() {
 		m.refreshTop()
 		return
 	}
+	// A rebuild of the list (a new sort or filter) sorts the rows on
+	// screen first: these, a page more and the same around the selection.
+	h := m.tableHeight()
+	focus := int32(-1)
+	if !m.atTop && m.hasSel {
+		focus = m.table.Find(m.sel)
+	}
+	m.list.Need(2*h, focus)
 	n := m.list.Len()
 	switch {
 	case n == 0:
@@ -399,7 +407,6 @@ func (m *Model) refresh() {
 		m.sel = m.table.At(m.list.Slot(m.cursor)).Key()
 		m.hasSel = true
 	}
-	h := m.tableHeight()
 	if m.cursor < m.offset {
 		m.offset = m.cursor
 	}

@@ -1,0 +1,317 @@
+package model
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// A rebuild of a big list (a new sort column or filter, a snapshot) is
+// answered in two steps, so that a key press at a million flows is
+// answered within a frame:
+//
+//  1. At once, on the owner's goroutine, one pass over the table (in two
+//     halves on two goroutines, while the owner waits) counts the matching
+//     flows and selects, with bounded heaps, the rows the screen needs: the
+//     first and last Need rows of the order, and Need rows on either side
+//     of the focused flow. Those windows of the order are exact: the list
+//     answers Len, Slot, Window and Position from them.
+//  2. The same pass collects every matching flow's summary (k1, k2, slot)
+//     into a buffer that it hands to a worker goroutine, which radix-sorts
+//     it on the summaries alone and packs it. The worker reads nothing but
+//     that buffer (never the table, which the owner goes on changing), so
+//     the owner stays the only goroutine that touches the table. Runs of
+//     equal summaries (which only the flows themselves can order) are
+//     listed by the worker and ordered by the owner when it adopts the
+//     result.
+//
+// Meanwhile batches keep coming: the owner records the slots they change
+// (dirty) and recomputes the windows (one pass, no collecting) when asked
+// for rows after a change. When the worker is done, the next access adopts
+// its order, orders the listed runs and applies the dirty slots as an
+// incremental update would. A request for a row outside the windows (a
+// page down past them before the worker is done) waits for the worker.
+
+// window is a run of the list's ascending order known exactly: the items
+// at ascending ranks [lo, lo+len(items)).
+type window struct {
+	lo    int
+	items []listItem
+}
+
+// pending is a rebuild whose full order is being sorted by a worker.
+type pending struct {
+	n     int // matched flows
+	wins  []window
+	stale bool // the table changed since the windows were selected
+
+	done chan struct{}
+	stop atomic.Bool
+	// Written by the worker before done is closed.
+	out  []listItem
+	ties [][2]int // runs [start, end) of out with equal summaries
+}
+
+// partialMin is the number of matching flows from which a rebuild sorts in
+// the background; below it the whole sort takes a few milliseconds.
+const partialMin = 1 << 16
+
+// defaultNeed is how many rows a rebuild selects at once when Need was
+// not called: two screens.
+const defaultNeed = 128
+
+// Need tells the list what the screen needs at once after a rebuild: rows
+// display rows at either end of the order and on either side of the flow
+// at slot (-1: no flow). The rest of the order is sorted in the background
+// (see above); rows beyond those wait for it.
+func (l *List) Need(rows int, slot int32) {
+	l.needRows, l.needSlot = max(rows, 1), slot
+}
+
+// Settled reports whether the full order is known (no sort is under way in
+// the background). Done returns a channel closed when the background sort
+// ends, or nil when none is under way; after it is closed, any access to
+// the list adopts the order.
+func (l *List) Settled() bool { return l.valid && l.pend == nil }
+
+// Done returns a channel that is closed when the background sort is done,
+// nil if none is under way.
+func (l *List) Done() <-chan struct{} {
+	if l.pend == nil {
+		return nil
+	}
+	return l.pend.done
+}
+
+// cancel abandons a background sort; the worker stops at its next step.
+func (l *List) cancel() {
+	if l.pend != nil {
+		l.pend.stop.Store(true)
+		l.pend = nil
+		l.clearDirty()
+	}
+}
+
+// markDirty records slots changed while a sort is under way.
+func (l *List) markDirty(changes []Change) {
+	words := (int(l.t.Slots()) + 63) / 64
+	if len(l.dirtyMarks) < words {
+		l.dirtyMarks = append(l.dirtyMarks, make([]uint64, words-len(l.dirtyMarks)+words/4)...)
+	}
+	for i := range changes {
+		s := changes[i].Slot
+		if l.dirtyMarks[s>>6]&(1<<(s&63)) == 0 {
+			l.dirtyMarks[s>>6] |= 1 << (s & 63)
+			l.dirty = append(l.dirty, s)
+		}
+	}
+	l.pend.stale = true
+}
+
+func (l *List) clearDirty() {
+	for _, s := range l.dirty {
+		l.dirtyMarks[s>>6] &^= 1 << (s & 63)
+	}
+	l.dirty = l.dirty[:0]
+}
+
+// settle adopts the worker's order if it is done; if wait, it waits for it.
+// It reports whether the full order is in l.items.
+func (l *List) settle(wait bool) bool {
+	p := l.pend
+	if p == nil {
+		return true
+	}
+	if wait {
+		<-p.done
+	} else {
+		select {
+		case <-p.done:
+		default:
+			return false
+		}
+	}
+	l.pend = nil
+	items := p.out
+	var run []sortItem
+	for _, r := range p.ties {
+		run = run[:0]
+		for i := r[0]; i < r[1]; i++ {
+			run = append(run, items[i].unpack())
+		}
+		l.sortItems(run, nil)
+		for i := range run {
+			items[r[0]+i] = pack(&run[i])
+		}
+	}
+	l.items = items
+	l.valid = true
+	if len(l.dirty) > 0 {
+		l.incremental(l.dirty)
+		l.clearDirty()
+	}
+	return true
+}
+
+// at returns the item at ascending index i of a pending rebuild's windows.
+func (p *pending) at(i int) (listItem, bool) {
+	for _, w := range p.wins {
+		if i >= w.lo && i < w.lo+len(w.items) {
+			return w.items[i-w.lo], true
+		}
+	}
+	return listItem{}, false
+}
+
+// find returns the ascending index of x in a pending rebuild's windows.
+func (l *List) findPending(x *sortItem) (int, bool) {
+	for _, w := range l.pend.wins {
+		lo, hi := 0, len(w.items)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			it := w.items[mid].unpack()
+			if l.compare(&it, x) < 0 {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		if lo < len(w.items) && w.items[lo].slot() == x.slot {
+			return w.lo + lo, true
+		}
+	}
+	return 0, false
+}
+
+// rebuild starts a rebuild: small ones sort at once, big ones select their
+// windows now and sort the rest in the background.
+func (l *List) rebuild() {
+	l.cancel()
+	n := int(l.t.Slots())
+	if n < l.partialMin() {
+		l.sortNow()
+		return
+	}
+	sel := l.selectPass(true)
+	if sel.n < l.partialMin() {
+		all := append(sel.halves[0], sel.halves[1]...)
+		l.sortItems(all, nil)
+		l.items = l.items[:0]
+		for i := range all {
+			l.items = append(l.items, pack(&all[i]))
+		}
+		l.valid = true
+		return
+	}
+	p := &pending{n: sel.n, wins: sel.windows(l), done: make(chan struct{})}
+	l.pend = p
+	l.valid = true
+	dst := l.items[:0]
+	l.items = nil
+	w := &List{col: l.col, keysOnly: true, hold: l.hold}
+	go w.sortInBackground(p, sel.halves, dst)
+}
+
+// reselect recomputes the windows of a pending rebuild after the table
+// changed, unless the worker is done (then the order is adopted).
+func (l *List) reselect() {
+	if l.settle(false) || !l.pend.stale {
+		return
+	}
+	sel := l.selectPass(false)
+	l.pend.n, l.pend.wins, l.pend.stale = sel.n, sel.windows(l), false
+}
+
+func (l *List) partialMin() int {
+	if l.minPartial > 0 {
+		return l.minPartial
+	}
+	return partialMin
+}
+
+// sortNow rebuilds the whole list at once (small tables).
+func (l *List) sortNow() {
+	items := l.collect(0, int(l.t.Slots()), make([]sortItem, 0, l.t.Len()))
+	l.sortItems(items, make([]sortItem, len(items)))
+	l.items = l.items[:0]
+	if cap(l.items) < len(items) {
+		l.items = make([]listItem, 0, len(items)+len(items)/8)
+	}
+	for i := range items {
+		l.items = append(l.items, pack(&items[i]))
+	}
+	l.valid = true
+}
+
+// sortInBackground is the worker: it sorts the halves on their summaries,
+// merges them into dst, lists the runs of equal summaries and hands the
+// result over by closing p.done. l is the worker's own keys-only List.
+func (l *List) sortInBackground(p *pending, halves [2][]sortItem, dst []listItem) {
+	defer close(p.done)
+	if l.hold != nil {
+		<-l.hold
+	}
+	if p.stop.Load() {
+		return
+	}
+	a, b := halves[0], halves[1]
+	tmp := make([]sortItem, len(a)+len(b)) // scratch, allocated off the frame
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		l.sortItems(b, tmp[len(a):len(a)+len(b)])
+	}()
+	l.sortItems(a, tmp[:len(a)])
+	wg.Wait()
+	if p.stop.Load() {
+		return
+	}
+	total := len(a) + len(b)
+	out := dst[:0]
+	if cap(out) < total || cap(out) > 2*total+1024 {
+		out = make([]listItem, 0, total+total/8)
+	}
+	i, j := 0, 0
+	var last sortItem
+	runStart := -1
+	emit := func(it *sortItem) {
+		k := len(out)
+		if k > 0 && it.k1 == last.k1 && it.k2 == last.k2 {
+			if runStart < 0 {
+				runStart = k - 1
+			}
+		} else if runStart >= 0 {
+			p.ties = append(p.ties, [2]int{runStart, k})
+			runStart = -1
+		}
+		last = *it
+		out = append(out, pack(it))
+	}
+	for i < len(a) && j < len(b) {
+		if keyBefore(&b[j], &a[i]) {
+			emit(&b[j])
+			j++
+		} else {
+			emit(&a[i])
+			i++
+		}
+	}
+	for ; i < len(a); i++ {
+		emit(&a[i])
+	}
+	for ; j < len(b); j++ {
+		emit(&b[j])
+	}
+	if runStart >= 0 {
+		p.ties = append(p.ties, [2]int{runStart, len(out)})
+	}
+	p.out = out
+}
+
+// keyBefore orders items by their summaries alone.
+func keyBefore(x, y *sortItem) bool {
+	if x.k1 != y.k1 {
+		return x.k1 < y.k1
+	}
+	return x.k2 < y.k2
+}
