@@ -174,7 +174,7 @@ var (
 	descInvalid = desc("cttop_conntrack_invalid_total", "Packets conntrack could not track (kernel invalid counter).")
 	descState   = desc("cttop_flows", "TCP flows in the table by TCP state.", "state")
 	descProto   = desc("cttop_flows_by_protocol", "Flows in the table by IP protocol.", "protocol")
-	descResync  = desc("cttop_resyncs_total", "Full resynchronisations after cttop lost kernel events.")
+	descResync  = desc("cttop_resyncs_total", "Full resynchronisations after events were missed: the kernel dropped them (ENOBUFS) or the event listener was restarted.")
 	// Counters, not a per-second gauge: a gauge of the last second shows a
 	// scrape every 15 s one second in fifteen, rate() over a counter sees
 	// every event.

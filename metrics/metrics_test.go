@@ -122,7 +122,7 @@ cttop_flows_by_protocol{protocol="icmp"} 0
 cttop_flows_by_protocol{protocol="icmpv6"} 0
 cttop_flows_by_protocol{protocol="tcp"} 8
 cttop_flows_by_protocol{protocol="udp"} 2
-# HELP cttop_resyncs_total Full resynchronisations after cttop lost kernel events.
+# HELP cttop_resyncs_total Full resynchronisations after events were missed: the kernel dropped them (ENOBUFS) or the event listener was restarted.
 # TYPE cttop_resyncs_total counter
 cttop_resyncs_total 2
 # HELP cttop_snapshot_timestamp_seconds When cttop last updated its view of the table (Unix time): alert on its age to catch a stuck source.

@@ -75,8 +75,14 @@ type SourceInfo struct {
 	Resyncs int
 	// Reconciles counts periodic reconciliation dumps.
 	Reconciles int
-	// Stale is set while events were lost and a resync is under way.
-	Stale bool
+	// Stale is set while a resync is under way because events were
+	// missed: StaleWhy says why, in the header's words ("events lost"
+	// only when the kernel said ENOBUFS).
+	Stale    bool
+	StaleWhy string
+	// Loading is set while the first dump is being read: the table holds
+	// the flows read so far (the kernel's count is in Stats).
+	Loading bool
 	// DumpTime is how long the last full dump took; DumpEvery is the
 	// current period of reconciliation dumps (0: none).
 	DumpTime, DumpEvery time.Duration
@@ -96,8 +102,8 @@ type SourceInfo struct {
 type Batch struct {
 	// Time is when the batch was handed over; the model's only clock.
 	Time time.Time
-	// Snapshot, when not nil, is a complete dump: flows not in it are gone.
-	// Events are applied after it.
+	// Snapshot, when not nil, is a complete dump (flows not in it are
+	// gone) or a part of one (see Snapshot). Events are applied after it.
 	Snapshot *Snapshot
 	// Events are coalesced: at most one per flow key, latest state wins.
 	// Events that coalescing cancelled stay with Type 0 and must be
@@ -201,7 +207,16 @@ func (b *Batch) Merge(n *Batch) {
 		b.Stats = n.Stats
 	}
 	b.Info = n.Info
-	if n.Snapshot != nil {
+	switch {
+	case n.Snapshot == nil:
+	case n.Snapshot.Continues && b.Snapshot != nil:
+		// The next part of the dump b holds the start of.
+		b.Snapshot.Append(n.Snapshot)
+	case n.Snapshot.Continues:
+		// b's events came before n's part: a source that sends a dump in
+		// parts sends no events between them (Snapshot).
+		b.Snapshot = n.Snapshot
+	default:
 		b.Snapshot = n.Snapshot
 		b.Events = b.Events[:0]
 		clear(b.pos)

@@ -86,9 +86,37 @@ func (s *store) grow() int32 {
 	return slot
 }
 
-// Snapshot is a complete dump of a table, as a source reads it.
+// Snapshot is a dump of a table, as a source reads it: complete, or one
+// part of a dump handed over while the source reads the rest, so that a
+// big table shows at once. A dump in parts is a first part (Continues
+// false) with More set, parts that continue it, and a last part with More
+// unset: flows in no part are gone once the last part is applied, and
+// until then the table holds the flows read so far besides the old ones.
+// A source that hands a dump over in parts holds the events that arrive
+// meanwhile until its last part (Batch applies events after the part).
 type Snapshot struct {
 	s store
+	// Continues says this part continues the dump of the previous one.
+	Continues bool
+	// More says parts of this dump follow.
+	More bool
+}
+
+// Append adds the flows of the next part n to sn, which takes n's More.
+// n must not be used afterwards: when sn ends on a whole chunk (a source's
+// parts are whole chunks), n's storage joins sn's without a copy.
+func (sn *Snapshot) Append(n *Snapshot) {
+	if sn.s.n&chunkMask == 0 {
+		sn.s.chunks = append(sn.s.chunks[:sn.s.n>>chunkBits], n.s.chunks...)
+		sn.s.n += n.s.n
+		sn.More = n.More
+		return
+	}
+	for i := 0; i < n.Len(); i++ {
+		f, c := n.At(i)
+		sn.Add(f, &c)
+	}
+	sn.More = n.More
 }
 
 // Add appends a flow and its counters (nil when it has none).

@@ -34,7 +34,7 @@ type Table struct {
 	created, removed uint64
 
 	changes Changes
-	seen    []uint64 // reconcile: slots present in the snapshot
+	seen    []uint64 // reconcile: slots present in the dump so far
 	sink    uint32   // keeps the loads of index.touch
 }
 
@@ -338,15 +338,18 @@ func (t *Table) remove(slot int32) {
 	t.live--
 }
 
-// reconcile makes the table equal to the snapshot.
+// reconcile makes the table equal to the snapshot, or, for a part of a
+// dump, adds the part's flows and, after the last part, removes the flows
+// no part of the dump held.
 func (t *Table) reconcile(sn *Snapshot) {
-	t.overflow = 0 // a full dump counts afresh
 	words := (int(t.s.n) + sn.Len() + 63) / 64
-	if cap(t.seen) < words {
-		t.seen = make([]uint64, words)
+	if !sn.Continues {
+		t.overflow = 0 // a full dump counts afresh
+		t.seen = t.seen[:0]
 	}
-	t.seen = t.seen[:words]
-	clear(t.seen)
+	if len(t.seen) < words {
+		t.seen = append(t.seen, make([]uint64, words-len(t.seen))...)
+	}
 	var hs [prefetch]uint32
 	for base := 0; base < sn.Len(); base += prefetch {
 		n := min(prefetch, sn.Len()-base)
@@ -364,6 +367,9 @@ func (t *Table) reconcile(sn *Snapshot) {
 			}
 			t.seen[slot>>6] |= 1 << (slot & 63)
 		}
+	}
+	if sn.More {
+		return
 	}
 	for slot := int32(0); slot < t.s.n; slot++ {
 		if t.seen[slot>>6]&(1<<(slot&63)) == 0 && t.s.flow(slot).Family != 0 {

@@ -73,7 +73,7 @@ func (k *Kernel) listenLoop(ctx context.Context, ev *nlsock, resync chan<- struc
 			failures = 0
 		}
 		failures++
-		k.markLost("listener died: " + err.Error())
+		k.markMissed("event listener restarted", err.Error())
 		if failures > listenerRetries {
 			errc <- fmt.Errorf("read conntrack events: %w", err)
 			return
@@ -95,13 +95,15 @@ func (k *Kernel) listenLoop(ctx context.Context, ev *nlsock, resync chan<- struc
 	}
 }
 
-// markLost records that events were lost: the view is stale until a resync.
-func (k *Kernel) markLost(why string) {
+// markMissed records that events were missed, in the header's words (why):
+// the view is stale until a resync. Only ENOBUFS, the kernel saying it
+// dropped events, is "events lost".
+func (k *Kernel) markMissed(why, detail string) {
 	k.mu.Lock()
 	k.overflows++
-	k.info.Stale = true
+	k.info.Stale, k.info.StaleWhy = true, why
 	k.mu.Unlock()
-	k.cfg.Log.Warn("conntrack events lost (" + why + "), resyncing")
+	k.cfg.Log.Warn("conntrack events missed, resyncing", "why", why, "detail", detail)
 }
 
 func (k *Kernel) signal(resync chan<- struct{}) {
@@ -115,8 +117,8 @@ func (k *Kernel) signal(resync chan<- struct{}) {
 // error).
 func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}) error {
 	var e model.Event
-	lost := func(why string) {
-		k.markLost(why)
+	missed := func(why, detail string) {
+		k.markMissed(why, detail)
 		k.signal(resync)
 	}
 	var dst *model.Batch
@@ -139,7 +141,7 @@ func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}) error {
 			err = k.recvErr()
 		}
 		if errors.Is(err, unix.ENOBUFS) {
-			lost("ENOBUFS")
+			missed("events lost", "ENOBUFS: the kernel dropped events")
 			continue
 		}
 		if err != nil {
@@ -171,7 +173,7 @@ func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}) error {
 			k.cfg.Log.Warn("bad event", "err", bad)
 		}
 		if truncated {
-			lost("datagram truncated")
+			missed("event datagram cut short", "a datagram was bigger than its buffer")
 		}
 	}
 }

@@ -103,7 +103,7 @@ func NewKernel(cfg KernelConfig) (*Kernel, error) {
 	}
 	k.info = model.SourceInfo{
 		Kind: kind, Name: label, EventMode: int(k.ctl.Events),
-		Acct: k.ctl.Acct == 1, AcctKnown: k.ctl.Acct >= 0, Stale: true,
+		Acct: k.ctl.Acct == 1, AcctKnown: k.ctl.Acct >= 0, Loading: true,
 	}
 	if k.ctl.Events < 0 {
 		k.info.EventMode = model.EventsUnknown

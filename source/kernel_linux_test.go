@@ -247,7 +247,7 @@ func TestEventsReachModel(t *testing.T) {
 	ns := netnstest.New(t)
 	c := sourcetest.Dial(t, ns.Path)
 	r := startKernel(t, KernelConfig{NetNS: ns.Name, Interval: 50 * time.Millisecond}, nil)
-	r.until(t, 40, "initial snapshot", func() bool { return !r.k.Info().Stale })
+	r.until(t, 40, "initial snapshot", func() bool { return !r.tab.Info().Loading })
 
 	s := sourcetest.Spec{Src: "192.0.2.10", Dst: "198.51.100.1", SrcPort: 1234, DstPort: 80, State: 2,
 		Status: conntrack.StatusConfirmed | conntrack.StatusSeenReply}
@@ -290,7 +290,7 @@ func TestOverflowResync(t *testing.T) {
 		}
 	})
 	// The initial dump does not need the reader.
-	r.until(t, 40, "initial snapshot", func() bool { return !r.k.Info().Stale })
+	r.until(t, 40, "initial snapshot", func() bool { return !r.tab.Info().Loading })
 	if err := sourcetest.Fill(c, 0, 3000, "198.51.100.1", 80); err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func TestDeadListenerRecovers(t *testing.T) {
 			return nil
 		}
 	})
-	r.until(t, 40, "initial snapshot", func() bool { return !r.k.Info().Stale })
+	r.until(t, 40, "initial snapshot", func() bool { return !r.tab.Info().Loading })
 	fail.Store(true)
 	sourcetest.Create(t, c, specs[0]) // its event kills the listener
 	r.until(t, 60, "resync after the dead listener", func() bool {

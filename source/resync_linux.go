@@ -116,8 +116,8 @@ func (k *Kernel) resync(ctx context.Context, periodic, first bool) (time.Duratio
 		k.mu.Unlock()
 
 		start := time.Now()
-		snap := &model.Snapshot{}
-		err := k.dumps.dump(uint32(start.Unix()), func(f *model.Flow, c *model.Counters) { snap.Add(f, c) })
+		parts := dumpParts{k: k}
+		err := k.dumps.dump(uint32(start.Unix()), parts.add)
 		dur := time.Since(start)
 		k.mu.Lock()
 		if err != nil {
@@ -134,11 +134,15 @@ func (k *Kernel) resync(ctx context.Context, periodic, first bool) (time.Duratio
 			}
 			continue
 		}
-		k.post.Snapshot = snap
-		k.est = int64(snap.Len()) + int64(k.post.New) - int64(k.post.Gone)
+		// The last part, then the events that came during the dump, in
+		// one batch.
+		parts.handLocked(false)
+		k.post.Snapshot = nil
+		k.est = int64(parts.n) + int64(k.post.New) - int64(k.post.Gone)
 		k.estValid, k.lastDump = true, time.Now()
 		k.cur.Merge(k.post)
 		k.post = nil
+		k.info.Loading = false
 		switch {
 		case first:
 		case periodic && !k.info.Stale:
@@ -146,7 +150,7 @@ func (k *Kernel) resync(ctx context.Context, periodic, first bool) (time.Duratio
 		default:
 			k.info.Resyncs++
 		}
-		k.info.Stale = false
+		k.info.Stale, k.info.StaleWhy = false, ""
 		// With the snapshot, so no batch shows one without the other.
 		every := k.reconcilePeriod(dur)
 		k.info.DumpTime, k.info.DumpEvery = dur, every
@@ -155,7 +159,47 @@ func (k *Kernel) resync(ctx context.Context, periodic, first bool) (time.Duratio
 			k.info.ExpiryGrace = 2*every + 10*time.Second
 		}
 		k.mu.Unlock()
-		k.cfg.Log.Info("dump", "flows", snap.Len(), "took", dur, "periodic", periodic)
+		k.cfg.Log.Info("dump", "flows", parts.n, "took", dur, "periodic", periodic)
 		return dur, nil
 	}
+}
+
+// dumpParts hands a dump over in parts as it is read, so that a big table
+// shows at once (model.Snapshot): a part of one storage chunk at a time
+// joins the batch of the next handover, where the parts not yet taken
+// join up without copying. The events that arrive meanwhile wait in
+// k.post until the last part.
+type dumpParts struct {
+	k     *Kernel
+	part  *model.Snapshot
+	n     int // flows read
+	begun bool
+}
+
+// partFlows is the size of a part: one chunk of model's store.
+const partFlows = 4096
+
+func (d *dumpParts) add(f *model.Flow, c *model.Counters) {
+	if d.part == nil {
+		d.part = &model.Snapshot{}
+	}
+	d.part.Add(f, c)
+	d.n++
+	if d.part.Len() == partFlows {
+		d.k.mu.Lock()
+		d.handLocked(true)
+		d.k.mu.Unlock()
+	}
+}
+
+// handLocked merges the part read since the last one into the next batch;
+// more says the dump goes on. k.mu must be held.
+func (d *dumpParts) handLocked(more bool) {
+	p := d.part
+	if p == nil {
+		p = &model.Snapshot{}
+	}
+	p.Continues, p.More = d.begun, more
+	d.k.cur.Merge(&model.Batch{Snapshot: p})
+	d.part, d.begun = nil, true
 }

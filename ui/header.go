@@ -107,8 +107,14 @@ func (m *Model) renderCounters(width int) string {
 		parts = append(parts, part{s.Dim.Render(what), 0})
 	}
 	switch {
+	case info.Loading:
+		parts = append(parts, part{m.renderLoading(width), 0})
 	case info.Stale:
-		parts = append(parts, part{s.Alarm.Render("RESYNCING: events lost, view may be stale"), 0})
+		why := info.StaleWhy
+		if why == "" {
+			why = "events missed"
+		}
+		parts = append(parts, part{s.Alarm.Render("RESYNCING: " + why + ", view may be stale"), 0})
 	case info.Resyncs > 0:
 		parts = append(parts, part{s.Warn.Render(fmt.Sprintf("resyncs %d", info.Resyncs)), 1})
 	case info.Kind == "kernel":
@@ -206,4 +212,37 @@ func (m *Model) renderNotices(width int) string {
 		line = next
 	}
 	return line
+}
+
+// renderLoading says how much of the table the first dump has read: the
+// flows in view, of the kernel's count when known, with a bar.
+func (m *Model) renderLoading(width int) string {
+	s := &m.styles
+	n := uint64(m.table.Len())
+	st := m.table.Stats()
+	if !st.Valid || st.Count == 0 {
+		return s.Notice.Render("LOADING: " + format.Commas(n) + " flows read")
+	}
+	frac := min(1, float64(n)/float64(st.Count))
+	text := fmt.Sprintf("LOADING %s of the kernel's %s flows", format.Commas(n), format.Commas(st.Count))
+	barW := min(20, width-lipgloss.Width(text)-20)
+	if barW < 5 {
+		return s.Notice.Render(text)
+	}
+	full := int(frac*float64(barW) + 0.5)
+	return s.Notice.Render(text) + " " + s.GaugeOK.Render(strings.Repeat("█", full)) +
+		s.GaugeEmpty.Render(strings.Repeat("░", barW-full))
+}
+
+// loadingPercent is the share of the kernel's flows the first dump has
+// read, for the status line ("" when not loading).
+func (m *Model) loadingPercent() string {
+	info, st := m.table.Info(), m.table.Stats()
+	switch {
+	case !info.Loading:
+		return ""
+	case !st.Valid || st.Count == 0:
+		return "loading"
+	}
+	return fmt.Sprintf("loading %d%%", min(100, 100*uint64(m.table.Len())/st.Count))
 }

@@ -15,10 +15,20 @@ func (m *Model) renderStatus(width int) string {
 		n, cur, what = m.groups.Len(), m.top.cursor, "groups"
 	}
 	pos := "no " + what
+	loading := m.loadingPercent()
+	if n == 0 && loading != "" {
+		pos = "no " + what + " yet"
+	}
+	if loading != "" {
+		pos += "  " + loading
+	}
 	if n > 0 {
 		pos = fmt.Sprintf("%s/%s", format.Commas(uint64(cur+1)), format.Commas(uint64(n)))
 		if m.view == viewTop {
 			pos += " " + m.groups.By().String() + " groups"
+		}
+		if loading != "" {
+			pos += "  " + loading
 		}
 	}
 	switch {
