@@ -243,33 +243,27 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 	lastLog := time.Now()
 	var held uint64
 	var drift driftWatch
+	// The first batch goes at once, so the screen says loading (with the
+	// kernel's count) before the first interval has passed.
+	first := make(chan time.Time, 1)
+	first <- time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case err := <-errc:
 			return err
-		case <-tick.C:
-			st, err := k.Stats()
-			if err != nil {
+		case <-first:
+			first = nil
+			if err := k.handOver(box, &held, &drift); err != nil {
 				return err
 			}
-			k.mu.Lock()
-			b := k.cur
-			k.cur = &model.Batch{}
-			b.Info = k.info
-			k.mu.Unlock()
-			b.Time = time.Now()
-			b.Stats = st
-			if !box.Offer(b) {
-				held++
+		case <-tick.C:
+			if err := k.handOver(box, &held, &drift); err != nil {
+				return err
 			}
-			if drift.check(k, st.Count, b.Time) {
-				k.cfg.Log.Debug("table size differs from the events' count, reconciling", "kernel", st.Count)
-				k.Reconcile()
-			}
-			if b.Time.Sub(lastLog) >= time.Second {
-				lastLog = b.Time
+			if time.Since(lastLog) >= time.Second {
+				lastLog = time.Now()
 				k.mu.Lock()
 				c, lost := k.counts, k.overflows
 				k.mu.Unlock()
@@ -278,4 +272,28 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 			}
 		}
 	}
+}
+
+// handOver hands the events and dump parts gathered since the last
+// handover to the receiver, with the table statistics.
+func (k *Kernel) handOver(box *Outbox, held *uint64, drift *driftWatch) error {
+	st, err := k.Stats()
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	b := k.cur
+	k.cur = &model.Batch{}
+	b.Info = k.info
+	k.mu.Unlock()
+	b.Time = time.Now()
+	b.Stats = st
+	if !box.Offer(b) {
+		*held++
+	}
+	if drift.check(k, st.Count, b.Time) {
+		k.cfg.Log.Debug("table size differs from the events' count, reconciling", "kernel", st.Count)
+		k.Reconcile()
+	}
+	return nil
 }

@@ -16,7 +16,10 @@ func (m *Model) renderStatus(width int) string {
 	}
 	pos := "no " + what
 	loading := m.loadingPercent()
-	if n == 0 && loading != "" {
+	switch {
+	case n == 0 && m.table.Info().Kind == "":
+		pos = "waiting for data" // no batch yet
+	case n == 0 && loading != "":
 		pos = "no " + what + " yet"
 	}
 	if loading != "" {
