@@ -8,7 +8,7 @@
 # Options: --sizes "N ...", --reps N (default 3), --live SECONDS,
 # --storm-rate EVENTS_PER_S, --storm-secs SECONDS, --storm-at N (the table
 # size the storm runs on; default 262144, or the largest size below it),
-# --out FILE (also write the tables there), --no-storm, --keep (keep the
+# --out FILE (also write the tables there), --no-storm, --no-latency, --keep (keep the
 # logs of cttop and of the storm in a directory it names).
 #
 # For each size it fills the namespace's table through ctnetlink
@@ -19,6 +19,12 @@
 #     CPU from utime+stime in /proc/PID/stat, refreshes from a screen capture
 #     every 0.5 s (the TTL column changes on every refresh) and, for cttop,
 #     from the frames its --log trace counts;
+#   - latency, at 262,144 and 1,000,000 flows (those of --sizes), through
+#     tmux with the pane read every 5 ms (bench/ctbench key and launch),
+#     medians of 5: launch to the first truthful screen (rows or the
+#     loading indicator) and to the whole table, and key to screen for
+#     the sort, reverse, view, grouping and filter keys; iptstate beside,
+#     for the keys it has (b, B, r) and its launch;
 # and once, at --storm-at flows, an event storm: bench/ctbench storm creates
 # and deletes flows at --storm-rate events/s for --storm-secs while an
 # interactive cttop (default settings) runs; ctbench lag checks from cttop's
@@ -26,7 +32,9 @@
 #
 # It needs root, conntrack, iptstate, tmux, ip and GNU time. It raises the
 # global net.netfilter.nf_conntrack_max if it must and restores it on any
-# exit (trap), and removes its namespace, tmux sessions and temp files.
+# exit (trap), and removes its namespace, tmux sessions and temp files. It
+# holds the kernel tests' lock (/run/cttop-kernel-tests.lock) exclusively
+# meanwhile: a big table slows every namespace's dumps.
 set -euo pipefail
 
 ARGS="$*"
@@ -38,6 +46,7 @@ STORM_SECS=30
 STORM_AT=262144
 OUT=""
 KEEP=0
+LATENCY=1
 while (($#)); do
 	case $1 in
 	--quick) SIZES="100000" LIVE=10 STORM_SECS=10 STORM_AT=100000 ;;
@@ -49,6 +58,7 @@ while (($#)); do
 	--storm-at) STORM_AT=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--no-storm) STORM_AT=-1 ;;
+	--no-latency) LATENCY=0 ;;
 	--keep) KEEP=1 ;;
 	-h | --help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
@@ -64,6 +74,9 @@ export PATH=$PATH:/usr/local/go/bin
 command -v go >/dev/null || die "missing go"
 
 cd "$(dirname "$0")/.."
+exec 9>/run/cttop-kernel-tests.lock
+echo "waiting for the kernel tests' lock (other kernel tests finish first)..." >&2
+flock -x 9
 TMP=$(mktemp -d /tmp/cttop-compare.XXXXXX)
 NS=cttop-bench-$$
 SESS=()
@@ -174,8 +187,71 @@ frames_per_s() {
 		}' "$1"
 }
 
-LOAD=$TMP/load.txt LIVEF=$TMP/live.txt STORMF=$TMP/storm.txt
-: >"$LOAD" ; : >"$LIVEF" ; : >"$STORMF"
+LOAD=$TMP/load.txt LIVEF=$TMP/live.txt STORMF=$TMP/storm.txt LATF=$TMP/latency.txt
+: >"$LOAD" ; : >"$LIVEF" ; : >"$STORMF" ; : >"$LATF"
+
+# commas N: N with thousands separators, as cttop prints counts.
+commas() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+
+# latency N: launch-to-screen and key-to-screen through tmux at N flows,
+# medians of 5, for cttop and iptstate; appends rows to $LATF.
+latency() {
+	local n=$1 all s out k
+	all="1/$(commas "$n") "
+	echo "== $n flows: latency through tmux" >&2
+	: >"$TMP/launch-c" ; : >"$TMP/launch-i"
+	for ((r = 0; r < 5; r++)); do
+		s=cttop-bench-$$-launch
+		SESS+=("$s")
+		"$CTBENCH" launch -s "$s" -want "first=LOADING [0-9,]+ of|1/[0-9,]+ " -want "all=$all" -- \
+			ip netns exec "$NS" "$CTTOP" >>"$TMP/launch-c" || die "cttop launch"
+		"$CTBENCH" launch -s "$s" -want 'rows=198\.51\.100\.1' -- ip netns exec "$NS" iptstate >>"$TMP/launch-i" || die "iptstate launch"
+	done
+	cat "$TMP/launch-c" "$TMP/launch-i" >&2
+	local cf ca ir
+	cf=$(awk '$2 == "first" {print $3}' "$TMP/launch-c" | median)
+	ca=$(awk '$2 == "all" {print $3}' "$TMP/launch-c" | median)
+	ir=$(awk '$2 == "rows" {print $3}' "$TMP/launch-i" | median)
+	printf '| %9d | launch to the first screen with flows or loading | %s ms (whole table %s ms) | %s ms (first rows, whole table) |\n' "$n" "$cf" "$ca" "$ir" >>"$LATF"
+
+	s=cttop-bench-$$-keys
+	SESS+=("$s")
+	"$CTBENCH" launch -s "$s" -keep -want "all=$all" -- ip netns exec "$NS" "$CTTOP" >/dev/null || die "cttop launch"
+	sleep 2
+	out=$("$CTBENCH" key -t "$s" -reps 5 \
+		-key '>=sorted by sport' -key '<=sorted by src' -key 'r=▼' -key 'r=▲' \
+		-key 'tab=src groups' -key '2=dst groups' -key '1=src groups' -key 'tab=SPORT' \
+		-key '/=empty: show every flow' -key 'dst port 443=→ [0-9,]+ of' -key 'Enter=filter: dst port 443' \
+		-key 'Escape=filter cleared') || die "cttop keys"
+	tmux kill-session -t "$s" 2>/dev/null || true
+	echo "$out" >&2
+	s=cttop-bench-$$-ikeys
+	SESS+=("$s")
+	"$CTBENCH" launch -s "$s" -keep -want 'rows=198\.51\.100\.1' -- ip netns exec "$NS" iptstate >/dev/null || die "iptstate launch"
+	sleep 2
+	local iout
+	iout=$("$CTBENCH" key -t "$s" -reps 5 -key 'b=Sort: SrcPort ' -key 'B=Sort: SrcIP ' -key 'r=reverse' -key 'r=Sort: SrcIP +b:') || die "iptstate keys"
+	tmux kill-session -t "$s" 2>/dev/null || true
+	echo "$iout" >&2
+	# cttop's key, what it does, and iptstate's key for the same (if any).
+	while IFS='|' read -r k what ik; do
+		local c i="-"
+		c=$(echo "$out" | awk -v k="$k" '$1 == "key" && $2 == k {print $4; exit}')
+		if [ -n "$ik" ]; then
+			i=$(echo "$iout" | awk -v k="$ik" '$1 == "key" && $2 == k {print $4 " ms"; exit}')
+		fi
+		printf '| %9d | `%s` %s | %s ms | %s |\n' "$n" "$k" "$what" "$c" "$i" >>"$LATF"
+	done <<-'KEYS'
+	>|next sort column (iptstate: b)|b
+	<|previous sort column (iptstate: B)|B
+	r|reverse (iptstate: r)|r
+	tab|flows to the top view|
+	2|group by destination|
+	1|group by source|
+	Enter|apply the filter dst port 443|
+	Escape|clear the filter|
+	KEYS
+}
 filled=0
 storm_done=0
 
@@ -260,6 +336,10 @@ for n in $SIZES; do
 		printf "| %9d | %5.1f%% | %d changes in %d s, longest gap %.1f s; %s frames/s; %d reconciliation dumps | %5.1f%% | %d changes in %d s, longest gap %.1f s |\n",
 			n, cc, cch, s, cg, fps, r, ic, ich, s, ig }' >>"$LIVEF"
 
+	if ((LATENCY)) && { [ "$n" = 262144 ] || [ "$n" = 1000000 ]; }; then
+		latency "$n"
+	fi
+
 	if ((STORM_AT >= 0 && storm_done == 0)) && { ((n >= STORM_AT)) || [ "$n" = "$(echo $SIZES | awk '{print $NF}')" ]; }; then
 		storm "$n"
 		storm_done=1
@@ -282,6 +362,14 @@ done
 	echo "|---:|---:|---|---:|---|"
 	cat "$LIVEF"
 	echo
+	if [ -s "$LATF" ]; then
+		echo "Latency through tmux, the pane read every 5 ms (bench/ctbench), medians of 5:"
+		echo
+		echo "| flows | action | cttop | iptstate |"
+		echo "|---:|---|---:|---:|"
+		cat "$LATF"
+		echo
+	fi
 	if [ -s "$STORMF" ]; then
 		echo "Event storm:"
 		echo

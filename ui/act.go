@@ -153,8 +153,12 @@ func (m *Model) askDeleteMatching() tea.Cmd {
 			return flushFlows(m.cfg.Actions, sel, n, what)
 		}
 	} else {
-		flows := m.flowsWhere(func(*model.Flow) bool { return true })
-		run = func() tea.Cmd { return m.startDelete(flows, format.Plural(len(flows), "flow")) }
+		// The flows that match when the user says yes: collecting a
+		// million of them takes longer than a key may.
+		run = func() tea.Cmd {
+			flows := m.flowsWhere(func(*model.Flow) bool { return true })
+			return m.startDelete(flows, format.Plural(len(flows), "flow"))
+		}
 	}
 	if m.cfg.Yes {
 		return run()
