@@ -129,3 +129,52 @@ func BenchmarkFrame1M(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad1M is the start of a million-flow load as the kernel source
+// hands it over: the first frame (Update with the first part of the dump,
+// 65,536 flows, about what 100 ms of a dump reads, then View: the screen
+// says loading with the kernel's count and shows rows), and a frame in the
+// middle (another part on top of 500,000 loaded flows).
+func BenchmarkLoad1M(b *testing.B) {
+	const n, part = 1_000_000, 65_536
+	at := time.Unix(1_700_000_000, 0)
+	r := rand.New(rand.NewPCG(1, 1))
+	flows := make([]model.Flow, n)
+	for i := range flows {
+		flows[i] = benchFlow(r, uint32(i+1), uint32(at.Unix()))
+	}
+	batch := func(from, to int, cont bool) *model.Batch {
+		sn := &model.Snapshot{Continues: cont, More: true}
+		for i := from; i < to; i++ {
+			sn.Add(&flows[i], nil)
+		}
+		return &model.Batch{Time: at, Snapshot: sn,
+			Info:  model.SourceInfo{Kind: "kernel", EventMode: model.EventsOn, Loading: true},
+			Stats: model.TableStats{Valid: true, Count: n, Max: 1 << 21}}
+	}
+	for _, c := range []struct {
+		name   string
+		loaded int
+	}{{"first", 0}, {"middle", 500_000}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				m := New(Config{Sort: model.ColSrc})
+				m.Update(tea.WindowSizeMsg{Width: 160, Height: 56})
+				if c.loaded > 0 {
+					m.Update(BatchMsg{batch(0, c.loaded, false)})
+					settle(m)
+				}
+				next := batch(c.loaded, c.loaded+part, c.loaded > 0)
+				b.StartTimer()
+				m.Update(BatchMsg{next})
+				v := m.View().Content
+				b.StopTimer()
+				if !strings.Contains(v, "LOADING") {
+					b.Fatalf("no loading indicator:\n%s", v)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
