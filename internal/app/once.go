@@ -7,10 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cttop/cttop/ctjson"
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
@@ -82,115 +82,20 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	}
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	if cfg.Format == "json" {
-		writeJSON(w, snap, l, n, groups)
+		ctjson.Write(w, ctjson.Document{Stats: snap.stats, Matched: l.Len(), Groups: groups, Now: snapNow(snap.table),
+			Flows: func(yield func(*model.Flow, model.Counters) bool) {
+				for i := range n {
+					slot := l.Slot(i)
+					if !yield(snap.table.At(slot), snap.table.CountersAt(slot)) {
+						return
+					}
+				}
+			}})
 	} else {
 		writeGroupsText(w, groups, l.Len())
 		writeText(w, snap, l, n)
 	}
 	return w.Flush()
-}
-
-// writeJSON streams the snapshot as JSON by hand: a million flows through
-// encoding/json would cost more than the dump itself.
-func writeJSON(w *bufio.Writer, snap *snapshot, l *model.List, n int, groups []model.Group) {
-	st := snap.stats
-	fmt.Fprintf(w, `{"table":{"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
-		st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
-	fmt.Fprintf(w, `"matched":%d,`, l.Len())
-	if groups != nil {
-		w.WriteString(`"groups":[`)
-		for i, g := range groups {
-			if i > 0 {
-				w.WriteByte(',')
-			}
-			fmt.Fprintf(w, `{"key":%q,"flows":%d,"share":%.4f`, g.Key.String(), g.Flows, float64(g.Flows)/float64(max(l.Len(), 1)))
-			if g.Counted > 0 {
-				fmt.Fprintf(w, `,"bytes":%d,"packets":%d`, g.Bytes, g.Packets)
-			}
-			w.WriteString(`,"states":{`)
-			for j, sc := range g.States() {
-				if j > 0 {
-					w.WriteByte(',')
-				}
-				fmt.Fprintf(w, `%q:%d`, sc.State, sc.Flows)
-			}
-			w.WriteString("}}")
-		}
-		w.WriteString("],")
-	}
-	w.WriteString(`"flows":[`)
-	now := snap.table.Now()
-	if now == 0 {
-		now = uint32(time.Now().Unix())
-	}
-	var buf []byte
-	for i := 0; i < n; i++ {
-		slot := l.Slot(i)
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		buf = appendFlowJSON(buf[:0], snap.table.At(slot), snap.table.CountersAt(slot), now)
-		w.Write(buf)
-	}
-	w.WriteString("]}\n")
-}
-
-func appendFlowJSON(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
-	field := func(name string) { b = append(b, ',', '"'); b = append(b, name...); b = append(b, '"', ':') }
-	num := func(name string, v uint64) { field(name); b = strconv.AppendUint(b, v, 10) }
-	str := func(name, v string) { field(name); b = strconv.AppendQuote(b, v) }
-	b = append(b, `{"id":`...)
-	b = strconv.AppendUint(b, uint64(f.ID), 10)
-	str("family", model.FamilyName(f.Family))
-	str("proto", model.ProtoName(f.Proto))
-	str("src", f.Orig.Src.String())
-	if model.HasPorts(f.Proto) {
-		num("sport", uint64(f.Orig.SrcPort))
-	}
-	str("dst", f.Orig.Dst.String())
-	if model.HasPorts(f.Proto) {
-		num("dport", uint64(f.Orig.DstPort))
-	}
-	if model.IsICMP(f.Proto) {
-		num("icmp_type", uint64(f.Orig.ICMPType()))
-		num("icmp_code", uint64(f.Orig.ICMPCode()))
-		num("icmp_id", uint64(f.Orig.SrcPort))
-	}
-	if s := f.StateName(); s != "" {
-		str("state", s)
-	}
-	num("timeout", uint64(f.TTL(now)))
-	field("status")
-	b = append(b, '[')
-	for i, s := range f.Status.Names() {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, s)
-	}
-	b = append(b, ']')
-	str("reply_src", f.Reply.Src.String())
-	if model.HasPorts(f.Proto) {
-		num("reply_sport", uint64(f.Reply.SrcPort))
-	}
-	str("reply_dst", f.Reply.Dst.String())
-	if model.HasPorts(f.Proto) {
-		num("reply_dport", uint64(f.Reply.DstPort))
-	}
-	num("mark", uint64(f.Mark))
-	num("zone", uint64(f.Zone))
-	if f.Attrs&model.HasCounters != 0 {
-		num("bytes", c.Bytes())
-		num("packets", c.Packets())
-		num("orig_bytes", c.OrigBytes)
-		num("orig_packets", c.OrigPackets)
-		num("reply_bytes", c.ReplyBytes)
-		num("reply_packets", c.ReplyPackets)
-	}
-	if f.FirstSeen != 0 && f.FirstSeen <= now {
-		num("age", uint64(now-f.FirstSeen))
-	}
-	return append(b, '}')
 }
 
 // writeGroupsText prints the top groups before the flows.
@@ -219,10 +124,7 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 	}
 	fmt.Fprintf(w, "matched %d\n", l.Len())
 	fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7s %s\n", "PROTO", "SRC", "SPORT", "DST", "DPORT", "STATE", "TTL", "FLAGS")
-	now := snap.table.Now()
-	if now == 0 {
-		now = uint32(time.Now().Unix())
-	}
+	now := snapNow(snap.table)
 	for i := 0; i < n; i++ {
 		slot := l.Slot(i)
 		f := snap.table.At(slot)
@@ -250,4 +152,13 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 		w.WriteString(extra)
 		w.WriteByte('\n')
 	}
+}
+
+// snapNow is the time of the table (Unix seconds), or now if it has none
+// (a kernel table loaded by one dump).
+func snapNow(t *model.Table) uint32 {
+	if now := t.Now(); now != 0 {
+		return now
+	}
+	return uint32(time.Now().Unix())
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cttop/cttop/internal/ctparse"
 	"github.com/cttop/cttop/internal/netnstest"
 	"github.com/cttop/cttop/model"
 )
@@ -435,7 +436,7 @@ func lastLine(s string) string {
 
 func mustAddr(t testing.TB, s string) model.Addr {
 	t.Helper()
-	a, _, ok := parseAddr([]byte(s))
+	a, _, ok := ctparse.Addr([]byte(s))
 	if !ok {
 		t.Fatalf("bad address %q", s)
 	}

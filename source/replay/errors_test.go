@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cttop/cttop/internal/ctparse"
 	"github.com/cttop/cttop/model"
 )
 
@@ -327,7 +328,7 @@ func TestParseAddr(t *testing.T) {
 // checkAddr compares parseAddr with netip.ParseAddr (which also takes zones).
 func checkAddr(t *testing.T, s string) {
 	t.Helper()
-	got, fam, ok := parseAddr([]byte(s))
+	got, fam, ok := ctparse.Addr([]byte(s))
 	want, err := netip.ParseAddr(s)
 	if err == nil && want.Zone() != "" {
 		return

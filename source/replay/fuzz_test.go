@@ -144,7 +144,7 @@ func FuzzReplayConntrack(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var p textParser
 		kind, why := p.parse(line)
-		if kind == textBad && why.what == "" {
+		if kind == textBad && why.What == "" {
 			t.Fatal("bad line without a reason")
 		}
 		if kind != textRecord {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cttop/cttop/internal/ctparse"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
 )
@@ -84,27 +85,10 @@ func (r *Report) skip(line int, why badRecord) {
 	}
 }
 
-// badRecord is why a record was skipped: what is wrong and, if any, the
-// offending text. tok may point into a reused buffer: format it at once.
-type badRecord struct {
-	what string
-	tok  []byte
-}
+// badRecord is why a record was skipped (shared with package ctjson).
+type badRecord = ctparse.Bad
 
-func (b badRecord) String() string {
-	if b.tok == nil {
-		return b.what
-	}
-	if len(b.tok) > 96 {
-		return b.what + " " + strconv.Quote(string(b.tok[:96])) + "..."
-	}
-	return b.what + " " + strconv.Quote(string(b.tok))
-}
-
-// Error makes a badRecord usable as the error of a json.Unmarshaler.
-func (b badRecord) Error() string { return b.String() }
-
-func bad(what string, tok []byte) badRecord { return badRecord{what: what, tok: tok} }
+func bad(what string, tok []byte) badRecord { return badRecord{What: what, Tok: tok} }
 
 // replayMeta is what a file says beyond its flows.
 type replayMeta struct {

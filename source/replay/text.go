@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/cttop/cttop/internal/ctparse"
 	"github.com/cttop/cttop/model"
 )
 
@@ -167,7 +168,7 @@ func (p *textParser) parse(line []byte) (int, badRecord) {
 		return textBad, bad("not a conntrack entry:", name)
 	}
 	num, _, i := nextToken(line, i)
-	proto, ok := parseUint(num, math.MaxUint8)
+	proto, ok := ctparse.Uint(num, math.MaxUint8)
 	if !ok {
 		return textBad, bad("bad protocol number", num)
 	}
@@ -179,7 +180,7 @@ func (p *textParser) parse(line []byte) (int, badRecord) {
 
 	// Timeout, absent for offloaded flows in /proc.
 	tok, _, i = nextToken(line, i)
-	if v, ok := parseUint(tok, math.MaxUint64); ok {
+	if v, ok := ctparse.Uint(tok, math.MaxUint64); ok {
 		p.x.timeout = uint32(min(v, math.MaxUint32))
 		p.x.hasTO = true
 		tok, _, i = nextToken(line, i)
@@ -189,7 +190,7 @@ func (p *textParser) parse(line []byte) (int, badRecord) {
 
 	// Protocol state.
 	if isUpperWord(tok) {
-		if s, ok := stateByName(f.Proto, tok); ok {
+		if s, ok := ctparse.State(f.Proto, tok); ok {
 			f.State = s
 			f.Attrs |= model.HasState
 		}
@@ -253,14 +254,14 @@ func (p *textParser) field(key, val, tok []byte) (badRecord, bool) {
 		if n := p.n; model.IsICMP(f.Proto) && n >= 0 && p.have[n]&hType != 0 && p.have[n]&hICMPID == 0 {
 			return p.tupleField(key, val, tok)
 		}
-		v, ok := parseUint(val, math.MaxUint32)
+		v, ok := ctparse.Uint(val, math.MaxUint32)
 		if !ok {
 			return bad("bad id", tok), false
 		}
 		f.ID = uint32(v)
 		f.Attrs |= model.HasID
 	case "packets", "bytes":
-		v, ok := parseUint(val, math.MaxUint64)
+		v, ok := ctparse.Uint(val, math.MaxUint64)
 		switch {
 		case p.n < 0:
 			return bad("counter before src=:", tok), false
@@ -277,20 +278,20 @@ func (p *textParser) field(key, val, tok []byte) (badRecord, bool) {
 		}
 		f.Attrs |= model.HasCounters
 	case "mark":
-		v, ok := parseUint(val, math.MaxUint32)
+		v, ok := ctparse.Uint(val, math.MaxUint32)
 		if !ok {
 			return bad("bad mark", tok), false
 		}
 		f.Mark = uint32(v)
 	case "zone", "zone-orig", "zone-reply", "orig-zone", "reply-zone":
-		v, ok := parseUint(val, math.MaxUint16)
+		v, ok := ctparse.Uint(val, math.MaxUint16)
 		if !ok {
 			return bad("bad zone", tok), false
 		}
 		f.Zone = uint16(v)
 		p.zeroZone = p.zeroZone || v == 0 && string(key) == "zone"
 	case "delta-time":
-		v, ok := parseUint(val, math.MaxUint64)
+		v, ok := ctparse.Uint(val, math.MaxUint64)
 		if !ok {
 			return bad("bad delta-time", tok), false
 		}
@@ -320,7 +321,7 @@ func (p *textParser) tupleField(key, val, tok []byte) (badRecord, bool) {
 	}
 	switch string(key) {
 	case "src", "dst":
-		a, fam, ok := parseAddr(val)
+		a, fam, ok := ctparse.Addr(val)
 		switch {
 		case !ok:
 			return bad("bad address", val), false
@@ -335,7 +336,7 @@ func (p *textParser) tupleField(key, val, tok []byte) (badRecord, bool) {
 			t.Dst, *have = a, *have|hDst
 		}
 	case "sport", "dport":
-		v, ok := parseUint(val, math.MaxUint16)
+		v, ok := ctparse.Uint(val, math.MaxUint16)
 		switch {
 		case !ok:
 			return bad("bad port", tok), false
@@ -345,7 +346,7 @@ func (p *textParser) tupleField(key, val, tok []byte) (badRecord, bool) {
 			t.DstPort, *have = uint16(v), *have|hDport
 		}
 	case "type", "code":
-		v, ok := parseUint(val, math.MaxUint8)
+		v, ok := ctparse.Uint(val, math.MaxUint8)
 		switch {
 		case !ok:
 			return bad("bad ICMP field", tok), false
@@ -355,13 +356,13 @@ func (p *textParser) tupleField(key, val, tok []byte) (badRecord, bool) {
 			t.DstPort, *have = t.DstPort&0xff00|uint16(v), *have|hCode
 		}
 	case "id": // ICMP
-		v, ok := parseUint(val, math.MaxUint16)
+		v, ok := ctparse.Uint(val, math.MaxUint16)
 		if !ok {
 			return bad("bad ICMP id", tok), false
 		}
 		t.SrcPort, *have = uint16(v), *have|hICMPID
 	case "srckey", "dstkey":
-		v, ok := parseHex16(val)
+		v, ok := ctparse.Hex16(val)
 		switch {
 		case !ok:
 			return bad("bad GRE key", tok), false

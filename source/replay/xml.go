@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/cttop/cttop/internal/ctparse"
 	"github.com/cttop/cttop/model"
 )
 
@@ -53,7 +54,7 @@ func (r *xmlRecord) reset() {
 func (r *xmlRecord) fail(what string, tok []byte) {
 	if !r.bad {
 		r.bad = true
-		r.why = badRecord{what: what, tok: bytes.Clone(tok)}
+		r.why = badRecord{What: what, Tok: bytes.Clone(tok)}
 	}
 }
 
@@ -153,7 +154,7 @@ func (l *loader) loadXML(br *bufio.Reader) error {
 func (l *loader) xmlFlow(r *xmlRecord, line int) {
 	if !r.bad {
 		if why, ok := checkTuples(r.f.Proto, r.have, false); !ok {
-			r.fail(why.what, nil)
+			r.fail(why.What, nil)
 		} else if r.l4[0] < 0 {
 			r.fail("no layer4 protocol", nil)
 		}
@@ -199,7 +200,7 @@ func (r *xmlRecord) start(t *xml.StartElement) {
 			r.fail("layer4 outside a tuple", nil)
 			return
 		}
-		v, ok := parseUint([]byte(attr(t, "protonum")), math.MaxUint8)
+		v, ok := ctparse.Uint([]byte(attr(t, "protonum")), math.MaxUint8)
 		if !ok {
 			r.fail("bad layer4 protonum", []byte(attr(t, "protonum")))
 			return
@@ -236,7 +237,7 @@ func (r *xmlRecord) end(name string) {
 			r.fail("address outside a tuple", nil)
 			return
 		}
-		a, fam, ok := parseAddr(v)
+		a, fam, ok := ctparse.Addr(v)
 		if !ok {
 			r.fail("bad address", v)
 			return
@@ -255,7 +256,7 @@ func (r *xmlRecord) end(name string) {
 			r.have[r.dir] |= hDst
 		}
 	case "sport", "dport":
-		p, ok := parseUint(v, math.MaxUint16)
+		p, ok := ctparse.Uint(v, math.MaxUint16)
 		if t == nil || !ok {
 			r.fail("bad "+name, v)
 			return
@@ -268,7 +269,7 @@ func (r *xmlRecord) end(name string) {
 			r.have[r.dir] |= hDport
 		}
 	case "srckey", "dstkey":
-		k, ok := parseHex16(v)
+		k, ok := ctparse.Hex16(v)
 		if t == nil || !ok {
 			r.fail("bad GRE key", v)
 			return
@@ -279,7 +280,7 @@ func (r *xmlRecord) end(name string) {
 			t.DstPort = k
 		}
 	case "packets", "bytes":
-		n, ok := parseUint(v, math.MaxUint64)
+		n, ok := ctparse.Uint(v, math.MaxUint64)
 		if t == nil || !ok {
 			r.fail("bad "+name, v)
 			return
@@ -298,37 +299,37 @@ func (r *xmlRecord) end(name string) {
 	case "state":
 		// libnetfilter_conntrack prints every protocol's state with the
 		// TCP names; a fixed version would print the protocol's own.
-		s, ok := stateByName(model.ProtoTCP, v)
+		s, ok := ctparse.State(model.ProtoTCP, v)
 		if !ok {
-			s, ok = stateByName(f.Proto, v)
+			s, ok = ctparse.State(f.Proto, v)
 		}
 		if ok {
 			f.State = s
 			f.Attrs |= model.HasState
 		}
 	case "timeout":
-		n, ok := parseUint(v, math.MaxUint64)
+		n, ok := ctparse.Uint(v, math.MaxUint64)
 		if !ok {
 			r.fail("bad timeout", v)
 			return
 		}
 		r.x.timeout, r.x.hasTO = uint32(min(n, math.MaxUint32)), true
 	case "mark":
-		n, ok := parseUint(v, math.MaxUint32)
+		n, ok := ctparse.Uint(v, math.MaxUint32)
 		if !ok {
 			r.fail("bad mark", v)
 			return
 		}
 		f.Mark = uint32(n)
 	case "zone":
-		n, ok := parseUint(v, math.MaxUint16)
+		n, ok := ctparse.Uint(v, math.MaxUint16)
 		if !ok {
 			r.fail("bad zone", v)
 			return
 		}
 		f.Zone = uint16(n)
 	case "id":
-		n, ok := parseUint(v, math.MaxUint32)
+		n, ok := ctparse.Uint(v, math.MaxUint32)
 		if !ok {
 			r.fail("bad id", v)
 			return
@@ -336,14 +337,14 @@ func (r *xmlRecord) end(name string) {
 		f.ID = uint32(n)
 		f.Attrs |= model.HasID
 	case "deltatime":
-		n, ok := parseUint(v, math.MaxUint64)
+		n, ok := ctparse.Uint(v, math.MaxUint64)
 		if !ok {
 			r.fail("bad deltatime", v)
 			return
 		}
 		r.x.delta, r.x.hasDelta = n, true
 	case "start":
-		if n, ok := parseUint(v, math.MaxUint64); ok {
+		if n, ok := ctparse.Uint(v, math.MaxUint64); ok {
 			r.x.startNs = n
 		}
 	case "meta":

@@ -1,4 +1,4 @@
-package replay
+package ctjson
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/cttop/cttop/internal/ctparse"
 	"github.com/cttop/cttop/model"
 )
 
@@ -19,7 +20,7 @@ func jsonString(b []byte) (s []byte, ok bool, err error) {
 		return nil, false, nil
 	}
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return nil, false, badRecord{what: "not a string:", tok: bytes.Clone(b)}
+		return nil, false, ctparse.Bad{What: "not a string:", Tok: bytes.Clone(b)}
 	}
 	s = b[1 : len(b)-1]
 	if bytes.IndexByte(s, '\\') >= 0 {
@@ -42,9 +43,9 @@ func (n *jsonNum) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	v, ok := parseUint(b, math.MaxUint64)
+	v, ok := ctparse.Uint(b, math.MaxUint64)
 	if !ok {
-		return badRecord{what: "not an unsigned integer:", tok: bytes.Clone(b)}
+		return ctparse.Bad{What: "not an unsigned integer:", Tok: bytes.Clone(b)}
 	}
 	n.v, n.ok = v, true
 	return nil
@@ -73,7 +74,7 @@ func (w *jsonWord) UnmarshalJSON(b []byte) error {
 	}
 	w.n = copy(w.b[:], s)
 	if len(s) > len(w.b) {
-		return badRecord{what: "string too long:", tok: bytes.Clone(s)}
+		return ctparse.Bad{What: "string too long:", Tok: bytes.Clone(s)}
 	}
 	w.ok = true
 	return nil
@@ -88,11 +89,11 @@ func (w *jsonWord) proto() (uint8, bool) {
 		return 0, false
 	}
 	b := w.bytes()
-	if v, ok := parseUint(b, math.MaxUint8); ok {
+	if v, ok := ctparse.Uint(b, math.MaxUint8); ok {
 		return uint8(v), true
 	}
 	if len(b) > 9 && string(b[:8]) == "unknown(" && b[len(b)-1] == ')' {
-		if v, ok := parseUint(b[8:len(b)-1], math.MaxUint8); ok {
+		if v, ok := ctparse.Uint(b[8:len(b)-1], math.MaxUint8); ok {
 			return uint8(v), true
 		}
 	}
@@ -111,8 +112,8 @@ func (a *jsonAddr) UnmarshalJSON(b []byte) error {
 	if err != nil || !ok {
 		return err
 	}
-	if a.a, a.fam, ok = parseAddr(s); !ok {
-		return badRecord{what: "bad address", tok: bytes.Clone(s)}
+	if a.a, a.fam, ok = ctparse.Addr(s); !ok {
+		return ctparse.Bad{What: "bad address", Tok: bytes.Clone(s)}
 	}
 	a.ok = true
 	return nil
@@ -130,7 +131,7 @@ func (st *jsonStatus) UnmarshalJSON(b []byte) error {
 	}
 	b = bytes.TrimSpace(b)
 	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
-		return badRecord{what: "status is not a list:", tok: bytes.Clone(b)}
+		return ctparse.Bad{What: "status is not a list:", Tok: bytes.Clone(b)}
 	}
 	b = b[1 : len(b)-1]
 	var s model.Status
@@ -146,7 +147,7 @@ func (st *jsonStatus) UnmarshalJSON(b []byte) error {
 			end++
 		}
 		if b[0] != '"' || end >= len(b) {
-			return badRecord{what: "status is not a list of names"}
+			return ctparse.Bad{What: "status is not a list of names"}
 		}
 		name, _, err := jsonString(b[:end+1])
 		if err != nil {
@@ -158,7 +159,7 @@ func (st *jsonStatus) UnmarshalJSON(b []byte) error {
 		case "SEEN_REPLY":
 			seen = true
 		}
-		if bit, ok := statusBit(name); ok {
+		if bit, ok := ctparse.Status(name); ok {
 			s |= bit
 		}
 		b = bytes.TrimLeft(b[end+1:], " \t\r\n")
@@ -212,3 +213,5 @@ func (lc *lineCounter) lineAt(o int64) int {
 	}
 	return line
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

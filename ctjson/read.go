@@ -1,0 +1,385 @@
+package ctjson
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+
+	"github.com/cttop/cttop/internal/ctparse"
+	"github.com/cttop/cttop/model"
+)
+
+// FormatError is the error of Read when the input is not cttop's JSON: a
+// syntax error (Err) or another document (Err nil) before anything of ours.
+type FormatError struct{ Err error }
+
+func (e *FormatError) Error() string {
+	if e.Err == nil {
+		return "not cttop's JSON"
+	}
+	return "not cttop's JSON: " + e.Err.Error()
+}
+
+// Unwrap returns the syntax error, if any.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Record is one flow of a document, decoded, with what the flow's fields
+// do not hold.
+type Record struct {
+	Flow     model.Flow
+	Counters model.Counters
+	// Timeout is "timeout" in seconds, when HasTimeout.
+	Timeout    uint32
+	HasTimeout bool
+	// Age is "age" in seconds, when HasAge: since the kernel's timestamp or
+	// since cttop first saw the flow; the document does not say which.
+	Age    uint64
+	HasAge bool
+	// StatusSet says the status came from the document ("status").
+	StatusSet bool
+}
+
+// Handler receives what Read finds, in document order.
+type Handler interface {
+	// Table receives the "table" statistics (Valid; Count is not read).
+	Table(st model.TableStats)
+	// Flow receives a record that decoded, with the line it starts on. A
+	// non-nil error ends Read with that error.
+	Flow(line int, r *Record) error
+	// Skip receives a record that did not decode and why.
+	Skip(line int, why ctparse.Bad)
+	// Broken receives the syntax error that ends the document (a
+	// truncated file, io.ErrUnexpectedEOF; or a *json.SyntaxError): the
+	// records before it stand.
+	Broken(line int, err error)
+}
+
+// Read streams cttop's JSON from r to h: one flow is decoded at a time,
+// into fields that parse straight from the decoder's buffer. It returns a
+// *FormatError if r is not cttop's JSON, the error of h.Flow, or nil (also
+// after a syntax error past the start, which goes to h.Broken).
+func Read(r io.Reader, h Handler) error { return NewReader(r, h).Read() }
+
+// NewReader returns a Reader of r for h, for a caller that needs its
+// InputOffset while it reads (to bound the size of one value).
+func NewReader(r io.Reader, h Handler) *Reader {
+	lc := &lineCounter{r: r}
+	return &Reader{dec: json.NewDecoder(lc), lc: lc, h: h}
+}
+
+// InputOffset is the offset in the input where the value being read
+// starts (json.Decoder.InputOffset).
+func (rd *Reader) InputOffset() int64 { return rd.dec.InputOffset() }
+
+// Read reads the document, as the function Read does.
+func (rd *Reader) Read() error { return rd.document() }
+
+// Reader is one read of a document.
+type Reader struct {
+	dec    *json.Decoder
+	lc     *lineCounter
+	h      Handler
+	ours   bool // something of cttop's JSON has been read
+	broken bool // a syntax error ended the document
+}
+
+func (rd *Reader) document() error {
+	dec := rd.dec
+	tok, err := dec.Token()
+	if err != nil {
+		return &FormatError{err}
+	}
+	if tok == json.Delim('[') {
+		return rd.flows()
+	}
+	for dec.More() {
+		line := rd.lc.lineAt(dec.InputOffset())
+		key, err := dec.Token()
+		if err != nil {
+			return rd.syntax(line, err)
+		}
+		switch key {
+		case "table":
+			if err := rd.table(); err != nil {
+				return rd.syntax(line, err)
+			}
+		case "flows":
+			rd.ours = true
+			tok, err := dec.Token()
+			if err != nil {
+				return rd.syntax(line, err)
+			}
+			if tok == nil {
+				continue
+			}
+			if tok != json.Delim('[') {
+				return rd.syntax(line, errors.New(`"flows" is not an array`))
+			}
+			if err := rd.flows(); err != nil || rd.broken {
+				return err
+			}
+		default:
+			if err := dec.Decode(&jsonSkip{}); err != nil && !isRecordError(err) {
+				return rd.syntax(line, err)
+			}
+		}
+	}
+	if !rd.ours {
+		return &FormatError{}
+	}
+	return nil
+}
+
+// table reads the "table" object; one it cannot read is no reason to drop
+// the flows.
+func (rd *Reader) table() error {
+	var t struct {
+		Count        uint64 `json:"count"`
+		Max          uint64 `json:"max"`
+		Drops        uint64 `json:"drops"`
+		EarlyDrops   uint64 `json:"early_drops"`
+		InsertFailed uint64 `json:"insert_failed"`
+		Invalid      uint64 `json:"invalid"`
+	}
+	if err := rd.dec.Decode(&t); err != nil {
+		if isRecordError(err) {
+			return nil
+		}
+		return err
+	}
+	rd.ours = true
+	rd.h.Table(model.TableStats{Valid: true, Max: t.Max, Drop: t.Drops,
+		EarlyDrop: t.EarlyDrops, InsertFailed: t.InsertFailed, Invalid: t.Invalid})
+	return nil
+}
+
+// syntax handles a syntax error: before anything of ours it is an unknown
+// format, after it the end of the document.
+func (rd *Reader) syntax(line int, err error) error {
+	if !rd.ours {
+		return &FormatError{err}
+	}
+	rd.structural(line, err)
+	return nil
+}
+
+// flows reads the elements of an array of flows, whose '[' has been read,
+// and its ']'.
+func (rd *Reader) flows() error {
+	var (
+		jf jsonFlow
+		// Outside the loop: it escapes (through the Handler interface)
+		// once, not once per flow.
+		rec Record
+	)
+	dec := rd.dec
+	for dec.More() {
+		line := rd.lc.lineAt(dec.InputOffset())
+		jf = jsonFlow{}
+		if err := dec.Decode(&jf); err != nil {
+			if !isRecordError(err) {
+				rd.structural(line, err)
+				return nil
+			}
+			var why ctparse.Bad
+			if !errors.As(err, &why) {
+				why = ctparse.Bad{What: err.Error()}
+			}
+			rd.h.Skip(line, why)
+			continue
+		}
+		rec = Record{}
+		if why, ok := jf.record(&rec); !ok {
+			rd.h.Skip(line, why)
+			continue
+		}
+		if err := rd.h.Flow(line, &rec); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		rd.structural(rd.lc.lineAt(dec.InputOffset()), err)
+	}
+	return nil
+}
+
+// structural reports a syntax error that ends the document.
+func (rd *Reader) structural(line int, err error) {
+	rd.h.Broken(line, err)
+	rd.broken = true
+}
+
+// isRecordError reports whether a Decode error concerns only the value
+// decoded (which the decoder has consumed), not the stream.
+func isRecordError(err error) bool {
+	var te *json.UnmarshalTypeError
+	var br ctparse.Bad
+	return errors.As(err, &te) || errors.As(err, &br)
+}
+
+// jsonSkip consumes any value.
+type jsonSkip struct{}
+
+func (*jsonSkip) UnmarshalJSON([]byte) error { return nil }
+
+// jsonFlow is one element of "flows". Its fields parse themselves from the
+// decoder's buffer and record whether they were present.
+type jsonFlow struct {
+	ID            jsonNum    `json:"id"`
+	Family        jsonWord   `json:"family"`
+	Proto         jsonWord   `json:"proto"`
+	Src           jsonAddr   `json:"src"`
+	Sport         jsonNum    `json:"sport"`
+	Dst           jsonAddr   `json:"dst"`
+	Dport         jsonNum    `json:"dport"`
+	State         jsonWord   `json:"state"`
+	Timeout       jsonNum    `json:"timeout"`
+	Status        jsonStatus `json:"status"`
+	ReplySrc      jsonAddr   `json:"reply_src"`
+	ReplySport    jsonNum    `json:"reply_sport"`
+	ReplyDst      jsonAddr   `json:"reply_dst"`
+	ReplyDport    jsonNum    `json:"reply_dport"`
+	Mark          jsonNum    `json:"mark"`
+	Zone          jsonNum    `json:"zone"`
+	Bytes         jsonNum    `json:"bytes"`
+	Packets       jsonNum    `json:"packets"`
+	OrigBytes     jsonNum    `json:"orig_bytes"`
+	OrigPackets   jsonNum    `json:"orig_packets"`
+	ReplyBytes    jsonNum    `json:"reply_bytes"`
+	ReplyPackets  jsonNum    `json:"reply_packets"`
+	ICMPType      jsonNum    `json:"icmp_type"`
+	ICMPCode      jsonNum    `json:"icmp_code"`
+	ICMPID        jsonNum    `json:"icmp_id"`
+	ReplyICMPType jsonNum    `json:"reply_icmp_type"`
+	ReplyICMPCode jsonNum    `json:"reply_icmp_code"`
+	ReplyICMPID   jsonNum    `json:"reply_icmp_id"`
+	Age           jsonNum    `json:"age"`
+}
+
+// record converts the decoded fields.
+func (j *jsonFlow) record(r *Record) (ctparse.Bad, bool) {
+	f, c := &r.Flow, &r.Counters
+	proto, ok := j.Proto.proto()
+	if !ok {
+		if !j.Proto.ok {
+			return ctparse.Bad{What: "no proto"}, false
+		}
+		return ctparse.Bad{What: "unknown proto", Tok: j.Proto.bytes()}, false
+	}
+	f.Proto = proto
+	if !j.Src.ok || !j.Dst.ok {
+		return ctparse.Bad{What: "no src or dst"}, false
+	}
+	f.Family = j.Src.fam
+	switch {
+	case !j.Family.ok:
+	case string(j.Family.bytes()) == "ipv4":
+		f.Family = model.IPv4
+	case string(j.Family.bytes()) == "ipv6":
+		f.Family = model.IPv6
+	default:
+		return ctparse.Bad{What: "bad family", Tok: j.Family.bytes()}, false
+	}
+	for _, a := range [...]*jsonAddr{&j.Src, &j.Dst, &j.ReplySrc, &j.ReplyDst} {
+		if a.ok && a.fam != f.Family {
+			return ctparse.Bad{What: "address of the wrong family for " + model.FamilyName(f.Family)}, false
+		}
+	}
+	f.Orig.Src, f.Orig.Dst = j.Src.a, j.Dst.a
+
+	switch {
+	case model.IsICMP(proto) && j.ICMPType.ok:
+		typ, ok1 := j.ICMPType.max(math.MaxUint8)
+		code, ok2 := j.ICMPCode.max(math.MaxUint8)
+		id, ok3 := j.ICMPID.max(math.MaxUint16)
+		if !ok1 || !ok2 || !ok3 {
+			return ctparse.Bad{What: "bad ICMP type, code or id"}, false
+		}
+		f.Orig.SrcPort, f.Orig.DstPort = uint16(id), uint16(typ<<8|code)
+		rtyp, rcode, rid := uint64(ctparse.ICMPReplyType(proto, uint8(typ))), code, id
+		if j.ReplyICMPType.ok {
+			rtyp, ok1 = j.ReplyICMPType.max(math.MaxUint8)
+			rcode, ok2 = j.ReplyICMPCode.max(math.MaxUint8)
+			rid, ok3 = j.ReplyICMPID.max(math.MaxUint16)
+			if !ok1 || !ok2 || !ok3 {
+				return ctparse.Bad{What: "bad reply ICMP type, code or id"}, false
+			}
+		}
+		f.Reply.SrcPort, f.Reply.DstPort = uint16(rid), uint16(rtyp<<8|rcode)
+	default:
+		if model.HasPorts(proto) && (!j.Sport.ok || !j.Dport.ok) {
+			return ctparse.Bad{What: "no sport or dport"}, false
+		}
+		sp, ok1 := j.Sport.max(math.MaxUint16)
+		dp, ok2 := j.Dport.max(math.MaxUint16)
+		if !ok1 || !ok2 {
+			return ctparse.Bad{What: "bad port"}, false
+		}
+		f.Orig.SrcPort, f.Orig.DstPort = uint16(sp), uint16(dp)
+		f.Reply.SrcPort, f.Reply.DstPort = f.Orig.DstPort, f.Orig.SrcPort
+		if j.ReplySport.ok || j.ReplyDport.ok {
+			rsp, ok1 := j.ReplySport.max(math.MaxUint16)
+			rdp, ok2 := j.ReplyDport.max(math.MaxUint16)
+			if !ok1 || !ok2 {
+				return ctparse.Bad{What: "bad reply port"}, false
+			}
+			f.Reply.SrcPort, f.Reply.DstPort = uint16(rsp), uint16(rdp)
+		}
+	}
+	// A missing reply tuple is the inverse of the original.
+	f.Reply.Src, f.Reply.Dst = f.Orig.Dst, f.Orig.Src
+	if j.ReplySrc.ok {
+		f.Reply.Src = j.ReplySrc.a
+	}
+	if j.ReplyDst.ok {
+		f.Reply.Dst = j.ReplyDst.a
+	}
+
+	if j.State.ok && j.State.n > 0 {
+		if s, ok := ctparse.State(proto, j.State.bytes()); ok {
+			f.State = s
+			f.Attrs |= model.HasState
+		}
+	}
+	if j.Timeout.ok {
+		r.Timeout = uint32(min(j.Timeout.v, math.MaxUint32))
+		r.HasTimeout = true
+	}
+	if j.Status.ok {
+		f.Status = j.Status.s
+		r.StatusSet = true
+	}
+	var ok1, ok2, ok3 bool
+	var v uint64
+	if j.ID.ok && j.ID.v != 0 { // cttop writes 0 for a flow without an id
+		v, ok1 = j.ID.max(math.MaxUint32)
+		if !ok1 {
+			return ctparse.Bad{What: "bad id"}, false
+		}
+		f.ID = uint32(v)
+		f.Attrs |= model.HasID
+	}
+	if j.Age.ok {
+		// cttop writes the age of the kernel's timestamp or of when it
+		// first saw the flow, and does not say which.
+		r.Age, r.HasAge = j.Age.v, true
+	}
+	v, ok2 = j.Mark.max(math.MaxUint32)
+	f.Mark = uint32(v)
+	v, ok3 = j.Zone.max(math.MaxUint16)
+	f.Zone = uint16(v)
+	if !ok2 || !ok3 {
+		return ctparse.Bad{What: "bad mark or zone"}, false
+	}
+	switch {
+	case j.OrigBytes.ok || j.OrigPackets.ok || j.ReplyBytes.ok || j.ReplyPackets.ok:
+		c.OrigBytes, c.OrigPackets = j.OrigBytes.v, j.OrigPackets.v
+		c.ReplyBytes, c.ReplyPackets = j.ReplyBytes.v, j.ReplyPackets.v
+		f.Attrs |= model.HasCounters
+	case j.Bytes.ok || j.Packets.ok:
+		c.OrigBytes, c.OrigPackets = j.Bytes.v, j.Packets.v
+		f.Attrs |= model.HasCounters
+	}
+	return ctparse.Bad{}, true
+}

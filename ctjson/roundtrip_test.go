@@ -1,0 +1,172 @@
+package ctjson
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/cttop/cttop/internal/ctparse"
+	"github.com/cttop/cttop/model"
+)
+
+const now = 1_800_000_000
+
+func addr(s string) model.Addr { return model.AddrFrom(netip.MustParseAddr(s)) }
+
+// roundTripFlows are flows with every field the format carries set, in
+// every shape: TCP with a state and SNAT and DNAT, IPv6 UDP, ICMP and
+// ICMPv6 echoes, GRE (no ports), a flow without counters, id or age.
+func roundTripFlows() []model.Flow {
+	tcp := model.Flow{
+		Orig:  model.Tuple{Src: addr("192.0.2.1"), Dst: addr("198.51.100.2"), SrcPort: 40000, DstPort: 80},
+		Reply: model.Tuple{Src: addr("10.0.0.9"), Dst: addr("203.0.113.1"), SrcPort: 8080, DstPort: 61000},
+		ID:    4242, Status: model.StatusConfirmed | model.StatusSeenReply | model.StatusAssured | model.StatusSrcNAT | model.StatusDstNAT,
+		Mark: 0xdeadbeef, Expires: now + 431999, FirstSeen: now - 3600, Zone: 7,
+		Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPEstablished,
+		Attrs: model.HasState | model.HasCounters | model.HasTimeout | model.HasID,
+	}
+	udp6 := model.Flow{
+		Orig: model.Tuple{Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 5353, DstPort: 53},
+		ID:   7, Status: model.StatusConfirmed | model.StatusDying, Mark: 42, Expires: now + 30,
+		Zone: 65535, Proto: model.ProtoUDP, Family: model.IPv6,
+		Attrs: model.HasCounters | model.HasTimeout | model.HasID,
+	}
+	udp6.Reply = udp6.Orig.Inverse()
+	ping := model.Flow{
+		Orig:  model.Tuple{Src: addr("192.0.2.1"), Dst: addr("198.51.100.2"), SrcPort: 9, DstPort: 8 << 8},
+		Reply: model.Tuple{Src: addr("198.51.100.2"), Dst: addr("192.0.2.1"), SrcPort: 9, DstPort: 0},
+		ID:    1, Status: model.StatusConfirmed | model.StatusSeenReply, Expires: now + 29,
+		Proto: model.ProtoICMP, Family: model.IPv4, Attrs: model.HasTimeout | model.HasID,
+	}
+	ping6 := ping
+	ping6.Orig = model.Tuple{Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 3, DstPort: 128<<8 | 0}
+	ping6.Reply = model.Tuple{Src: addr("2001:db8::2"), Dst: addr("2001:db8::1"), SrcPort: 3, DstPort: 129 << 8}
+	ping6.Proto, ping6.Family, ping6.FirstSeen = model.ProtoICMPv6, model.IPv6, now-1
+	gre := model.Flow{
+		Orig:   model.Tuple{Src: addr("10.0.0.1"), Dst: addr("10.0.0.2")},
+		Reply:  model.Tuple{Src: addr("10.0.0.2"), Dst: addr("10.0.0.1")},
+		Status: model.StatusConfirmed, Expires: now + 100, Proto: model.ProtoGRE, Family: model.IPv4,
+		Attrs: model.HasTimeout,
+	}
+	return []model.Flow{tcp, udp6, ping, ping6, gre}
+}
+
+var roundTripCounters = []model.Counters{
+	{OrigPackets: 1, OrigBytes: 1 << 40, ReplyPackets: 3, ReplyBytes: 1<<63 - 1},
+	{OrigPackets: 10, OrigBytes: 1000},
+	{}, {}, {},
+}
+
+// collect is a Handler that keeps what it is given.
+type collect struct {
+	stats   model.TableStats
+	records []Record
+	skipped []string
+	broken  error
+}
+
+func (c *collect) Table(st model.TableStats)      { c.stats = st }
+func (c *collect) Flow(_ int, r *Record) error    { c.records = append(c.records, *r); return nil }
+func (c *collect) Skip(line int, why ctparse.Bad) { c.skipped = append(c.skipped, why.String()) }
+func (c *collect) Broken(_ int, err error)        { c.broken = err }
+
+// TestRoundTrip writes a table with every field set, reads it back and
+// compares every field.
+func TestRoundTrip(t *testing.T) {
+	flows := roundTripFlows()
+	stats := model.TableStats{Valid: true, Count: 5, Max: 262144, Drop: 1, EarlyDrop: 2, InsertFailed: 3, Invalid: 4}
+	groups := []model.Group{{Key: model.GroupKey{By: model.BySrc, Addr: addr("192.0.2.1"), Family: model.IPv4}, Flows: 2,
+		Counted: 1, Bytes: 99, Packets: 9}}
+	groups[0].Mix[model.TCPEstablished] = 1
+	var out bytes.Buffer
+	w := bufio.NewWriter(&out)
+	Write(w, Document{Stats: stats, Matched: 5, Groups: groups, Now: now,
+		Flows: func(yield func(*model.Flow, model.Counters) bool) {
+			for i := range flows {
+				if !yield(&flows[i], roundTripCounters[i]) {
+					return
+				}
+			}
+		}})
+	w.Flush()
+
+	var c collect
+	if err := Read(bytes.NewReader(out.Bytes()), &c); err != nil || c.broken != nil || len(c.skipped) > 0 {
+		t.Fatalf("Read: %v, broken %v, skipped %v\n%s", err, c.broken, c.skipped, out.Bytes())
+	}
+	wantStats := stats
+	wantStats.Count = 0 // not read: the flows count themselves
+	if c.stats != wantStats {
+		t.Errorf("table: %+v, want %+v", c.stats, wantStats)
+	}
+	if len(c.records) != len(flows) {
+		t.Fatalf("read %d flows, want %d", len(c.records), len(flows))
+	}
+	for i, r := range c.records {
+		want := flows[i]
+		got := r.Flow
+		// Times travel as seconds from now: the timeout and the age.
+		if !r.HasTimeout || r.Timeout != want.TTL(now) {
+			t.Errorf("flow %d: timeout %d (%v), want %d", i, r.Timeout, r.HasTimeout, want.TTL(now))
+		}
+		if hasAge := want.FirstSeen != 0; r.HasAge != hasAge || hasAge && r.Age != uint64(now-want.FirstSeen) {
+			t.Errorf("flow %d: age %d (%v), want %d", i, r.Age, r.HasAge, now-want.FirstSeen)
+		}
+		if !r.StatusSet {
+			t.Errorf("flow %d: status not read", i)
+		}
+		want.Expires, want.FirstSeen = 0, 0
+		want.Attrs &^= model.HasTimeout // the reader reports it in the Record
+		if got != want {
+			t.Errorf("flow %d:\n got %+v\nwant %+v", i, got, want)
+		}
+		wc := roundTripCounters[i]
+		if want.Attrs&model.HasCounters == 0 {
+			wc = model.Counters{}
+		}
+		if r.Counters != wc {
+			t.Errorf("flow %d: counters %+v, want %+v", i, r.Counters, wc)
+		}
+	}
+
+	// What only the writer has: the match count and the groups.
+	var doc struct {
+		Matched int `json:"matched"`
+		Groups  []struct {
+			Key     string         `json:"key"`
+			Flows   int            `json:"flows"`
+			Share   float64        `json:"share"`
+			Bytes   uint64         `json:"bytes"`
+			Packets uint64         `json:"packets"`
+			States  map[string]int `json:"states"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if g := doc.Groups; doc.Matched != 5 || len(g) != 1 || g[0].Key != "192.0.2.1" || g[0].Flows != 2 || g[0].Share != 0.4 ||
+		g[0].Bytes != 99 || g[0].Packets != 9 || len(g[0].States) != 1 || g[0].States["ESTABLISHED"] != 1 {
+		t.Errorf("matched and groups: %+v", doc)
+	}
+}
+
+// TestReadNotOurs: documents that are not cttop's JSON are a FormatError.
+func TestReadNotOurs(t *testing.T) {
+	for _, in := range []string{`{"kind": "other"}`, `not json`, `{"flows": 3`} {
+		var c collect
+		err := Read(bytes.NewReader([]byte(in)), &c)
+		var fe *FormatError
+		if in == `{"flows": 3` {
+			if err != nil || c.broken == nil {
+				t.Errorf("%s: %v, broken %v; want a broken document", in, err, c.broken)
+			}
+			continue
+		}
+		if !errors.As(err, &fe) {
+			t.Errorf("%s: %v, want a *FormatError", in, err)
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package ctjson
+
+import (
+	"bufio"
+	"fmt"
+	"iter"
+	"strconv"
+
+	"github.com/cttop/cttop/model"
+)
+
+// Document is one table as cttop --once --format json writes it.
+type Document struct {
+	// Stats are the kernel's statistics ("table").
+	Stats model.TableStats
+	// Matched is how many flows the filter matched ("matched").
+	Matched int
+	// Groups are the top groups of --group ("groups"); nil writes none.
+	Groups []model.Group
+	// Flows are the flows to write, in order ("flows").
+	Flows iter.Seq2[*model.Flow, model.Counters]
+	// Now is the time (Unix seconds) the timeouts and ages count from.
+	Now uint32
+}
+
+// Write writes d to w, by hand: a million flows through encoding/json
+// would cost more than the dump itself. The caller flushes w.
+func Write(w *bufio.Writer, d Document) {
+	st := d.Stats
+	fmt.Fprintf(w, `{"table":{"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
+		st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
+	fmt.Fprintf(w, `"matched":%d,`, d.Matched)
+	if d.Groups != nil {
+		w.WriteString(`"groups":[`)
+		for i, g := range d.Groups {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			fmt.Fprintf(w, `{"key":%q,"flows":%d,"share":%.4f`, g.Key.String(), g.Flows, float64(g.Flows)/float64(max(d.Matched, 1)))
+			if g.Counted > 0 {
+				fmt.Fprintf(w, `,"bytes":%d,"packets":%d`, g.Bytes, g.Packets)
+			}
+			w.WriteString(`,"states":{`)
+			for j, sc := range g.States() {
+				if j > 0 {
+					w.WriteByte(',')
+				}
+				fmt.Fprintf(w, `%q:%d`, sc.State, sc.Flows)
+			}
+			w.WriteString("}}")
+		}
+		w.WriteString("],")
+	}
+	w.WriteString(`"flows":[`)
+	var buf []byte
+	first := true
+	for f, c := range d.Flows {
+		if !first {
+			w.WriteByte(',')
+		}
+		first = false
+		buf = AppendFlow(buf[:0], f, c, d.Now)
+		w.Write(buf)
+	}
+	w.WriteString("]}\n")
+}
+
+// AppendFlow appends one flow's JSON object to b: its timeout and age count
+// from now (Unix seconds).
+func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
+	field := func(name string) { b = append(b, ',', '"'); b = append(b, name...); b = append(b, '"', ':') }
+	num := func(name string, v uint64) { field(name); b = strconv.AppendUint(b, v, 10) }
+	str := func(name, v string) { field(name); b = strconv.AppendQuote(b, v) }
+	b = append(b, `{"id":`...)
+	b = strconv.AppendUint(b, uint64(f.ID), 10)
+	str("family", model.FamilyName(f.Family))
+	str("proto", model.ProtoName(f.Proto))
+	str("src", f.Orig.Src.String())
+	if model.HasPorts(f.Proto) {
+		num("sport", uint64(f.Orig.SrcPort))
+	}
+	str("dst", f.Orig.Dst.String())
+	if model.HasPorts(f.Proto) {
+		num("dport", uint64(f.Orig.DstPort))
+	}
+	if model.IsICMP(f.Proto) {
+		num("icmp_type", uint64(f.Orig.ICMPType()))
+		num("icmp_code", uint64(f.Orig.ICMPCode()))
+		num("icmp_id", uint64(f.Orig.SrcPort))
+	}
+	if s := f.StateName(); s != "" {
+		str("state", s)
+	}
+	num("timeout", uint64(f.TTL(now)))
+	field("status")
+	b = append(b, '[')
+	for i, s := range f.Status.Names() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, s)
+	}
+	b = append(b, ']')
+	str("reply_src", f.Reply.Src.String())
+	if model.HasPorts(f.Proto) {
+		num("reply_sport", uint64(f.Reply.SrcPort))
+	}
+	str("reply_dst", f.Reply.Dst.String())
+	if model.HasPorts(f.Proto) {
+		num("reply_dport", uint64(f.Reply.DstPort))
+	}
+	num("mark", uint64(f.Mark))
+	num("zone", uint64(f.Zone))
+	if f.Attrs&model.HasCounters != 0 {
+		num("bytes", c.Bytes())
+		num("packets", c.Packets())
+		num("orig_bytes", c.OrigBytes)
+		num("orig_packets", c.OrigPackets)
+		num("reply_bytes", c.ReplyBytes)
+		num("reply_packets", c.ReplyPackets)
+	}
+	if f.FirstSeen != 0 && f.FirstSeen <= now {
+		num("age", uint64(now-f.FirstSeen))
+	}
+	return append(b, '}')
+}
