@@ -42,7 +42,7 @@ func roundTripFlows() []model.Flow {
 		Proto: model.ProtoICMP, Family: model.IPv4, Attrs: model.HasTimeout | model.HasID,
 	}
 	ping6 := ping
-	ping6.Orig = model.Tuple{Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 3, DstPort: 128<<8 | 0}
+	ping6.Orig = model.Tuple{Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 3, DstPort: 128 << 8}
 	ping6.Reply = model.Tuple{Src: addr("2001:db8::2"), Dst: addr("2001:db8::1"), SrcPort: 3, DstPort: 129 << 8}
 	ping6.Proto, ping6.Family, ping6.FirstSeen = model.ProtoICMPv6, model.IPv6, now-1
 	gre := model.Flow{
