@@ -52,6 +52,7 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.openRules(action.NoTrack), true
 	case key.Matches(msg, k.Blocked):
 		m.blocked = &listState{loading: true}
+		m.enter(modeBlocked)
 		return listRules(m.cfg.Actions), true
 	}
 	return nil, true
@@ -129,7 +130,7 @@ func (m *Model) askDelete(flows []model.Flow) tea.Cmd {
 	if m.cfg.Yes {
 		return run()
 	}
-	m.confirm = &confirmState{text: "Delete " + what + " from the kernel's table?", yes: run}
+	m.ask("Delete "+what+" from the kernel's table?", run)
 	return nil
 }
 
@@ -163,7 +164,7 @@ func (m *Model) askDeleteMatching() tea.Cmd {
 	if m.cfg.Yes {
 		return run()
 	}
-	m.confirm = &confirmState{text: fmt.Sprintf("Delete %s: %s?", scope, format.Commas(uint64(n))), yes: run}
+	m.ask(fmt.Sprintf("Delete %s: %s?", scope, format.Commas(uint64(n))), run)
 	return nil
 }
 
@@ -230,10 +231,16 @@ func deleteReport(msg deleteDoneMsg) string {
 	return s
 }
 
+// ask puts a yes/no question; yes runs on y.
+func (m *Model) ask(text string, yes func() tea.Cmd) {
+	m.confirm = &confirmState{text: text, yes: yes}
+	m.enter(modeConfirm)
+}
+
 // confirmKey answers the yes/no question.
 func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	c := m.confirm
-	m.confirm = nil
+	m.leave(modeConfirm)
 	switch msg.String() {
 	case "y", "Y":
 		return c.yes()
@@ -292,7 +299,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 		m.status = "rules not applied: " + msg.err.Error()
 		return nil
 	}
-	m.rules = nil
+	m.leave(modeRules)
 	f := filter.Targets(msg.rules)
 	done := fmt.Sprintf("applied %s for %s", format.Plural(len(msg.rules), "rule"), durText(msg.d))
 	var flows []model.Flow

@@ -20,7 +20,7 @@ func (m *Model) blockedKey(msg tea.KeyPressMsg) tea.Cmd {
 	l := m.blocked
 	switch msg.String() {
 	case "esc", "q", "B":
-		m.blocked = nil
+		m.leave(modeBlocked)
 	case "ctrl+c":
 		return tea.Quit
 	case "j", "down":
@@ -33,7 +33,7 @@ func (m *Model) blockedKey(msg tea.KeyPressMsg) tea.Cmd {
 			if m.cfg.Yes {
 				return removeRule(m.cfg.Actions, r)
 			}
-			m.confirm = &confirmState{text: "Remove " + r.String() + "?", yes: func() tea.Cmd { return removeRule(m.cfg.Actions, r) }}
+			m.ask("Remove "+r.String()+"?", func() tea.Cmd { return removeRule(m.cfg.Actions, r) })
 		}
 	case "r":
 		l.loading = true

@@ -44,7 +44,7 @@ func (m *Model) filterText() string {
 }
 
 func (m *Model) openPrompt() tea.Cmd {
-	m.prompting = true
+	m.enter(modePrompt)
 	m.prompt.SetValue(m.filterText())
 	m.prompt.CursorEnd()
 	m.fitPrompt()
@@ -88,7 +88,7 @@ func (m *Model) fitPrompt() {
 }
 
 func (m *Model) closePrompt() {
-	m.prompting = false
+	m.leave(modePrompt)
 	m.prompt.Blur()
 }
 

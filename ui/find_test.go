@@ -55,7 +55,7 @@ func TestFilterPrompt(t *testing.T) {
 	m := newTestModel(t, 120, 40)
 	m.Update(BatchMsg{attackBatch()})
 	press(m, "/")
-	if !m.prompting {
+	if !m.in(modePrompt) {
 		t.Fatal("/ did not open the prompt")
 	}
 	typeText(m, "dst port 80")
@@ -70,12 +70,12 @@ func TestFilterPrompt(t *testing.T) {
 		t.Fatalf("no parse error in place:\n%s", m.renderHeader(120)[2])
 	}
 	enter(m) // an incomplete filter is not applied
-	if !m.prompting || m.list.Len() != 41 {
+	if !m.in(modePrompt) || m.list.Len() != 41 {
 		t.Fatal("enter applied a filter that does not parse")
 	}
 	typeText(m, " src host 203.0.113.8")
 	enter(m)
-	if m.prompting || m.list.Len() != 7 {
+	if m.in(modePrompt) || m.list.Len() != 7 {
 		t.Fatalf("applied filter matches %d, want 7", m.list.Len())
 	}
 	if !strings.Contains(plain(m), "filter: dst port 80 and src host 203.0.113.8  matched 7 of 41") {
@@ -85,7 +85,7 @@ func TestFilterPrompt(t *testing.T) {
 	press(m, "/")
 	typeText(m, "x")
 	esc(m)
-	if m.prompting || m.list.Len() != 7 {
+	if m.in(modePrompt) || m.list.Len() != 7 {
 		t.Fatal("esc did not cancel")
 	}
 	// An empty filter clears.
@@ -148,7 +148,7 @@ func TestDetailPane(t *testing.T) {
 	f, _ := filter.Parse("dnat")
 	m.setFilter(f)
 	enter(m)
-	if !m.detail {
+	if !m.in(modeDetail) {
 		t.Fatal("enter did not open the detail pane")
 	}
 	screen := plain(m)
@@ -169,7 +169,7 @@ func TestDetailPane(t *testing.T) {
 		t.Error("ended flow not reported")
 	}
 	esc(m)
-	if m.detail {
+	if m.in(modeDetail) {
 		t.Fatal("esc did not close the detail pane")
 	}
 }

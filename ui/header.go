@@ -156,7 +156,7 @@ func maybeAlarm(s *Styles, text string, on bool) string {
 // event mode, the counters.
 func (m *Model) renderNotices(width int) string {
 	s := &m.styles
-	if m.prompting {
+	if m.mode() == modePrompt {
 		p := m.preview
 		var res string
 		switch {

@@ -45,6 +45,7 @@ func (m *Model) openRules(kind action.Kind) tea.Cmd {
 		}
 	}
 	m.rules = st
+	m.enter(modeRules)
 	m.previewRules()
 	return nil
 }
@@ -70,7 +71,7 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch msg.String() {
 	case "esc", "q":
-		m.rules = nil
+		m.leave(modeRules)
 		m.status = "cancelled: nothing applied"
 	case "ctrl+c":
 		return tea.Quit
@@ -196,6 +197,13 @@ func saveFile(path, text string) tea.Cmd {
 // renderRules draws the dialog: what will happen, warnings, the exact rule
 // text (scrollable), and the keys.
 func (m *Model) renderRules(w, h int) []string {
+	st := m.rules
+	return scrolled(m.rulesHead(w), st.body(), st.scroll, h, w)
+}
+
+// rulesHead is the dialog above the rule text: what will happen, warnings,
+// the keys or the input, the rule text's title.
+func (m *Model) rulesHead(w int) []string {
 	s := &m.styles
 	st := m.rules
 	var names []string
@@ -220,12 +228,38 @@ func (m *Model) renderRules(w, h int) []string {
 	if st.showIPT {
 		kind = "iptables"
 	}
-	lines = append(lines, s.Bold.Render("── "+kind+" "+strings.Repeat("─", max(0, w-8-len(kind)))))
-	body := strings.Split(st.text()+"\n"+st.preview.Explain, "\n")
-	room := max(1, h-len(lines))
-	st.scroll = min(st.scroll, max(0, len(body)-room))
-	for _, l := range body[st.scroll:min(len(body), st.scroll+room)] {
+	return append(lines, s.Bold.Render("── "+kind+" "+strings.Repeat("─", max(0, w-8-len(kind)))))
+}
+
+// body is the scrollable rule text with its explanation.
+func (st *rulesState) body() []string {
+	return strings.Split(st.text()+"\n"+st.preview.Explain, "\n")
+}
+
+// scrolled draws head, then the lines of body from scroll on that fit in
+// h lines, each fitted to w cells.
+func scrolled(head, body []string, scroll, h, w int) []string {
+	lines := head
+	room := max(1, h-len(head))
+	scroll = clampScroll(scroll, len(body), room)
+	for _, l := range body[scroll:min(len(body), scroll+room)] {
 		lines = append(lines, fit(l, w))
 	}
 	return lines
+}
+
+// clampScroll returns scroll within a text of n lines shown room at a time.
+func clampScroll(scroll, n, room int) int { return max(0, min(scroll, n-max(1, room))) }
+
+// clampScrolls keeps the scroll positions of the rules dialog and the
+// tuning report within their texts, as the screen shows them. Update calls
+// it after every message, so drawing changes nothing.
+func (m *Model) clampScrolls() {
+	h := m.height - headerLines - 1
+	if st := m.rules; st != nil {
+		st.scroll = clampScroll(st.scroll, len(st.body()), h-len(m.rulesHead(m.width)))
+	}
+	if t := m.tune; t != nil && !t.loading && t.err == nil {
+		t.scroll = clampScroll(t.scroll, len(t.body(m.width)), h-len(m.tuneHead()))
+	}
 }

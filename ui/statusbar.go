@@ -35,7 +35,7 @@ func (m *Model) renderStatus(width int) string {
 		}
 	}
 	switch {
-	case m.confirm != nil:
+	case m.mode() == modeConfirm:
 		return s.Alarm.Render(m.confirm.text) + s.Bold.Render(" [y/N]")
 	case m.busy != nil:
 		b := m.busy

@@ -40,6 +40,7 @@ func (m *Model) openTune() tea.Cmd {
 		return nil
 	}
 	m.tune = &tuneState{loading: true}
+	m.enter(modeTune)
 	return readTuning(m.cfg.Tuning)
 }
 
@@ -66,7 +67,7 @@ func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch msg.String() {
 	case "esc", "q", "T":
-		m.tune = nil
+		m.leave(modeTune)
 	case "ctrl+c":
 		return tea.Quit
 	case "r":
@@ -111,21 +112,26 @@ func (m *Model) tuneSaveKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) renderTune(w, h int) []string {
 	s := &m.styles
 	t := m.tune
-	lines := []string{s.Title.Render("Tuning") + s.Dim.Render("  (j/k scroll, s save the sysctl.d snippet, r refresh, esc close; nothing is applied)")}
 	switch {
 	case t.loading:
-		return append(lines, s.Dim.Render("  reading the settings…"))
+		return append(m.tuneHead(), s.Dim.Render("  reading the settings…"))
 	case t.err != nil:
-		return append(lines, s.Alarm.Render("  "+t.err.Error()))
+		return append(m.tuneHead(), s.Alarm.Render("  "+t.err.Error()))
 	}
-	if t.saving {
+	return scrolled(m.tuneHead(), t.body(w), t.scroll, h, w)
+}
+
+// tuneHead is the view's title, and the file name being typed.
+func (m *Model) tuneHead() []string {
+	s := &m.styles
+	lines := []string{s.Title.Render("Tuning") + s.Dim.Render("  (j/k scroll, s save the sysctl.d snippet, r refresh, esc close; nothing is applied)")}
+	if m.tune.saving {
 		lines = append(lines, m.prompt.View())
 	}
-	body := strings.Split(t.report.Text(w)+"\n"+t.advice.SysctlSnippet(), "\n")
-	room := max(1, h-len(lines))
-	t.scroll = min(t.scroll, max(0, len(body)-room))
-	for _, l := range body[t.scroll:min(len(body), t.scroll+room)] {
-		lines = append(lines, fit(l, w))
-	}
 	return lines
+}
+
+// body is the report wrapped to w columns, and the snippet.
+func (t *tuneState) body(w int) []string {
+	return strings.Split(t.report.Text(w)+"\n"+t.advice.SysctlSnippet(), "\n")
 }

@@ -80,8 +80,10 @@ type Model struct {
 	tags      map[model.Key]struct{}
 	groupTags map[model.GroupKey]struct{}
 
+	// modes is the stack of modes (see mode.go); empty is browsing.
+	modes []mode
+
 	prompt      textinput.Model
-	prompting   bool
 	preview     promptPreview
 	filterStack []*filter.Filter
 
@@ -91,12 +93,10 @@ type Model struct {
 	blocked *listState
 	tune    *tuneState
 
-	detail   bool
-	paused   bool
-	held     *model.Batch
-	showHelp bool
-	status   string
-	err      error
+	paused bool
+	held   *model.Batch
+	status string
+	err    error
 }
 
 // New returns the program's model.
@@ -137,8 +137,15 @@ func (m *Model) waitForBatch() tea.Cmd {
 	return waitForBatch(m.cfg.Batches, m.cfg.Done)
 }
 
-// Update dispatches a message to its handler.
+// Update dispatches a message to its handler, then keeps the scroll
+// positions within their texts (so that View only reads the state).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.clampScrolls()
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -153,17 +160,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.cfg.AfterBatch != nil {
 			m.cfg.AfterBatch(m.table)
 		}
-		return m, tea.Batch(m.waitForBatch(), m.refreshBlocked())
+		return tea.Batch(m.waitForBatch(), m.refreshBlocked())
 	case sourceDoneMsg:
 		m.err = msg.err
-		return m, tea.Quit
+		return tea.Quit
 	case tea.KeyPressMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	}
-	if cmd, ok := m.actionMsg(msg); ok {
-		return m, cmd
-	}
-	return m, nil
+	cmd, _ := m.actionMsg(msg)
+	return cmd
 }
 
 // ingest applies a batch, or holds it while the view is frozen.
@@ -182,34 +187,9 @@ func (m *Model) ingest(b *model.Batch) {
 	m.refresh()
 }
 
-func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+// browseKey handles the keys of the flows and top views.
+func (m *Model) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.keys
-	switch {
-	case m.prompting:
-		return m.promptKey(msg)
-	case m.confirm != nil:
-		return m.confirmKey(msg)
-	case m.rules != nil:
-		return m.rulesKey(msg)
-	case m.blocked != nil:
-		return m.blockedKey(msg)
-	case m.tune != nil:
-		return m.tuneKey(msg)
-	case m.showHelp:
-		m.showHelp = false // any key closes help; quit still quits
-		if key.Matches(msg, k.Quit) {
-			return tea.Quit
-		}
-		return nil
-	case m.detail:
-		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
-			return tea.Quit
-		}
-		if key.Matches(msg, k.Back, k.Enter, k.Quit) {
-			m.detail = false
-		}
-		return nil
-	}
 	if cmd, ok := m.actionKey(msg); ok {
 		return cmd
 	}
@@ -217,7 +197,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
-		m.showHelp = true
+		m.enter(modeHelp)
 	case key.Matches(msg, k.Filter):
 		return m.openPrompt()
 	case key.Matches(msg, k.SwitchView):
@@ -252,7 +232,7 @@ func (m *Model) flowsKey(msg tea.KeyPressMsg) {
 		m.refresh()
 	case key.Matches(msg, k.Enter):
 		if m.list.Len() > 0 {
-			m.detail = true
+			m.enter(modeDetail)
 		}
 	case key.Matches(msg, k.Tag):
 		m.tagFlow()
@@ -428,22 +408,7 @@ func (m *Model) View() tea.View {
 func (m *Model) render() string {
 	w := m.width
 	lines := m.renderHeader(w)
-	switch {
-	case m.showHelp:
-		lines = append(lines, m.renderHelp(w)...)
-	case m.rules != nil:
-		lines = append(lines, m.renderRules(w, m.height-len(lines)-1)...)
-	case m.blocked != nil:
-		lines = append(lines, m.renderBlocked(w)...)
-	case m.tune != nil:
-		lines = append(lines, m.renderTune(w, m.height-len(lines)-1)...)
-	case m.detail:
-		lines = append(lines, m.renderDetail(w)...)
-	case m.view == viewTop:
-		lines = append(lines, m.renderTop(w)...)
-	default:
-		lines = append(lines, m.renderFlows(w)...)
-	}
+	lines = append(lines, m.renderBody(w, m.height-len(lines)-1)...)
 	for len(lines) < m.height-1 {
 		lines = append(lines, "")
 	}

@@ -190,7 +190,7 @@ func TestHelpAndQuit(t *testing.T) {
 		}
 	}
 	press(m, "x")
-	if m.showHelp {
+	if m.in(modeHelp) {
 		t.Fatal("a key did not close help")
 	}
 	for _, k := range []string{"q", "ctrl+c"} {

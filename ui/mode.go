@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// mode is what has the keyboard: one value decides both which handler gets
+// a key and what is drawn below the header.
+type mode uint8
+
+const (
+	modeBrowse  mode = iota // the flows or the top view (Model.view)
+	modeDetail              // the selected flow's detail pane
+	modeHelp                // the keys; any key closes it
+	modePrompt              // the filter being typed, in the header; the view stays below
+	modeRules               // the dialog that previews rules (Model.rules)
+	modeBlocked             // the list of cttop's rules (Model.blocked)
+	modeTune                // the tuning report (Model.tune)
+	modeConfirm             // a yes/no question in the status line (Model.confirm)
+)
+
+// drawsBody reports whether the mode draws the screen below the header;
+// the prompt and a question leave the mode under them on screen.
+func (md mode) drawsBody() bool { return md != modePrompt && md != modeConfirm }
+
+// mode returns the mode on top of the stack: the one that gets the keys.
+func (m *Model) mode() mode {
+	if len(m.modes) == 0 {
+		return modeBrowse
+	}
+	return m.modes[len(m.modes)-1]
+}
+
+// bodyMode returns the topmost mode that draws the screen below the header.
+func (m *Model) bodyMode() mode {
+	for i := len(m.modes) - 1; i >= 0; i-- {
+		if m.modes[i].drawsBody() {
+			return m.modes[i]
+		}
+	}
+	return modeBrowse
+}
+
+// in reports whether md is on the stack.
+func (m *Model) in(md mode) bool { return slices.Contains(m.modes, md) }
+
+// enter puts md on top of the stack (once).
+func (m *Model) enter(md mode) {
+	m.modes = slices.DeleteFunc(m.modes, func(x mode) bool { return x == md })
+	m.modes = append(m.modes, md)
+}
+
+// leave takes md off the stack, wherever it is, and drops its state.
+func (m *Model) leave(md mode) {
+	m.modes = slices.DeleteFunc(m.modes, func(x mode) bool { return x == md })
+	switch md {
+	case modeConfirm:
+		m.confirm = nil
+	case modeRules:
+		m.rules = nil
+	case modeBlocked:
+		m.blocked = nil
+	case modeTune:
+		m.tune = nil
+	}
+}
+
+// handleKey gives the key to the mode on top.
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &m.keys
+	switch m.mode() {
+	case modePrompt:
+		return m.promptKey(msg)
+	case modeConfirm:
+		return m.confirmKey(msg)
+	case modeRules:
+		return m.rulesKey(msg)
+	case modeBlocked:
+		return m.blockedKey(msg)
+	case modeTune:
+		return m.tuneKey(msg)
+	case modeHelp:
+		m.leave(modeHelp) // any key closes help; quit still quits
+		if key.Matches(msg, k.Quit) {
+			return tea.Quit
+		}
+		return nil
+	case modeDetail:
+		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
+			return tea.Quit
+		}
+		if key.Matches(msg, k.Back, k.Enter, k.Quit) {
+			m.leave(modeDetail)
+		}
+		return nil
+	}
+	return m.browseKey(msg)
+}
+
+// renderBody draws what the mode under the header shows.
+func (m *Model) renderBody(w, h int) []string {
+	switch m.bodyMode() {
+	case modeHelp:
+		return m.renderHelp(w)
+	case modeRules:
+		return m.renderRules(w, h)
+	case modeBlocked:
+		return m.renderBlocked(w)
+	case modeTune:
+		return m.renderTune(w, h)
+	case modeDetail:
+		return m.renderDetail(w)
+	}
+	if m.view == viewTop {
+		return m.renderTop(w)
+	}
+	return m.renderFlows(w)
+}
