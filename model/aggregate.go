@@ -56,6 +56,10 @@ type GroupKey struct {
 	Proto  uint8  // ByDport, ByProto, ByState
 	Port   uint16 // ByDport
 	State  uint8  // ByState: a mix index (see mixIndex)
+	// Bits is the prefix length of an address key in its family's terms
+	// (a network, shown in CIDR, a single address as /32 or /128); 0 for
+	// a plain address.
+	Bits uint8
 }
 
 // mix indexes: TCP states 0-9, then flows without a state.
@@ -88,9 +92,9 @@ func MixName(i int) string {
 	return "REPLIED"
 }
 
-func groupKeyOf(by GroupBy, f *Flow) GroupKey {
-	k := GroupKey{By: by}
-	switch by {
+func groupKeyOf(gr *Grouping, f *Flow) GroupKey {
+	k := GroupKey{By: gr.By}
+	switch gr.By {
 	case BySrc:
 		k.Addr, k.Family = f.Orig.Src, f.Family
 	case ByDst:
@@ -102,6 +106,10 @@ func groupKeyOf(by GroupBy, f *Flow) GroupKey {
 	case ByProto:
 		k.Proto = f.Proto
 	}
+	if gr.Bits4 != 0 && (gr.By == BySrc || gr.By == ByDst) {
+		bits := gr.bits(f.Family)
+		k.Addr, k.Bits = maskAddr(k.Addr, bits), uint8(familyBits(f.Family, bits))
+	}
 	return k
 }
 
@@ -109,6 +117,9 @@ func groupKeyOf(by GroupBy, f *Flow) GroupKey {
 func (k GroupKey) String() string {
 	switch k.By {
 	case BySrc, ByDst:
+		if k.Bits != 0 {
+			return k.Prefix().String()
+		}
 		return k.Addr.String()
 	case ByDport:
 		if !HasPorts(k.Proto) {
@@ -129,6 +140,38 @@ type Group struct {
 	Counted int            // flows with counters
 	Bytes   uint64
 	Packets uint64
+}
+
+// account adds (d 1) or removes (d -1) flow f with counters c.
+func (gr *Group) account(f *Flow, c *Counters, d int) {
+	gr.Flows += d
+	gr.Mix[mixIndex(f)] += int32(d)
+	if f.Attrs&HasCounters != 0 {
+		gr.Counted += d
+		if d > 0 {
+			gr.Bytes += c.Bytes()
+			gr.Packets += c.Packets()
+		} else {
+			gr.Bytes -= min(gr.Bytes, c.Bytes())
+			gr.Packets -= min(gr.Packets, c.Packets())
+		}
+	}
+}
+
+// merge adds (d 1) or subtracts (d -1) the flows of o.
+func (gr *Group) merge(o *Group, d int) {
+	gr.Flows += d * o.Flows
+	for i := range gr.Mix {
+		gr.Mix[i] += int32(d) * o.Mix[i]
+	}
+	gr.Counted += d * o.Counted
+	if d > 0 {
+		gr.Bytes += o.Bytes
+		gr.Packets += o.Packets
+	} else {
+		gr.Bytes -= min(gr.Bytes, o.Bytes)
+		gr.Packets -= min(gr.Packets, o.Packets)
+	}
 }
 
 // States returns the state mix, largest first: names and flow counts.
@@ -159,7 +202,7 @@ type StateCount struct {
 // concurrent use.
 type Groups struct {
 	t      *Table
-	by     GroupBy
+	gr     Grouping
 	filter Matcher
 
 	idx     map[GroupKey]int32
@@ -169,28 +212,54 @@ type Groups struct {
 
 	top      []int32 // order of list by flows, valid while !dirty
 	topDirty bool
+
+	// Auto groupings (hhh.go): the trie of addresses, the threshold, and
+	// the heavy hitters, valid while !heavyDirty.
+	trie       *prefixTrie
+	share      float64
+	heavy      []heavyRow
+	heavyAt    map[int32]int // row of each heavy hitter's trie node
+	heavyDirty bool
+
+	rates *newRates // NEW/s per row (newrate.go), nil unless tracked
+	order GroupOrder
 }
 
 // NewGroups returns the source-address grouping of all flows of t.
 func NewGroups(t *Table) *Groups { return &Groups{t: t} }
 
 // By returns the group key.
-func (g *Groups) By() GroupBy { return g.by }
+func (g *Groups) By() GroupBy { return g.gr.By }
 
-// SetBy groups by another key.
-func (g *Groups) SetBy(by GroupBy) {
-	if by != g.by {
-		g.by, g.valid = by, false
+// SetBy groups by another key (plain addresses for BySrc, ByDst).
+func (g *Groups) SetBy(by GroupBy) { g.SetGrouping(Plain(by)) }
+
+// Grouping returns how flows are grouped.
+func (g *Groups) Grouping() Grouping { return g.gr }
+
+// SetGrouping groups by another key or prefix length.
+func (g *Groups) SetGrouping(gr Grouping) {
+	if gr != g.gr {
+		g.gr, g.valid = gr, false
+		g.resetNew()
 	}
 }
 
 // SetFilter aggregates only the flows m matches (nil: all).
 func (g *Groups) SetFilter(m Matcher) {
 	g.filter, g.valid = orNil(m), false
+	g.resetNew()
 }
 
 // Update follows the changes of the table's last Apply.
 func (g *Groups) Update(ch *Changes) {
+	g.update(ch)
+	if g.rates != nil {
+		g.rates.observe(ch, g)
+	}
+}
+
+func (g *Groups) update(ch *Changes) {
 	if !g.valid {
 		return
 	}
@@ -213,7 +282,11 @@ func (g *Groups) Update(ch *Changes) {
 func (g *Groups) match(f *Flow) bool { return g.filter == nil || g.filter.Match(f) }
 
 func (g *Groups) add(f *Flow, c *Counters, d int) {
-	k := groupKeyOf(g.by, f)
+	if g.auto() {
+		g.addAuto(f, c, d)
+		return
+	}
+	k := groupKeyOf(&g.gr, f)
 	i, ok := g.idx[k]
 	if !ok {
 		if d < 0 {
@@ -224,18 +297,7 @@ func (g *Groups) add(f *Flow, c *Counters, d int) {
 		g.list = append(g.list, Group{Key: k})
 	}
 	gr := &g.list[i]
-	gr.Flows += d
-	gr.Mix[mixIndex(f)] += int32(d)
-	if f.Attrs&HasCounters != 0 {
-		gr.Counted += d
-		if d > 0 {
-			gr.Bytes += c.Bytes()
-			gr.Packets += c.Packets()
-		} else {
-			gr.Bytes -= min(gr.Bytes, c.Bytes())
-			gr.Packets -= min(gr.Packets, c.Packets())
-		}
-	}
+	gr.account(f, c, d)
 	g.matched += d
 	g.topDirty = true
 	if gr.Flows <= 0 {
@@ -256,6 +318,11 @@ func (g *Groups) ensure() {
 	g.idx = make(map[GroupKey]int32)
 	g.list = g.list[:0]
 	g.matched = 0
+	if g.auto() {
+		g.resetAuto()
+	} else {
+		g.trie, g.heavy = nil, nil
+	}
 	for slot := int32(0); slot < g.t.Slots(); slot++ {
 		f := g.t.At(slot)
 		if f.Family != 0 && g.match(f) {
@@ -268,6 +335,9 @@ func (g *Groups) ensure() {
 
 // Len returns the number of groups.
 func (g *Groups) Len() int {
+	if g.auto() {
+		return len(g.heavyRows())
+	}
 	g.ensure()
 	return len(g.list)
 }
@@ -283,6 +353,16 @@ func (g *Groups) Matched() int {
 // last call, and only as deep as asked: a spoofed flood makes a million
 // groups, and the screen shows forty.
 func (g *Groups) Top(offset, n int, dst []Group) []Group {
+	if g.order == ByNewRate {
+		return g.topByNew(offset, n, dst)
+	}
+	if g.auto() {
+		rows := g.heavyRows()
+		for i := max(offset, 0); i < offset+n && i < len(rows); i++ {
+			dst = append(dst, rows[i].Group)
+		}
+		return dst
+	}
 	g.rank(offset + n)
 	for i := max(offset, 0); i < offset+n && i < len(g.top); i++ {
 		dst = append(dst, g.list[g.top[i]])
@@ -292,6 +372,12 @@ func (g *Groups) Top(offset, n int, dst []Group) []Group {
 
 // Rank returns the rank of key k among the first depth ranks, or -1.
 func (g *Groups) Rank(k GroupKey, depth int) int {
+	if g.order == ByNewRate {
+		return g.rankByNew(k, depth)
+	}
+	if g.auto() {
+		return slices.IndexFunc(g.heavyRows(), func(r heavyRow) bool { return r.Key == k })
+	}
 	g.rank(depth)
 	i, ok := g.idx[k]
 	if !ok {
@@ -371,6 +457,9 @@ func compareGroupKeys(a, b *GroupKey) int {
 		return c
 	}
 	if c := cmp.Compare(a.Port, b.Port); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Bits, b.Bits); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.State, b.State)

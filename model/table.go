@@ -114,6 +114,8 @@ type Change struct {
 type Changes struct {
 	Full bool
 	List []Change
+	// batch is the batch applied, for the views that count its events.
+	batch *Batch
 	// listed has the bit of each slot in List set: a bitset and not a map,
 	// as a map insert per change cost more than the rest of the change.
 	listed []uint64
@@ -139,6 +141,7 @@ func (c *Changes) unlist() {
 // valid until the next Apply.
 func (t *Table) Apply(b *Batch) *Changes {
 	t.changes.reset()
+	t.changes.batch = b
 	t.now = unixSeconds(b.Time)
 	t.grace = uint32(b.Info.ExpiryGrace / time.Second)
 	if b.Snapshot != nil {

@@ -1,0 +1,213 @@
+package model
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// GroupOrder is the order of a grouping's rows.
+type GroupOrder uint8
+
+// Row orders.
+const (
+	// ByFlows ranks rows by flows, descending.
+	ByFlows GroupOrder = iota
+	// ByNewRate ranks rows by NEW/s, descending, then by flows: rows
+	// that created no flow in the window follow, by flows.
+	ByNewRate
+)
+
+// TrackNew makes g count NEW/s per row over window (NewRateWindow when 0),
+// from the batches' NEW events, or from the differences between dumps when
+// the source sends none (nf_conntrack_events=0). Without it NewRate is
+// never Known.
+func (g *Groups) TrackNew(window time.Duration) {
+	if window <= 0 {
+		window = NewRateWindow
+	}
+	g.rates = &newRates{window: window, keys: NewRateKeys}
+}
+
+// NewWindow returns the window of NEW/s and how much of it has been
+// measured since the grouping, its threshold or the filter changed.
+func (g *Groups) NewWindow() (measured, window time.Duration) {
+	if g.rates == nil {
+		return 0, 0
+	}
+	var buf [newRateBuckets + 1]*rateBucket
+	_, cover := g.rates.span(buf[:0])
+	return min(cover, g.rates.window), g.rates.window
+}
+
+// NewRate returns the NEW/s of row k. A heavy hitter's leaves out the
+// flows created under the rows listed beneath it, as its Flows does.
+func (g *Groups) NewRate(k GroupKey) NewRate {
+	if g.rates == nil {
+		return NewRate{}
+	}
+	if !g.auto() {
+		return g.rates.perSec(g.rates.counted(k, false))
+	}
+	n, exact, cover := g.rates.counted(k, true)
+	rows := g.heavyRows()
+	for i := range rows {
+		sub := &rows[i].Key
+		if sub.Bits <= k.Bits || !k.Contains(sub.Family, sub.Addr) || g.underRow(rows, k, sub) {
+			continue
+		}
+		m, ex, _ := g.rates.counted(*sub, true)
+		n -= min(n, m)
+		exact = exact && ex
+	}
+	return g.rates.perSec(n, exact, cover)
+}
+
+// underRow reports whether another row lies between k and its sub-prefix
+// sub.
+func (g *Groups) underRow(rows []heavyRow, k GroupKey, sub *GroupKey) bool {
+	for i := range rows {
+		m := &rows[i].Key
+		if m.Bits > k.Bits && m.Bits < sub.Bits && k.Contains(m.Family, m.Addr) && m.Contains(sub.Family, sub.Addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// NewTotal returns the NEW/s of all the matched flows.
+func (g *Groups) NewTotal() NewRate {
+	if g.rates == nil {
+		return NewRate{}
+	}
+	return g.rates.total()
+}
+
+// Order returns the order of the rows.
+func (g *Groups) Order() GroupOrder { return g.order }
+
+// SetOrder ranks the rows by flows or by NEW/s.
+func (g *Groups) SetOrder(o GroupOrder) { g.order = o }
+
+func (g *Groups) resetNew() {
+	if g.rates != nil {
+		g.rates.reset()
+	}
+}
+
+// isRow reports whether k is a row now, and its flows.
+func (g *Groups) isRow(k GroupKey) (int, bool) {
+	if g.auto() {
+		i := slices.IndexFunc(g.heavyRows(), func(r heavyRow) bool { return r.Key == k })
+		if i < 0 {
+			return 0, false
+		}
+		return g.heavy[i].Flows, true
+	}
+	g.ensure()
+	i, ok := g.idx[k]
+	if !ok {
+		return 0, false
+	}
+	return g.list[i].Flows, true
+}
+
+// rated returns the rows that created flows in the window, by NEW/s,
+// then flows, then key.
+func (g *Groups) rated() []Group {
+	if g.rates == nil {
+		return nil
+	}
+	type row struct {
+		g    Group
+		rate float64
+	}
+	var rows []row
+	if g.auto() {
+		for _, r := range g.heavyRows() {
+			if nr := g.NewRate(r.Key); nr.PerSec > 0 {
+				rows = append(rows, row{r.Group, nr.PerSec})
+			}
+		}
+	} else {
+		for _, rk := range g.rates.rank() {
+			if _, ok := g.isRow(rk.key); ok && rk.count > 0 {
+				rows = append(rows, row{g.rowOf(rk.key), float64(rk.count)})
+			}
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(b.rate, a.rate); c != 0 {
+			return c
+		}
+		return compareGroups(&a.g, &b.g)
+	})
+	out := make([]Group, len(rows))
+	for i := range rows {
+		out[i] = rows[i].g
+	}
+	return out
+}
+
+func (g *Groups) rowOf(k GroupKey) Group {
+	if g.auto() {
+		for _, r := range g.heavyRows() {
+			if r.Key == k {
+				return r.Group
+			}
+		}
+		return Group{}
+	}
+	return g.list[g.idx[k]]
+}
+
+// topByNew is Top in the ByNewRate order.
+func (g *Groups) topByNew(offset, n int, dst []Group) []Group {
+	rated := g.rated()
+	seen := make(map[GroupKey]bool, len(rated))
+	for _, r := range rated {
+		seen[r.Key] = true
+	}
+	for i := max(offset, 0); i < offset+n && i < len(rated); i++ {
+		dst = append(dst, rated[i])
+	}
+	if offset+n <= len(rated) {
+		return dst
+	}
+	// The rest by flows, skipping the rated rows.
+	skip := max(offset-len(rated), 0)
+	want := offset + n - max(offset, len(rated))
+	var rest []Group
+	if g.auto() {
+		for _, r := range g.heavyRows() {
+			rest = append(rest, r.Group)
+		}
+	} else {
+		g.rank(skip + want + len(rated))
+		for _, i := range g.top {
+			rest = append(rest, g.list[i])
+		}
+	}
+	for _, r := range rest {
+		if seen[r.Key] {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if want == 0 {
+			break
+		}
+		dst = append(dst, r)
+		want--
+	}
+	return dst
+}
+
+// rankByNew is Rank in the ByNewRate order.
+func (g *Groups) rankByNew(k GroupKey, depth int) int {
+	var rows []Group
+	rows = g.topByNew(0, depth, rows)
+	return slices.IndexFunc(rows, func(r Group) bool { return r.Key == k })
+}

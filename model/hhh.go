@@ -1,0 +1,184 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// DefaultShare is the heavy-hitter threshold of an Auto grouping: 5% of
+// the matched flows.
+const DefaultShare = 0.05
+
+// Shares a heavy-hitter threshold may take, from 0.1% to 50%.
+const (
+	MinShare = 0.001
+	MaxShare = 0.5
+)
+
+// shareSteps are the thresholds RaiseShare and LowerShare step through.
+var shareSteps = []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}
+
+// ParseShare parses a heavy-hitter threshold in percent ("5", "5%", "0.5"),
+// from 0.1% to 50%.
+func ParseShare(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err != nil || v/100 < MinShare-1e-12 || v/100 > MaxShare+1e-12 {
+		return 0, fmt.Errorf("threshold %q: want a percentage from %g to %g", s, 100*MinShare, 100*MaxShare)
+	}
+	return v / 100, nil
+}
+
+// ShareText formats a threshold as ParseShare reads it: "5%", "0.5%".
+func ShareText(share float64) string {
+	return strconv.FormatFloat(100*share, 'f', -1, 64) + "%"
+}
+
+// StepShare returns the next threshold of a fixed series above (up true)
+// or below share, or share at the end of the series.
+func StepShare(share float64, up bool) float64 {
+	if up {
+		for _, s := range shareSteps {
+			if s > share*(1+1e-9) {
+				return s
+			}
+		}
+		return share
+	}
+	for i := len(shareSteps) - 1; i >= 0; i-- {
+		if shareSteps[i] < share*(1-1e-9) {
+			return shareSteps[i]
+		}
+	}
+	return share
+}
+
+// Share returns the heavy-hitter threshold of Auto groupings.
+func (g *Groups) Share() float64 {
+	if g.share == 0 {
+		return DefaultShare
+	}
+	return g.share
+}
+
+// SetShare sets the heavy-hitter threshold of Auto groupings, a share of
+// the matched flows (clamped to MinShare..MaxShare).
+//
+// An Auto grouping lists the hierarchical heavy hitters (HHH) of the
+// addresses at its end of the flows: the most specific prefixes, from /8
+// to /32 (IPv4) and /16 to /128 (IPv6) at any length and never wider, that
+// each hold at least share of the matched flows once the flows of the
+// heavy hitters listed beneath them are discounted. A row's Flows is that
+// conditioned count; Groups.Total gives all the flows under its prefix.
+// This is the definition of Cormode, Korn, Muthukrishnan and Srivastava,
+// "Finding Hierarchical Heavy Hitters in Data Streams" (VLDB 2003) and
+// "Finding hierarchical heavy hitters in streaming data" (ACM TKDD 2008),
+// with the discounting ("overlap") rule, computed exactly here over the
+// table's flows; Mitzenmacher, Steinke and Thaler, "Hierarchical Heavy
+// Hitters with the Space Saving Algorithm" (ALENEX 2012) give the
+// streaming variant that the Verdict uses on new flows.
+func (g *Groups) SetShare(share float64) {
+	share = min(max(share, MinShare), MaxShare)
+	if share != g.Share() {
+		g.share, g.heavyDirty = share, true
+		if g.auto() {
+			g.resetNew()
+		}
+	}
+}
+
+// auto reports whether g lists heavy hitters.
+func (g *Groups) auto() bool { return g.gr.Auto && g.gr.IsAddr() }
+
+// endAddr is the address a grouping by addresses keys flow f by.
+func endAddr(by GroupBy, f *Flow) Addr {
+	if by == ByDst {
+		return f.Orig.Dst
+	}
+	return f.Orig.Src
+}
+
+// addAuto counts (d 1) or uncounts (d -1) flow f in the trie.
+func (g *Groups) addAuto(f *Flow, c *Counters, d int) {
+	a := endAddr(g.gr.By, f)
+	if d > 0 {
+		g.trie.add(f.Family, a, f, c)
+	} else if !g.trie.remove(f.Family, a, f, c) {
+		return
+	}
+	g.matched += d
+	g.heavyDirty = true
+}
+
+// resetAuto empties the trie for a rebuild.
+func (g *Groups) resetAuto() {
+	if g.trie == nil {
+		g.trie = newPrefixTrie(true)
+	}
+	g.trie.reset()
+	g.heavyDirty = true
+}
+
+// heavyRows returns the heavy hitters, largest conditioned count first.
+func (g *Groups) heavyRows() []heavyRow {
+	g.ensure()
+	if !g.heavyDirty {
+		return g.heavy
+	}
+	g.heavy = g.trie.heavy(g.gr.By, g.Share()*float64(g.matched), g.heavy[:0])
+	slices.SortFunc(g.heavy, func(a, b heavyRow) int { return compareGroups(&a.Group, &b.Group) })
+	if g.heavyAt == nil {
+		g.heavyAt = map[int32]int{}
+	}
+	clear(g.heavyAt)
+	for i, r := range g.heavy {
+		g.heavyAt[r.node] = i
+	}
+	g.heavyDirty = false
+	return g.heavy
+}
+
+// Total returns the flows under key k: for a heavy-hitter row all the
+// flows under its prefix, those of the rows listed beneath it included;
+// for other rows their Flows. It returns 0 for a key that is not a row.
+func (g *Groups) Total(k GroupKey) int {
+	if g.auto() {
+		for _, r := range g.heavyRows() {
+			if r.Key == k {
+				return r.total
+			}
+		}
+		return 0
+	}
+	g.ensure()
+	if i, ok := g.idx[k]; ok {
+		return g.list[i].Flows
+	}
+	return 0
+}
+
+// Addresses returns the number of distinct addresses the matched flows
+// have at the grouping's end (source or destination), for an Auto
+// grouping; -1 for others.
+func (g *Groups) Addresses() int {
+	if !g.auto() {
+		return -1
+	}
+	g.ensure()
+	return g.trie.leaves
+}
+
+// KeyOf returns the row flow f belongs to: its key for the grouping, for
+// an Auto grouping the longest heavy-hitter prefix holding its address. It
+// reports false when f is under no row (Auto only).
+func (g *Groups) KeyOf(f *Flow) (GroupKey, bool) {
+	if !g.auto() {
+		return groupKeyOf(&g.gr, f), true
+	}
+	rows := g.heavyRows()
+	if i := g.trie.deepest(f.Family, endAddr(g.gr.By, f), g.heavyAt); i >= 0 {
+		return rows[i].Key, true
+	}
+	return GroupKey{}, false
+}

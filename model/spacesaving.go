@@ -1,0 +1,112 @@
+package model
+
+// spaceSaving counts the occurrences of keys in a stream with at most cap
+// counters: the Space-Saving algorithm of Metwally, Agrawal and El Abbadi,
+// "Efficient Computation of Frequent and Top-k Elements in Data Streams"
+// (ICDT 2005). A key not counted yet takes over the counter of the least
+// counted key, inheriting its count as its error. Every key that occurred
+// more than total/cap times is counted, and a counted key's true count lies
+// between count-err and count; an absent key occurred at most min() times
+// (none at all while nothing was ever evicted).
+//
+// The counters form a min-heap on count, so an update costs a map look-up
+// and O(log cap) swaps. Hand-written: it is on the path of every new flow,
+// and the standard library has none.
+type spaceSaving[K comparable] struct {
+	cap     int
+	idx     map[K]int32 // position in ents
+	ents    []ssEntry[K]
+	evicted bool   // some key lost its counter
+	total   uint64 // occurrences counted
+}
+
+type ssEntry[K comparable] struct {
+	key        K
+	count, err uint32
+}
+
+func newSpaceSaving[K comparable](capacity int) *spaceSaving[K] {
+	return &spaceSaving[K]{cap: max(capacity, 1), idx: make(map[K]int32)}
+}
+
+// reset forgets every key, keeping the memory.
+func (s *spaceSaving[K]) reset() {
+	clear(s.idx)
+	s.ents = s.ents[:0]
+	s.evicted = false
+	s.total = 0
+}
+
+// add counts n occurrences of key.
+func (s *spaceSaving[K]) add(key K, n uint32) {
+	s.total += uint64(n)
+	if i, ok := s.idx[key]; ok {
+		s.ents[i].count += n
+		s.down(int(i))
+		return
+	}
+	if len(s.ents) < s.cap {
+		s.ents = append(s.ents, ssEntry[K]{key: key, count: n})
+		s.idx[key] = int32(len(s.ents) - 1)
+		s.up(len(s.ents) - 1)
+		return
+	}
+	low := s.ents[0]
+	delete(s.idx, low.key)
+	s.ents[0] = ssEntry[K]{key: key, count: low.count + n, err: low.count}
+	s.idx[key] = 0
+	s.evicted = true
+	s.down(0)
+}
+
+// get returns key's count and error, and whether key has a counter.
+func (s *spaceSaving[K]) get(key K) (count, err uint32, ok bool) {
+	i, ok := s.idx[key]
+	if !ok {
+		return 0, 0, false
+	}
+	e := &s.ents[i]
+	return e.count, e.err, true
+}
+
+// min returns the most an absent key may have occurred.
+func (s *spaceSaving[K]) min() uint32 {
+	if !s.evicted || len(s.ents) == 0 {
+		return 0
+	}
+	return s.ents[0].count
+}
+
+func (s *spaceSaving[K]) swap(i, j int) {
+	s.ents[i], s.ents[j] = s.ents[j], s.ents[i]
+	s.idx[s.ents[i].key] = int32(i)
+	s.idx[s.ents[j].key] = int32(j)
+}
+
+func (s *spaceSaving[K]) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if s.ents[p].count <= s.ents[i].count {
+			return
+		}
+		s.swap(i, p)
+		i = p
+	}
+}
+
+func (s *spaceSaving[K]) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(s.ents) {
+			return
+		}
+		if c+1 < len(s.ents) && s.ents[c+1].count < s.ents[c].count {
+			c++
+		}
+		if s.ents[i].count <= s.ents[c].count {
+			return
+		}
+		s.swap(i, c)
+		i = c
+	}
+}
