@@ -210,8 +210,12 @@ type Groups struct {
 	matched int
 	valid   bool
 
-	top      []int32 // order of list by flows, valid while !dirty
-	topDirty bool
+	// The ranking by flows (grouprank.go): valid while topOK.
+	top    []int32
+	topSet []uint64 // bit i: group i is in top
+	topOK  bool
+	topAll bool // top holds every group
+	topCap int
 
 	// Auto groupings (hhh.go): the trie of addresses, the threshold, and
 	// the heavy hitters, valid while !heavyDirty.
@@ -220,6 +224,8 @@ type Groups struct {
 	heavy      []heavyRow
 	heavyAt    map[int32]int // row of each heavy hitter's trie node
 	heavyDirty bool
+	// detailLimit bounds the addresses summed for the rows' details.
+	detailLimit int
 
 	rates *newRates // NEW/s per row (newrate.go), nil unless tracked
 	order GroupOrder
@@ -269,6 +275,9 @@ func (g *Groups) update(ch *Changes) {
 	}
 	for i := range ch.List {
 		c := &ch.List[i]
+		if g.auto() && i%touchBlock == 0 {
+			g.touchAuto(ch.List[i:min(i+touchBlock, len(ch.List))])
+		}
 		if c.Had && g.match(&c.Old) {
 			g.add(&c.Old, &c.OldCounters, -1)
 		}
@@ -299,12 +308,15 @@ func (g *Groups) add(f *Flow, c *Counters, d int) {
 	gr := &g.list[i]
 	gr.account(f, c, d)
 	g.matched += d
-	g.topDirty = true
-	if gr.Flows <= 0 {
+	if gr.Flows > 0 {
+		g.noteChanged(i)
+	} else {
+		g.noteGone(i)
 		last := int32(len(g.list) - 1)
 		if i != last {
 			g.list[i] = g.list[last]
 			g.idx[g.list[i].Key] = i
+			g.noteMoved(last, i)
 		}
 		g.list = g.list[:last]
 		delete(g.idx, k)
@@ -317,6 +329,7 @@ func (g *Groups) ensure() {
 	}
 	g.idx = make(map[GroupKey]int32)
 	g.list = g.list[:0]
+	g.topOK = false
 	g.matched = 0
 	if g.auto() {
 		g.resetAuto()
@@ -330,7 +343,7 @@ func (g *Groups) ensure() {
 			g.add(f, &c, 1)
 		}
 	}
-	g.valid, g.topDirty = true, true
+	g.valid, g.topOK = true, false
 }
 
 // Len returns the number of groups.
@@ -384,62 +397,6 @@ func (g *Groups) Rank(k GroupKey, depth int) int {
 		return -1
 	}
 	return slices.Index(g.top, i)
-}
-
-// rank makes g.top hold the first min(depth, Len) ranks in order.
-func (g *Groups) rank(depth int) {
-	g.ensure()
-	depth = min(max(depth, 0), len(g.list))
-	if !g.topDirty && len(g.top) >= depth {
-		return
-	}
-	less := func(a, b int32) int { return compareGroups(&g.list[a], &g.list[b]) }
-	g.top = g.top[:0]
-	if depth*4 >= len(g.list) {
-		for i := range g.list {
-			g.top = append(g.top, int32(i))
-		}
-		slices.SortFunc(g.top, less)
-	} else {
-		// A bounded heap whose root is the worst of the best depth so far.
-		h := g.top
-		for i := range g.list {
-			x := int32(i)
-			if len(h) < depth {
-				h = append(h, x)
-				for j := len(h) - 1; j > 0; {
-					p := (j - 1) / 2
-					if less(h[p], h[j]) >= 0 {
-						break
-					}
-					h[p], h[j] = h[j], h[p]
-					j = p
-				}
-				continue
-			}
-			if depth == 0 || less(x, h[0]) >= 0 {
-				continue
-			}
-			h[0] = x
-			for j := 0; ; {
-				c := 2*j + 1
-				if c >= len(h) {
-					break
-				}
-				if c+1 < len(h) && less(h[c+1], h[c]) > 0 {
-					c++
-				}
-				if less(h[j], h[c]) >= 0 {
-					break
-				}
-				h[j], h[c] = h[c], h[j]
-				j = c
-			}
-		}
-		slices.SortFunc(h, less)
-		g.top = h
-	}
-	g.topDirty = false
 }
 
 func compareGroups(a, b *Group) int {

@@ -135,8 +135,38 @@ func (g *Groups) heavyRows() []heavyRow {
 	for i, r := range g.heavy {
 		g.heavyAt[r.node] = i
 	}
+	budget := g.detailLimit
+	if budget <= 0 {
+		budget = g.trie.leaves
+	}
+	for i := range g.heavy {
+		r := &g.heavy[i]
+		d := Group{Key: r.Key}
+		if r.detailed = g.trie.detail(r.node, g.heavyAt, &d, &budget); r.detailed {
+			r.Group = d
+		}
+	}
 	g.heavyDirty = false
 	return g.heavy
+}
+
+// SetDetailLimit bounds the addresses whose state mix and counters are
+// summed for the rows of an Auto grouping each time they change (0: no
+// bound): a row beyond the bound has its Flows only (Detailed false).
+func (g *Groups) SetDetailLimit(addrs int) { g.detailLimit = addrs }
+
+// Detailed reports whether row k has its state mix and counters; only the
+// rows of an Auto grouping may lack them (SetDetailLimit).
+func (g *Groups) Detailed(k GroupKey) bool {
+	if !g.auto() {
+		return true
+	}
+	for _, r := range g.heavyRows() {
+		if r.Key == k {
+			return r.detailed
+		}
+	}
+	return false
 }
 
 // Total returns the flows under key k: for a heavy-hitter row all the
@@ -181,4 +211,29 @@ func (g *Groups) KeyOf(f *Flow) (GroupKey, bool) {
 		return rows[i].Key, true
 	}
 	return GroupKey{}, false
+}
+
+// touchBlock is how many changes' paths touchAuto loads at once.
+const touchBlock = 16
+
+// touchAuto loads the trie paths of the addresses of a block of changes,
+// one level of every path per round, so that their cache misses overlap
+// instead of following one another down each path (a million distinct
+// addresses make paths of some twenty nodes, most of them out of cache).
+func (g *Groups) touchAuto(block []Change) {
+	var cur [2 * touchBlock]int32
+	var as [2 * touchBlock]Addr
+	n := 0
+	for i := range block {
+		c := &block[i]
+		if c.Had {
+			as[n], cur[n] = endAddr(g.gr.By, &c.Old), g.trie.root[famRoot(c.Old.Family)]
+			n++
+		}
+		if f := g.t.At(c.Slot); f.Family != 0 {
+			as[n], cur[n] = endAddr(g.gr.By, f), g.trie.root[famRoot(f.Family)]
+			n++
+		}
+	}
+	g.trie.touch(cur[:n], as[:n])
 }

@@ -395,3 +395,37 @@ func TestPrefixGroups(t *testing.T) {
 		t.Fatalf("KeyOf: %v", k)
 	}
 }
+
+// TestRankingFollowsChanges ranks after every batch of churn, with a
+// cursor deep enough to need more ranks now and then, and compares the
+// incrementally kept ranking with one made from scratch.
+func TestRankingFollowsChanges(t *testing.T) {
+	for _, gr := range []Grouping{Plain(BySrc), {By: BySrc, Bits4: 24, Bits6: 64}, Plain(ByDport)} {
+		r := rand.New(rand.NewPCG(7, uint64(gr.Bits4)))
+		tab := NewTable(0)
+		live := NewGroups(tab)
+		live.SetGrouping(gr)
+		var known []Flow
+		for round := 0; round < 200; round++ {
+			b := &Batch{Time: t0.Add(time.Duration(round) * time.Second)}
+			for i := 0; i < 40; i++ {
+				if len(known) > 0 && r.IntN(3) == 0 {
+					j := r.IntN(len(known))
+					b.Add(&Event{Type: EventDestroy, Flow: known[j]})
+					known = slices.Delete(known, j, j+1)
+					continue
+				}
+				f := clustered(r, r.Uint32())
+				known = append(known, f)
+				b.Add(&Event{Type: EventNew, Flow: f})
+			}
+			live.Update(tab.Apply(b))
+			off, n := r.IntN(40), 1+r.IntN(30)
+			fresh := NewGroups(tab)
+			fresh.SetGrouping(gr)
+			if got, want := live.Top(off, n, nil), fresh.Top(off, n, nil); !slices.Equal(got, want) {
+				t.Fatalf("%v round %d, ranks %d+%d: %v, want %v", gr, round, off, n, keys(got), keys(want))
+			}
+		}
+	}
+}

@@ -7,24 +7,29 @@ import (
 
 // prefixTrie is a path-compressed binary trie (a PATRICIA trie, Morrison
 // 1968) of the addresses at one end of a set of flows: every node is a
-// prefix and counts the flows under it, and, when aggs is kept, their
-// state mix and counters. Every inner node has two children, so n distinct
-// addresses make at most 2n-1 nodes (32 bytes each, 136 with aggregates)
-// whatever their spread, and a change walks one path (about log2 n
-// nodes). IPv4 and IPv6 addresses have a root each; IPv4 addresses are
-// kept in their mapped 128-bit form (prefix /n is /96+n).
+// prefix and counts the flows under it; with aggs, every leaf (an address)
+// keeps the state mix and counters of its flows as well. Every inner node
+// has two children, so n distinct addresses make at most 2n-1 nodes of 32
+// bytes (and n aggregates of 104) whatever their spread, and a change
+// walks one path (about log2 n nodes). IPv4 and IPv6 addresses have a root
+// each; IPv4 addresses are kept in their mapped 128-bit form (prefix /n is
+// /96+n).
 //
 // Hand-written because it is on the hot path: every change of a flow
 // walks it, and the standard library has no trie.
 type prefixTrie struct {
 	nodes    []trieNode
-	aggs     []Group // per node, when withAggs
+	aggs     []Group // per leaf (trieNode.kid[0]), when withAggs
 	withAggs bool
 	free     []int32
+	freeAggs []int32
 	root     [2]int32 // IPv4, IPv6; -1: empty
 	leaves   int      // distinct addresses
+	sink     int32    // keeps the loads of touch
 }
 
+// trieNode is a prefix. A leaf (bits 128) has no children: its kid[0] is
+// the index of its aggregate, when the trie keeps them.
 type trieNode struct {
 	addr  Addr  // the prefix, bits after the first bits zero
 	bits  uint8 // 0 to 128, in the 128-bit form; 128 is a leaf
@@ -38,7 +43,7 @@ func newPrefixTrie(withAggs bool) *prefixTrie {
 
 // reset empties the trie, keeping its memory.
 func (t *prefixTrie) reset() {
-	t.nodes, t.aggs, t.free = t.nodes[:0], t.aggs[:0], t.free[:0]
+	t.nodes, t.aggs, t.free, t.freeAggs = t.nodes[:0], t.aggs[:0], t.free[:0], t.freeAggs[:0]
 	t.root = [2]int32{-1, -1}
 	t.leaves = 0
 }
@@ -68,27 +73,32 @@ func commonLen(a, b *Addr, limit int) int {
 
 func (t *prefixTrie) node(a Addr, nbits int) int32 {
 	nd := trieNode{addr: maskAddr(a, nbits), bits: uint8(nbits), kid: [2]int32{-1, -1}}
+	if nbits == 128 && t.withAggs {
+		if n := len(t.freeAggs); n > 0 {
+			nd.kid[0] = t.freeAggs[n-1]
+			t.freeAggs = t.freeAggs[:n-1]
+			t.aggs[nd.kid[0]] = Group{}
+		} else {
+			nd.kid[0] = int32(len(t.aggs))
+			t.aggs = append(t.aggs, Group{})
+		}
+	}
 	if n := len(t.free); n > 0 {
 		i := t.free[n-1]
 		t.free = t.free[:n-1]
 		t.nodes[i] = nd
-		if t.withAggs {
-			t.aggs[i] = Group{}
-		}
 		return i
 	}
 	t.nodes = append(t.nodes, nd)
-	if t.withAggs {
-		t.aggs = append(t.aggs, Group{})
-	}
 	return int32(len(t.nodes) - 1)
 }
 
 // account adds (d 1) or removes (d -1) flow f with counters c at node n.
 func (t *prefixTrie) account(n int32, f *Flow, c *Counters, d int) {
-	t.nodes[n].count += int32(d)
-	if t.withAggs {
-		t.aggs[n].account(f, c, d)
+	nd := &t.nodes[n]
+	nd.count += int32(d)
+	if t.withAggs && nd.bits == 128 {
+		t.aggs[nd.kid[0]].account(f, c, d)
 	}
 }
 
@@ -116,10 +126,6 @@ func (t *prefixTrie) add(fam uint8, a Addr, f *Flow, c *Counters) {
 			t.account(leaf, f, c, 1)
 			in := t.node(a, cl)
 			t.nodes[in].count = t.nodes[n].count + 1
-			if t.withAggs {
-				t.aggs[in] = t.aggs[n]
-				t.aggs[in].merge(&t.aggs[leaf], 1)
-			}
 			b := bitAt(&a, cl)
 			t.nodes[in].kid[b], t.nodes[in].kid[1-b] = leaf, n
 			t.link(r, parent, side, in)
@@ -174,6 +180,9 @@ func (t *prefixTrie) remove(fam uint8, a Addr, f *Flow, c *Counters) bool {
 	}
 	t.leaves--
 	t.free = append(t.free, leaf)
+	if t.withAggs {
+		t.freeAggs = append(t.freeAggs, t.nodes[leaf].kid[0])
+	}
 	if depth == 1 {
 		t.root[r] = -1
 		return true
@@ -189,26 +198,21 @@ func (t *prefixTrie) remove(fam uint8, a Addr, f *Flow, c *Counters) bool {
 	return true
 }
 
-// aggOf returns the aggregate of node n (only Flows without aggregates).
-func (t *prefixTrie) aggOf(n int32) Group {
-	if t.withAggs {
-		return t.aggs[n]
-	}
-	return Group{Flows: int(t.nodes[n].count)}
-}
-
-// heavyRow is one hierarchical heavy hitter: its row (Flows discounted)
-// and the flows under its prefix.
+// heavyRow is one hierarchical heavy hitter: its row (Flows discounted;
+// the mix and counters when detailed), the flows under its prefix, and
+// its node.
 type heavyRow struct {
 	Group
-	total int
-	node  int32
+	total    int
+	node     int32
+	detailed bool
 }
 
 // heavy appends to dst the hierarchical heavy hitters at threshold thr (a
-// number of flows), keyed by by: see Groups.SetShare for the definition.
-// It visits only the nodes that hold at least thr flows, since no heavy
-// hitter lies below one that holds fewer: at most depth/share nodes.
+// number of flows), keyed by by, with their conditioned counts only: see
+// Groups.SetShare for the definition. It visits only the nodes that hold
+// at least thr flows, since no heavy hitter lies below one that holds
+// fewer: at most depth/share nodes.
 func (t *prefixTrie) heavy(by GroupBy, thr float64, dst []heavyRow) []heavyRow {
 	thr = max(thr, 1)
 	for r, fam := range [2]uint8{IPv4, IPv6} {
@@ -222,20 +226,19 @@ func (t *prefixTrie) heavy(by GroupBy, thr float64, dst []heavyRow) []heavyRow {
 // heavyBelow returns the flows under node n that no heavy hitter at or
 // below n holds (the conditioned count), whether n is one, and dst with
 // the heavy hitters at or below n appended.
-func (t *prefixTrie) heavyBelow(n int32, by GroupBy, fam uint8, thr float64, dst []heavyRow) (Group, bool, []heavyRow) {
+func (t *prefixTrie) heavyBelow(n int32, by GroupBy, fam uint8, thr float64, dst []heavyRow) (int, bool, []heavyRow) {
 	nd := t.nodes[n]
 	if float64(nd.count) < thr {
-		return t.aggOf(n), false, dst
+		return int(nd.count), false, dst
 	}
-	var rest Group
-	if nd.bits == 128 {
-		rest = t.aggOf(n)
-	} else {
+	rest := int(nd.count)
+	if nd.bits != 128 {
+		rest = 0
 		for _, k := range nd.kid {
-			g, isHeavy, d := t.heavyBelow(k, by, fam, thr, dst)
+			c, isHeavy, d := t.heavyBelow(k, by, fam, thr, dst)
 			dst = d
 			if !isHeavy {
-				rest.merge(&g, 1)
+				rest += c
 			}
 		}
 	}
@@ -244,11 +247,37 @@ func (t *prefixTrie) heavyBelow(n int32, by GroupBy, fam uint8, thr float64, dst
 	if fam == IPv6 {
 		lo = MinBits6
 	}
-	if fb < lo || rest.Flows <= 0 || float64(rest.Flows) < thr {
+	if fb < lo || rest <= 0 || float64(rest) < thr {
 		return rest, false, dst
 	}
-	rest.Key = GroupKey{By: by, Addr: nd.addr, Family: fam, Bits: uint8(fb)}
-	return rest, true, append(dst, heavyRow{Group: rest, total: int(nd.count), node: n})
+	row := heavyRow{total: int(nd.count), node: n}
+	row.Key = GroupKey{By: by, Addr: nd.addr, Family: fam, Bits: uint8(fb)}
+	row.Flows = rest
+	return rest, true, append(dst, row)
+}
+
+// detail sums the aggregates of the addresses under node n that are under
+// no node of rows (but n itself) into g, visiting at most *budget
+// addresses; it reports false when the budget ran out.
+func (t *prefixTrie) detail(n int32, rows map[int32]int, g *Group, budget *int) bool {
+	nd := &t.nodes[n]
+	if nd.bits == 128 {
+		if *budget <= 0 {
+			return false
+		}
+		*budget--
+		g.merge(&t.aggs[nd.kid[0]], 1)
+		return true
+	}
+	for _, k := range nd.kid {
+		if _, isRow := rows[k]; isRow {
+			continue
+		}
+		if !t.detail(k, rows, g, budget) {
+			return false
+		}
+	}
+	return true
 }
 
 // deepest returns the value in rows (by node) of the longest prefix of
@@ -288,4 +317,30 @@ func (t *prefixTrie) count(fam uint8, p Addr, pbits int) int {
 		n = nd.kid[bitAt(&p, nb)]
 	}
 	return 0
+}
+
+// touch walks the paths of addresses as from nodes cur (changed in place)
+// a level at a time, loading the nodes and leaf aggregates and changing
+// nothing.
+func (t *prefixTrie) touch(cur []int32, as []Addr) {
+	var sink int32
+	for live := len(cur); live > 0; {
+		live = 0
+		for i, n := range cur {
+			if n < 0 {
+				continue
+			}
+			nd := &t.nodes[n]
+			if nd.bits == 128 {
+				if t.withAggs {
+					sink += t.aggs[nd.kid[0]].Mix[0]
+				}
+				cur[i] = -1
+				continue
+			}
+			cur[i] = nd.kid[bitAt(&as[i], int(nd.bits))]
+			live++
+		}
+	}
+	t.sink += sink
 }
