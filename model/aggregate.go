@@ -261,7 +261,7 @@ func (g *Groups) SetFilter(m Matcher) {
 func (g *Groups) Update(ch *Changes) {
 	g.update(ch)
 	if g.rates != nil {
-		g.rates.observe(ch, g)
+		g.rates.observe(ch, g.t, g.countNew)
 	}
 }
 

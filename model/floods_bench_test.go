@@ -168,7 +168,7 @@ func BenchmarkNewRateMemory(b *testing.B) {
 						bt.Events = append(bt.Events, Event{Type: EventNew, Flow: spoofedFlow(id, now)})
 						id++
 					}
-					g.rates.observe(&Changes{batch: bt}, g)
+					g.rates.observe(&Changes{batch: bt}, t, g.countNew)
 				}
 				runtime.GC()
 				runtime.ReadMemStats(&after)

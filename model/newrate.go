@@ -82,6 +82,26 @@ type rateBucket struct {
 	cover time.Duration
 	all   uint64
 	ss    [len(rateLevels)]*spaceSaving[GroupKey]
+	// For the Verdict: the services (protocol and destination port) and
+	// the distinct sources of the new flows.
+	svc     *spaceSaving[GroupKey]
+	sources *hyperLogLog
+}
+
+// clear empties the part, keeping its memory.
+func (b *rateBucket) clear() {
+	for _, ss := range b.ss {
+		if ss != nil {
+			ss.reset()
+		}
+	}
+	if b.svc != nil {
+		b.svc.reset()
+	}
+	if b.sources != nil {
+		b.sources.reset()
+	}
+	b.cover, b.all = 0, 0
 }
 
 type rankedKey struct {
@@ -91,12 +111,7 @@ type rankedKey struct {
 
 func (r *newRates) reset() {
 	for i := range r.ring {
-		for _, ss := range r.ring[i].ss {
-			if ss != nil {
-				ss.reset()
-			}
-		}
-		r.ring[i].cover, r.ring[i].all = 0, 0
+		r.ring[i].clear()
 	}
 	r.n, r.head = 0, 0
 	r.prevDump = time.Time{}
@@ -110,12 +125,8 @@ func (r *newRates) open(start time.Time, cover time.Duration) *rateBucket {
 	}
 	r.n = min(r.n+1, len(r.ring))
 	b := &r.ring[r.head]
-	for _, ss := range b.ss {
-		if ss != nil {
-			ss.reset()
-		}
-	}
-	b.start, b.cover, b.all = start, cover, 0
+	b.clear()
+	b.start, b.cover = start, cover
 	return b
 }
 
@@ -146,8 +157,11 @@ func (r *newRates) advance(at time.Time) *rateBucket {
 	return cur
 }
 
-// observe counts the flows the batch of ch created, under g's keys.
-func (r *newRates) observe(ch *Changes, g *Groups) {
+// observe counts the flows the batch of ch created into the window with
+// count: its NEW events (a NEW that a DESTROY cancelled within the batch
+// included) when the source sends events, else the flows new in a dump
+// since the previous one (the first dump is the baseline).
+func (r *newRates) observe(ch *Changes, t *Table, count func(*rateBucket, *Flow)) {
 	b := ch.batch
 	if b == nil || b.Time.IsZero() {
 		return
@@ -173,7 +187,7 @@ func (r *newRates) observe(ch *Changes, g *Groups) {
 		for i := range b.Events {
 			// Type 0 is a NEW that a DESTROY cancelled within the batch.
 			if e := &b.Events[i]; e.Type == EventNew || e.Type == 0 {
-				r.count(cur, g, &e.Flow)
+				count(cur, &e.Flow)
 			}
 		}
 		return
@@ -187,12 +201,11 @@ func (r *newRates) observe(ch *Changes, g *Groups) {
 	}
 	cur := r.open(r.prevDump, b.Time.Sub(r.prevDump))
 	r.prevDump = b.Time
-	t := g.t
 	if !ch.Full {
 		for i := range ch.List {
 			if c := &ch.List[i]; !c.Had {
 				if f := t.At(c.Slot); f.Family != 0 {
-					r.count(cur, g, f)
+					count(cur, f)
 				}
 			}
 		}
@@ -201,28 +214,35 @@ func (r *newRates) observe(ch *Changes, g *Groups) {
 	// The list was not kept: the flows first seen by this dump.
 	for s := int32(0); s < t.Slots(); s++ {
 		if f := t.At(s); f.Family != 0 && f.FirstSeen == t.Now() && f.Attrs&HasStart == 0 {
-			r.count(cur, g, f)
+			count(cur, f)
 		}
 	}
 }
 
-func (r *newRates) count(b *rateBucket, g *Groups, f *Flow) {
+// countNew counts flow f, created, under g's keys in part b.
+func (g *Groups) countNew(b *rateBucket, f *Flow) {
 	if !g.match(f) {
 		return
 	}
 	b.all++
 	if !g.auto() {
-		r.summary(b, 0).add(groupKeyOf(&g.gr, f), 1)
+		g.rates.summary(b, 0).add(groupKeyOf(&g.gr, f), 1)
 		return
 	}
-	a := endAddr(g.gr.By, f)
+	countLevels(g.rates, b, g.gr.By, f)
+}
+
+// countLevels counts the address of flow f at the end by at every rate
+// level of its family.
+func countLevels(r *newRates, b *rateBucket, by GroupBy, f *Flow) {
+	a := endAddr(by, f)
 	for i, l := range rateLevels {
 		if l.fam == f.Family {
 			bits := int(l.bits)
 			if l.fam == IPv4 {
 				bits += 96
 			}
-			k := GroupKey{By: g.gr.By, Family: l.fam, Bits: l.bits, Addr: maskAddr(a, bits)}
+			k := GroupKey{By: by, Family: l.fam, Bits: l.bits, Addr: maskAddr(a, bits)}
 			r.summary(b, i).add(k, 1)
 		}
 	}

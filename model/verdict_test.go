@@ -1,0 +1,123 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestHyperLogLog(t *testing.T) {
+	for _, n := range []int{0, 1, 3, 100, 2000, 100000} {
+		var h hyperLogLog
+		for i := 0; i < n; i++ {
+			a := addr(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255))
+			h.addAddr(&a)
+			h.addAddr(&a) // twice: counted once
+		}
+		got := h.estimate()
+		if math.Abs(got-float64(n)) > 0.05*float64(n)+0.5 {
+			t.Errorf("%d distinct: estimate %.1f", n, got)
+		}
+	}
+}
+
+// verdictRun feeds a verdict for secs seconds of 100 ms batches, each with
+// the new flows srcs returns, in a table that is 90% full.
+func verdictRun(t *testing.T, secs int, perBatch int, src func(r *rand.Rand, i int) string) (*Verdict, *Table) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	tab := NewTable(0)
+	v := NewVerdict(0)
+	id := uint32(1)
+	for i := 1; i <= secs*10; i++ {
+		b := &Batch{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond),
+			Info:  SourceInfo{EventMode: EventsAuto},
+			Stats: TableStats{Valid: true, Count: 900, Max: 1000}}
+		for j := 0; j < perBatch; j++ {
+			f := tcpFlow(id, src(r, j), uint16(id), "192.0.2.1", 80)
+			f.State = TCPSynSent
+			b.Add(&Event{Type: EventNew, Flow: f})
+			id++
+		}
+		v.Observe(tab.Apply(b), tab)
+	}
+	return v, tab
+}
+
+func TestVerdictConcentrated(t *testing.T) {
+	// 2,000 sources in 198.18.0.0/21 make 80% of the new flows, random
+	// sources the rest.
+	v, tab := verdictRun(t, 8, 50, func(r *rand.Rand, j int) string {
+		if j%5 == 0 {
+			return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(126), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+		}
+		s := r.IntN(2000)
+		return fmt.Sprintf("198.18.%d.%d", s/250, s%250+1)
+	})
+	rep := v.Judge(tab)
+	if rep.Kind != Concentrated || len(rep.Cover) != 1 || rep.Cover[0].String() != "198.18.0.0/21" {
+		t.Fatalf("verdict %+v", rep)
+	}
+	if math.Abs(rep.CoverShare-0.8) > 0.03 || math.Abs(rep.NewPerSec-500) > 10 {
+		t.Fatalf("cover share %.3f, %.0f new/s", rep.CoverShare, rep.NewPerSec)
+	}
+	// 3,160 flows from 2,000 attackers picked at random come from about
+	// 2,000 x (1 - e^-1.58) = 1,588 of them; 790 from random sources.
+	if rep.Sources < 2260 || rep.Sources > 2500 {
+		t.Fatalf("sources %d", rep.Sources)
+	}
+	if rep.Service.String() != "tcp/80" || rep.ServiceShare != 1 {
+		t.Fatalf("service %s %.2f", rep.Service, rep.ServiceShare)
+	}
+}
+
+func TestVerdictThreeAddresses(t *testing.T) {
+	attackers := []string{"203.0.113.5", "198.51.100.77", "192.0.2.200"}
+	v, tab := verdictRun(t, 8, 40, func(r *rand.Rand, j int) string {
+		if j%10 == 0 {
+			return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(126), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+		}
+		return attackers[j%3]
+	})
+	rep := v.Judge(tab)
+	var got []string
+	for _, c := range rep.Cover {
+		got = append(got, c.String())
+	}
+	slices.Sort(got)
+	if rep.Kind != Concentrated || fmt.Sprint(got) != "[192.0.2.200/32 198.51.100.77/32 203.0.113.5/32]" {
+		t.Fatalf("verdict %v %v", rep.Kind, got)
+	}
+	if math.Abs(rep.CoverShare-0.9) > 0.02 {
+		t.Fatalf("share %.3f", rep.CoverShare)
+	}
+}
+
+func TestVerdictSpread(t *testing.T) {
+	v, tab := verdictRun(t, 8, 50, func(r *rand.Rand, j int) string {
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+	})
+	rep := v.Judge(tab)
+	if rep.Kind != Spread || len(rep.Heavy) != 0 || rep.Sources < 3800 {
+		t.Fatalf("verdict %+v", rep)
+	}
+}
+
+func TestVerdictMeasuringAndCalm(t *testing.T) {
+	src := func(r *rand.Rand, j int) string { return "203.0.113.5" }
+	v, tab := verdictRun(t, 4, 10, src)
+	if rep := v.Judge(tab); rep.Kind != Measuring || rep.Measured != 3900*time.Millisecond {
+		t.Fatalf("after 4 s: %v, measured %v", rep.Kind, rep.Measured)
+	}
+	v, tab = verdictRun(t, 8, 0, src)
+	if rep := v.Judge(tab); rep.Kind != FewNew {
+		t.Fatalf("no new flows: %v", rep.Kind)
+	}
+	tab.Apply(&Batch{Time: t0.Add(9 * time.Second), Stats: TableStats{Valid: true, Count: 10, Max: 1000}})
+	if rep := v.Judge(tab); rep.Kind != Calm {
+		t.Fatalf("10 of 1,000: %v", rep.Kind)
+	}
+}
