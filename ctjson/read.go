@@ -268,6 +268,31 @@ func (j *jsonFlow) record(r *Record) (ctparse.Bad, bool) {
 		return ctparse.Bad{What: "unknown proto", Tok: j.Proto.bytes()}, false
 	}
 	f.Proto = proto
+	if why, ok := j.addresses(r); !ok {
+		return why, false
+	}
+	if why, ok := j.ports(r); !ok {
+		return why, false
+	}
+	if why, ok := j.meta(r); !ok {
+		return why, false
+	}
+	switch {
+	case j.OrigBytes.ok || j.OrigPackets.ok || j.ReplyBytes.ok || j.ReplyPackets.ok:
+		c.OrigBytes, c.OrigPackets = j.OrigBytes.v, j.OrigPackets.v
+		c.ReplyBytes, c.ReplyPackets = j.ReplyBytes.v, j.ReplyPackets.v
+		f.Attrs |= model.HasCounters
+	case j.Bytes.ok || j.Packets.ok:
+		c.OrigBytes, c.OrigPackets = j.Bytes.v, j.Packets.v
+		f.Attrs |= model.HasCounters
+	}
+	return ctparse.Bad{}, true
+}
+
+// addresses sets the family and the four addresses; a missing reply
+// address is the original's inverse.
+func (j *jsonFlow) addresses(r *Record) (ctparse.Bad, bool) {
+	f := &r.Flow
 	if !j.Src.ok || !j.Dst.ok {
 		return ctparse.Bad{What: "no src or dst"}, false
 	}
@@ -287,9 +312,22 @@ func (j *jsonFlow) record(r *Record) (ctparse.Bad, bool) {
 		}
 	}
 	f.Orig.Src, f.Orig.Dst = j.Src.a, j.Dst.a
+	f.Reply.Src, f.Reply.Dst = f.Orig.Dst, f.Orig.Src
+	if j.ReplySrc.ok {
+		f.Reply.Src = j.ReplySrc.a
+	}
+	if j.ReplyDst.ok {
+		f.Reply.Dst = j.ReplyDst.a
+	}
+	return ctparse.Bad{}, true
+}
 
-	switch {
-	case model.IsICMP(proto) && j.ICMPType.ok:
+// ports sets the ports of both directions, or an ICMP flow's type, code
+// and id (the reply's derived from the request's unless given).
+func (j *jsonFlow) ports(r *Record) (ctparse.Bad, bool) {
+	f := &r.Flow
+	proto := f.Proto
+	if model.IsICMP(proto) && j.ICMPType.ok {
 		typ, ok1 := j.ICMPType.max(math.MaxUint8)
 		code, ok2 := j.ICMPCode.max(math.MaxUint8)
 		id, ok3 := j.ICMPID.max(math.MaxUint16)
@@ -307,37 +345,34 @@ func (j *jsonFlow) record(r *Record) (ctparse.Bad, bool) {
 			}
 		}
 		f.Reply.SrcPort, f.Reply.DstPort = uint16(rid), uint16(rtyp<<8|rcode)
-	default:
-		if model.HasPorts(proto) && (!j.Sport.ok || !j.Dport.ok) {
-			return ctparse.Bad{What: "no sport or dport"}, false
-		}
-		sp, ok1 := j.Sport.max(math.MaxUint16)
-		dp, ok2 := j.Dport.max(math.MaxUint16)
+		return ctparse.Bad{}, true
+	}
+	if model.HasPorts(proto) && (!j.Sport.ok || !j.Dport.ok) {
+		return ctparse.Bad{What: "no sport or dport"}, false
+	}
+	sp, ok1 := j.Sport.max(math.MaxUint16)
+	dp, ok2 := j.Dport.max(math.MaxUint16)
+	if !ok1 || !ok2 {
+		return ctparse.Bad{What: "bad port"}, false
+	}
+	f.Orig.SrcPort, f.Orig.DstPort = uint16(sp), uint16(dp)
+	f.Reply.SrcPort, f.Reply.DstPort = f.Orig.DstPort, f.Orig.SrcPort
+	if j.ReplySport.ok || j.ReplyDport.ok {
+		rsp, ok1 := j.ReplySport.max(math.MaxUint16)
+		rdp, ok2 := j.ReplyDport.max(math.MaxUint16)
 		if !ok1 || !ok2 {
-			return ctparse.Bad{What: "bad port"}, false
+			return ctparse.Bad{What: "bad reply port"}, false
 		}
-		f.Orig.SrcPort, f.Orig.DstPort = uint16(sp), uint16(dp)
-		f.Reply.SrcPort, f.Reply.DstPort = f.Orig.DstPort, f.Orig.SrcPort
-		if j.ReplySport.ok || j.ReplyDport.ok {
-			rsp, ok1 := j.ReplySport.max(math.MaxUint16)
-			rdp, ok2 := j.ReplyDport.max(math.MaxUint16)
-			if !ok1 || !ok2 {
-				return ctparse.Bad{What: "bad reply port"}, false
-			}
-			f.Reply.SrcPort, f.Reply.DstPort = uint16(rsp), uint16(rdp)
-		}
+		f.Reply.SrcPort, f.Reply.DstPort = uint16(rsp), uint16(rdp)
 	}
-	// A missing reply tuple is the inverse of the original.
-	f.Reply.Src, f.Reply.Dst = f.Orig.Dst, f.Orig.Src
-	if j.ReplySrc.ok {
-		f.Reply.Src = j.ReplySrc.a
-	}
-	if j.ReplyDst.ok {
-		f.Reply.Dst = j.ReplyDst.a
-	}
+	return ctparse.Bad{}, true
+}
 
+// meta sets the state, timeout, status, id, age, mark and zone.
+func (j *jsonFlow) meta(r *Record) (ctparse.Bad, bool) {
+	f := &r.Flow
 	if j.State.ok && j.State.n > 0 {
-		if s, ok := ctparse.State(proto, j.State.bytes()); ok {
+		if s, ok := ctparse.State(f.Proto, j.State.bytes()); ok {
 			f.State = s
 			f.Attrs |= model.HasState
 		}
@@ -350,36 +385,22 @@ func (j *jsonFlow) record(r *Record) (ctparse.Bad, bool) {
 		f.Status = j.Status.s
 		r.StatusSet = true
 	}
-	var ok1, ok2, ok3 bool
-	var v uint64
 	if j.ID.ok && j.ID.v != 0 { // cttop writes 0 for a flow without an id
-		v, ok1 = j.ID.max(math.MaxUint32)
-		if !ok1 {
+		v, ok := j.ID.max(math.MaxUint32)
+		if !ok {
 			return ctparse.Bad{What: "bad id"}, false
 		}
 		f.ID = uint32(v)
 		f.Attrs |= model.HasID
 	}
 	if j.Age.ok {
-		// cttop writes the age of the kernel's timestamp or of when it
-		// first saw the flow, and does not say which.
 		r.Age, r.HasAge = j.Age.v, true
 	}
-	v, ok2 = j.Mark.max(math.MaxUint32)
-	f.Mark = uint32(v)
-	v, ok3 = j.Zone.max(math.MaxUint16)
-	f.Zone = uint16(v)
-	if !ok2 || !ok3 {
+	mark, ok1 := j.Mark.max(math.MaxUint32)
+	zone, ok2 := j.Zone.max(math.MaxUint16)
+	if !ok1 || !ok2 {
 		return ctparse.Bad{What: "bad mark or zone"}, false
 	}
-	switch {
-	case j.OrigBytes.ok || j.OrigPackets.ok || j.ReplyBytes.ok || j.ReplyPackets.ok:
-		c.OrigBytes, c.OrigPackets = j.OrigBytes.v, j.OrigPackets.v
-		c.ReplyBytes, c.ReplyPackets = j.ReplyBytes.v, j.ReplyPackets.v
-		f.Attrs |= model.HasCounters
-	case j.Bytes.ok || j.Packets.ok:
-		c.OrigBytes, c.OrigPackets = j.Bytes.v, j.Packets.v
-		f.Attrs |= model.HasCounters
-	}
+	f.Mark, f.Zone = uint32(mark), uint16(zone)
 	return ctparse.Bad{}, true
 }

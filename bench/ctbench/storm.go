@@ -65,22 +65,7 @@ func stormCmd(args []string) error {
 	rings := make([][]flow4, *workers)
 	start := time.Now()
 	stop := make(chan struct{})
-	logged := make(chan struct{})
-	go func() {
-		defer close(logged)
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			if log != nil {
-				fmt.Fprintf(log, "%d %d %d\n", time.Now().UnixNano(), cnt.events.Load(), cnt.failed.Load())
-			}
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	logged := logCounts(log, &cnt, stop)
 	var wg sync.WaitGroup
 	errs := make([]error, *workers)
 	for w := range conns {
@@ -106,6 +91,33 @@ func stormCmd(args []string) error {
 		ev, el.Round(time.Millisecond), float64(ev)/el.Seconds(), *rate, cnt.failed.Load())
 	time.Sleep(*settle)
 	// Clean up the storm's flows (their DESTROY events come after the log ends).
+	return deleteRings(conns, rings)
+}
+
+// logCounts writes the cumulative event and failure counts to log (if not
+// nil) every 10 ms until stop closes; the returned channel closes then.
+func logCounts(log *bufio.Writer, cnt *stormCounts, stop <-chan struct{}) <-chan struct{} {
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if log != nil {
+				fmt.Fprintf(log, "%d %d %d\n", time.Now().UnixNano(), cnt.events.Load(), cnt.failed.Load())
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return logged
+}
+
+// deleteRings deletes the flows each worker left alive, on its connection.
+func deleteRings(conns []*conn, rings [][]flow4) error {
 	for w, ring := range rings {
 		for i := range ring {
 			conns[w].addDelete(&ring[i])

@@ -118,35 +118,57 @@ func isEventStamp(tok []byte) bool {
 func (p *textParser) parse(line []byte) (int, badRecord) {
 	p.f, p.c, p.x = model.Flow{}, model.Counters{}, recordExtras{}
 	p.header, p.familyCols, p.zeroZone, p.secmark = false, false, false, false
-	f := &p.f
+	tok, i, kind, why := p.lead(line)
+	if kind != textRecord {
+		return kind, why
+	}
+	tok, i, why = p.columns(line, tok, i)
+	if why.What != "" {
+		return textBad, why
+	}
+	return p.fields(line, i-len(tok))
+}
 
+// lead reads the start of a line up to the first column of an entry: it
+// skips comments, blank lines and an event's timestamp, and tells the
+// messages of conntrack and the events of conntrack -E from entries. It
+// returns the first token of the entry and the offset after it, or the
+// kind of line it is (not textRecord) and why.
+func (p *textParser) lead(line []byte) ([]byte, int, int, badRecord) {
 	tok, _, i := nextToken(line, 0)
 	if tok == nil || tok[0] == '#' {
-		return textIgnore, badRecord{}
+		return nil, 0, textIgnore, badRecord{}
 	}
 	if isEventStamp(tok) {
 		tok, _, i = nextToken(line, i)
 		if tok == nil {
-			return textBad, bad("no flow after timestamp", nil)
+			return nil, 0, textBad, bad("no flow after timestamp", nil)
 		}
 	}
 	switch string(tok) {
 	case "[NEW]", "[UPDATE]", "[DESTROY]":
 		p.header = true
-		return textBad, bad("event, not a table entry:", tok)
+		return nil, 0, textBad, bad("event, not a table entry:", tok)
 	case "conntrack":
 		// "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been
 		// shown." goes to stderr, but gets pasted.
 		if bytes.Contains(line, []byte("flow entries have been shown")) {
-			return textIgnore, badRecord{}
+			return nil, 0, textIgnore, badRecord{}
 		}
 		if bytes.Contains(line, []byte("(conntrack-tools)")) {
 			p.header = true
-			return textBad, bad("conntrack message:", bytes.TrimSpace(line))
+			return nil, 0, textBad, bad("conntrack message:", bytes.TrimSpace(line))
 		}
 	}
+	return tok, i, textRecord, badRecord{}
+}
 
-	// Family columns.
+// columns reads the columns before the key=value fields, tok being the
+// first: the family (/proc), the protocol's name and number, the timeout
+// (absent for offloaded flows in /proc) and the state. It returns the token
+// after them and the offset after that token, or why the line is bad.
+func (p *textParser) columns(line, tok []byte, i int) ([]byte, int, badRecord) {
+	f := &p.f
 	if string(tok) == "ipv4" || string(tok) == "ipv6" {
 		fam, want := model.IPv4, "2"
 		if tok[3] == '6' {
@@ -155,40 +177,34 @@ func (p *textParser) parse(line []byte) (int, badRecord) {
 		var num []byte
 		num, _, i = nextToken(line, i)
 		if string(num) != want {
-			return textBad, bad("bad family number", num)
+			return nil, 0, bad("bad family number", num)
 		}
 		f.Family = fam
 		p.familyCols = true
 		tok, _, i = nextToken(line, i)
 	}
-
-	// Protocol name and number.
 	name := tok
 	if !isLowerWord(name) {
-		return textBad, bad("not a conntrack entry:", name)
+		return nil, 0, bad("not a conntrack entry:", name)
 	}
 	num, _, i := nextToken(line, i)
 	proto, ok := ctparse.Uint(num, math.MaxUint8)
 	if !ok {
-		return textBad, bad("bad protocol number", num)
+		return nil, 0, bad("bad protocol number", num)
 	}
 	f.Proto = uint8(proto)
 	p.header = true
 	if !protoNamed(name, f.Proto) {
-		return textBad, bad("protocol name does not match its number:", line[:i])
+		return nil, 0, bad("protocol name does not match its number:", line[:i])
 	}
-
-	// Timeout, absent for offloaded flows in /proc.
 	tok, _, i = nextToken(line, i)
 	if v, ok := ctparse.Uint(tok, math.MaxUint64); ok {
 		p.x.timeout = uint32(min(v, math.MaxUint32))
 		p.x.hasTO = true
 		tok, _, i = nextToken(line, i)
 	} else if len(tok) > 0 && tok[0] >= '0' && tok[0] <= '9' {
-		return textBad, bad("bad timeout", tok)
+		return nil, 0, bad("bad timeout", tok)
 	}
-
-	// Protocol state.
 	if isUpperWord(tok) {
 		if s, ok := ctparse.State(f.Proto, tok); ok {
 			f.State = s
@@ -196,8 +212,7 @@ func (p *textParser) parse(line []byte) (int, badRecord) {
 		}
 		tok, _, i = nextToken(line, i)
 	}
-
-	return p.fields(line, i-len(tok))
+	return tok, i, badRecord{}
 }
 
 // fields parses the key=value and [FLAG] fields that follow the columns,

@@ -223,38 +223,41 @@ func (r *xmlRecord) end(name string) {
 		return
 	}
 	v := bytes.TrimSpace(r.text)
-	f := &r.f
-	var t *model.Tuple
+	switch name {
+	case "src", "dst", "sport", "dport", "srckey", "dstkey", "packets", "bytes":
+		r.tupleElement(name, v)
+	case "state":
+		r.state(v)
+	case "timeout", "mark", "zone", "id", "deltatime", "start":
+		r.metaElement(name, v)
+	case "meta":
+		r.dir = -1
+	}
+	r.text = r.text[:0]
+}
+
+// tuple returns the tuple of the direction being read (nil outside one).
+func (r *xmlRecord) tuple() *model.Tuple {
 	switch r.dir {
 	case 0:
-		t = &f.Orig
+		return &r.f.Orig
 	case 1:
-		t = &f.Reply
+		return &r.f.Reply
+	}
+	return nil
+}
+
+// tupleElement reads an element of a direction: an address, a port, a GRE
+// key or a counter.
+func (r *xmlRecord) tupleElement(name string, v []byte) {
+	t := r.tuple()
+	if t == nil && (name == "src" || name == "dst") {
+		r.fail("address outside a tuple", nil)
+		return
 	}
 	switch name {
 	case "src", "dst":
-		if t == nil {
-			r.fail("address outside a tuple", nil)
-			return
-		}
-		a, fam, ok := ctparse.Addr(v)
-		if !ok {
-			r.fail("bad address", v)
-			return
-		}
-		if f.Family == 0 {
-			f.Family = fam
-		} else if fam != f.Family {
-			r.fail("address of the wrong family:", v)
-			return
-		}
-		if name == "src" {
-			t.Src = a
-			r.have[r.dir] |= hSrc
-		} else {
-			t.Dst = a
-			r.have[r.dir] |= hDst
-		}
+		r.address(name, v, t)
 	case "sport", "dport":
 		p, ok := ctparse.Uint(v, math.MaxUint16)
 		if t == nil || !ok {
@@ -279,76 +282,100 @@ func (r *xmlRecord) end(name string) {
 		} else {
 			t.DstPort = k
 		}
-	case "packets", "bytes":
-		n, ok := ctparse.Uint(v, math.MaxUint64)
-		if t == nil || !ok {
+	default: // packets, bytes
+		r.counter(name, v, t)
+	}
+}
+
+// address reads a src or dst of tuple t.
+func (r *xmlRecord) address(name string, v []byte, t *model.Tuple) {
+	f := &r.f
+	a, fam, ok := ctparse.Addr(v)
+	if !ok {
+		r.fail("bad address", v)
+		return
+	}
+	if f.Family == 0 {
+		f.Family = fam
+	} else if fam != f.Family {
+		r.fail("address of the wrong family:", v)
+		return
+	}
+	if name == "src" {
+		t.Src = a
+		r.have[r.dir] |= hSrc
+	} else {
+		t.Dst = a
+		r.have[r.dir] |= hDst
+	}
+}
+
+// counter reads the packets or bytes of the direction of tuple t.
+func (r *xmlRecord) counter(name string, v []byte, t *model.Tuple) {
+	n, ok := ctparse.Uint(v, math.MaxUint64)
+	if t == nil || !ok {
+		r.fail("bad "+name, v)
+		return
+	}
+	switch {
+	case r.dir == 0 && name == "packets":
+		r.c.OrigPackets = n
+	case r.dir == 0:
+		r.c.OrigBytes = n
+	case name == "packets":
+		r.c.ReplyPackets = n
+	default:
+		r.c.ReplyBytes = n
+	}
+	r.f.Attrs |= model.HasCounters
+}
+
+// state reads the protocol state. libnetfilter_conntrack prints every
+// protocol's state with the TCP names; a fixed version would print the
+// protocol's own.
+func (r *xmlRecord) state(v []byte) {
+	f := &r.f
+	s, ok := ctparse.State(model.ProtoTCP, v)
+	if !ok {
+		s, ok = ctparse.State(f.Proto, v)
+	}
+	if ok {
+		f.State = s
+		f.Attrs |= model.HasState
+	}
+}
+
+// metaElement reads an element of the flow's meta: timeout, mark, zone,
+// id, deltatime (seconds since the start) or start (Unix nanoseconds).
+func (r *xmlRecord) metaElement(name string, v []byte) {
+	f := &r.f
+	limit := uint64(math.MaxUint64)
+	switch name {
+	case "mark", "id":
+		limit = math.MaxUint32
+	case "zone":
+		limit = math.MaxUint16
+	}
+	n, ok := ctparse.Uint(v, limit)
+	if !ok {
+		if name != "start" { // an unreadable start is no reason to drop the flow
 			r.fail("bad "+name, v)
-			return
 		}
-		switch {
-		case r.dir == 0 && name == "packets":
-			r.c.OrigPackets = n
-		case r.dir == 0:
-			r.c.OrigBytes = n
-		case name == "packets":
-			r.c.ReplyPackets = n
-		default:
-			r.c.ReplyBytes = n
-		}
-		f.Attrs |= model.HasCounters
-	case "state":
-		// libnetfilter_conntrack prints every protocol's state with the
-		// TCP names; a fixed version would print the protocol's own.
-		s, ok := ctparse.State(model.ProtoTCP, v)
-		if !ok {
-			s, ok = ctparse.State(f.Proto, v)
-		}
-		if ok {
-			f.State = s
-			f.Attrs |= model.HasState
-		}
+		return
+	}
+	switch name {
 	case "timeout":
-		n, ok := ctparse.Uint(v, math.MaxUint64)
-		if !ok {
-			r.fail("bad timeout", v)
-			return
-		}
 		r.x.timeout, r.x.hasTO = uint32(min(n, math.MaxUint32)), true
 	case "mark":
-		n, ok := ctparse.Uint(v, math.MaxUint32)
-		if !ok {
-			r.fail("bad mark", v)
-			return
-		}
 		f.Mark = uint32(n)
 	case "zone":
-		n, ok := ctparse.Uint(v, math.MaxUint16)
-		if !ok {
-			r.fail("bad zone", v)
-			return
-		}
 		f.Zone = uint16(n)
 	case "id":
-		n, ok := ctparse.Uint(v, math.MaxUint32)
-		if !ok {
-			r.fail("bad id", v)
-			return
-		}
 		f.ID = uint32(n)
 		f.Attrs |= model.HasID
 	case "deltatime":
-		n, ok := ctparse.Uint(v, math.MaxUint64)
-		if !ok {
-			r.fail("bad deltatime", v)
-			return
-		}
 		r.x.delta, r.x.hasDelta = n, true
 	case "start":
-		if n, ok := ctparse.Uint(v, math.MaxUint64); ok {
-			r.x.startNs = n
-		}
-	case "meta":
-		r.dir = -1
+		r.x.startNs = n
 	}
-	r.text = r.text[:0]
 }
