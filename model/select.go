@@ -152,75 +152,99 @@ func (s *selector) run() {
 	}
 }
 
-// boundHeap keeps the k lowest (keepLow) or highest items offered. Its
-// root is the worst item kept; an item that cannot enter is rejected on
-// its k1 alone in most cases, so a pass over a million flows costs little
-// more than reading them.
+// boundHeap keeps at least the k lowest (keepLow) or highest items
+// offered, in no order (windows sorts them). Items go into a buffer once
+// they beat the threshold, the k-th best item of the last compaction;
+// when the buffer is full, a quickselect keeps the k best and sets the
+// threshold anew. An item that cannot enter is rejected on its k1 alone
+// in most cases, and a table whose slots are already in the order (IDs,
+// a fill in address order) costs a few comparisons per item, where a heap
+// cost two per level of the heap.
 type boundHeap struct {
 	l       *List
 	k       int
 	keepLow bool
 	items   []sortItem
+	thr     sortItem
+	hasThr  bool
 }
 
-// worse reports whether x would be evicted before y.
-func (h *boundHeap) worse(x, y *sortItem) bool {
-	if h.keepLow {
-		return h.l.compare(x, y) > 0
+// bufferFactor sets the buffer's size: this many times k, plus k.
+const bufferFactor = 32
+
+// better reports whether x is kept before y; the summaries decide inline,
+// as they do in most comparisons.
+func (h *boundHeap) better(x, y *sortItem) bool {
+	if x.k1 != y.k1 {
+		return (x.k1 < y.k1) == h.keepLow
 	}
-	return h.l.compare(x, y) < 0
+	if h.keepLow {
+		return h.l.compareTie(x, y) < 0
+	}
+	return h.l.compareTie(x, y) > 0
 }
 
 func (h *boundHeap) offer(x *sortItem) {
-	if len(h.items) < h.k {
-		h.items = append(h.items, *x)
-		h.up(len(h.items) - 1)
-		return
-	}
 	if h.k == 0 {
 		return
 	}
-	root := &h.items[0]
-	// Inline rejection on k1: most items never get past this.
-	if h.keepLow {
-		if x.k1 > root.k1 {
+	if h.hasThr {
+		// Inline rejection on k1: most items never get past this.
+		if h.keepLow {
+			if x.k1 > h.thr.k1 {
+				return
+			}
+		} else if x.k1 < h.thr.k1 {
 			return
 		}
-	} else if x.k1 < root.k1 {
-		return
-	}
-	if !h.worse(root, x) {
-		return
-	}
-	*root = *x
-	h.down(0)
-}
-
-func (h *boundHeap) up(j int) {
-	for j > 0 {
-		p := (j - 1) / 2
-		if !h.worse(&h.items[j], &h.items[p]) {
+		if !h.better(x, &h.thr) {
 			return
 		}
-		h.items[p], h.items[j] = h.items[j], h.items[p]
-		j = p
+	}
+	if h.items == nil {
+		h.items = make([]sortItem, 0, h.k*(bufferFactor+1))
+	}
+	h.items = append(h.items, *x)
+	if len(h.items) == cap(h.items) {
+		h.compact()
 	}
 }
 
-func (h *boundHeap) down(j int) {
-	n := len(h.items)
-	for {
-		c := 2*j + 1
-		if c >= n {
-			return
+// compact keeps the k best items of the buffer and makes the k-th the
+// threshold.
+func (h *boundHeap) compact() {
+	a := h.items
+	lo, hi, k := 0, len(a)-1, h.k-1
+	for lo < hi {
+		// Median of three as the pivot, moved to hi.
+		mid := int(uint(lo+hi) >> 1)
+		if h.better(&a[mid], &a[lo]) {
+			a[mid], a[lo] = a[lo], a[mid]
 		}
-		if c+1 < n && h.worse(&h.items[c+1], &h.items[c]) {
-			c++
+		if h.better(&a[hi], &a[lo]) {
+			a[hi], a[lo] = a[lo], a[hi]
 		}
-		if !h.worse(&h.items[c], &h.items[j]) {
-			return
+		if h.better(&a[mid], &a[hi]) {
+			a[mid], a[hi] = a[hi], a[mid]
 		}
-		h.items[j], h.items[c] = h.items[c], h.items[j]
-		j = c
+		p := a[hi]
+		i := lo
+		for j := lo; j < hi; j++ {
+			if h.better(&a[j], &p) {
+				a[i], a[j] = a[j], a[i]
+				i++
+			}
+		}
+		a[i], a[hi] = a[hi], a[i]
+		switch {
+		case i == k:
+			lo, hi = k, k
+		case i < k:
+			lo = i + 1
+		default:
+			hi = i - 1
+		}
 	}
+	h.items = a[:h.k]
+	h.thr, h.hasThr = a[k], true
 }
