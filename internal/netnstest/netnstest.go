@@ -156,19 +156,40 @@ func run(t testing.TB, name string, args ...string) string {
 
 // SetConntrackMax sets the global net.netfilter.nf_conntrack_max (it can
 // only be written from the initial namespace) and restores the old value
-// when the test ends, whatever happens. It holds the machine-wide lock
-// exclusively until then: no other kernel test, in this process or
-// another, runs while the value is changed.
+// when the test ends, whatever happens. See SetGlobalSysctl.
 func SetConntrackMax(t testing.TB, max int) {
+	t.Helper()
+	SetGlobalSysctl(t, "net/netfilter/nf_conntrack_max", fmt.Sprint(max))
+}
+
+// SetGlobalSysctl writes value to /proc/sys/KEY (a key such as
+// net/netfilter/nf_conntrack_max, written from the initial namespace) and
+// restores the old value when the test ends. It holds the machine-wide
+// lock exclusively until then: no other kernel test, in this process or
+// another, runs while the value is changed.
+//
+// The old value is also written to a journal under /run before the change,
+// so that when the process dies without running cleanups (SIGKILL, a
+// crash) the next kernel test to take the lock restores it.
+func SetGlobalSysctl(t testing.TB, key, value string) {
 	t.Helper()
 	Require(t)
 	lockExclusive(t)
-	const path = "/proc/sys/net/netfilter/nf_conntrack_max"
+	path := sysctlRoot + key
 	old, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read nf_conntrack_max: %v", err)
+		t.Fatalf("read %s: %v", key, err)
 	}
-	restore := func() error { return os.WriteFile(path, old, 0o644) }
+	entry, err := journal(path, old)
+	if err != nil {
+		t.Fatalf("journal %s: %v", key, err)
+	}
+	restore := func() error {
+		if err := os.WriteFile(path, old, 0o644); err != nil {
+			return err
+		}
+		return os.Remove(entry)
+	}
 	// An interrupt (ctrl-c, a CI timeout's SIGTERM) skips cleanups:
 	// restore on the way out then too.
 	sig := make(chan os.Signal, 1)
@@ -178,7 +199,7 @@ func SetConntrackMax(t testing.TB, max int) {
 		select {
 		case s := <-sig:
 			restore()
-			fmt.Fprintf(os.Stderr, "netnstest: %v: restored nf_conntrack_max=%s", s, old)
+			fmt.Fprintf(os.Stderr, "netnstest: %v: restored %s=%s", s, key, old)
 			os.Exit(1)
 		case <-stop:
 		}
@@ -187,11 +208,11 @@ func SetConntrackMax(t testing.TB, max int) {
 		signal.Stop(sig)
 		close(stop)
 		if err := restore(); err != nil {
-			t.Errorf("restore nf_conntrack_max: %v", err)
+			t.Errorf("restore %s: %v", key, err)
 		}
 	})
-	if err := os.WriteFile(path, []byte(fmt.Sprint(max)), 0o644); err != nil {
-		t.Fatalf("set nf_conntrack_max: %v", err)
+	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+		t.Fatalf("set %s: %v", key, err)
 	}
 }
 
