@@ -18,9 +18,9 @@ import (
 	"github.com/cttop/cttop/internal/netnstest"
 )
 
-// updateReadme makes TestIncident rewrite the README's "During an
-// incident" screens with what it captured, so they never drift.
-var updateReadme = flag.Bool("update-readme", false, "rewrite README.md's incident screens from TestIncident's captures")
+// updateIncident makes TestIncident rewrite the screens of
+// docs/incident.md with what it captured, so they never drift.
+var updateIncident = flag.Bool("update-incident", false, "rewrite docs/incident.md's screens from TestIncident's captures")
 
 // incident is the scenario's world: a server, attackers, a legitimate
 // client, each in a namespace of its own.
@@ -325,8 +325,8 @@ func TestIncident(t *testing.T) {
 		t.Errorf("terminal not restored:\n%s", s)
 	}
 	in.pass("quit, terminal restored; whole scenario in %v", time.Since(start).Round(time.Second))
-	if *updateReadme {
-		if err := writeIncidentScreens("README.md", in.screens); err != nil {
+	if *updateIncident {
+		if err := writeIncidentScreens("docs/incident.md", in.screens); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -408,8 +408,8 @@ func firstLine(s string) string {
 	return s
 }
 
-// writeIncidentScreens puts the captured screens into README.md between
-// the incident markers.
+// writeIncidentScreens puts the captured screens into the file at path
+// (docs/incident.md) between the incident markers.
 func writeIncidentScreens(path string, screens map[string]string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -420,7 +420,7 @@ func writeIncidentScreens(path string, screens map[string]string) error {
 		begin, end := "<!-- incident:"+name+" -->\n", "<!-- /incident:"+name+" -->"
 		i, j := strings.Index(text, begin), strings.Index(text, end)
 		if i < 0 || j < i {
-			return fmt.Errorf("README.md lacks the markers of screen %q", name)
+			return fmt.Errorf("%s lacks the markers of screen %q", path, name)
 		}
 		screen := strings.TrimRight(screens[name], "\n ")
 		if screen == "" {
