@@ -373,8 +373,7 @@ func (j *jsonFlow) meta(r *Record) (ctparse.Bad, bool) {
 	f := &r.Flow
 	if j.State.ok && j.State.n > 0 {
 		if s, ok := ctparse.State(f.Proto, j.State.bytes()); ok {
-			f.State = s
-			f.Attrs |= model.HasState
+			f.SetProtoState(s)
 		}
 	}
 	if j.Timeout.ok {
@@ -390,17 +389,23 @@ func (j *jsonFlow) meta(r *Record) (ctparse.Bad, bool) {
 		if !ok {
 			return ctparse.Bad{What: "bad id"}, false
 		}
-		f.ID = uint32(v)
-		f.Attrs |= model.HasID
+		f.SetID(uint32(v))
 	}
 	if j.Age.ok {
 		r.Age, r.HasAge = j.Age.v, true
 	}
+	// A mark or zone the file does not give (or gives as null) is
+	// unknown, not 0.
 	mark, ok1 := j.Mark.max(math.MaxUint32)
 	zone, ok2 := j.Zone.max(math.MaxUint16)
 	if !ok1 || !ok2 {
 		return ctparse.Bad{What: "bad mark or zone"}, false
 	}
-	f.Mark, f.Zone = uint32(mark), uint16(zone)
+	if j.Mark.ok {
+		f.SetMark(uint32(mark))
+	}
+	if j.Zone.ok {
+		f.SetZone(model.Zone{ID: uint16(zone)})
+	}
 	return ctparse.Bad{}, true
 }

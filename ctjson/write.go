@@ -71,9 +71,15 @@ func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
 	field := func(name string) { b = append(b, ',', '"'); b = append(b, name...); b = append(b, '"', ':') }
 	num := func(name string, v uint64) { field(name); b = strconv.AppendUint(b, v, 10) }
 	str := func(name, v string) { field(name); b = strconv.AppendQuote(b, v) }
-	b = append(b, `{"id":`...)
-	b = strconv.AppendUint(b, uint64(f.ID), 10)
-	str("family", model.FamilyName(f.Family))
+	// What the source did not give is absent, never 0.
+	b = append(b, '{')
+	if id, ok := f.ID(); ok {
+		b = append(b, `"id":`...)
+		b = strconv.AppendUint(b, uint64(id), 10)
+		b = append(b, ',')
+	}
+	b = append(b, `"family":`...)
+	b = strconv.AppendQuote(b, model.FamilyName(f.Family))
 	str("proto", model.ProtoName(f.Proto))
 	str("src", f.Orig.Src.String())
 	if model.HasPorts(f.Proto) {
@@ -88,10 +94,12 @@ func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
 		num("icmp_code", uint64(f.Orig.ICMPCode()))
 		num("icmp_id", uint64(f.Orig.SrcPort))
 	}
-	if s := f.StateName(); s != "" {
-		str("state", s)
+	if s, ok := f.ProtoState(); ok && model.HasStates(f.Proto) {
+		str("state", model.StateName(f.Proto, s))
 	}
-	num("timeout", uint64(f.TTL(now)))
+	if t, ok := f.TTL(now); ok {
+		num("timeout", uint64(t))
+	}
 	field("status")
 	b = append(b, '[')
 	for i, s := range f.Status.Names() {
@@ -109,8 +117,12 @@ func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
 	if model.HasPorts(f.Proto) {
 		num("reply_dport", uint64(f.Reply.DstPort))
 	}
-	num("mark", uint64(f.Mark))
-	num("zone", uint64(f.Zone))
+	if v, ok := f.Mark(); ok {
+		num("mark", uint64(v))
+	}
+	if z, ok := f.Zone(); ok {
+		num("zone", uint64(z.ID))
+	}
 	if f.Attrs&model.HasCounters != 0 {
 		num("bytes", c.Bytes())
 		num("packets", c.Packets())
@@ -119,8 +131,8 @@ func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
 		num("reply_bytes", c.ReplyBytes)
 		num("reply_packets", c.ReplyPackets)
 	}
-	if f.FirstSeen != 0 && f.FirstSeen <= now {
-		num("age", uint64(now-f.FirstSeen))
+	if a, ok := f.Age(now); ok {
+		num("age", uint64(a))
 	}
 	return append(b, '}')
 }

@@ -16,7 +16,7 @@ import (
 
 // Key returns the filter of the flows grouped under k: the drill-down from
 // a row of the top view ("src host 192.0.2.1", "tcp dst port 80",
-// "tcp and state SYN_RECV", "not tcp and unreplied", "proto 47").
+// "tcp and state SYN_RECV", "state UNREPLIED", "state unknown", "proto 47").
 func Key(k model.GroupKey) *Filter {
 	expr, n := keyNode(k)
 	return newFilter(expr, n)
@@ -122,16 +122,15 @@ func keyNode(k model.GroupKey) (string, *filterNode) {
 			return model.ProtoName(k.Proto) + " dst port " + strconv.Itoa(int(k.Port)), dstPortNode(k.Proto, k.Port)
 		}
 	case model.ByState:
-		replied := leafNode(insn{op: opStatus, a: uint64(model.StatusSeenReply)})
-		notTCP := negate(protoNode(model.ProtoTCP, 0))
-		switch name := model.MixName(int(k.State)); name {
-		case "UNREPLIED":
-			return "not tcp and unreplied", &filterNode{kind: nAnd, kids: []*filterNode{notTCP, negate(replied)}}
-		case "REPLIED":
-			return "not tcp and not unreplied", &filterNode{kind: nAnd, kids: []*filterNode{notTCP, replied}}
+		state := leafNode(insn{op: opState, a: 1 << k.State})
+		switch p := k.State.Proto(); {
+		case k.State == model.StateUnknown:
+			return "state unknown", state
+		case p == 0:
+			return "state " + k.State.String(), state
 		default:
-			state := leafNode(insn{op: opState, a: 1 << k.State})
-			return "tcp and state " + name, &filterNode{kind: nAnd, kids: []*filterNode{protoNode(model.ProtoTCP, 0), state}}
+			return model.ProtoName(p) + " and state " + k.State.String(),
+				&filterNode{kind: nAnd, kids: []*filterNode{protoNode(p, 0), state}}
 		}
 	}
 	return "proto " + strconv.Itoa(int(k.Proto)), protoNode(k.Proto, 0)

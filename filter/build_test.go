@@ -25,8 +25,8 @@ func sameAsText(t *testing.T, f *Filter, flows []model.Flow) int {
 	}
 	n := 0
 	for i := range flows {
-		m := f.Match(&flows[i])
-		if m != again.Match(&flows[i]) {
+		m := f.Match(&flows[i], nil)
+		if m != again.Match(&flows[i], nil) {
 			t.Fatalf("%q: the filter says %v for flow %d, its text %v", f, m, i, !m)
 		}
 		if m {
@@ -43,7 +43,7 @@ func TestKey(t *testing.T) {
 	tab := model.NewTable(len(flows))
 	b := &model.Batch{Time: time.Unix(1_700_000_000, 0)}
 	for i := range flows {
-		flows[i].ID = uint32(i + 1)
+		flows[i].SetID(uint32(i + 1))
 		b.Add(&model.Event{Type: model.EventNew, Flow: flows[i]})
 	}
 	tab.Apply(b)
@@ -103,7 +103,7 @@ func TestTargets(t *testing.T) {
 		if m {
 			want++
 		}
-		if f.Match(fl) != m {
+		if f.Match(fl, nil) != m {
 			t.Fatalf("flow %d: %v, want %v", i, !m, m)
 		}
 	}
@@ -150,7 +150,7 @@ func TestAnd(t *testing.T) {
 			}
 			for _, name := range filterFlowNames(fl) {
 				x := fl[name]
-				if want := of.Match(&x) && add.Match(&x); nf.Match(&x) != want {
+				if want := of.Match(&x, nil) && add.Match(&x, nil); nf.Match(&x, nil) != want {
 					t.Errorf("flow %s: drill-down %q = %v, want %v", name, nf, !want, want)
 				}
 			}

@@ -53,9 +53,11 @@ func (f *Filter) String() string {
 // and Groups skip the calls to Match then.
 func (f *Filter) MatchesAll() bool { return f == nil || len(f.prog) == 0 }
 
-// Match reports whether the flow fl matches; a nil Filter matches every
-// flow. It does not allocate.
-func (f *Filter) Match(fl *model.Flow) bool {
+// Match reports whether the flow fl, whose rare attributes are x (nil when
+// it has none), matches; a nil Filter matches every flow. A test of a value
+// the flow's source did not give (a mark, a zone, a state, a helper...)
+// never holds: unknown is not zero. It does not allocate.
+func (f *Filter) Match(fl *model.Flow, x *model.Ext) bool {
 	if f == nil || len(f.prog) == 0 {
 		return true
 	}
@@ -63,7 +65,7 @@ func (f *Filter) Match(fl *model.Flow) bool {
 	pc := int32(0)
 	for pc >= 0 {
 		in := &prog[pc]
-		if in.test(fl) {
+		if in.test(fl, x) {
 			pc = in.yes
 		} else {
 			pc = in.no
@@ -79,9 +81,11 @@ const (
 	opProto  opcode = iota // Proto == a
 	opFamily               // Family == a
 	opStatus               // Status&a != 0
-	opMark                 // Mark&b == a
-	opZone                 // Zone == a
-	opState                // state known and its bit set in a (TCP), b (SCTP) or c (DCCP)
+	opMark                 // mark known and mark&b == a
+	opZone                 // zone known and the zone of direction b (zoneAny, zoneOrig, zoneReply) is a
+	opState                // the bit of the flow's State (StateUnknown included) is set in a
+	opHelper               // helper known and named s
+	opLabel                // labels known and label s (a name or number) set
 	opAddr                 // Family == fam and an address (per d) in prefix (a, b) under mask (c, m)
 	opPort                 // protocol with ports and a port (per d) in [a, a+b]
 )
@@ -108,14 +112,23 @@ const (
 // run ends.
 type insn struct {
 	a, b, c, m uint64
+	s          string // opHelper, opLabel
 	yes, no    int32
 	op         opcode
 	d          filterDir
 	fam        uint8
 }
 
-// test reports whether flow f passes the instruction's test.
-func (in *insn) test(f *model.Flow) bool {
+// Zone directions of opZone (in b).
+const (
+	zoneAny   = iota // either direction
+	zoneOrig         // the original direction
+	zoneReply        // the reply direction
+)
+
+// test reports whether flow f, of rare attributes x, passes the
+// instruction's test.
+func (in *insn) test(f *model.Flow, x *model.Ext) bool {
 	switch in.op {
 	case opProto:
 		return uint64(f.Proto) == in.a
@@ -124,23 +137,28 @@ func (in *insn) test(f *model.Flow) bool {
 	case opStatus:
 		return uint64(f.Status)&in.a != 0
 	case opMark:
-		return uint64(f.Mark)&in.b == in.a
+		m, ok := f.Mark()
+		return ok && uint64(m)&in.b == in.a
 	case opZone:
-		return uint64(f.Zone) == in.a
-	case opState:
-		if f.Attrs&model.HasState == 0 {
+		z, ok := f.Zone()
+		switch {
+		case !ok:
 			return false
+		case in.b == zoneOrig:
+			return uint64(z.Orig()) == in.a
+		case in.b == zoneReply:
+			return uint64(z.Reply()) == in.a
 		}
-		var m uint64
-		switch f.Proto {
-		case model.ProtoTCP:
-			m = in.a
-		case model.ProtoSCTP:
-			m = in.b
-		case model.ProtoDCCP:
-			m = in.c
-		}
-		return m>>f.State&1 != 0
+		return uint64(z.Orig()) == in.a || uint64(z.Reply()) == in.a
+	case opState:
+		s, _ := f.State()
+		return in.a>>s&1 != 0
+	case opHelper:
+		h, ok := f.Helper(x)
+		return ok && h != "" && strings.EqualFold(h, in.s)
+	case opLabel:
+		_, _, ok := f.Labels(x)
+		return ok && x.HasLabel(in.s)
 	case opAddr:
 		if f.Family != in.fam {
 			return false

@@ -28,11 +28,13 @@ func fltFlow(proto uint8, src string, sport uint16, dst string, dport uint16) mo
 		f.Family = model.IPv6
 	}
 	f.Reply = f.Orig.Inverse()
+	f.SetMark(0) // as the kernel says: mark 0, zone 0
+	f.SetZone(model.Zone{})
 	return f
 }
 
 func withState(f model.Flow, s uint8) model.Flow {
-	f.State = s
+	f.SetProtoState(s)
 	f.Attrs |= model.HasState
 	return f
 }
@@ -43,16 +45,16 @@ func filterFlows() map[string]model.Flow {
 
 	f := withState(fltFlow(model.ProtoTCP, "192.0.2.10", 40000, "198.51.100.7", 80), model.TCPEstablished)
 	f.Status |= model.StatusAssured
-	f.Mark = 0x1234
+	f.SetMark(0x1234)
 	fl["web4"] = f
 
 	f = withState(fltFlow(model.ProtoTCP, "10.1.2.3", 50000, "203.0.113.5", 443), model.TCPSynSent)
 	f.Status &^= model.StatusSeenReply
-	f.Zone = 1
+	f.SetZone(model.Zone{ID: 1})
 	fl["syn4"] = f
 
 	f = fltFlow(model.ProtoUDP, "10.1.2.3", 53000, "8.8.8.8", 53)
-	f.Mark = 0x10
+	f.SetMark(0x10)
 	fl["dns4"] = f
 
 	// The ICMP id (80) and type<<8|code (2048) sit in the port fields.
@@ -87,7 +89,7 @@ func filterFlows() map[string]model.Flow {
 	// A TCP flow whose state the kernel did not report.
 	f = fltFlow(model.ProtoTCP, "10.4.0.1", 1234, "10.4.0.2", 80)
 	f.Status |= model.StatusDying
-	f.Zone = 7
+	f.SetZone(model.Zone{ID: 7})
 	fl["nostate"] = f
 
 	f = withState(fltFlow(model.ProtoTCP, "10.4.0.3", 1235, "10.4.0.4", 81), model.TCPNone)
@@ -110,7 +112,7 @@ func matching(f *Filter, fl map[string]model.Flow) []string {
 	var out []string
 	for _, n := range filterFlowNames(fl) {
 		x := fl[n]
-		if f.Match(&x) {
+		if f.Match(&x, nil) {
 			out = append(out, n)
 		}
 	}
@@ -285,6 +287,123 @@ func TestFilterMatch(t *testing.T) {
 	}
 }
 
+// TestFilterMatchExt checks the words for what a source may omit and for
+// the rare attributes: unknown never matches, zones per direction, helper,
+// labels, the one state model and the status flags.
+func TestFilterMatchExt(t *testing.T) {
+	fl := extFlows()
+	cases := []struct {
+		expr string
+		want []string
+	}{
+		{"zone 7", []string{"zboth", "zorig"}},
+		{"orig zone 7", []string{"zboth", "zorig"}},
+		{"reply zone 7", []string{"zboth"}},
+		{"reply zone 9", []string{"zreply"}},
+		{"zone 9", []string{"zreply"}},
+		{"original zone 0", []string{"ftp", "hwoffload", "offload", "sctpinit", "zreply"}},
+		{"zone 0", []string{"ftp", "hwoffload", "offload", "sctpinit", "zorig", "zreply"}},
+		{"not zone 0", []string{"unknown", "zboth"}},
+		{"mark 0", except2(fl, "unknown")},
+		{"mark 0/0", except2(fl, "unknown")},
+		{"helper ftp", []string{"ftp"}},
+		{"helper FTP", []string{"ftp"}},
+		{"not helper ftp", except2(fl, "ftp")},
+		{"label green", []string{"ftp"}},
+		{"label 5", []string{"ftp"}},
+		{"label 6", nil},
+		{"offload", []string{"hwoffload", "offload"}},
+		{"hw_offload", []string{"hwoffload"}},
+		{"state unknown", []string{"hwoffload", "offload"}},
+		{"state unreplied", []string{"zorig"}},
+		{"state replied", []string{"unknown", "zboth", "zreply"}},
+		{"state cookie_wait", []string{"sctpinit"}},
+		{"sctp and state COOKIE_WAIT", []string{"sctpinit"}},
+		{"state established", []string{"ftp"}},
+		{"unreplied", []string{"sctpinit", "zorig"}},
+	}
+	for _, c := range cases {
+		flt, err := Parse(c.expr)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", c.expr, err)
+		}
+		var got []string
+		for n, fe := range fl {
+			if flt.Match(&fe.f, fe.x) {
+				got = append(got, n)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q matches %v, want %v", c.expr, got, c.want)
+		}
+	}
+	for _, bad := range []string{"state assured", "orig 7", "reply port 80", "label 128", "helper 21", "label"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) succeeded", bad)
+		}
+	}
+}
+
+type flowExt struct {
+	f model.Flow
+	x *model.Ext
+}
+
+// extFlows are flows with what sources may omit or add: offloaded flows,
+// a helper and labels, zones of one direction, a flow from a file that
+// gave no mark or zone, an SCTP INIT.
+func extFlows() map[string]flowExt {
+	fl := map[string]flowExt{}
+	f := fltFlow(model.ProtoUDP, "198.51.100.5", 41510, "203.0.113.8", 53)
+	f.Status |= model.StatusOffload // no timeout, no state
+	fl["offload"] = flowExt{f: f}
+	f = fltFlow(model.ProtoTCP, "192.0.2.17", 56408, "192.0.2.16", 5001)
+	f.Status |= model.StatusOffload | model.StatusHWOffload
+	fl["hwoffload"] = flowExt{f: f}
+	f = withState(fltFlow(model.ProtoTCP, "10.0.0.1", 40000, "10.0.0.2", 21), model.TCPEstablished)
+	f.Attrs |= model.HasHelper | model.HasLabels | model.HasSecctx | model.HasExt
+	fl["ftp"] = flowExt{f, &model.Ext{Helper: "ftp", Labels: labelBits(5), LabelNames: "green"}}
+	f = fltFlow(model.ProtoUDP, "127.0.0.1", 59910, "127.0.0.1", 6000)
+	f.Status &^= model.StatusSeenReply
+	f.SetZone(model.Zone{ID: 7, Dir: model.ZoneOrig})
+	f.Attrs |= model.HasHelper | model.HasLabels
+	fl["zorig"] = flowExt{f: f}
+	f = fltFlow(model.ProtoUDP, "127.0.0.1", 39443, "127.0.0.1", 6001)
+	f.SetZone(model.Zone{ID: 9, Dir: model.ZoneReply})
+	fl["zreply"] = flowExt{f: f}
+	f = fltFlow(model.ProtoUDP, "127.0.0.1", 33032, "127.0.0.1", 6003)
+	f.SetZone(model.Zone{ID: 7})
+	fl["zboth"] = flowExt{f: f}
+	f = model.Flow{Orig: model.Tuple{Src: fltAddr("192.0.2.9"), Dst: fltAddr("192.0.2.10")}, Proto: model.ProtoGRE,
+		Family: model.IPv4, Status: model.StatusConfirmed | model.StatusSeenReply} // from a file that gave no mark, zone, helper
+	f.Reply = f.Orig.Inverse()
+	fl["unknown"] = flowExt{f: f}
+	f = withState(fltFlow(model.ProtoSCTP, "192.0.2.22", 36002, "198.51.100.10", 38412), model.SCTPCookieWait)
+	f.Status &^= model.StatusSeenReply
+	fl["sctpinit"] = flowExt{f: f}
+	return fl
+}
+
+func labelBits(n ...int) model.Labels {
+	var l model.Labels
+	for _, b := range n {
+		l.Set(b)
+	}
+	return l
+}
+
+func except2[T any](fl map[string]T, not ...string) []string {
+	var out []string
+	for n := range fl {
+		if !slices.Contains(not, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // dumpNode prints an expression tree, for the structure tests.
 func dumpNode(n *filterNode) string {
 	var s string
@@ -419,8 +538,8 @@ func TestErrors(t *testing.T) {
 		{"tcp | udp", `filter: expected "||" at column 5`},
 		{"tcp &&& udp", `filter: expected "&&" at column 7`},
 		{"state", `filter: expected a state name after "state" at column 6`},
-		{"state foo", `filter: unknown state "foo" (TCP states: NONE, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2; SCTP and DCCP state names work too) at column 7`},
-		{"state state3", `filter: unknown state "state3" (TCP states: NONE, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2; SCTP and DCCP state names work too) at column 7`},
+		{"state foo", `filter: unknown state "foo" (TCP states: NONE, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2; SCTP and DCCP state names, UNREPLIED, REPLIED and unknown work too) at column 7`},
+		{"state state3", `filter: unknown state "state3" (TCP states: NONE, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2; SCTP and DCCP state names, UNREPLIED, REPLIED and unknown work too) at column 7`},
 		{"mark x", `filter: expected a mark like 0x10 or 0x10/0xff after "mark" at column 6`},
 		{"mark", `filter: expected a mark like 0x10 or 0x10/0xff after "mark" at column 5`},
 		{"mark 1/", `filter: expected a mark like 0x10 or 0x10/0xff after "mark" at column 6`},
@@ -504,7 +623,7 @@ func TestFilterEmpty(t *testing.T) {
 	var nilFilter *Filter
 	var zero Filter
 	fl := filterFlows()["web4"]
-	if !nilFilter.Match(&fl) || !zero.Match(&fl) {
+	if !nilFilter.Match(&fl, nil) || !zero.Match(&fl, nil) {
 		t.Error("a nil or zero Filter does not match everything")
 	}
 	if nilFilter.String() != "" {
@@ -539,8 +658,8 @@ func TestFilterLimits(t *testing.T) {
 			t.Fatalf("%d negations: %v", n, err)
 		}
 		x := fl["web4"]
-		if f.Match(&x) != (n%2 == 0) || f.Match(&x) != (tcp.Match(&x) == (n%2 == 0)) {
-			t.Errorf("%d negations of tcp match a TCP flow: %v", n, f.Match(&x))
+		if f.Match(&x, nil) != (n%2 == 0) || f.Match(&x, nil) != (tcp.Match(&x, nil) == (n%2 == 0)) {
+			t.Errorf("%d negations of tcp match a TCP flow: %v", n, f.Match(&x, nil))
 		}
 	}
 	long := strings.Repeat("port 1 or ", 50_000) + "port 80"
@@ -552,7 +671,7 @@ func TestFilterLimits(t *testing.T) {
 		t.Errorf("long chain compiled to %d instructions", len(f.prog))
 	}
 	x := fl["web4"]
-	if !f.Match(&x) {
+	if !f.Match(&x, nil) {
 		t.Error("long chain does not match")
 	}
 }
@@ -569,7 +688,7 @@ func TestFilterMatchAllocs(t *testing.T) {
 	n := 0
 	allocs := testing.AllocsPerRun(100, func() {
 		for i := range flows {
-			if f.Match(&flows[i]) {
+			if f.Match(&flows[i], nil) {
 				n++
 			}
 		}
@@ -583,20 +702,20 @@ func TestFilterMatchAllocs(t *testing.T) {
 }
 
 // evalNode evaluates an expression tree directly, to check the compiler.
-func evalNode(n *filterNode, f *model.Flow) bool {
+func evalNode(n *filterNode, f *model.Flow, x *model.Ext) bool {
 	var r bool
 	switch n.kind {
 	case nAnd:
 		r = true
 		for _, k := range n.kids {
-			r = r && evalNode(k, f)
+			r = r && evalNode(k, f, x)
 		}
 	case nOr:
 		for _, k := range n.kids {
-			r = r || evalNode(k, f)
+			r = r || evalNode(k, f, x)
 		}
 	default:
-		r = n.test.test(f)
+		r = n.test.test(f, x)
 	}
 	return r != n.neg
 }
@@ -660,7 +779,7 @@ func (e *genExpr) eval(prims []*Filter, f *model.Flow) bool {
 	case '|':
 		return e.kids[0].eval(prims, f) || e.kids[1].eval(prims, f)
 	}
-	return prims[e.prim].Match(f)
+	return prims[e.prim].Match(f, nil)
 }
 
 // TestFilterRandomExpressions checks precedence, negation and the compiled
@@ -694,7 +813,7 @@ func TestFilterRandomExpressions(t *testing.T) {
 			t.Fatalf("Parse(%q): %v", expr, err)
 		}
 		for j := range flows {
-			if got, want := f.Match(&flows[j]), e.eval(compiled, &flows[j]); got != want {
+			if got, want := f.Match(&flows[j], nil), e.eval(compiled, &flows[j]); got != want {
 				t.Fatalf("%q on flow %d: got %v, want %v", expr, j, got, want)
 			}
 		}
@@ -717,7 +836,7 @@ func benchFlows(n int) []model.Flow {
 	flows := make([]model.Flow, n)
 	for i := range flows {
 		f := &flows[i]
-		f.ID = uint32(i + 1)
+		f.SetID(uint32(i + 1))
 		f.Status = model.StatusConfirmed | model.StatusSeenReply
 		f.Family = model.IPv4
 		if r.IntN(10) == 0 {
@@ -735,11 +854,11 @@ func benchFlows(n int) []model.Flow {
 		switch x := r.IntN(100); {
 		case x < 75:
 			f.Proto = model.ProtoTCP
-			f.State = states[r.IntN(len(states))]
-			f.Attrs |= model.HasState
-			if f.State == model.TCPSynSent {
+			st := states[r.IntN(len(states))]
+			f.SetProtoState(st)
+			if st == model.TCPSynSent {
 				f.Status &^= model.StatusSeenReply
-			} else if f.State == model.TCPEstablished {
+			} else if st == model.TCPEstablished {
 				f.Status |= model.StatusAssured
 			}
 		case x < 95:
@@ -761,7 +880,7 @@ func benchFlows(n int) []model.Flow {
 				f.Status |= model.StatusDstNAT
 			}
 		}
-		f.Mark = uint32(r.IntN(4))
+		f.SetMark(uint32(r.IntN(4)))
 	}
 	return flows
 }
@@ -785,7 +904,7 @@ func BenchmarkFilterMatch1M(b *testing.B) {
 			for b.Loop() {
 				matched = 0
 				for i := range flows {
-					if f.Match(&flows[i]) {
+					if f.Match(&flows[i], nil) {
 						matched++
 					}
 				}
@@ -812,6 +931,11 @@ func FuzzParse(f *testing.F) {
 	flows := benchFlows(64)
 	for _, x := range filterFlows() {
 		flows = append(flows, x)
+	}
+	exts := make([]*model.Ext, len(flows))
+	for _, fe := range extFlows() {
+		flows = append(flows, fe.f)
+		exts = append(exts, fe.x)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
 		flt, err := Parse(expr)
@@ -845,15 +969,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("String() %q does not parse: %v", flt.String(), aerr)
 		}
 		for i := range flows {
-			fl := &flows[i]
-			m := flt.Match(fl)
-			if m != evalNode(n, fl) {
+			fl, x := &flows[i], exts[i]
+			m := flt.Match(fl, x)
+			if m != evalNode(n, fl, x) {
 				t.Fatalf("%q on flow %d: program says %v, tree %v", expr, i, m, !m)
 			}
-			if nerr == nil && neg.Match(fl) == m {
+			if nerr == nil && neg.Match(fl, x) == m {
 				t.Fatalf("%q on flow %d: negation also says %v", expr, i, m)
 			}
-			if again.Match(fl) != m {
+			if again.Match(fl, x) != m {
 				t.Fatalf("%q on flow %d: String() %q disagrees", expr, i, flt.String())
 			}
 		}

@@ -5,7 +5,11 @@ import "github.com/cttop/cttop/action"
 // KernelSelector reports whether f selects exactly what a KernelSelector
 // does, and returns it: an "and" of at most one family, one mark and one
 // zone test. Anything else (addresses, ports, "or", "not") the kernel
-// cannot flush by, and cttop deletes flow by flow instead.
+// cannot flush by, and cttop deletes flow by flow instead. The kernel's
+// zone filter matches a zone ID in either direction, as "zone N" does, but
+// zone 0 means "any zone" to it, so "zone 0", "orig zone N" and "reply
+// zone N" are left to cttop; so are tests of values a flow may lack (a
+// mark the source did not give is unknown, not 0, for the filter).
 func (f *Filter) KernelSelector() (action.KernelSelector, bool) {
 	var sel action.KernelSelector
 	if f == nil {
@@ -31,7 +35,7 @@ func (f *Filter) KernelSelector() (action.KernelSelector, bool) {
 			}
 			sel.Mark, sel.MarkMask, sel.HasMark = uint32(in.a), uint32(in.b), true
 		case opZone:
-			if sel.HasZone {
+			if sel.HasZone || in.a == 0 || in.b != zoneAny {
 				return sel, false
 			}
 			sel.Zone, sel.HasZone = uint16(in.a), true

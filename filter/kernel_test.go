@@ -21,6 +21,13 @@ func TestKernelSelector(t *testing.T) {
 		{"zone 3 and port 80", false, action.KernelSelector{}},
 		{"zone 3 and zone 4", false, action.KernelSelector{}},
 		{"src host 10.0.0.1", false, action.KernelSelector{}},
+		// The kernel's flush takes zone 0 for "any zone": cttop deletes
+		// those itself, and so the flows of a zone in one direction.
+		{"zone 0", false, action.KernelSelector{}},
+		{"mark 1 and zone 0", false, action.KernelSelector{}},
+		{"orig zone 3", false, action.KernelSelector{}},
+		{"reply zone 3", false, action.KernelSelector{}},
+		{"helper ftp", false, action.KernelSelector{}},
 	} {
 		f, err := Parse(c.expr)
 		if err != nil {

@@ -230,6 +230,22 @@ func statusWord(w string) (bits model.Status, neg, ok bool) {
 		return model.StatusSrcNAT | model.StatusDstNAT, false, true
 	case "dying":
 		return model.StatusDying, false, true
+	case "offload":
+		return model.StatusOffload | model.StatusHWOffload, false, true
+	case "hw_offload":
+		return model.StatusHWOffload, false, true
+	case "expected":
+		return model.StatusExpected, false, true
+	case "confirmed":
+		return model.StatusConfirmed, false, true
+	case "seq_adjust":
+		return model.StatusSeqAdjust, false, true
+	case "fixed_timeout":
+		return model.StatusFixedTimeout, false, true
+	case "template":
+		return model.StatusTemplate, false, true
+	case "untracked":
+		return model.StatusUntracked, false, true
 	}
 	return 0, false, false
 }
@@ -263,8 +279,25 @@ func (p *filterParser) parsePrimitive() (*filterNode, error) {
 		n.neg = neg
 		return n, p.advance()
 	}
+	zoneDir := uint64(zoneAny)
 	switch w {
-	case "state", "mark", "zone", "proto":
+	case "orig", "original", "reply":
+		// "orig zone N", "reply zone N": the zone of one direction.
+		zoneDir = zoneOrig
+		if w == "reply" {
+			zoneDir = zoneReply
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if !strings.EqualFold(p.tok.text, "zone") || p.tok.kind != tWord {
+			return nil, p.errAt(p.tok.off, `expected "zone" after `+quoteWord(t.text))
+		}
+		t = p.tok
+		w = "zone"
+	}
+	switch w {
+	case "state", "mark", "zone", "proto", "helper", "label":
 		p.last = qual{}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -278,7 +311,11 @@ func (p *filterParser) parsePrimitive() (*filterNode, error) {
 		case "mark":
 			in, err = p.markValue(t.text, v)
 		case "zone":
-			in, err = p.zoneValue(t.text, v)
+			in, err = p.zoneValue(t.text, v, zoneDir)
+		case "helper":
+			in, err = p.helperValue(t.text, v)
+		case "label":
+			in, err = p.labelValue(t.text, v)
 		default:
 			in, err = p.protoValue(t.text, v)
 		}

@@ -232,20 +232,29 @@ func (p *filterParser) portValue(v filterToken) (lo, hi uint16, err error) {
 	return uint16(a), uint16(b), nil
 }
 
+// stateValue parses a state name of the one state model (model.State):
+// a TCP, SCTP or DCCP state (a name two protocols share matches both),
+// UNREPLIED or REPLIED (protocols without states), or "unknown".
 func (p *filterParser) stateValue(kw string, v filterToken) (insn, error) {
 	if v.kind != tWord {
 		return insn{}, p.errAt(v.off, "expected a state name after "+quoteWord(kw))
 	}
-	name := strings.ToUpper(strings.ReplaceAll(v.text, "-", "_"))
+	name := strings.ReplaceAll(v.text, "-", "_")
 	in := insn{op: opState}
-	for s := 0; s < 64; s++ {
-		in.a |= stateBit(model.ProtoTCP, uint8(s), name)
-		in.b |= stateBit(model.ProtoSCTP, uint8(s), name)
-		in.c |= stateBit(model.ProtoDCCP, uint8(s), name)
+	if strings.EqualFold(name, "unknown") {
+		in.a = 1 << model.StateUnknown
+		return in, nil
 	}
-	if in.a|in.b|in.c == 0 {
-		return insn{}, p.errAt(v.off, "unknown state "+quoteWord(v.text)+" (TCP states: "+
-			tcpStates()+"; SCTP and DCCP state names work too)")
+	for _, s := range model.ParseState(0, name) {
+		in.a |= 1 << s
+	}
+	if in.a == 0 {
+		hint := ""
+		if strings.EqualFold(name, "assured") {
+			hint = `ASSURED is a flag: write "assured"; `
+		}
+		return insn{}, p.errAt(v.off, "unknown state "+quoteWord(v.text)+" ("+hint+"TCP states: "+
+			tcpStates()+"; SCTP and DCCP state names, UNREPLIED, REPLIED and unknown work too)")
 	}
 	return in, nil
 }
@@ -257,15 +266,6 @@ func tcpStates() string {
 		names = append(names, model.StateName(model.ProtoTCP, s))
 	}
 	return strings.Join(names, ", ")
-}
-
-// stateBit returns the bit for state s of proto if its name is name.
-func stateBit(proto, s uint8, name string) uint64 {
-	n := model.StateName(proto, s)
-	if n == name && n != "STATE"+strconv.Itoa(int(s)) {
-		return 1 << s
-	}
-	return 0
 }
 
 func (p *filterParser) markValue(kw string, v filterToken) (insn, error) {
@@ -284,7 +284,9 @@ func (p *filterParser) markValue(kw string, v filterToken) (insn, error) {
 	return insn{op: opMark, a: val & mask, b: mask}, nil
 }
 
-func (p *filterParser) zoneValue(kw string, v filterToken) (insn, error) {
+// zoneValue parses the zone number of "zone N" (dir zoneAny), "orig zone
+// N" or "reply zone N".
+func (p *filterParser) zoneValue(kw string, v filterToken, dir uint64) (insn, error) {
 	z, ok := parseNumber(v.text)
 	if v.kind != tWord || !ok {
 		return insn{}, p.errAt(v.off, "expected a zone number after "+quoteWord(kw))
@@ -292,7 +294,30 @@ func (p *filterParser) zoneValue(kw string, v filterToken) (insn, error) {
 	if z > 65535 {
 		return insn{}, p.errAt(v.off, "zone "+shortenWord(v.text)+" is greater than 65535")
 	}
-	return insn{op: opZone, a: z}, nil
+	return insn{op: opZone, a: z, b: dir}, nil
+}
+
+// helperValue parses the helper name of "helper NAME" (ftp, sip, tftp...).
+func (p *filterParser) helperValue(kw string, v filterToken) (insn, error) {
+	if v.kind != tWord || shapeOf(v.text) != shapeNone {
+		return insn{}, p.errAt(v.off, "expected a helper name such as ftp after "+quoteWord(kw))
+	}
+	return insn{op: opHelper, s: strings.ToLower(v.text)}, nil
+}
+
+// labelValue parses the label of "label NAME" or "label N" (0-127).
+func (p *filterParser) labelValue(kw string, v filterToken) (insn, error) {
+	if v.kind != tWord {
+		return insn{}, p.errAt(v.off, "expected a label name or number after "+quoteWord(kw))
+	}
+	if allDigits(v.text) {
+		n := parseDecimal(v.text)
+		if n > 127 {
+			return insn{}, p.errAt(v.off, "label "+shortenWord(v.text)+" is greater than 127")
+		}
+		return insn{op: opLabel, s: strconv.Itoa(int(n))}, nil
+	}
+	return insn{op: opLabel, s: v.text}, nil
 }
 
 func (p *filterParser) protoValue(kw string, v filterToken) (insn, error) {

@@ -51,19 +51,108 @@ func DstPort(f *model.Flow) string {
 	return Port(f.Orig.DstPort, f.Proto)
 }
 
-// State writes what the STATE column shows: the protocol state, else
-// UNREPLIED, ASSURED or REPLIED for protocols without states.
+// State writes what the STATE column shows: the flow's state in the one
+// state model (model.State: the protocol's for TCP, SCTP and DCCP, else
+// UNREPLIED or REPLIED; ASSURED is a flag), "-" when unknown (offloaded
+// flows).
 func State(f *model.Flow) string {
-	if s := f.StateName(); s != "" {
-		return s
+	if s, ok := f.State(); ok {
+		return s.String()
 	}
+	return "-"
+}
+
+// FlowTTL writes the flow's TTL at Unix time now (TTL), "-" when its
+// timeout is unknown (offloaded flows).
+func FlowTTL(f *model.Flow, now uint32) string {
+	if t, ok := f.TTL(now); ok {
+		return TTL(t)
+	}
+	return "-"
+}
+
+// Mark writes the flow's mark in decimal, "-" when unknown.
+func Mark(f *model.Flow) string {
+	if v, ok := f.Mark(); ok {
+		return strconv.FormatUint(uint64(v), 10)
+	}
+	return "-"
+}
+
+// Zone writes the flow's zone for a ZONE column: "7", or "7 orig" and
+// "9 reply" for a zone of one direction (the other is in zone 0); "-"
+// when unknown.
+func Zone(f *model.Flow) string {
+	z, ok := f.Zone()
 	switch {
-	case f.Status&model.StatusSeenReply == 0:
-		return "UNREPLIED"
-	case f.Status&model.StatusAssured != 0:
-		return "ASSURED"
+	case !ok:
+		return "-"
+	case z.ID != 0 && z.Dir != model.ZoneBoth:
+		return strconv.Itoa(int(z.ID)) + " " + z.Dir.String()
 	}
-	return "REPLIED"
+	return strconv.Itoa(int(z.ID))
+}
+
+// ZoneLong writes the flow's zone for the detail pane, saying which
+// direction a zone of one direction applies to; "unknown" when unknown.
+func ZoneLong(f *model.Flow) string {
+	z, ok := f.Zone()
+	switch {
+	case !ok:
+		return "unknown"
+	case z.ID != 0 && z.Dir == model.ZoneOrig:
+		return strconv.Itoa(int(z.ID)) + " in the original direction only (zone-orig), 0 in the reply"
+	case z.ID != 0 && z.Dir == model.ZoneReply:
+		return strconv.Itoa(int(z.ID)) + " in the reply direction only (zone-reply), 0 in the original"
+	}
+	return strconv.Itoa(int(z.ID))
+}
+
+// MarkLong writes the mark in decimal and hexadecimal, "unknown" when
+// unknown.
+func MarkLong(f *model.Flow) string {
+	if v, ok := f.Mark(); ok {
+		return fmt.Sprintf("%d (0x%x)", v, v)
+	}
+	return "unknown"
+}
+
+// ID writes the kernel's conntrack ID, "unknown" when unknown.
+func ID(f *model.Flow) string {
+	if id, ok := f.ID(); ok {
+		return strconv.FormatUint(uint64(id), 10)
+	}
+	return "unknown"
+}
+
+// ExtLines are the detail pane's lines of a flow's helper, labels and
+// security context, each as a label and a value: when the flow has one,
+// or when it is unknown (the source did not say). x is the flow's Ext.
+func ExtLines(f *model.Flow, x *model.Ext) [][2]string {
+	var out [][2]string
+	if h, ok := f.Helper(x); !ok {
+		out = append(out, [2]string{"helper", "unknown"})
+	} else if h != "" {
+		out = append(out, [2]string{"helper", h})
+	}
+	if l, names, ok := f.Labels(x); !ok {
+		out = append(out, [2]string{"labels", "unknown"})
+	} else if !l.IsZero() || names != "" {
+		var parts []string
+		if names != "" {
+			parts = append(parts, names)
+		}
+		if b := l.Bits(); len(b) > 0 {
+			parts = append(parts, "bits "+strings.Trim(fmt.Sprint(b), "[]"))
+		}
+		out = append(out, [2]string{"labels", strings.Join(parts, "; ")})
+	}
+	if sc, ok := f.Secctx(x); !ok {
+		out = append(out, [2]string{"secctx", "unknown"})
+	} else if sc != "" {
+		out = append(out, [2]string{"secctx", sc})
+	}
+	return out
 }
 
 // Translated says which ends of f the kernel rewrites: the destination
@@ -116,22 +205,26 @@ func NATLines(f *model.Flow) []string {
 // Timeout writes the flow's timeout at Unix time now, for the detail pane:
 // "4m59s left (as last reported by the kernel)", or "unknown".
 func Timeout(f *model.Flow, now uint32) string {
-	if f.Attrs&model.HasTimeout == 0 {
+	t, ok := f.TTL(now)
+	if !ok {
 		return "unknown"
 	}
-	return TTL(f.TTL(now)) + " left (as last reported by the kernel)"
+	return TTL(t) + " left (as last reported by the kernel)"
 }
 
-// Age writes how long the flow has existed at Unix time now and where that
-// comes from, for the detail pane; "unknown" if nothing says.
+// Age writes how long the flow has existed at Unix time now, from its
+// start timestamp (the kernel's or the file's), for the detail pane; when
+// that is unknown, "unknown" and how long cttop has seen the flow, which is
+// not its age.
 func Age(f *model.Flow, now uint32) string {
-	if f.FirstSeen == 0 || f.FirstSeen > now {
-		return "unknown"
+	if a, ok := f.Age(now); ok {
+		return TTL(a) + " (start timestamp)"
 	}
-	if f.Attrs&model.HasStart != 0 {
-		return TTL(now-f.FirstSeen) + " (kernel timestamp)"
+	seen := ""
+	if fs, ok := f.FirstSeen(); ok && fs <= now {
+		seen = "; cttop has seen it for " + TTL(now-fs)
 	}
-	return TTL(now-f.FirstSeen) + " (since cttop first saw it; nf_conntrack_timestamp=1 gives the real start)"
+	return "unknown (nf_conntrack_timestamp=1 gives the start" + seen + ")"
 }
 
 // Counters writes a flow's counters per direction for the detail pane, or

@@ -41,16 +41,21 @@ func TestEndpointsAndPorts(t *testing.T) {
 
 func TestState(t *testing.T) {
 	tcp := flow(model.ProtoTCP, "192.0.2.1", 1, "192.0.2.2", 2)
-	tcp.State, tcp.Attrs = model.TCPSynRecv, model.HasState
+	tcp.SetProtoState(model.TCPSynRecv)
 	udp := flow(model.ProtoUDP, "192.0.2.1", 1, "192.0.2.2", 2)
 	unreplied := udp
 	unreplied.Status = 0
 	assured := udp
 	assured.Status |= model.StatusAssured
+	offloaded := flow(model.ProtoTCP, "192.0.2.1", 1, "192.0.2.2", 2)
+	offloaded.Status |= model.StatusOffload // no state from the kernel
+	sctp := flow(model.ProtoSCTP, "192.0.2.1", 1, "192.0.2.2", 2)
+	sctp.SetProtoState(model.SCTPShutdownAckSent)
 	for _, c := range []struct {
 		f    model.Flow
 		want string
-	}{{tcp, "SYN_RECV"}, {udp, "REPLIED"}, {unreplied, "UNREPLIED"}, {assured, "ASSURED"}} {
+	}{{tcp, "SYN_RECV"}, {udp, "REPLIED"}, {unreplied, "UNREPLIED"}, {assured, "REPLIED"}, // ASSURED is a flag
+		{offloaded, "-"}, {sctp, "SHUTDOWN_ACK_SENT"}} {
 		if got := State(&c.f); got != c.want {
 			t.Errorf("State = %q, want %q", got, c.want)
 		}

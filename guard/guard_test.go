@@ -128,7 +128,8 @@ func TestCheckService(t *testing.T) {
 
 func flow(src, dst string, dport uint16, state uint8) model.Flow {
 	s, d := model.AddrFrom(netip.MustParseAddr(src)), model.AddrFrom(netip.MustParseAddr(dst))
-	f := model.Flow{Proto: model.ProtoTCP, Family: model.IPv4, State: state, Attrs: model.HasState}
+	f := model.Flow{Proto: model.ProtoTCP, Family: model.IPv4}
+	f.SetProtoState(state)
 	f.Orig = model.Tuple{Src: s, Dst: d, SrcPort: 40000, DstPort: dport}
 	f.Reply = f.Orig.Inverse()
 	return f

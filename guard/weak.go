@@ -21,7 +21,7 @@ func (g *Guard) SSHClients(flows func(yield func(*model.Flow) bool)) map[netip.A
 	}
 	out := map[netip.Addr]bool{}
 	for f := range flows {
-		if f.Proto != model.ProtoTCP || f.Attrs&model.HasState == 0 || f.State != model.TCPEstablished {
+		if s, ok := f.State(); f.Proto != model.ProtoTCP || !ok || s != model.TCPState(model.TCPEstablished) {
 			continue
 		}
 		if !slices.Contains(ports, f.Reply.SrcPort) || (len(local) > 0 && !local[f.Reply.Src.IP()]) {

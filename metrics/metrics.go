@@ -22,14 +22,21 @@ type Snapshot struct {
 	// Flows is the number of flows cttop holds, the count when the kernel
 	// statistics are not valid.
 	Flows int
-	// ByState counts TCP flows by TCP state name, every state present.
-	ByState map[string]int
+	// ByState counts flows by protocol and state (model.State: the
+	// protocol's own for TCP, SCTP and DCCP, UNREPLIED or REPLIED for the
+	// others, "unknown" when the kernel gave none, as for offloaded
+	// flows); every TCP state is present.
+	ByState map[ProtoState]int
 	// ByProto counts flows by protocol name (tcp, udp, icmp, icmpv6
 	// always present).
 	ByProto map[string]int
 	// TopSources are the sources with the most flows, most first.
 	TopSources []model.SourceCount
 }
+
+// ProtoState is a protocol name and a state name, the labels of a
+// cttop_flows series.
+type ProtoState struct{ Proto, State string }
 
 // SnapshotFromTable builds a Snapshot of t with its topN sources by flows.
 // It walks the table once for the sources; a Snapshotter does the same
@@ -52,7 +59,7 @@ func (s *Snapshotter) From(t *model.Table, topN int) Snapshot {
 		Stats:   t.Stats(),
 		Info:    t.Info(),
 		Flows:   t.Len(),
-		ByState: make(map[string]int, 10),
+		ByState: make(map[ProtoState]int, 16),
 		ByProto: make(map[string]int, 8),
 	}
 	sn.FlowsCreated, sn.FlowsRemoved = t.EventTotals()
@@ -60,8 +67,15 @@ func (s *Snapshotter) From(t *model.Table, topN int) Snapshot {
 		sn.Time = time.Unix(int64(now), 0)
 	}
 	for st := model.TCPNone; st <= model.TCPSynSent2; st++ {
-		sn.ByState[model.StateName(model.ProtoTCP, st)] = t.TCPStateCount(st)
+		sn.ByState[ProtoState{"tcp", model.StateName(model.ProtoTCP, st)}] = t.TCPStateCount(st)
 	}
+	t.ProtoStates(func(proto uint8, s model.State, n int) {
+		name := s.String()
+		if s == model.StateUnknown {
+			name = "unknown"
+		}
+		sn.ByState[ProtoState{model.ProtoName(proto), name}] = n
+	})
 	for _, p := range []uint8{model.ProtoTCP, model.ProtoUDP, model.ProtoICMP, model.ProtoICMPv6} {
 		sn.ByProto[model.ProtoName(p)] = 0
 	}
@@ -172,7 +186,7 @@ var (
 	descEarly   = desc("cttop_conntrack_early_drops_total", "Flows evicted early to make room in a full table (kernel early_drop counter).")
 	descInsFail = desc("cttop_conntrack_insert_failed_total", "Flows that could not be inserted, usually clashes (kernel insert_failed counter).")
 	descInvalid = desc("cttop_conntrack_invalid_total", "Packets conntrack could not track (kernel invalid counter).")
-	descState   = desc("cttop_flows", "TCP flows in the table by TCP state.", "state")
+	descState   = desc("cttop_flows", "Flows in the table by protocol and state: TCP, SCTP and DCCP states, UNREPLIED or REPLIED for other protocols, unknown for offloaded flows.", "protocol", "state")
 	descProto   = desc("cttop_flows_by_protocol", "Flows in the table by IP protocol.", "protocol")
 	descResync  = desc("cttop_resyncs_total", "Full resynchronisations after events were missed: the kernel dropped them (ENOBUFS) or the event listener was restarted.")
 	// Counters, not a per-second gauge: a gauge of the last second shows a
@@ -222,8 +236,8 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		counter(descInvalid, s.Stats.Invalid)
 	}
 	gauge(descEntries, float64(entries))
-	for name, n := range s.ByState {
-		gauge(descState, float64(n), name)
+	for ps, n := range s.ByState {
+		gauge(descState, float64(n), ps.Proto, ps.State)
 	}
 	for name, n := range s.ByProto {
 		gauge(descProto, float64(n), name)

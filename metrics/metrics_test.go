@@ -22,11 +22,12 @@ func flow(id uint32, src string, sport uint16, dst string, dport uint16, proto, 
 	f := model.Flow{
 		Orig: model.Tuple{Src: model.AddrFrom(netip.MustParseAddr(src)), Dst: model.AddrFrom(netip.MustParseAddr(dst)),
 			SrcPort: sport, DstPort: dport},
-		ID: id, Status: model.StatusConfirmed | model.StatusSeenReply, Proto: proto, Family: model.IPv4,
-		State: state, Attrs: model.HasTimeout | model.HasID, Expires: uint32(t0.Unix()) + 300,
+		Status: model.StatusConfirmed | model.StatusSeenReply, Proto: proto, Family: model.IPv4,
 	}
+	f.SetID(id)
+	f.SetExpires(uint32(t0.Unix()) + 300)
 	if proto == model.ProtoTCP {
-		f.Attrs |= model.HasState
+		f.SetProtoState(state)
 	}
 	f.Reply = f.Orig.Inverse()
 	return f
@@ -104,18 +105,19 @@ cttop_flows_created_total 11
 # HELP cttop_flows_removed_total Flows removed: DESTROY events cttop received (the header's gone/s); events lost before a resync are missing.
 # TYPE cttop_flows_removed_total counter
 cttop_flows_removed_total 1
-# HELP cttop_flows TCP flows in the table by TCP state.
+# HELP cttop_flows Flows in the table by protocol and state: TCP, SCTP and DCCP states, UNREPLIED or REPLIED for other protocols, unknown for offloaded flows.
 # TYPE cttop_flows gauge
-cttop_flows{state="CLOSE"} 0
-cttop_flows{state="CLOSE_WAIT"} 0
-cttop_flows{state="ESTABLISHED"} 7
-cttop_flows{state="FIN_WAIT"} 0
-cttop_flows{state="LAST_ACK"} 0
-cttop_flows{state="NONE"} 0
-cttop_flows{state="SYN_RECV"} 0
-cttop_flows{state="SYN_SENT"} 0
-cttop_flows{state="SYN_SENT2"} 0
-cttop_flows{state="TIME_WAIT"} 1
+cttop_flows{protocol="tcp",state="CLOSE"} 0
+cttop_flows{protocol="tcp",state="CLOSE_WAIT"} 0
+cttop_flows{protocol="tcp",state="ESTABLISHED"} 7
+cttop_flows{protocol="tcp",state="FIN_WAIT"} 0
+cttop_flows{protocol="tcp",state="LAST_ACK"} 0
+cttop_flows{protocol="tcp",state="NONE"} 0
+cttop_flows{protocol="tcp",state="SYN_RECV"} 0
+cttop_flows{protocol="tcp",state="SYN_SENT"} 0
+cttop_flows{protocol="tcp",state="SYN_SENT2"} 0
+cttop_flows{protocol="tcp",state="TIME_WAIT"} 1
+cttop_flows{protocol="udp",state="REPLIED"} 2
 # HELP cttop_flows_by_protocol Flows in the table by IP protocol.
 # TYPE cttop_flows_by_protocol gauge
 cttop_flows_by_protocol{protocol="icmp"} 0

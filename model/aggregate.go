@@ -53,43 +53,13 @@ type GroupKey struct {
 	By     GroupBy
 	Addr   Addr   // BySrc, ByDst
 	Family uint8  // BySrc, ByDst
-	Proto  uint8  // ByDport, ByProto, ByState
+	Proto  uint8  // ByDport, ByProto
 	Port   uint16 // ByDport
-	State  uint8  // ByState: a mix index (see mixIndex)
+	State  State  // ByState (StateUnknown: flows whose state is unknown)
 	// Bits is the prefix length of an address key in its family's terms
 	// (a network, shown in CIDR, a single address as /32 or /128); 0 for
 	// a plain address.
 	Bits uint8
-}
-
-// mix indexes: TCP states 0-9, then flows without a state.
-const (
-	mixUnreplied = 10
-	mixReplied   = 11
-	mixSize      = 12
-)
-
-// mixIndex classes a flow for the state mix: its TCP state, or whether a
-// stateless flow has seen a reply.
-func mixIndex(f *Flow) uint8 {
-	if f.Proto == ProtoTCP && f.Attrs&HasState != 0 && f.State < 10 {
-		return f.State
-	}
-	if f.Status&StatusSeenReply == 0 {
-		return mixUnreplied
-	}
-	return mixReplied
-}
-
-// MixName names a state-mix index.
-func MixName(i int) string {
-	switch {
-	case i < 10:
-		return tcpStateNames[i]
-	case i == mixUnreplied:
-		return "UNREPLIED"
-	}
-	return "REPLIED"
 }
 
 func groupKeyOf(gr *Grouping, f *Flow) GroupKey {
@@ -102,7 +72,7 @@ func groupKeyOf(gr *Grouping, f *Flow) GroupKey {
 	case ByDport:
 		k.Proto, k.Port = f.Proto, dport(f)
 	case ByState:
-		k.State = mixIndex(f)
+		k.State, _ = f.State()
 	case ByProto:
 		k.Proto = f.Proto
 	}
@@ -113,7 +83,8 @@ func groupKeyOf(gr *Grouping, f *Flow) GroupKey {
 	return k
 }
 
-// String is the key as the top view shows it.
+// String is the key as the top view shows it; a state as StateLabel
+// names it.
 func (k GroupKey) String() string {
 	switch k.By {
 	case BySrc, ByDst:
@@ -127,7 +98,7 @@ func (k GroupKey) String() string {
 		}
 		return ProtoName(k.Proto) + "/" + strconv.Itoa(int(k.Port))
 	case ByState:
-		return MixName(int(k.State))
+		return StateLabel(k.State)
 	}
 	return ProtoName(k.Proto)
 }
@@ -136,8 +107,8 @@ func (k GroupKey) String() string {
 type Group struct {
 	Key     GroupKey
 	Flows   int
-	Mix     [mixSize]int32 // flows per state-mix index
-	Counted int            // flows with counters
+	Mix     Mix // flows by state
+	Counted int // flows with counters
 	Bytes   uint64
 	Packets uint64
 }
@@ -145,7 +116,8 @@ type Group struct {
 // account adds (d 1) or removes (d -1) flow f with counters c.
 func (gr *Group) account(f *Flow, c *Counters, d int) {
 	gr.Flows += d
-	gr.Mix[mixIndex(f)] += int32(d)
+	s, _ := f.State()
+	gr.Mix.Add(s, int32(d))
 	if f.Attrs&HasCounters != 0 {
 		gr.Counted += d
 		if d > 0 {
@@ -161,9 +133,7 @@ func (gr *Group) account(f *Flow, c *Counters, d int) {
 // merge adds (d 1) or subtracts (d -1) the flows of o.
 func (gr *Group) merge(o *Group, d int) {
 	gr.Flows += d * o.Flows
-	for i := range gr.Mix {
-		gr.Mix[i] += int32(d) * o.Mix[i]
-	}
+	gr.Mix.merge(&o.Mix, int32(d))
 	gr.Counted += d * o.Counted
 	if d > 0 {
 		gr.Bytes += o.Bytes
@@ -174,28 +144,10 @@ func (gr *Group) merge(o *Group, d int) {
 	}
 }
 
-// States returns the state mix, largest first: names and flow counts.
-func (g *Group) States() []StateCount {
-	var out []StateCount
-	for i, n := range g.Mix {
-		if n > 0 {
-			out = append(out, StateCount{MixName(i), int(n)})
-		}
-	}
-	slices.SortFunc(out, func(a, b StateCount) int {
-		if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
-			return c
-		}
-		return strings.Compare(a.State, b.State)
-	})
-	return out
-}
-
-// StateCount is one entry of a state mix.
-type StateCount struct {
-	State string
-	Flows int
-}
+// States returns the state mix, largest first: labels (StateLabel) and
+// flow counts; every flow of the group is in it, those of unknown state
+// under "-".
+func (g *Group) States() []StateCount { return g.Mix.States() }
 
 // Groups aggregates the flows a filter matches by a key, kept up to date
 // incrementally from each Apply's Changes like List. Not safe for
@@ -278,17 +230,17 @@ func (g *Groups) update(ch *Changes) {
 		if g.auto() && i%touchBlock == 0 {
 			g.touchAuto(ch.List[i:min(i+touchBlock, len(ch.List))])
 		}
-		if c.Had && g.match(&c.Old) {
+		if c.Had && g.match(&c.Old, c.OldExt) {
 			g.add(&c.Old, &c.OldCounters, -1)
 		}
-		if f := g.t.At(c.Slot); f.Family != 0 && g.match(f) {
-			ctr := g.t.CountersAt(c.Slot)
+		if f := g.t.At(c.Slot); f.Family != 0 && g.match(f, g.t.ExtAt(c.Slot)) {
+			ctr, _ := g.t.CountersAt(c.Slot)
 			g.add(f, &ctr, 1)
 		}
 	}
 }
 
-func (g *Groups) match(f *Flow) bool { return g.filter == nil || g.filter.Match(f) }
+func (g *Groups) match(f *Flow, x *Ext) bool { return g.filter == nil || g.filter.Match(f, x) }
 
 func (g *Groups) add(f *Flow, c *Counters, d int) {
 	if g.auto() {
@@ -338,8 +290,8 @@ func (g *Groups) ensure() {
 	}
 	for slot := int32(0); slot < g.t.Slots(); slot++ {
 		f := g.t.At(slot)
-		if f.Family != 0 && g.match(f) {
-			c := g.t.CountersAt(slot)
+		if f.Family != 0 && g.match(f, g.t.ExtAt(slot)) {
+			c, _ := g.t.CountersAt(slot)
 			g.add(f, &c, 1)
 		}
 	}

@@ -29,6 +29,9 @@ type Event struct {
 	Type     EventType
 	Flow     Flow
 	Counters Counters // valid when Flow.Attrs has HasCounters
+	// Ext is the flow's rare attributes when it has any (HasExt), else
+	// nil. It must not change once the event is added to a batch.
+	Ext *Ext
 }
 
 // TableStats is one sample of the kernel's table statistics. The counters
@@ -169,32 +172,39 @@ func (b *Batch) add(e *Event) {
 
 // mergeInto updates p with the newer event e, keeping what e lacks.
 func mergeInto(p, e *Event) {
-	old := p.Flow
-	ctr := p.Counters
-	p.Flow = e.Flow
-	p.Counters = e.Counters
-	MergeFlow(&p.Flow, &p.Counters, &old, &ctr)
+	old, ctr, x := p.Flow, p.Counters, p.Ext
+	p.Flow, p.Counters = e.Flow, e.Counters
+	p.Ext = mergeFlow(&p.Flow, &p.Counters, e.Ext, &old, &ctr, x)
 }
 
-// MergeFlow completes the newer flow f (with counters c) with the optional
-// parts it lacks from the older one.
-func MergeFlow(f *Flow, c *Counters, old *Flow, oldc *Counters) {
+// mergeFlow completes the newer flow f (with counters c and ext x) with the
+// optional parts it lacks from the older one, and returns f's Ext. An
+// event says only what changed (UPDATE events carry no counters, and the
+// TCP state only when it changes): what it does not say is kept, never
+// taken for zero. What cttop observed (FirstSeen) is the older flow's.
+func mergeFlow(f *Flow, c *Counters, x *Ext, old *Flow, oldc *Counters, oldx *Ext) *Ext {
 	if f.Attrs&HasState == 0 && old.Attrs&HasState != 0 {
-		f.State = old.State
-		f.Attrs |= HasState
+		f.SetProtoState(old.state)
 	}
 	if f.Attrs&HasCounters == 0 && old.Attrs&HasCounters != 0 {
 		*c = *oldc
 		f.Attrs |= HasCounters
 	}
 	if f.Attrs&HasTimeout == 0 && old.Attrs&HasTimeout != 0 {
-		f.Expires = old.Expires
-		f.Attrs |= HasTimeout
+		f.SetExpires(old.expires)
 	}
-	if f.FirstSeen == 0 {
-		f.FirstSeen = old.FirstSeen
-		f.Attrs |= old.Attrs & HasStart
+	if f.Attrs&HasStart == 0 && old.Attrs&HasStart != 0 {
+		f.SetStart(old.start)
 	}
+	if f.Attrs&HasMark == 0 && old.Attrs&HasMark != 0 {
+		f.SetMark(old.mark)
+	}
+	// ID and zone are part of the key, equal in both.
+	f.Attrs |= old.Attrs & (HasID | HasZone)
+	if old.seen != 0 {
+		f.seen = old.seen
+	}
+	return mergeExt(f, x, old, oldx)
 }
 
 // Merge folds the newer batch n into b, as if n's events had been added to

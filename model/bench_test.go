@@ -123,7 +123,7 @@ func churn(r *rand.Rand, flows []Flow, next *uint32, now time.Time, n int) *Batc
 			b.Add(&Event{Type: EventNew, Flow: flows[j]})
 		default:
 			f := flows[j]
-			f.Expires += 5
+			f.SetExpires(f.expires + 5)
 			flows[j] = f
 			b.Add(&Event{Type: EventUpdate, Flow: f})
 		}

@@ -30,7 +30,11 @@ type SourceCount struct {
 type Composition struct {
 	// Flows is the number of flows.
 	Flows int
-	// TCPStates counts TCP flows by TCP state (TCPSynSent...).
+	// States counts flows by State (the one state model of every
+	// protocol), unknown at index StateUnknown.
+	States [NumStates]int
+	// TCPStates counts TCP flows by TCP state (TCPSynSent...): States'
+	// TCP part.
 	TCPStates [16]int
 	// Protos counts flows by IP protocol.
 	Protos map[uint8]int
@@ -51,6 +55,9 @@ type Composition struct {
 // It walks the table once.
 func Compose(t *Table, topN int) Composition {
 	c := Composition{Flows: t.Len(), Protos: make(map[uint8]int), Stats: t.Stats()}
+	for s := range c.States {
+		c.States[s] = t.StateCount(State(s))
+	}
 	for s := range c.TCPStates {
 		c.TCPStates[s] = t.TCPStateCount(uint8(s))
 	}

@@ -18,7 +18,7 @@ func TestCompose(t *testing.T) {
 	}
 	for i := 0; i < 5; i++ {
 		f := tcpFlow(id, "192.0.2.7", uint16(20000+i), "198.51.100.1", 22)
-		f.State = TCPTimeWait
+		f.SetProtoState(TCPTimeWait)
 		add(f)
 	}
 	for i := 0; i < 10; i++ {

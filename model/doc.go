@@ -4,6 +4,18 @@
 // aggregation into groups, rates, and a table's per-second history with
 // its time to full (History).
 //
+// Absent is not zero. Every value a kernel message or a saved table may
+// omit (timeout, protocol state, ID, start timestamp, counters, zone, mark,
+// helper, labels, security context) is read through an accessor that
+// returns (value, ok), and is unknown when ok is false; lists sort unknown
+// values after every known one in both directions. When a flow started
+// (Flow.Start, the kernel's or the file's timestamp) is not when cttop
+// first saw it (Flow.FirstSeen). The rare attributes (Ext: helper, labels,
+// security context) live beside the flows, in a side table keyed by slot.
+//
+// One state model (State) serves every protocol: TCP, SCTP and DCCP have
+// their own states, every other protocol is UNREPLIED or REPLIED.
+//
 // Time enters only with batches (Batch.Time), so expiry, rates and replays
 // are deterministic. Nothing here is safe for concurrent use unless its
 // documentation says so: one goroutine owns the table.

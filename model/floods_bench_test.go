@@ -26,8 +26,10 @@ func spoofedFlow(id uint32, now uint32) Flow {
 	var a Addr
 	a[10], a[11] = 0xff, 0xff
 	a[12], a[13], a[14], a[15] = byte(src>>24), byte(src>>16), byte(src>>8), byte(src)
-	f := Flow{ID: id, Family: IPv4, Proto: ProtoTCP, State: TCPSynRecv, Status: StatusConfirmed,
-		Attrs: HasState | HasTimeout | HasID, Expires: now + 60}
+	f := Flow{Family: IPv4, Proto: ProtoTCP, Status: StatusConfirmed}
+	f.SetID(id)
+	f.SetProtoState(TCPSynRecv)
+	f.SetExpires(now + 60)
 	f.Orig = Tuple{Src: a, Dst: addr("192.0.2.1"), SrcPort: uint16(id), DstPort: 80}
 	f.Reply = f.Orig.Inverse()
 	return f
@@ -65,7 +67,7 @@ func spoofedChurn(r *rand.Rand, flows []Flow, next *uint32, at time.Time, n int)
 			k := fresh[len(fresh)-1]
 			b.Add(&Event{Type: EventNew, Flow: flows[k]})
 		default:
-			flows[j].Expires += 5
+			flows[j].SetExpires(flows[j].expires + 5)
 			b.Add(&Event{Type: EventUpdate, Flow: flows[j]})
 		}
 	}

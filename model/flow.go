@@ -105,40 +105,244 @@ func (s Status) Names() []string {
 	return out
 }
 
-// Attr records which optional parts of a Flow were present in the kernel
-// message it came from, so an update merges instead of erasing.
-type Attr uint8
+// Attr records which optional parts of a Flow its source gave (the kernel
+// message or the saved table it came from), so that what a source did not
+// say reads as unknown, never as zero, and an update merges instead of
+// erasing. Most bits have an accessor that returns (value, ok); the
+// accessors are the only way to read the values.
+type Attr uint16
 
 // Attr bits.
 const (
-	HasState    Attr = 1 << iota // Flow.State is valid
-	HasCounters                  // the flow's Counters are valid
-	HasTimeout                   // Flow.Expires is valid
-	HasID                        // Flow.ID came from the kernel
-	HasStart                     // Flow.FirstSeen is the kernel's start timestamp
+	HasState    Attr = 1 << iota // the protocol state (TCP, SCTP, DCCP) is known: ProtoState
+	HasCounters                  // the flow's Counters are known
+	HasTimeout                   // the timeout is known: Expires, TTL
+	HasID                        // the kernel's conntrack ID is known: ID
+	HasStart                     // the start timestamp is known: Start, Age
+	HasMark                      // the mark is known: Mark
+	HasZone                      // the zone is known: Zone
+	HasHelper                    // whether a helper is attached is known: Flow.Helper
+	HasLabels                    // the labels are known: Flow.Labels
+	HasSecctx                    // the security context is known: Flow.Secctx
+	// HasExt says the flow has an Ext (a helper, labels or a security
+	// context) kept beside it, in the Table's side table, a Snapshot's or
+	// an Event's Ext. Flows without one cost nothing for it.
+	HasExt
+	// zoneOrig and zoneReply say the zone applies to one direction only
+	// (nft "ct original zone set", conntrack's zone-orig= and zone-reply=).
+	zoneOrig
+	zoneReply
 )
 
+// ZoneDir says which directions of a flow its zone applies to, as the
+// kernel's struct nf_conntrack_zone does: one zone ID per flow, for both
+// directions (CTA_ZONE, conntrack -L "zone=N") or for one only
+// (CTA_TUPLE_ZONE inside that direction's tuple, "zone-orig=N",
+// "zone-reply=N"); the other direction is then in zone 0.
+type ZoneDir uint8
+
+// Zone directions.
+const (
+	ZoneBoth  ZoneDir = iota // zone=N: both directions
+	ZoneOrig                 // zone-orig=N: the original direction only
+	ZoneReply                // zone-reply=N: the reply direction only
+)
+
+// String returns "", "orig" or "reply", the suffix conntrack -L writes
+// after "zone-".
+func (d ZoneDir) String() string {
+	switch d {
+	case ZoneOrig:
+		return "orig"
+	case ZoneReply:
+		return "reply"
+	}
+	return ""
+}
+
+// Zone is a flow's conntrack zone: an ID and the directions it applies to.
+// The zero Zone is the default zone, 0 in both directions.
+type Zone struct {
+	ID  uint16
+	Dir ZoneDir
+}
+
+// Orig returns the zone ID of the original direction (0 for a zone that
+// applies to the reply direction only).
+func (z Zone) Orig() uint16 {
+	if z.Dir == ZoneReply {
+		return 0
+	}
+	return z.ID
+}
+
+// Reply returns the zone ID of the reply direction (0 for a zone that
+// applies to the original direction only).
+func (z Zone) Reply() uint16 {
+	if z.Dir == ZoneOrig {
+		return 0
+	}
+	return z.ID
+}
+
+// Has reports whether either direction is in zone id.
+func (z Zone) Has(id uint16) bool { return z.Orig() == id || z.Reply() == id }
+
+// IsDefault reports whether both directions are in zone 0.
+func (z Zone) IsDefault() bool { return z.ID == 0 }
+
 // Flow is one tracked connection in its compact, pointer-free form
-// (100 bytes). Counters live beside it (see Counters) because most kernels
-// run with nf_conntrack_acct=0 and have none.
+// (104 bytes). Counters live beside it (see Counters), and the rare
+// attributes (helper, labels, security context) in an Ext beside it,
+// because most flows have neither.
+//
+// Every value a source may omit is unexported and read through an
+// accessor that returns (value, ok): ok is false when the source did not
+// give it, and the value is then not zero but unknown. Sources fill a Flow
+// through the setters, which mark the value known.
 type Flow struct {
 	Orig, Reply Tuple
-	// ID is the kernel's conntrack ID (CTA_ID).
-	ID     uint32
-	Status Status
-	Mark   uint32
-	// Expires is when the kernel's timeout runs out, in Unix seconds.
-	Expires uint32
-	// FirstSeen is when the flow started (kernel timestamp) or was first
-	// seen by cttop, in Unix seconds.
-	FirstSeen uint32
-	Zone      uint16
-	Proto     uint8
-	// Family is IPv4 or IPv6.
+	Status      Status
+	id          uint32 // CTA_ID
+	mark        uint32
+	expires     uint32 // Unix seconds when the kernel's timeout runs out
+	start       uint32 // Unix seconds: the kernel's start timestamp (CTA_TIMESTAMP) or a file's
+	seen        uint32 // Unix seconds: when cttop first saw the flow (set by a Table)
+	zone        uint16
+	Proto       uint8
+	// Family is IPv4 or IPv6; 0 marks an empty slot of a Table.
 	Family uint8
-	// State is the protocol state (TCP: TCPState values; SCTP, DCCP: their own).
-	State uint8
+	state  uint8 // the protocol's own state number (TCP, SCTP, DCCP)
+	// Attrs says which optional parts are known (see Attr).
 	Attrs Attr
+}
+
+// ID returns the kernel's conntrack ID (CTA_ID), if known.
+func (f *Flow) ID() (uint32, bool) { return f.id, f.Attrs&HasID != 0 }
+
+// SetID sets the kernel's conntrack ID.
+func (f *Flow) SetID(id uint32) { f.id, f.Attrs = id, f.Attrs|HasID }
+
+// Mark returns the flow's mark (connmark), if known.
+func (f *Flow) Mark() (uint32, bool) { return f.mark, f.Attrs&HasMark != 0 }
+
+// SetMark sets the mark.
+func (f *Flow) SetMark(m uint32) { f.mark, f.Attrs = m, f.Attrs|HasMark }
+
+// Zone returns the flow's zone, if known.
+func (f *Flow) Zone() (Zone, bool) {
+	z := Zone{ID: f.zone}
+	switch {
+	case f.Attrs&zoneOrig != 0:
+		z.Dir = ZoneOrig
+	case f.Attrs&zoneReply != 0:
+		z.Dir = ZoneReply
+	}
+	return z, f.Attrs&HasZone != 0
+}
+
+// SetZone sets the zone. A zone of ID 0 is the default zone whatever its
+// direction.
+func (f *Flow) SetZone(z Zone) {
+	f.zone = z.ID
+	f.Attrs = f.Attrs&^(zoneOrig|zoneReply) | HasZone
+	if z.ID == 0 {
+		return
+	}
+	switch z.Dir {
+	case ZoneOrig:
+		f.Attrs |= zoneOrig
+	case ZoneReply:
+		f.Attrs |= zoneReply
+	}
+}
+
+// Expires returns when the kernel's timeout runs out, in Unix seconds, if
+// known: the kernel sends none for offloaded flows (OFFLOAD, HW_OFFLOAD).
+func (f *Flow) Expires() (uint32, bool) { return f.expires, f.Attrs&HasTimeout != 0 }
+
+// SetExpires sets when the timeout runs out, in Unix seconds.
+func (f *Flow) SetExpires(unix uint32) { f.expires, f.Attrs = unix, f.Attrs|HasTimeout }
+
+// TTL returns the seconds left before the flow's timeout at the Unix time
+// now (0 once it has passed), if the timeout is known.
+func (f *Flow) TTL(now uint32) (uint32, bool) {
+	if f.Attrs&HasTimeout == 0 {
+		return 0, false
+	}
+	if f.expires <= now {
+		return 0, true
+	}
+	return f.expires - now, true
+}
+
+// Start returns when the flow started, in Unix seconds, if known: the
+// kernel's start timestamp (CTA_TIMESTAMP, with nf_conntrack_timestamp=1)
+// or a saved table's. It is never what cttop observed (see FirstSeen).
+func (f *Flow) Start() (uint32, bool) { return f.start, f.Attrs&HasStart != 0 }
+
+// SetStart sets the start timestamp, in Unix seconds.
+func (f *Flow) SetStart(unix uint32) { f.start, f.Attrs = unix, f.Attrs|HasStart }
+
+// Age returns the seconds since the flow started at the Unix time now (0
+// for a start in the future), if the start timestamp is known.
+func (f *Flow) Age(now uint32) (uint32, bool) {
+	if f.Attrs&HasStart == 0 {
+		return 0, false
+	}
+	if f.start >= now {
+		return 0, true
+	}
+	return now - f.start, true
+}
+
+// FirstSeen returns when cttop first saw the flow (the time of the batch
+// that brought it into a Table), in Unix seconds; ok is false for a flow
+// that no Table holds yet. It is what cttop observed, not when the flow
+// started (see Start).
+func (f *Flow) FirstSeen() (uint32, bool) { return f.seen, f.seen != 0 }
+
+// ProtoState returns the protocol's own state number (TCP: TCPSynSent...;
+// SCTP, DCCP: their kernel enums), if the source gave one. The kernel
+// gives none for offloaded flows. See State for the one state model of
+// every protocol.
+func (f *Flow) ProtoState() (uint8, bool) { return f.state, f.Attrs&HasState != 0 }
+
+// SetProtoState sets the protocol's own state number.
+func (f *Flow) SetProtoState(s uint8) { f.state, f.Attrs = s, f.Attrs|HasState }
+
+// Forget makes the values of the bits in a unknown (HasID, HasMark, HasZone,
+// HasTimeout, HasStart, HasState; other bits are just cleared), for a
+// source that cannot vouch for them and for tests.
+func (f *Flow) Forget(a Attr) {
+	if a&HasID != 0 {
+		f.id = 0
+	}
+	if a&HasMark != 0 {
+		f.mark = 0
+	}
+	if a&HasZone != 0 {
+		f.zone = 0
+		f.Attrs &^= zoneOrig | zoneReply
+	}
+	if a&HasTimeout != 0 {
+		f.expires = 0
+	}
+	if a&HasStart != 0 {
+		f.start = 0
+	}
+	if a&HasState != 0 {
+		f.state = 0
+	}
+	f.Attrs &^= a
+}
+
+// SameAs reports whether f and g say the same about a connection: every
+// value and whether it is known, but not what cttop observed (FirstSeen).
+func (f *Flow) SameAs(g *Flow) bool {
+	a, b := *f, *g
+	a.seen, b.seen = 0, 0
+	return a == b
 }
 
 // Counters are a flow's packet and byte counters per direction.
@@ -152,29 +356,25 @@ func (c Counters) Packets() uint64 { return c.OrigPackets + c.ReplyPackets }
 // Bytes returns the bytes of both directions.
 func (c Counters) Bytes() uint64 { return c.OrigBytes + c.ReplyBytes }
 
-// Key identifies a flow as the kernel does: its ID, original tuple and zone.
+// Key identifies a flow as the kernel does: its original tuple, zone and
+// protocol, and its ID (0 when unknown).
 type Key struct {
-	Orig  Tuple
-	ID    uint32
-	Zone  uint16
-	Proto uint8
+	Orig    Tuple
+	ID      uint32
+	Zone    uint16
+	ZoneDir ZoneDir
+	Proto   uint8
 }
 
 // Key returns the flow's identity.
 func (f *Flow) Key() Key {
-	return Key{Orig: f.Orig, ID: f.ID, Zone: f.Zone, Proto: f.Proto}
+	z, _ := f.Zone()
+	return Key{Orig: f.Orig, ID: f.id, Zone: z.ID, ZoneDir: z.Dir, Proto: f.Proto}
 }
 
 func (f *Flow) hasKey(k *Key) bool {
-	return f.ID == k.ID && f.Orig == k.Orig && f.Zone == k.Zone && f.Proto == k.Proto
-}
-
-// TTL returns the seconds left before the flow's timeout at the Unix time now.
-func (f *Flow) TTL(now uint32) uint32 {
-	if f.Expires <= now {
-		return 0
-	}
-	return f.Expires - now
+	z, _ := f.Zone()
+	return f.id == k.ID && f.Orig == k.Orig && f.zone == k.Zone && z.Dir == k.ZoneDir && f.Proto == k.Proto
 }
 
 // NATed reports whether the reply tuple is not the inverse of the original,
@@ -231,65 +431,6 @@ func ProtoByName(name string) (uint8, bool) {
 		return ProtoICMPv6, true
 	}
 	return 0, false
-}
-
-// TCP states (nf_conntrack_tcp.h); the library has no constants for them.
-const (
-	TCPNone uint8 = iota
-	TCPSynSent
-	TCPSynRecv
-	TCPEstablished
-	TCPFinWait
-	TCPCloseWait
-	TCPLastAck
-	TCPTimeWait
-	TCPClose
-	TCPSynSent2
-)
-
-// tcpStateNames are the TCP state names as conntrack -L prints them.
-var tcpStateNames = [...]string{
-	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
-	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
-}
-
-var sctpStateNames = [...]string{
-	"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
-	"SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT",
-	"HEARTBEAT_ACKED",
-}
-
-var dccpStateNames = [...]string{
-	"NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING",
-	"TIMEWAIT", "IGNORE", "INVALID",
-}
-
-// StateName returns the flow's protocol state name as conntrack -L prints
-// it, or "" for protocols without states or when the state is unknown.
-func (f *Flow) StateName() string {
-	if f.Attrs&HasState == 0 {
-		return ""
-	}
-	return StateName(f.Proto, f.State)
-}
-
-// StateName names state s of protocol proto, or returns "".
-func StateName(proto, s uint8) string {
-	var names []string
-	switch proto {
-	case ProtoTCP:
-		names = tcpStateNames[:]
-	case ProtoSCTP:
-		names = sctpStateNames[:]
-	case ProtoDCCP:
-		names = dccpStateNames[:]
-	default:
-		return ""
-	}
-	if int(s) < len(names) {
-		return names[s]
-	}
-	return "STATE" + strconv.Itoa(int(s))
 }
 
 // FamilyName returns "ipv4" or "ipv6".

@@ -170,7 +170,8 @@ func floodTable(t testing.TB) *Table {
 		src := fmt.Sprintf("198.18.%d.%d", s/250, s%250+1)
 		for j := 0; j < 21; j++ {
 			f := tcpFlow(id, src, uint16(1024+j), "192.0.2.1", 80)
-			f.State, f.Status = TCPSynRecv, StatusConfirmed
+			f.SetProtoState(TCPSynRecv)
+			f.Status = StatusConfirmed
 			sn.Add(&f, nil)
 			id++
 		}
@@ -204,7 +205,7 @@ func TestHeavyHittersFlood(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("rows %q, want %q", got, want)
 	}
-	if rows[1].Mix[TCPSynRecv] != 5250 {
+	if rows[1].Mix.Count(TCPState(TCPSynRecv)) != 5250 {
 		t.Fatalf("mix of %s: %v", rows[1].Key, rows[1].States())
 	}
 	if n := g.Addresses(); n < 2000+17000 {

@@ -46,6 +46,7 @@ func (x *index) hash(k *Key) uint32 {
 	binary.LittleEndian.PutUint32(b[36:], k.ID)
 	binary.LittleEndian.PutUint16(b[40:], k.Zone)
 	b[42] = k.Proto
+	b[43] = uint8(k.ZoneDir)
 	h := maphash.Bytes(x.seed, b[:])
 	return uint32(h ^ h>>32)
 }
@@ -172,5 +173,5 @@ func (x *index) touch(s *store, h uint32) uint32 {
 	e := x.slots[uint64(h)&x.mask]
 	slot := entrySlot(e)
 	slot &^= slot >> 31 // an empty entry: slot 0
-	return s.flow(slot).ID
+	return s.flow(slot).id
 }

@@ -6,11 +6,12 @@ import (
 )
 
 // Matcher selects flows; a compiled filter expression (filter.Filter) is
-// one. Match must not allocate: it runs for every flow of a million-flow
-// table, and List may call it from two goroutines at once when it rebuilds.
-// A nil Matcher means every flow.
+// one. Match is given the flow and its rare attributes (x, nil when it has
+// none: see Ext). It must not allocate: it runs for every flow of a
+// million-flow table, and List may call it from two goroutines at once when
+// it rebuilds. A nil Matcher means every flow.
 type Matcher interface {
-	Match(f *Flow) bool
+	Match(f *Flow, x *Ext) bool
 }
 
 // matchesAll is implemented by Matchers that can tell they select every
@@ -31,8 +32,11 @@ func orNil(m Matcher) Matcher {
 // List is the filtered, sorted view of a Table: the rows of the flows view.
 // It is maintained incrementally from each Apply's Changes, so a frame costs
 // a pass over the list plus a binary search per changed flow, not a sort of
-// the table; a new sort column or filter rebuilds it once. Not safe for
-// concurrent use.
+// the table; a new sort column, direction or filter rebuilds it once.
+// Flows whose value in the sort column is unknown (no timeout, no
+// counters, no start timestamp...) come after every known value in both
+// directions: the items hold the display order itself, descending values
+// being summarised in reverse (List.item). Not safe for concurrent use.
 type List struct {
 	t      *Table
 	col    Column
@@ -67,7 +71,7 @@ func (l *List) Sort() (Column, bool) { return l.col, l.desc }
 
 // SetSort sorts by column c, descending if desc.
 func (l *List) SetSort(c Column, desc bool) {
-	if c != l.col {
+	if c != l.col || desc != l.desc {
 		l.cancel()
 		l.valid = false
 	}
@@ -128,17 +132,10 @@ func (l *List) Len() int {
 func (l *List) Slot(i int) int32 {
 	l.ensure()
 	if p := l.pend; p != nil {
-		j := i
-		if l.desc {
-			j = p.n - 1 - i
-		}
-		if it, ok := p.at(j); ok {
+		if it, ok := p.at(i); ok {
 			return it.slot()
 		}
 		l.settle(true)
-	}
-	if l.desc {
-		i = len(l.items) - 1 - i
 	}
 	return l.items[i].slot()
 }
@@ -160,16 +157,13 @@ func (l *List) Position(slot int32) int {
 		return -1
 	}
 	f := l.t.At(slot)
-	if !l.match(f) {
+	if !l.match(f, slot) {
 		return -1
 	}
-	c := l.t.CountersAt(slot)
-	x := masked(l.col.item(f, &c, slot))
-	if p := l.pend; p != nil {
+	c, _ := l.t.CountersAt(slot)
+	x := masked(l.item(f, &c, slot))
+	if l.pend != nil {
 		if i, ok := l.findPending(&x); ok {
-			if l.desc {
-				return p.n - 1 - i
-			}
 			return i
 		}
 		l.settle(true)
@@ -178,13 +172,28 @@ func (l *List) Position(slot int32) int {
 	if i == len(l.items) || l.items[i].slot() != slot {
 		return -1
 	}
-	if l.desc {
-		return len(l.items) - 1 - i
-	}
 	return i
 }
 
-func (l *List) match(f *Flow) bool { return l.filter == nil || l.filter.Match(f) }
+func (l *List) match(f *Flow, slot int32) bool {
+	return l.filter == nil || l.filter.Match(f, l.t.ExtAt(slot))
+}
+
+// item is the flow's sort item in the list's direction: descending, a
+// known value's summary is reversed, an unknown one's stays above every
+// other, so that unknown values come last either way.
+func (l *List) item(f *Flow, c *Counters, slot int32) sortItem {
+	it := l.col.item(f, c, slot)
+	if l.desc {
+		it.k1 = reverseKey(it.k1)
+		if l.col == ColSrc || l.col == ColDst {
+			if f.Family != IPv4 {
+				it.k2 = ^it.k2 // the rest of the address
+			}
+		}
+	}
+	return it
+}
 
 func (l *List) compare(x, y *sortItem) int {
 	if x.k1 != y.k1 {
@@ -198,8 +207,9 @@ func (l *List) compareTie(x, y *sortItem) int {
 	if x.k2 != y.k2 {
 		return cmp.Compare(x.k2, y.k2)
 	}
-	ca, cb := l.t.CountersAt(x.slot), l.t.CountersAt(y.slot)
-	return l.col.compareFlows(l.t.At(x.slot), &ca, l.t.At(y.slot), &cb)
+	ca, _ := l.t.CountersAt(x.slot)
+	cb, _ := l.t.CountersAt(y.slot)
+	return l.col.compareFlows(l.t.At(x.slot), &ca, l.t.At(y.slot), &cb, l.desc)
 }
 
 // before reports whether x sorts before y; the summaries decide inline.
@@ -229,11 +239,11 @@ func (l *List) ensure() {
 func (l *List) collect(lo, hi int, dst []sortItem) []sortItem {
 	for slot := int32(lo); slot < int32(hi); slot++ {
 		f := l.t.At(slot)
-		if f.Family == 0 || !l.match(f) {
+		if f.Family == 0 || !l.match(f, slot) {
 			continue
 		}
-		c := l.t.CountersAt(slot)
-		dst = append(dst, l.col.item(f, &c, slot))
+		c, _ := l.t.CountersAt(slot)
+		dst = append(dst, l.item(f, &c, slot))
 	}
 	return dst
 }
@@ -264,11 +274,11 @@ func (l *List) incremental(changed []int32) {
 	for _, s := range changed {
 		l.marks[s>>6] &^= 1 << (s & 63)
 		f := l.t.At(s)
-		if f.Family == 0 || !l.match(f) {
+		if f.Family == 0 || !l.match(f, s) {
 			continue
 		}
-		c := l.t.CountersAt(s)
-		l.added = append(l.added, l.col.item(f, &c, s))
+		c, _ := l.t.CountersAt(s)
+		l.added = append(l.added, l.item(f, &c, s))
 	}
 	if len(l.added) == 0 {
 		return

@@ -15,18 +15,17 @@ func addr(s string) Addr { return AddrFrom(netip.MustParseAddr(s)) }
 func tcpFlow(id uint32, src string, sport uint16, dst string, dport uint16) Flow {
 	f := Flow{
 		Orig:   Tuple{Src: addr(src), Dst: addr(dst), SrcPort: sport, DstPort: dport},
-		ID:     id,
 		Status: StatusConfirmed | StatusSeenReply | StatusAssured,
 		Proto:  ProtoTCP,
 		Family: IPv4,
-		State:  TCPEstablished,
-		Attrs:  HasState | HasTimeout | HasID,
 	}
+	f.SetID(id)
+	f.SetProtoState(TCPEstablished)
 	if netip.MustParseAddr(src).Is6() {
 		f.Family = IPv6
 	}
 	f.Reply = f.Orig.Inverse()
-	f.Expires = uint32(t0.Unix()) + 300
+	f.SetExpires(uint32(t0.Unix()) + 300)
 	return f
 }
 
@@ -34,7 +33,7 @@ func tcpFlow(id uint32, src string, sport uint16, dst string, dport uint16) Flow
 // for collisions of addresses and ports but IDs keep keys distinct.
 func randFlow(r *rand.Rand, id uint32) Flow {
 	var f Flow
-	f.ID = id
+	f.SetID(id)
 	f.Family = IPv4
 	if r.IntN(10) == 0 {
 		f.Family = IPv6
@@ -62,18 +61,16 @@ func randFlow(r *rand.Rand, id uint32) Flow {
 		f.Reply = f.Orig.Inverse()
 	default:
 		f.Proto = ProtoTCP
-		f.State = uint8(1 + r.IntN(8))
-		f.Attrs |= HasState
+		f.SetProtoState(uint8(1 + r.IntN(8)))
 	}
 	if r.IntN(20) == 0 {
 		f.Reply.Dst = mk() // SNAT
 		f.Status |= StatusSrcNAT
 	}
 	f.Status |= StatusConfirmed
-	f.Attrs |= HasTimeout | HasID
-	f.Expires = uint32(t0.Unix()) + uint32(r.IntN(500))
-	f.Mark = uint32(r.IntN(3))
-	f.Zone = uint16(r.IntN(2))
+	f.SetExpires(uint32(t0.Unix()) + uint32(r.IntN(500)))
+	f.SetMark(uint32(r.IntN(3)))
+	f.SetZone(Zone{ID: uint16(r.IntN(2))})
 	return f
 }
 
@@ -81,4 +78,4 @@ func randFlow(r *rand.Rand, id uint32) Flow {
 // the real ones).
 type matchFunc func(*Flow) bool
 
-func (m matchFunc) Match(f *Flow) bool { return m(f) }
+func (m matchFunc) Match(f *Flow, _ *Ext) bool { return m(f) }

@@ -161,7 +161,7 @@ func (r *newRates) advance(at time.Time) *rateBucket {
 // count: its NEW events (a NEW that a DESTROY cancelled within the batch
 // included) when the source sends events, else the flows new in a dump
 // since the previous one (the first dump is the baseline).
-func (r *newRates) observe(ch *Changes, t *Table, count func(*rateBucket, *Flow)) {
+func (r *newRates) observe(ch *Changes, t *Table, count func(*rateBucket, *Flow, *Ext)) {
 	b := ch.batch
 	if b == nil || b.Time.IsZero() {
 		return
@@ -187,7 +187,7 @@ func (r *newRates) observe(ch *Changes, t *Table, count func(*rateBucket, *Flow)
 		for i := range b.Events {
 			// Type 0 is a NEW that a DESTROY cancelled within the batch.
 			if e := &b.Events[i]; e.Type == EventNew || e.Type == 0 {
-				count(cur, &e.Flow)
+				count(cur, &e.Flow, e.Ext)
 			}
 		}
 		return
@@ -205,7 +205,7 @@ func (r *newRates) observe(ch *Changes, t *Table, count func(*rateBucket, *Flow)
 		for i := range ch.List {
 			if c := &ch.List[i]; !c.Had {
 				if f := t.At(c.Slot); f.Family != 0 {
-					count(cur, f)
+					count(cur, f, t.ExtAt(c.Slot))
 				}
 			}
 		}
@@ -213,15 +213,16 @@ func (r *newRates) observe(ch *Changes, t *Table, count func(*rateBucket, *Flow)
 	}
 	// The list was not kept: the flows first seen by this dump.
 	for s := int32(0); s < t.Slots(); s++ {
-		if f := t.At(s); f.Family != 0 && f.FirstSeen == t.Now() && f.Attrs&HasStart == 0 {
-			count(cur, f)
+		if f := t.At(s); f.Family != 0 && f.seen == t.Now() {
+			count(cur, f, t.ExtAt(s))
 		}
 	}
 }
 
-// countNew counts flow f, created, under g's keys in part b.
-func (g *Groups) countNew(b *rateBucket, f *Flow) {
-	if !g.match(f) {
+// countNew counts flow f (rare attributes x), created, under g's keys in
+// part b.
+func (g *Groups) countNew(b *rateBucket, f *Flow, x *Ext) {
+	if !g.match(f, x) {
 		return
 	}
 	b.all++

@@ -59,7 +59,7 @@ func oldAndNew(mode int) (*Table, func(at time.Time, n int) *Batch) {
 		b := &Batch{Time: at, Info: info}
 		for i := 0; i < n; i++ {
 			f := tcpFlow(id, fmt.Sprintf("192.0.2.%d", 1+int(id)%200), uint16(id), "198.51.100.1", 80)
-			f.State = TCPSynRecv
+			f.SetProtoState(TCPSynRecv)
 			b.Add(&Event{Type: EventNew, Flow: f})
 			id++
 		}

@@ -8,26 +8,22 @@ import (
 )
 
 // truthSlots returns the display order of the flows of tab that m matches,
-// sorted by col with a comparison sort: what a list must show.
+// sorted by col with a comparison sort of the flows themselves (unknown
+// values last, ties by identity ascending): what a list must show.
 func truthSlots(tab *Table, col Column, desc bool, m Matcher) []int32 {
-	l := &List{t: tab, col: col}
-	var items []sortItem
+	var slots []int32
 	for s := int32(0); s < tab.Slots(); s++ {
 		f := tab.At(s)
-		if f.Family != 0 && (m == nil || m.Match(f)) {
-			c := tab.CountersAt(s)
-			items = append(items, col.item(f, &c, s))
+		if f.Family != 0 && (m == nil || m.Match(f, tab.ExtAt(s))) {
+			slots = append(slots, s)
 		}
 	}
-	slices.SortFunc(items, func(a, b sortItem) int { return l.compare(&a, &b) })
-	out := make([]int32, len(items))
-	for i := range items {
-		out[i] = items[i].slot
-	}
-	if desc {
-		slices.Reverse(out)
-	}
-	return out
+	slices.SortFunc(slots, func(a, b int32) int {
+		ca, _ := tab.CountersAt(a)
+		cb, _ := tab.CountersAt(b)
+		return col.compareFlows(tab.At(a), &ca, tab.At(b), &cb, desc)
+	})
+	return slots
 }
 
 // checkWindows checks, without waiting for the worker, that a pending
@@ -42,10 +38,7 @@ func checkWindows(t *testing.T, l *List, truth []int32, need int, focus int32) {
 	if p.n != len(truth) {
 		t.Fatalf("pending count %d, want %d", p.n, len(truth))
 	}
-	asc := slices.Clone(truth)
-	if l.desc {
-		slices.Reverse(asc)
-	}
+	asc := truth // the items hold the display order
 	check := func(i int) {
 		it, ok := p.at(i)
 		if !ok {
@@ -67,15 +60,14 @@ func checkWindows(t *testing.T, l *List, truth []int32, need int, focus int32) {
 		for i := max(0, r-need); i < min(len(asc), r+need+1); i++ {
 			check(i)
 		}
-		x := l.col.item(l.t.At(focus), ptrCounters(l.t.CountersAt(focus)), focus)
+		c, _ := l.t.CountersAt(focus)
+		x := l.item(l.t.At(focus), &c, focus)
 		x = masked(x)
 		if got, ok := l.findPending(&x); !ok || got != r {
 			t.Fatalf("focused flow at ascending row %d, %v; want %d", got, ok, r)
 		}
 	}
 }
-
-func ptrCounters(c Counters) *Counters { return &c }
 
 // TestPartialRebuild checks a rebuild answered from its windows before the
 // background sort is done, for every column, both directions, with and

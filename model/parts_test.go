@@ -11,7 +11,7 @@ func idsOf(tab *Table) []uint32 {
 	var ids []uint32
 	for s := int32(0); s < tab.Slots(); s++ {
 		if tab.Live(s) {
-			ids = append(ids, tab.At(s).ID)
+			ids = append(ids, tab.At(s).id)
 		}
 	}
 	slices.Sort(ids)
@@ -37,7 +37,7 @@ func TestDumpInParts(t *testing.T) {
 	// The dump: flow 1 updated, 2 gone, 3 again, new 4 and 5; flow 3 twice
 	// (a dump may return a flow that moved in the hash twice).
 	f1 := f(1, 1001)
-	f1.Expires += 50
+	f1.SetExpires(f1.expires + 50)
 	parts := []*Snapshot{
 		part(false, true, f1, f(3, 1003)),
 		part(true, true, f(4, 1004)),
@@ -60,7 +60,7 @@ func TestDumpInParts(t *testing.T) {
 				t.Fatalf("after part %d: list of %d, table of %d", i, l.Len(), tab.Len())
 			}
 		}
-		if s := tab.Find(f1.Key()); s < 0 || tab.At(s).Expires != f1.Expires {
+		if s := tab.Find(f1.Key()); s < 0 || tab.At(s).expires != f1.expires {
 			t.Fatal("flow 1 not updated by the dump")
 		}
 	})
@@ -102,8 +102,8 @@ func TestSnapshotAppendChunks(t *testing.T) {
 		t.Fatalf("%d flows, want %d", sn.Len(), len(want))
 	}
 	for i := range want {
-		if f, _ := sn.At(i); f.ID != want[i] {
-			t.Fatalf("flow %d: ID %d, want %d", i, f.ID, want[i])
+		if f, _ := sn.At(i); f.id != want[i] {
+			t.Fatalf("flow %d: ID %d, want %d", i, f.id, want[i])
 		}
 	}
 }

@@ -45,9 +45,9 @@ func (l *List) selectPass(collect bool) *selection {
 	var piv sortItem
 	hasPiv := false
 	if s := l.needSlot; s >= 0 && s < l.t.Slots() {
-		if f := l.t.At(s); f.Family != 0 && l.match(f) {
-			c := l.t.CountersAt(s)
-			piv, hasPiv = l.col.item(f, &c, s), true
+		if f := l.t.At(s); f.Family != 0 && l.match(f, s) {
+			c, _ := l.t.CountersAt(s)
+			piv, hasPiv = l.item(f, &c, s), true
 		}
 	}
 	sel := &selection{pivot: piv, hasPiv: hasPiv}
@@ -130,11 +130,11 @@ func (s *selector) run() {
 	s.above = boundHeap{l: l, k: s.need, keepLow: true}
 	for slot := int32(s.lo); slot < int32(s.hi); slot++ {
 		f := l.t.At(slot)
-		if f.Family == 0 || !l.match(f) {
+		if f.Family == 0 || !l.match(f, slot) {
 			continue
 		}
-		c := l.t.CountersAt(slot)
-		it := l.col.item(f, &c, slot)
+		c, _ := l.t.CountersAt(slot)
+		it := l.item(f, &c, slot)
 		s.n++
 		if s.collectAll {
 			s.items = append(s.items, it)

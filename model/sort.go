@@ -155,11 +155,37 @@ func dport(f *Flow) uint16 {
 	return 0
 }
 
-func stateKey(f *Flow) uint64 {
-	if f.Attrs&HasState == 0 {
-		return 1 << 16
+// unknownKey is the k1 of a flow whose value in the sort column is unknown
+// (no timeout, no counters...): above every known value, so that ascending
+// lists put such flows last, and List keeps them last when descending too.
+// No known value reaches it (known counter sums are capped below it).
+const unknownKey = ^uint64(0)
+
+// known returns v, or unknownKey if !ok.
+func known(v uint64, ok bool) uint64 {
+	if !ok {
+		return unknownKey
 	}
-	return uint64(f.State)<<8 | uint64(f.Proto)
+	return min(v, unknownKey-1)
+}
+
+// reverseKey is the k1 of a descending list: a known value's summary
+// reversed, an unknown one's unchanged (still above every other).
+func reverseKey(k1 uint64) uint64 {
+	if k1 == unknownKey {
+		return k1
+	}
+	return unknownKey - 1 - k1
+}
+
+func stateKey(f *Flow) uint64 {
+	s, ok := f.State()
+	return known(uint64(s), ok)
+}
+
+func zoneKey(f *Flow) uint64 {
+	z, ok := f.Zone()
+	return known(uint64(z.ID)<<2|uint64(z.Dir), ok)
 }
 
 func (c Column) item(f *Flow, ctr *Counters, slot int32) sortItem {
@@ -184,20 +210,20 @@ func (c Column) item(f *Flow, ctr *Counters, slot int32) sortItem {
 	case ColState:
 		it.k1 = stateKey(f)
 	case ColTTL:
-		it.k1 = uint64(f.Expires)
+		it.k1 = known(uint64(f.expires), f.Attrs&HasTimeout != 0)
 	case ColAge:
-		// Youngest first: ascending age is descending FirstSeen.
-		it.k1 = uint64(^f.FirstSeen)
+		// Youngest first: ascending age is descending start.
+		it.k1 = known(uint64(^f.start), f.Attrs&HasStart != 0)
 	case ColBytes:
-		it.k1 = ctr.Bytes()
+		it.k1 = known(ctr.Bytes(), f.Attrs&HasCounters != 0)
 	case ColPkts:
-		it.k1 = ctr.Packets()
+		it.k1 = known(ctr.Packets(), f.Attrs&HasCounters != 0)
 	case ColMark:
-		it.k1 = uint64(f.Mark)
+		it.k1 = known(uint64(f.mark), f.Attrs&HasMark != 0)
 	case ColZone:
-		it.k1 = uint64(f.Zone)
+		it.k1 = zoneKey(f)
 	case ColID:
-		it.k1 = uint64(f.ID)
+		it.k1 = known(uint64(f.id), f.Attrs&HasID != 0)
 	}
 	return it
 }
@@ -226,15 +252,16 @@ func compareKey(a, b *Flow) int {
 	if c := cmp.Compare(a.Proto, b.Proto); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Zone, b.Zone); c != 0 {
+	if c := cmp.Compare(zoneKey(a), zoneKey(b)); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.ID, b.ID)
+	return cmp.Compare(a.id, b.id)
 }
 
-// compareFlows orders two flows by column c, then by identity. It agrees
-// with the items' k1 and k2 wherever those differ.
-func (c Column) compareFlows(a *Flow, ca *Counters, b *Flow, cb *Counters) int {
+// compareFlows orders two flows by column c (descending if desc, unknown
+// values last either way), then by identity, ascending. It agrees with the
+// items' k1 and k2 (List.item) wherever those differ.
+func (c Column) compareFlows(a *Flow, ca *Counters, b *Flow, cb *Counters, desc bool) int {
 	var r int
 	switch c {
 	case ColSrc:
@@ -242,13 +269,23 @@ func (c Column) compareFlows(a *Flow, ca *Counters, b *Flow, cb *Counters) int {
 		if r == 0 {
 			r = cmp.Compare(sport(a), sport(b))
 		}
+		if desc {
+			r = -r
+		}
 	case ColDst:
 		r = compareAddr(a.Family, &a.Orig.Dst, b.Family, &b.Orig.Dst)
 		if r == 0 {
 			r = cmp.Compare(dport(a), dport(b))
 		}
+		if desc {
+			r = -r
+		}
 	default:
-		r = cmp.Compare(c.item(a, ca, 0).k1, c.item(b, cb, 0).k1)
+		ka, kb := c.item(a, ca, 0).k1, c.item(b, cb, 0).k1
+		if desc {
+			ka, kb = reverseKey(ka), reverseKey(kb)
+		}
+		r = cmp.Compare(ka, kb)
 	}
 	if r != 0 {
 		return r

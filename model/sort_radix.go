@@ -175,7 +175,7 @@ func (l *List) sortByWords(run []sortItem) {
 	ws := make([]wordsItem, 2*len(run))
 	for i := range run {
 		ws[i].it = run[i]
-		ws[i].w = l.col.orderWords(l.t.At(run[i].slot))
+		ws[i].w = l.col.orderWords(l.t.At(run[i].slot), l.desc)
 	}
 	radixWords(ws[:len(run)], ws[len(run):], 0)
 	for i := range run {
@@ -246,10 +246,15 @@ func radixWords(a, tmp []wordsItem, w int) {
 type bitWriter struct {
 	w [6]uint64
 	n uint
+	// flip writes the complement of each field: a descending order.
+	flip bool
 }
 
 // put appends the low bits bits of v.
 func (b *bitWriter) put(v uint64, bits uint) {
+	if b.flip {
+		v = ^v
+	}
 	for bits > 0 {
 		i, off := b.n/64, b.n%64
 		take := min(bits, 64-off)
@@ -278,19 +283,24 @@ func (b *bitWriter) addr(fam uint8, a *Addr) {
 // column destination, dport, source, sport; for the others source,
 // destination, sport, dport; then protocol, zone and ID. (Within a run of
 // equal k1 the column value and the family are the same, so they need no
-// bits of their own.)
-func (c Column) orderWords(f *Flow) [6]uint64 {
+// bits of their own.) Descending, the column's own bits are complemented;
+// the identity's stay ascending.
+func (c Column) orderWords(f *Flow, desc bool) [6]uint64 {
 	var b bitWriter
 	switch c {
 	case ColSrc:
+		b.flip = desc
 		b.addr(f.Family, &f.Orig.Src)
 		b.put(uint64(sport(f)), 16)
+		b.flip = false
 		b.addr(f.Family, &f.Orig.Dst)
 		b.put(uint64(f.Orig.SrcPort), 16)
 		b.put(uint64(f.Orig.DstPort), 16)
 	case ColDst:
+		b.flip = desc
 		b.addr(f.Family, &f.Orig.Dst)
 		b.put(uint64(dport(f)), 16)
+		b.flip = false
 		b.addr(f.Family, &f.Orig.Src)
 		b.put(uint64(f.Orig.SrcPort), 16)
 		b.put(uint64(f.Orig.DstPort), 16)
@@ -301,7 +311,7 @@ func (c Column) orderWords(f *Flow) [6]uint64 {
 		b.put(uint64(f.Orig.DstPort), 16)
 	}
 	b.put(uint64(f.Proto), 8)
-	b.put(uint64(f.Zone), 16)
-	b.put(uint64(f.ID), 32)
+	b.put(zoneKey(f)&(1<<18-1), 18)
+	b.put(uint64(f.id), 32)
 	return b.w
 }

@@ -15,7 +15,12 @@ type chunk struct {
 	// 32-bit counters, 16 bytes a flow, since nearly every flow's fit. A
 	// flow whose don't is marked with bigCounters and kept in big.
 	ctrs *[chunkSize]smallCounters
-	big  map[int32]Counters
+	// big and ext are keyed by the index in the chunk, not the slot, so
+	// that a chunk keeps them when it moves (Snapshot.Append).
+	big map[int32]Counters
+	// ext is the side table of the rare attributes (see Ext), made on
+	// the first flow of the chunk that has some.
+	ext map[int32]*Ext
 }
 
 // smallCounters are counters that fit 32 bits each.
@@ -50,7 +55,7 @@ func (s *store) counters(slot int32) Counters {
 	}
 	c := ch.ctrs[slot&chunkMask]
 	if c == bigCounters {
-		return ch.big[slot]
+		return ch.big[slot&chunkMask]
 	}
 	return Counters{OrigPackets: uint64(c[0]), OrigBytes: uint64(c[1]), ReplyPackets: uint64(c[2]), ReplyBytes: uint64(c[3])}
 }
@@ -69,11 +74,35 @@ func (s *store) setCounters(slot int32, c *Counters) {
 		if ch.big == nil {
 			ch.big = make(map[int32]Counters)
 		}
-		ch.big[slot] = *c
+		ch.big[slot&chunkMask] = *c
 	} else if ch.ctrs[i] == bigCounters {
-		delete(ch.big, slot)
+		delete(ch.big, slot&chunkMask)
 	}
 	ch.ctrs[i] = sc
+}
+
+// ext returns the Ext of the flow at slot, nil if it has none.
+func (s *store) ext(slot int32) *Ext {
+	if s.flow(slot).Attrs&HasExt == 0 {
+		return nil
+	}
+	return s.chunks[slot>>chunkBits].ext[slot&chunkMask]
+}
+
+// setExt keeps x (nil: none) as the Ext of the flow at slot; the flow's
+// HasExt bit must say the same.
+func (s *store) setExt(slot int32, x *Ext) {
+	ch := s.chunks[slot>>chunkBits]
+	if x == nil {
+		if ch.ext != nil {
+			delete(ch.ext, slot&chunkMask)
+		}
+		return
+	}
+	if ch.ext == nil {
+		ch.ext = make(map[int32]*Ext)
+	}
+	ch.ext[slot&chunkMask] = x
 }
 
 // grow returns a new slot at the end.
@@ -114,24 +143,40 @@ func (sn *Snapshot) Append(n *Snapshot) {
 	}
 	for i := 0; i < n.Len(); i++ {
 		f, c := n.At(i)
-		sn.Add(f, &c)
+		sn.AddExt(f, &c, n.ExtAt(i))
 	}
 	sn.More = n.More
 }
 
 // Add appends a flow and its counters (nil when it has none).
-func (sn *Snapshot) Add(f *Flow, c *Counters) {
+func (sn *Snapshot) Add(f *Flow, c *Counters) { sn.AddExt(f, c, nil) }
+
+// AddExt appends a flow, its counters (nil when it has none) and its Ext
+// (nil when it has none; the snapshot keeps x, which must not change).
+// The flow's HasExt bit follows x.
+func (sn *Snapshot) AddExt(f *Flow, c *Counters, x *Ext) {
 	slot := sn.s.grow()
-	*sn.s.flow(slot) = *f
+	p := sn.s.flow(slot)
+	*p = *f
 	if c != nil && f.Attrs&HasCounters != 0 {
 		sn.s.setCounters(slot, c)
 	}
+	if x.IsZero() {
+		p.Attrs &^= HasExt
+		return
+	}
+	p.Attrs |= HasExt
+	sn.s.setExt(slot, x)
 }
 
 // Len returns the number of flows.
 func (sn *Snapshot) Len() int { return int(sn.s.n) }
 
-// At returns flow i and its counters.
+// At returns flow i and its counters (zero when the flow has none: see
+// HasCounters).
 func (sn *Snapshot) At(i int) (*Flow, Counters) {
 	return sn.s.flow(int32(i)), sn.s.counters(int32(i))
 }
+
+// ExtAt returns the Ext of flow i, nil when it has none.
+func (sn *Snapshot) ExtAt(i int) *Ext { return sn.s.ext(int32(i)) }

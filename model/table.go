@@ -20,7 +20,10 @@ type Table struct {
 	minExpires uint32
 
 	byProto [256]int32
-	byState [16]int32 // TCP flows per TCP state
+	byState [NumStates]int32 // flows per State, unknown at 0
+	// byPS counts the flows of each protocol by stateIndex: unknown,
+	// UNREPLIED, REPLIED (a protocol's own states are in byState).
+	byPS [256][3]int32
 	// flows that are NATed, marked, zoned, counted: which optional
 	// columns a view needs.
 	nat, marked, zoned, counted int32
@@ -67,19 +70,78 @@ func (t *Table) EventTotals() (created, removed uint64) { return t.created, t.re
 // ProtoCount returns the number of flows of protocol p.
 func (t *Table) ProtoCount(p uint8) int { return int(t.byProto[p]) }
 
-// TCPStateCount returns the number of TCP flows in state s.
-func (t *Table) TCPStateCount(s uint8) int {
+// StateCount returns the number of flows in state s (StateUnknown: the
+// flows whose state is unknown).
+func (t *Table) StateCount(s State) int {
 	if int(s) >= len(t.byState) {
 		return 0
 	}
 	return int(t.byState[s])
 }
 
+// ProtoStateCount returns the number of flows of protocol proto in state s
+// (StateUnknown: those of unknown state).
+func (t *Table) ProtoStateCount(proto uint8, s State) int {
+	if p := s.Proto(); p != 0 {
+		if p != proto {
+			return 0
+		}
+		return t.StateCount(s)
+	}
+	switch s {
+	case StateUnknown:
+		return int(t.byPS[proto][0])
+	case StateUnreplied:
+		return int(t.byPS[proto][1])
+	case StateReplied:
+		return int(t.byPS[proto][2])
+	}
+	return 0
+}
+
+// ProtoStates calls fn with every protocol and state that has flows,
+// protocol by protocol, states in order (unknown first): the table's
+// composition in the one state model.
+func (t *Table) ProtoStates(fn func(proto uint8, s State, flows int)) {
+	for p := 0; p < 256; p++ {
+		if t.byProto[p] == 0 {
+			continue
+		}
+		proto := uint8(p)
+		if n := t.byPS[p][0]; n > 0 {
+			fn(proto, StateUnknown, int(n))
+		}
+		if HasStates(proto) {
+			for _, s := range States() {
+				if s.Proto() == proto && t.byState[s] > 0 {
+					fn(proto, s, int(t.byState[s]))
+				}
+			}
+			continue
+		}
+		for i, s := range []State{StateUnreplied, StateReplied} {
+			if n := t.byPS[p][i+1]; n > 0 {
+				fn(proto, s, int(n))
+			}
+		}
+	}
+}
+
+// TCPStateCount returns the number of TCP flows in TCP state s
+// (TCPEstablished...).
+func (t *Table) TCPStateCount(s uint8) int {
+	if st := TCPState(s); st != StateUnknown {
+		return t.StateCount(st)
+	}
+	return 0
+}
+
 // Overflow counts the flows not stored since the last snapshot because the
 // table held MaxFlows (an update of such a flow counts again).
 func (t *Table) Overflow() int { return t.overflow }
 
-// Extras counts the flows that are NATed, have a mark, a zone, counters.
+// Extras counts the flows that are NATed, have a known non-zero mark, a
+// known zone other than the default, counters.
 func (t *Table) Extras() (nat, marked, zoned, counted int) {
 	return int(t.nat), int(t.marked), int(t.zoned), int(t.counted)
 }
@@ -94,8 +156,18 @@ func (t *Table) Live(slot int32) bool { return t.s.flow(slot).Family != 0 }
 // At returns the flow at slot. It stays valid until the next Apply.
 func (t *Table) At(slot int32) *Flow { return t.s.flow(slot) }
 
-// CountersAt returns the counters of the flow at slot.
-func (t *Table) CountersAt(slot int32) Counters { return t.s.counters(slot) }
+// CountersAt returns the counters of the flow at slot, if known (the
+// kernel keeps none with nf_conntrack_acct=0).
+func (t *Table) CountersAt(slot int32) (Counters, bool) {
+	if t.s.flow(slot).Attrs&HasCounters == 0 {
+		return Counters{}, false
+	}
+	return t.s.counters(slot), true
+}
+
+// ExtAt returns the rare attributes of the flow at slot (see Ext), nil when
+// it has none. The Ext is shared and must not be changed.
+func (t *Table) ExtAt(slot int32) *Ext { return t.s.ext(slot) }
 
 // Find returns the slot of the flow with key k, or -1.
 func (t *Table) Find(k Key) int32 { return t.idx.find(&t.s, &k) }
@@ -105,7 +177,8 @@ type Change struct {
 	Slot        int32
 	Had         bool // the slot held a flow before
 	Old         Flow
-	OldCounters Counters
+	OldCounters Counters // zero when Old has none (HasCounters)
+	OldExt      *Ext     // nil when Old has none
 }
 
 // Changes lists what the last Apply did, for the views that keep derived
@@ -160,7 +233,7 @@ func (t *Table) Apply(b *Batch) *Changes {
 			k := e.Flow.Key()
 			switch e.Type {
 			case EventNew, EventUpdate:
-				t.upsert(&e.Flow, &e.Counters, &k, hs[i], e.Type == EventNew, false)
+				t.upsert(&e.Flow, &e.Counters, e.Ext, &k, hs[i], e.Type == EventNew, false)
 			case EventDestroy:
 				if slot := t.idx.findHash(&t.s, &k, hs[i]); slot >= 0 {
 					t.remove(slot)
@@ -198,9 +271,13 @@ func (t *Table) touch(hs []uint32) {
 }
 
 // Insert adds or updates one flow outside of a batch (bulk loading).
-func (t *Table) Insert(f *Flow, c *Counters) {
+func (t *Table) Insert(f *Flow, c *Counters) { t.InsertExt(f, c, nil) }
+
+// InsertExt is Insert for a flow with rare attributes x (nil: none), which
+// the table keeps and which must not change.
+func (t *Table) InsertExt(f *Flow, c *Counters, x *Ext) {
 	k := f.Key()
-	t.upsert(f, c, &k, t.idx.hash(&k), false, false)
+	t.upsert(f, c, x, &k, t.idx.hash(&k), false, false)
 	t.free = append(t.free, t.freed...)
 	t.freed = t.freed[:0]
 }
@@ -241,7 +318,7 @@ func (t *Table) record(slot int32) {
 	ch := Change{Slot: slot}
 	if slot < t.s.n {
 		if f := t.s.flow(slot); f.Family != 0 {
-			ch.Had, ch.Old, ch.OldCounters = true, *f, t.s.counters(slot)
+			ch.Had, ch.Old, ch.OldCounters, ch.OldExt = true, *f, t.s.counters(slot), t.s.ext(slot)
 		}
 	}
 	c.List = append(c.List, ch)
@@ -252,40 +329,48 @@ func (t *Table) count(f *Flow, d int32) {
 	if f.NATed() {
 		t.nat += d
 	}
-	if f.Mark != 0 {
+	if m, ok := f.Mark(); ok && m != 0 {
 		t.marked += d
 	}
-	if f.Zone != 0 {
+	if z, ok := f.Zone(); ok && !z.IsDefault() {
 		t.zoned += d
 	}
 	if f.Attrs&HasCounters != 0 {
 		t.counted += d
 	}
-	if f.Proto == ProtoTCP && f.Attrs&HasState != 0 && int(f.State) < len(t.byState) {
-		t.byState[f.State] += d
+	s, _ := f.State()
+	t.byState[s] += d
+	switch s {
+	case StateUnknown:
+		t.byPS[f.Proto][0] += d
+	case StateUnreplied:
+		t.byPS[f.Proto][1] += d
+	case StateReplied:
+		t.byPS[f.Proto][2] += d
 	}
 }
 
-// upsert inserts or updates f and returns its slot. fromDump says f comes
-// from a dump, whose timeouts are whole seconds counted from the dump's
-// start: one second more or less than the flow has is no change.
-func (t *Table) upsert(f *Flow, c *Counters, k *Key, h uint32, isNew, fromDump bool) int32 {
+// upsert inserts or updates f (with counters c and rare attributes x, nil
+// for none) and returns its slot. fromDump says f comes from a dump, whose
+// timeouts are whole seconds counted from the dump's start: one second
+// more or less than the flow has is no change.
+func (t *Table) upsert(f *Flow, c *Counters, x *Ext, k *Key, h uint32, isNew, fromDump bool) int32 {
 	slot, pos := t.idx.probe(&t.s, k, h)
 	if slot >= 0 {
 		old := t.s.flow(slot)
 		nf, nc := *f, *c
-		oc := t.s.counters(slot)
-		MergeFlow(&nf, &nc, old, &oc)
-		if isNew && f.FirstSeen == 0 {
-			nf.FirstSeen = t.now
+		oc, ox := t.s.counters(slot), t.s.ext(slot)
+		nx := mergeFlow(&nf, &nc, x, old, &oc, ox)
+		if isNew {
+			nf.seen = t.now
 		}
-		if fromDump && nf.Expires != old.Expires && nf.Expires+1 >= old.Expires && nf.Expires <= old.Expires+1 {
+		if fromDump && nf.expires != old.expires && nf.expires+1 >= old.expires && nf.expires <= old.expires+1 {
 			// Two dumps of an idle flow disagree by a second half of the
 			// time; keeping the old value spares a periodic reconciliation
 			// from "changing" half the table.
-			nf.Expires = old.Expires
+			nf.expires = old.expires
 		}
-		if nf == *old && nc == oc {
+		if nf == *old && nc == oc && (nx == ox || *nx == *ox) {
 			return slot
 		}
 		t.record(slot)
@@ -293,10 +378,13 @@ func (t *Table) upsert(f *Flow, c *Counters, k *Key, h uint32, isNew, fromDump b
 		*old = nf
 		t.count(old, 1)
 		if nf.Attrs&HasTimeout != 0 {
-			t.minExpires = min(t.minExpires, nf.Expires)
+			t.minExpires = min(t.minExpires, nf.expires)
 		}
 		if nf.Attrs&HasCounters != 0 {
 			t.s.setCounters(slot, &nc)
+		}
+		if nx != ox {
+			t.s.setExt(slot, nx)
 		}
 		return slot
 	}
@@ -313,18 +401,22 @@ func (t *Table) upsert(f *Flow, c *Counters, k *Key, h uint32, isNew, fromDump b
 	t.record(slot)
 	p := t.s.flow(slot)
 	*p = *f
-	if p.FirstSeen == 0 {
-		p.FirstSeen = t.now
-	}
+	p.seen = t.now
 	if f.Attrs&HasCounters != 0 {
 		t.s.setCounters(slot, c)
 	} else {
 		t.s.setCounters(slot, &Counters{})
 	}
+	if x.IsZero() {
+		p.Attrs &^= HasExt
+	} else {
+		p.Attrs |= HasExt
+		t.s.setExt(slot, x)
+	}
 	t.idx.fill(pos, h, slot)
 	t.live++
 	if p.Attrs&HasTimeout != 0 {
-		t.minExpires = min(t.minExpires, p.Expires)
+		t.minExpires = min(t.minExpires, p.expires)
 	}
 	t.count(p, 1)
 	return slot
@@ -335,6 +427,9 @@ func (t *Table) remove(slot int32) {
 	f := t.s.flow(slot)
 	t.idx.remove(ptrKey(f), slot)
 	t.count(f, -1)
+	if f.Attrs&HasExt != 0 {
+		t.s.setExt(slot, nil)
+	}
 	*f = Flow{}
 	t.s.setCounters(slot, &Counters{})
 	t.freed = append(t.freed, slot)
@@ -364,7 +459,7 @@ func (t *Table) reconcile(sn *Snapshot) {
 		for i := 0; i < n; i++ {
 			f, c := sn.At(base + i)
 			k := f.Key()
-			slot := t.upsert(f, &c, &k, hs[i], false, true)
+			slot := t.upsert(f, &c, sn.ExtAt(base+i), &k, hs[i], false, true)
 			if slot < 0 {
 				continue
 			}
@@ -396,10 +491,10 @@ func (t *Table) expire() {
 		if f.Family == 0 || f.Attrs&HasTimeout == 0 {
 			continue
 		}
-		if f.Expires < limit {
+		if f.expires < limit {
 			t.remove(slot)
 		} else {
-			earliest = min(earliest, f.Expires)
+			earliest = min(earliest, f.expires)
 		}
 	}
 	t.minExpires = earliest

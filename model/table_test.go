@@ -48,8 +48,8 @@ func TestTableAgainstMap(t *testing.T) {
 			case len(keys) > 0 && r.IntN(3) == 0: // update one
 				k := keys[r.IntN(len(keys))]
 				f := want[k]
-				f.State = uint8(r.IntN(9))
-				f.Expires += 10
+				f.SetProtoState(uint8(r.IntN(9)))
+				f.SetExpires(f.expires + 10)
 				b.Add(&Event{Type: EventUpdate, Flow: f})
 				want[k] = f
 			default:
@@ -58,7 +58,7 @@ func TestTableAgainstMap(t *testing.T) {
 					continue
 				}
 				b.Add(&Event{Type: EventNew, Flow: f})
-				f.FirstSeen = uint32(now.Unix())
+				f.seen = uint32(now.Unix())
 				want[f.Key()] = f
 				keys = append(keys, f.Key())
 			}
@@ -86,7 +86,7 @@ func TestTableAgainstMap(t *testing.T) {
 	for _, f := range want {
 		if f.Proto == ProtoTCP {
 			tcp++
-			if f.State == TCPEstablished {
+			if s, _ := f.State(); s == TCPState(TCPEstablished) {
 				est++
 			}
 		}
@@ -101,9 +101,9 @@ func TestCoalesce(t *testing.T) {
 	g := tcpFlow(2, "192.0.2.2", 1000, "198.51.100.1", 80)
 	upd := f
 	upd.Attrs &^= HasState // an UPDATE without protoinfo
-	upd.Expires += 100
+	upd.SetExpires(upd.expires + 100)
 	fin := f
-	fin.State = TCPTimeWait
+	fin.SetProtoState(TCPTimeWait)
 
 	b := batchOf(t0,
 		Event{Type: EventNew, Flow: f},
@@ -115,8 +115,8 @@ func TestCoalesce(t *testing.T) {
 		t.Fatalf("Len %d New %d Gone %d, want 1 2 1", b.Len(), b.New, b.Gone)
 	}
 	e := b.Events[0]
-	if e.Type != EventNew || e.Flow.State != TCPEstablished || e.Flow.Expires != f.Expires+100 {
-		t.Errorf("merged event %v state %d expires %d", e.Type, e.Flow.State, e.Flow.Expires)
+	if e.Type != EventNew || e.Flow.state != TCPEstablished || e.Flow.expires != f.expires+100 {
+		t.Errorf("merged event %v state %d expires %d", e.Type, e.Flow.state, e.Flow.expires)
 	}
 
 	// UPDATE then DESTROY ends in DESTROY.
@@ -145,7 +145,7 @@ func TestMergeBatches(t *testing.T) {
 	newer := batchOf(t0.Add(time.Second), Event{Type: EventDestroy, Flow: f}, Event{Type: EventNew, Flow: g})
 	newer.Stats = TableStats{Valid: true, Count: 1}
 	older.Merge(newer)
-	if older.Len() != 1 || older.Events[1].Flow.ID != 2 || !older.Time.Equal(t0.Add(time.Second)) || older.Stats.Count != 1 {
+	if older.Len() != 1 || older.Events[1].Flow.id != 2 || !older.Time.Equal(t0.Add(time.Second)) || older.Stats.Count != 1 {
 		t.Fatalf("merge: len %d, events %+v", older.Len(), older.Events)
 	}
 	// A snapshot in the newer batch supersedes older events.
@@ -178,13 +178,13 @@ func TestReconcile(t *testing.T) {
 	if _, ok := got[b.Key()]; ok {
 		t.Error("flow missing from the snapshot survived")
 	}
-	if ga := got[a.Key()]; ga.FirstSeen != uint32(t0.Unix()) {
-		t.Errorf("first seen %d, want %d", ga.FirstSeen, t0.Unix())
+	if ga := got[a.Key()]; ga.seen != uint32(t0.Unix()) {
+		t.Errorf("first seen %d, want %d", ga.seen, t0.Unix())
 	}
-	if gc := got[c.Key()]; gc.FirstSeen != uint32(later.Unix()) {
-		t.Errorf("new flow first seen %d, want %d", gc.FirstSeen, later.Unix())
+	if gc := got[c.Key()]; gc.seen != uint32(later.Unix()) {
+		t.Errorf("new flow first seen %d, want %d", gc.seen, later.Unix())
 	}
-	if ctr := tab.CountersAt(tab.Find(a.Key())); ctr.Bytes() != 180 {
+	if ctr, _ := tab.CountersAt(tab.Find(a.Key())); ctr.Bytes() != 180 {
 		t.Errorf("counters %+v", ctr)
 	}
 	if ch.Full || len(ch.List) != 3 {
@@ -196,7 +196,7 @@ func TestExpiry(t *testing.T) {
 	tab := NewTable(0)
 	grace := SourceInfo{ExpiryGrace: 30 * time.Second}
 	f := tcpFlow(1, "192.0.2.1", 1000, "198.51.100.1", 80)
-	f.Expires = uint32(t0.Unix()) + 10
+	f.SetExpires(uint32(t0.Unix()) + 10)
 	b := batchOf(t0, Event{Type: EventNew, Flow: f})
 	b.Info = grace
 	tab.Apply(b)
@@ -204,7 +204,7 @@ func TestExpiry(t *testing.T) {
 	if tab.Len() != 1 {
 		t.Fatal("expired before the grace ran out")
 	}
-	if ttl := tab.At(tab.Find(f.Key())).TTL(tab.Now()); ttl != 0 {
+	if ttl, _ := tab.At(tab.Find(f.Key())).TTL(tab.Now()); ttl != 0 {
 		t.Errorf("TTL %d, want 0", ttl)
 	}
 	tab.Apply(&Batch{Time: t0.Add(41 * time.Second), Info: grace})
@@ -298,17 +298,17 @@ func TestCountersBeyond32Bits(t *testing.T) {
 	b.Add(&Event{Type: EventNew, Flow: f, Counters: big})
 	b.Add(&Event{Type: EventNew, Flow: g, Counters: small})
 	tab.Apply(b)
-	if c := tab.CountersAt(tab.Find(f.Key())); c != big {
+	if c, _ := tab.CountersAt(tab.Find(f.Key())); c != big {
 		t.Fatalf("big counters %+v", c)
 	}
-	if c := tab.CountersAt(tab.Find(g.Key())); c != small {
+	if c, _ := tab.CountersAt(tab.Find(g.Key())); c != small {
 		t.Fatalf("small counters %+v", c)
 	}
 	// Shrinking back to small clears the overflow entry.
 	b = &Batch{Time: t0.Add(time.Second)}
 	b.Add(&Event{Type: EventUpdate, Flow: f, Counters: small})
 	tab.Apply(b)
-	if c := tab.CountersAt(tab.Find(f.Key())); c != small {
+	if c, _ := tab.CountersAt(tab.Find(f.Key())); c != small {
 		t.Fatalf("after shrinking %+v", c)
 	}
 	if n := len(tab.s.chunks[0].big); n != 0 {

@@ -333,7 +333,7 @@ func (t *prefixTrie) touch(cur []int32, as []Addr) {
 			nd := &t.nodes[n]
 			if nd.bits == 128 {
 				if t.withAggs {
-					sink += t.aggs[nd.kid[0]].Mix[0]
+					sink += t.aggs[nd.kid[0]].Mix.common[0]
 				}
 				cur[i] = -1
 				continue

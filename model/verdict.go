@@ -116,7 +116,7 @@ func (v *Verdict) Observe(ch *Changes, t *Table) {
 	v.rates.observe(ch, t, v.count)
 }
 
-func (v *Verdict) count(b *rateBucket, f *Flow) {
+func (v *Verdict) count(b *rateBucket, f *Flow, _ *Ext) {
 	b.all++
 	countLevels(&v.rates, b, BySrc, f)
 	if b.svc == nil {

@@ -38,7 +38,7 @@ func verdictRun(t *testing.T, secs int, perBatch int, src func(r *rand.Rand, i i
 			Stats: TableStats{Valid: true, Count: 900, Max: 1000}}
 		for j := 0; j < perBatch; j++ {
 			f := tcpFlow(id, src(r, j), uint16(id), "192.0.2.1", 80)
-			f.State = TCPSynSent
+			f.SetProtoState(TCPSynSent)
 			b.Add(&Event{Type: EventNew, Flow: f})
 			id++
 		}

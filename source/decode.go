@@ -49,13 +49,19 @@ const (
 	ctaTupleReply    = 2
 	ctaStatus        = 3
 	ctaProtoinfo     = 4
+	ctaHelp          = 5
 	ctaTimeout       = 7
 	ctaMark          = 8
 	ctaCountersOrig  = 9
 	ctaCountersReply = 10
 	ctaID            = 12
 	ctaZone          = 18
+	ctaSecctx        = 19
 	ctaTimestamp     = 20
+	ctaLabels        = 22
+
+	ctaHelpName   = 1 // CTA_HELP_NAME, in CTA_HELP
+	ctaSecctxName = 1 // CTA_SECCTX_NAME, in CTA_SECCTX
 
 	ctaTupleIP    = 1
 	ctaTupleProto = 2
@@ -149,10 +155,68 @@ func u8(b []byte) uint8 {
 	return b[0]
 }
 
-// decodeFlow decodes the attributes of one ctnetlink flow message (after
-// the nfgenmsg header) into f and c. fam is the nfgenmsg family; now is the
-// Unix time in seconds at which the timeout is counted.
-func decodeFlow(b []byte, fam uint8, now uint32, f *model.Flow, c *model.Counters) error {
+// What the absence of an attribute means depends on the message. A dump
+// carries everything the flow has: no CTA_HELP is no helper, no CTA_LABELS
+// no labels, no CTA_SECCTX no context. NEW and UPDATE events carry the
+// helper and the context whenever the flow has them, and the labels when
+// they change: a NEW event those set while the flow was made, an UPDATE
+// only new ones (its silence keeps the labels known). DESTROY events carry
+// none of them. The zone is sent only when it is not the default one, and
+// events send the mark only when it is not 0; a dump always sends the mark
+// (a kernel without mark support sends none: unknown).
+const (
+	knownInDump  = model.HasHelper | model.HasLabels | model.HasSecctx
+	knownInEvent = model.HasHelper | model.HasSecctx | model.HasMark
+)
+
+// decoder decodes ctnetlink flow messages. It keeps the names of helpers
+// and security contexts it has seen (a few distinct strings on any host),
+// so that decoding allocates nothing, and its Ext is the scratch space of
+// the last flow's rare attributes. One goroutine uses a decoder.
+type decoder struct {
+	names map[string]string
+	x     model.Ext
+}
+
+// maxNames bounds the strings a decoder keeps; beyond it a new name costs
+// an allocation per flow instead of memory forever.
+const maxNames = 1024
+
+// name returns b as a string, without allocating for a name seen before.
+func (d *decoder) name(b []byte) string {
+	if i := indexByte(b, 0); i >= 0 {
+		b = b[:i] // NLA_NUL_STRING
+	}
+	if s, ok := d.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.names == nil {
+		d.names = make(map[string]string)
+	}
+	if len(d.names) < maxNames {
+		d.names[s] = s
+	}
+	return s
+}
+
+func indexByte(b []byte, c byte) int {
+	for i := range b {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// flow decodes the attributes of one ctnetlink flow message (after the
+// nfgenmsg header) into f and c, and returns the flow's rare attributes
+// (helper, labels, security context) or nil when it has none: the
+// decoder's own Ext, valid until the next call (Clone it to keep it). fam
+// is the nfgenmsg family; now is the Unix time in seconds at which the
+// timeout is counted; known says what the absence of an optional attribute
+// means for this kind of message (knownInDump, knownInEvent, 0).
+func (d *decoder) flow(b []byte, fam uint8, now uint32, known model.Attr, f *model.Flow, c *model.Counters) (*model.Ext, error) {
 	*f = model.Flow{}
 	*c = model.Counters{}
 	switch fam {
@@ -161,28 +225,49 @@ func decodeFlow(b []byte, fam uint8, now uint32, f *model.Flow, c *model.Counter
 	case afInet6:
 		f.Family = model.IPv6
 	default:
-		return fmt.Errorf("unknown address family %d", fam)
+		return nil, fmt.Errorf("unknown address family %d", fam)
 	}
+	d.x = model.Ext{}
+	// The kernel omits the default zone and, in events, a zero mark.
+	f.SetZone(model.Zone{})
+	if known&model.HasMark != 0 {
+		f.SetMark(0)
+	}
+	f.Attrs |= known &^ model.HasMark
+	var zone model.Zone
 	a := attrs{b: b}
 	for a.next() {
 		v := a.val
 		switch a.typ {
 		case ctaTupleOrig:
-			f.Proto = decodeTuple(v, &f.Orig)
+			var z uint16
+			f.Proto, z = decodeTuple(v, &f.Orig)
+			if z != 0 {
+				zone = model.Zone{ID: z, Dir: model.ZoneOrig}
+			}
 		case ctaTupleReply:
-			decodeTuple(v, &f.Reply)
+			if _, z := decodeTuple(v, &f.Reply); z != 0 {
+				if zone.Dir == model.ZoneOrig && zone.ID == z {
+					zone.Dir = model.ZoneBoth
+				} else {
+					zone = model.Zone{ID: z, Dir: model.ZoneReply}
+				}
+			}
 		case ctaStatus:
 			f.Status = model.Status(be32(v))
 		case ctaProtoinfo:
 			if s, ok := decodeState(v); ok {
-				f.State = s
-				f.Attrs |= model.HasState
+				f.SetProtoState(s)
 			}
+		case ctaHelp:
+			if n := nested(v, ctaHelpName); len(n) > 0 && n[0] != 0 {
+				d.x.Helper = d.name(n)
+			}
+			f.Attrs |= model.HasHelper
 		case ctaTimeout:
-			f.Expires = now + be32(v)
-			f.Attrs |= model.HasTimeout
+			f.SetExpires(now + be32(v))
 		case ctaMark:
-			f.Mark = be32(v)
+			f.SetMark(be32(v))
 		case ctaCountersOrig:
 			c.OrigPackets, c.OrigBytes = decodeCounters(v)
 			f.Attrs |= model.HasCounters
@@ -190,25 +275,61 @@ func decodeFlow(b []byte, fam uint8, now uint32, f *model.Flow, c *model.Counter
 			c.ReplyPackets, c.ReplyBytes = decodeCounters(v)
 			f.Attrs |= model.HasCounters
 		case ctaID:
-			f.ID = be32(v)
-			f.Attrs |= model.HasID
+			f.SetID(be32(v))
 		case ctaZone:
-			f.Zone = be16(v)
-		case ctaTimestamp:
-			if f.FirstSeen = decodeStart(v); f.FirstSeen != 0 {
-				f.Attrs |= model.HasStart
+			if z := be16(v); z != 0 {
+				zone = model.Zone{ID: z}
 			}
+		case ctaSecctx:
+			if n := nested(v, ctaSecctxName); len(n) > 0 && n[0] != 0 {
+				d.x.Secctx = d.name(n)
+			}
+			f.Attrs |= model.HasSecctx
+		case ctaTimestamp:
+			if start, ok := decodeStart(v); ok {
+				f.SetStart(start)
+			}
+		case ctaLabels:
+			copy(d.x.Labels[:], v)
+			f.Attrs |= model.HasLabels
 		}
 	}
 	if a.err != nil {
-		return a.err
+		return nil, a.err
 	}
 	if f.Proto == 0 && f.Orig == (model.Tuple{}) {
-		return errors.New("flow without an original tuple")
+		return nil, errors.New("flow without an original tuple")
 	}
+	f.SetZone(zone)
 	if f.Family == model.IPv4 {
 		mapV4(&f.Orig)
 		mapV4(&f.Reply)
+	}
+	if d.x == (model.Ext{}) {
+		return nil, nil
+	}
+	f.Attrs |= model.HasExt
+	return &d.x, nil
+}
+
+// cloneExt returns a copy of x that the caller keeps (nil for nil): the
+// decoder's Ext is reused by the next flow. It allocates only for the rare
+// flows that have one.
+func cloneExt(x *model.Ext) *model.Ext {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	return &c
+}
+
+// nested returns the value of attribute typ inside the nest b, or nil.
+func nested(b []byte, typ uint16) []byte {
+	a := attrs{b: b}
+	for a.next() {
+		if a.typ == typ {
+			return a.val
+		}
 	}
 	return nil
 }
@@ -222,11 +343,14 @@ func mapV4(t *model.Tuple) {
 	copy(t.Dst[:12], v4prefix[:])
 }
 
-// decodeTuple fills t and returns the protocol number.
-func decodeTuple(b []byte, t *model.Tuple) (proto uint8) {
+// decodeTuple fills t and returns the protocol number and the tuple's
+// zone (CTA_TUPLE_ZONE: a zone of this direction only; 0 if none).
+func decodeTuple(b []byte, t *model.Tuple) (proto uint8, zone uint16) {
 	a := attrs{b: b}
 	for a.next() {
 		switch a.typ {
+		case ctaTupleZone:
+			zone = be16(a.val)
 		case ctaTupleIP:
 			ip := attrs{b: a.val}
 			for ip.next() {
@@ -265,7 +389,7 @@ func decodeTuple(b []byte, t *model.Tuple) (proto uint8) {
 			}
 		}
 	}
-	return proto
+	return proto, zone
 }
 
 // decodeState returns the state from CTA_PROTOINFO (TCP, DCCP or SCTP).
@@ -302,15 +426,16 @@ func decodeCounters(b []byte) (packets, bytes uint64) {
 	return packets, bytes
 }
 
-// decodeStart returns the flow's start time (wall clock, ns) in Unix seconds.
-func decodeStart(b []byte) uint32 {
+// decodeStart returns the flow's start time (wall clock, ns) in Unix
+// seconds, if CTA_TIMESTAMP holds one.
+func decodeStart(b []byte) (uint32, bool) {
 	a := attrs{b: b}
 	for a.next() {
-		if a.typ == ctaTimestampStart {
-			return uint32(be64(a.val) / 1e9)
+		if a.typ == ctaTimestampStart && len(a.val) >= 8 {
+			return uint32(be64(a.val) / 1e9), true
 		}
 	}
-	return 0
+	return 0, false
 }
 
 // nlmsg is one netlink message within a receive buffer.
@@ -366,9 +491,10 @@ func eventType(m *nlmsg) model.EventType {
 }
 
 // decodeEvents decodes the ctnetlink event messages of datagram b into e
-// and calls fn with each; now is the Unix time timeouts count from. It
-// returns the first message it could not decode (the others still count).
-func decodeEvents(b []byte, now uint32, e *model.Event, fn func(*model.Event)) error {
+// and calls fn with each; now is the Unix time timeouts count from. e.Ext
+// is the decoder's scratch Ext (or nil), valid during the call. It returns
+// the first message it could not decode (the others still count).
+func (d *decoder) decodeEvents(b []byte, now uint32, e *model.Event, fn func(*model.Event)) error {
 	var bad error
 	for len(b) > 0 {
 		m, rest, err := nextMsg(b)
@@ -380,12 +506,21 @@ func decodeEvents(b []byte, now uint32, e *model.Event, fn func(*model.Event)) e
 		if e.Type == 0 || len(m.body) < nfgenHdrLen {
 			continue
 		}
-		if err := decodeFlow(m.body[nfgenHdrLen:], m.body[0], now, &e.Flow, &e.Counters); err != nil {
+		known := model.Attr(knownInEvent)
+		switch e.Type {
+		case model.EventNew:
+			known |= model.HasLabels
+		case model.EventDestroy:
+			known = 0
+		}
+		x, err := d.flow(m.body[nfgenHdrLen:], m.body[0], now, known, &e.Flow, &e.Counters)
+		if err != nil {
 			if bad == nil {
 				bad = err
 			}
 			continue
 		}
+		e.Ext = x
 		fn(e)
 	}
 	return bad

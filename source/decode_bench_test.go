@@ -23,11 +23,12 @@ func BenchmarkDecodeDump(b *testing.B) {
 	seq := dumpSeq(dgs[0])
 	var f model.Flow
 	var c model.Counters
+	var dec decoder
 	flows := 0
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, d := range dgs {
-			if _, err := decodeDump(d, seq, 1_700_000_000, &f, &c, func(*model.Flow, *model.Counters) { flows++ }); err != nil {
+			if _, err := dec.decodeDump(d, seq, 1_700_000_000, &f, &c, func(*model.Flow, *model.Counters, *model.Ext) { flows++ }); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -49,10 +50,11 @@ func BenchmarkDecodeDumpInsert(b *testing.B) {
 	}
 	var f model.Flow
 	var c model.Counters
+	var dec decoder
 	flows, id := 0, uint32(0)
 	t := model.NewTable(1 << 20)
-	insert := func(f *model.Flow, c *model.Counters) {
-		t.Insert(f, c)
+	insert := func(f *model.Flow, c *model.Counters, x *model.Ext) {
+		t.InsertExt(f, c, cloneExt(x))
 		flows++
 	}
 	b.ReportAllocs()
@@ -67,7 +69,7 @@ func BenchmarkDecodeDumpInsert(b *testing.B) {
 				id++
 				binary.BigEndian.PutUint32(d[off:], id)
 			}
-			if _, err := decodeDump(d, seq, 1_700_000_000, &f, &c, insert); err != nil {
+			if _, err := dec.decodeDump(d, seq, 1_700_000_000, &f, &c, insert); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -93,11 +95,12 @@ func idOffsets(tb testing.TB, d []byte) []int {
 func BenchmarkDecodeEvents(b *testing.B) {
 	dgs := readCapture(b, "ctnetlink-events.bin")
 	var e model.Event
+	var dec decoder
 	events := 0
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, d := range dgs {
-			if err := decodeEvents(d, 1_700_000_000, &e, func(*model.Event) { events++ }); err != nil {
+			if err := dec.decodeEvents(d, 1_700_000_000, &e, func(*model.Event) { events++ }); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -132,6 +135,7 @@ func BenchmarkEventPath(b *testing.B) {
 		ids[i] = idOffset(b, d)
 	}
 	var e model.Event
+	var dec decoder
 	batch := &model.Batch{}
 	events, id := 0, uint32(0)
 	add := func(e *model.Event) {
@@ -146,7 +150,7 @@ func BenchmarkEventPath(b *testing.B) {
 		for i, d := range dgs {
 			id++
 			binary.BigEndian.PutUint32(d[ids[i]:], id)
-			if err := decodeEvents(d, 1_700_000_000, &e, add); err != nil {
+			if err := dec.decodeEvents(d, 1_700_000_000, &e, add); err != nil {
 				b.Fatal(err)
 			}
 		}

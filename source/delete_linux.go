@@ -99,14 +99,41 @@ func appendDelete(b []byte, seq uint32, f *model.Flow) []byte {
 	}
 	b = append(b, fam, 0, 0, 0)
 
-	tuple := beginNest(&b, ctaTupleOrig)
+	// The zone goes where the kernel gave it: CTA_ZONE for a zone of both
+	// directions; for a zone of one direction CTA_TUPLE_ZONE inside that
+	// direction's tuple, whose lookup is then in that zone (the original
+	// tuple of a zone-reply flow is in zone 0). Anything else and the
+	// kernel looks in the wrong zone and answers ENOENT.
+	z, _ := f.Zone()
+	switch {
+	case z.Dir == model.ZoneReply && z.ID != 0:
+		b = appendTuple(b, ctaTupleReply, f, &f.Reply, z.ID)
+	case z.Dir == model.ZoneOrig && z.ID != 0:
+		b = appendTuple(b, ctaTupleOrig, f, &f.Orig, z.ID)
+	default:
+		b = appendTuple(b, ctaTupleOrig, f, &f.Orig, 0)
+		if z.ID != 0 {
+			b = appendAttr(b, ctaZone, binary.BigEndian.AppendUint16(nil, z.ID))
+		}
+	}
+	if id, ok := f.ID(); ok {
+		b = appendAttr(b, ctaID, binary.BigEndian.AppendUint32(nil, id))
+	}
+	binary.NativeEndian.PutUint32(b[start:], uint32(len(b)-start))
+	return b
+}
+
+// appendTuple appends the tuple t of flow f as attribute typ
+// (CTA_TUPLE_ORIG or CTA_TUPLE_REPLY), with CTA_TUPLE_ZONE if zone is not 0.
+func appendTuple(b []byte, typ uint16, f *model.Flow, t *model.Tuple, zone uint16) []byte {
+	tuple := beginNest(&b, typ)
 	ip := beginNest(&b, ctaTupleIP)
 	if f.Family == model.IPv6 {
-		b = appendAttr(b, ctaIPv6Src, f.Orig.Src[:])
-		b = appendAttr(b, ctaIPv6Dst, f.Orig.Dst[:])
+		b = appendAttr(b, ctaIPv6Src, t.Src[:])
+		b = appendAttr(b, ctaIPv6Dst, t.Dst[:])
 	} else {
-		b = appendAttr(b, ctaIPv4Src, f.Orig.Src[12:])
-		b = appendAttr(b, ctaIPv4Dst, f.Orig.Dst[12:])
+		b = appendAttr(b, ctaIPv4Src, t.Src[12:])
+		b = appendAttr(b, ctaIPv4Dst, t.Dst[12:])
 	}
 	endNest(b, ip)
 	proto := beginNest(&b, ctaTupleProto)
@@ -117,22 +144,20 @@ func appendDelete(b []byte, seq uint32, f *model.Flow) []byte {
 		if f.Proto == model.ProtoICMPv6 {
 			id, typ, code = ctaProtoICMPv6ID, ctaProtoICMPv6Type, ctaProtoICMPv6Code
 		}
-		b = appendAttr(b, id, binary.BigEndian.AppendUint16(nil, f.Orig.SrcPort))
-		b = appendAttr(b, typ, []byte{f.Orig.ICMPType()})
-		b = appendAttr(b, code, []byte{f.Orig.ICMPCode()})
-	case model.HasPorts(f.Proto):
-		b = appendAttr(b, ctaProtoSrcPort, binary.BigEndian.AppendUint16(nil, f.Orig.SrcPort))
-		b = appendAttr(b, ctaProtoDstPort, binary.BigEndian.AppendUint16(nil, f.Orig.DstPort))
+		b = appendAttr(b, id, binary.BigEndian.AppendUint16(nil, t.SrcPort))
+		b = appendAttr(b, typ, []byte{t.ICMPType()})
+		b = appendAttr(b, code, []byte{t.ICMPCode()})
+	case model.HasPorts(f.Proto) || f.Proto == model.ProtoGRE:
+		// GRE's tuple keys travel as ports (nf_ct_port_tuple_to_nlattr):
+		// without them the kernel looks up key 0 and answers ENOENT.
+		b = appendAttr(b, ctaProtoSrcPort, binary.BigEndian.AppendUint16(nil, t.SrcPort))
+		b = appendAttr(b, ctaProtoDstPort, binary.BigEndian.AppendUint16(nil, t.DstPort))
 	}
 	endNest(b, proto)
+	if zone != 0 {
+		b = appendAttr(b, ctaTupleZone, binary.BigEndian.AppendUint16(nil, zone))
+	}
 	endNest(b, tuple)
-	if f.Zone != 0 {
-		b = appendAttr(b, ctaZone, binary.BigEndian.AppendUint16(nil, f.Zone))
-	}
-	if f.Attrs&model.HasID != 0 {
-		b = appendAttr(b, ctaID, binary.BigEndian.AppendUint32(nil, f.ID))
-	}
-	binary.NativeEndian.PutUint32(b[start:], uint32(len(b)-start))
 	return b
 }
 

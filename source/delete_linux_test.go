@@ -38,7 +38,7 @@ func TestDeleteZonesAndIDs(t *testing.T) {
 	tab := loadTable(t, k)
 	var del []model.Flow
 	for _, f := range flowsOf(tab) {
-		if f.Zone == 5 || f.Proto == model.ProtoICMP {
+		if z, _ := f.Zone(); z.ID == 5 || f.Proto == model.ProtoICMP {
 			del = append(del, f)
 		}
 	}
@@ -50,7 +50,7 @@ func TestDeleteZonesAndIDs(t *testing.T) {
 		t.Fatalf("Delete: %+v %v", res, err)
 	}
 	left := flowsOf(loadTable(t, k))
-	if len(left) != 1 || left[0].Zone != 0 || left[0].Proto != model.ProtoTCP {
+	if len(left) != 1 || zoneOf(&left[0]) != 0 || left[0].Proto != model.ProtoTCP {
 		t.Fatalf("left %+v, want the zone 0 flow", left)
 	}
 	// Again: all three are gone already.
@@ -59,7 +59,7 @@ func TestDeleteZonesAndIDs(t *testing.T) {
 	}
 	// A wrong ID leaves the flow with that tuple alone.
 	stale := left[0]
-	stale.ID++
+	stale.SetID(idOf(&stale) + 1)
 	if res, err := k.Delete(context.Background(), []model.Flow{stale}, nil); err != nil || res.Gone != 1 {
 		t.Fatalf("stale Delete: %+v %v", res, err)
 	}
@@ -118,7 +118,7 @@ func TestFlushByMark(t *testing.T) {
 		t.Fatal(err)
 	}
 	left = flowsOf(loadTable(t, k))
-	if len(left) != 1 || left[0].Mark != 0 {
+	if len(left) != 1 || markOf(&left[0]) != 0 {
 		t.Fatalf("after zone flush: %+v", left)
 	}
 }

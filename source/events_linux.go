@@ -130,6 +130,7 @@ func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}) error {
 		case model.EventDestroy:
 			k.est--
 		}
+		e.Ext = cloneExt(e.Ext)
 		dst.Add(e)
 	}
 	for {
@@ -164,7 +165,7 @@ func (k *Kernel) readEvents(ev *nlsock, resync chan<- struct{}) error {
 				truncated = true
 				continue
 			}
-			if err := decodeEvents(b, now, &e, add); err != nil && bad == nil {
+			if err := ev.dec.decodeEvents(b, now, &e, add); err != nil && bad == nil {
 				bad = err
 			}
 		}

@@ -179,7 +179,7 @@ func (k *Kernel) Stats() (model.TableStats, error) {
 // Load dumps the whole table into t, without events.
 func (k *Kernel) Load(t *model.Table) error {
 	now := uint32(time.Now().Unix())
-	return k.dumps.dump(now, func(f *model.Flow, c *model.Counters) { t.Insert(f, c) })
+	return k.dumps.dump(now, func(f *model.Flow, c *model.Counters, x *model.Ext) { t.InsertExt(f, c, cloneExt(x)) })
 }
 
 // Snapshot implements Source: one dump, with the statistics read just

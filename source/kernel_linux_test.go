@@ -70,17 +70,19 @@ func libFlow(f conntrack.Flow, now uint32, acct bool) (model.Flow, model.Counter
 		return mt
 	}
 	m := model.Flow{
-		Orig: tuple(f.TupleOrig), Reply: tuple(f.TupleReply), ID: f.ID,
-		Status: model.Status(f.Status), Mark: f.Mark, Expires: now + f.Timeout,
-		Zone: f.Zone, Proto: f.TupleOrig.Proto.Protocol, Family: model.IPv4,
-		Attrs: model.HasTimeout | model.HasID,
+		Orig: tuple(f.TupleOrig), Reply: tuple(f.TupleReply),
+		Status: model.Status(f.Status), Proto: f.TupleOrig.Proto.Protocol, Family: model.IPv4,
+		Attrs: model.HasHelper | model.HasLabels | model.HasSecctx,
 	}
+	m.SetID(f.ID)
+	m.SetMark(f.Mark)
+	m.SetExpires(now + f.Timeout)
+	m.SetZone(model.Zone{ID: f.Zone})
 	if f.TupleOrig.IP.SourceAddress.Is6() && !f.TupleOrig.IP.SourceAddress.Is4In6() {
 		m.Family = model.IPv6
 	}
 	if f.ProtoInfo.TCP != nil {
-		m.State = f.ProtoInfo.TCP.State
-		m.Attrs |= model.HasState
+		m.SetProtoState(f.ProtoInfo.TCP.State)
 	}
 	var c model.Counters
 	if acct {
@@ -89,8 +91,7 @@ func libFlow(f conntrack.Flow, now uint32, acct bool) (model.Flow, model.Counter
 			ReplyPackets: f.CountersReply.Packets, ReplyBytes: f.CountersReply.Bytes}
 	}
 	if !f.Timestamp.Start.IsZero() {
-		m.FirstSeen = uint32(f.Timestamp.Start.Unix())
-		m.Attrs |= model.HasStart
+		m.SetStart(uint32(f.Timestamp.Start.Unix()))
 	}
 	return m, c
 }
@@ -125,18 +126,15 @@ func TestDumpAgreesWithLibrary(t *testing.T) {
 		}
 		got := *tab.At(slot)
 		// Timeouts count down between the two dumps.
-		if d := int64(got.Expires) - int64(want.Expires); d < -2 || d > 2 {
-			t.Errorf("flow %d: expires %d, library %d", want.ID, got.Expires, want.Expires)
+		if d := int64(expiresOf(&got)) - int64(expiresOf(&want)); d < -2 || d > 2 {
+			t.Errorf("flow %d: expires %d, library %d", idOf(&want), expiresOf(&got), expiresOf(&want))
 		}
-		got.Expires = want.Expires
-		if got.FirstSeen == 0 {
-			got.FirstSeen = want.FirstSeen // the table stamps it when the kernel does not
-		}
-		if got != want {
+		got.SetExpires(expiresOf(&want))
+		if !got.SameAs(&want) {
 			t.Errorf("flow differs:\n got %+v\nwant %+v", got, want)
 		}
-		if gc := tab.CountersAt(slot); gc != wantC {
-			t.Errorf("flow %d counters %+v, library %+v", want.ID, gc, wantC)
+		if gc, _ := tab.CountersAt(slot); gc != wantC {
+			t.Errorf("flow %d counters %+v, library %+v", idOf(&want), gc, wantC)
 		}
 		sawCounters = sawCounters || wantC.Packets() > 0
 	}
@@ -234,7 +232,7 @@ func has(tab *model.Table, s sourcetest.Spec) (*model.Flow, bool) {
 		}
 		f := tab.At(slot)
 		if f.Orig.Src == model.AddrFrom(netip.MustParseAddr(s.Src)) && f.Orig.SrcPort == s.SrcPort &&
-			f.Orig.DstPort == s.DstPort && f.Zone == s.Zone {
+			f.Orig.DstPort == s.DstPort && zoneOf(f) == s.Zone {
 			return f, true
 		}
 	}
@@ -263,7 +261,7 @@ func TestEventsReachModel(t *testing.T) {
 	}
 	r.until(t, 2, "UPDATE", func() bool {
 		f, ok := has(r.tab, s)
-		return ok && f.State == model.TCPEstablished && f.Mark == 9 && f.Status&model.StatusAssured != 0
+		return ok && pstateOf(f) == model.TCPEstablished && markOf(f) == 9 && f.Status&model.StatusAssured != 0
 	})
 
 	if err := c.Delete(s.Flow()); err != nil {
@@ -327,8 +325,9 @@ func sameFlows(got, want *model.Table) error {
 			return fmt.Errorf("flow %v missing from the model", w.Key())
 		}
 		g := *got.At(gs)
-		g.Expires, g.FirstSeen, w.Expires, w.FirstSeen = 0, 0, 0, 0
-		if g != w {
+		g.SetExpires(0)
+		w.SetExpires(0)
+		if !g.SameAs(&w) {
 			return fmt.Errorf("flow differs:\n got %+v\nwant %+v", g, w)
 		}
 	}

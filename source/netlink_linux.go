@@ -36,6 +36,7 @@ type nlsock struct {
 	raw syscall.RawConn
 	seq uint32
 	buf []byte
+	dec decoder // dumps and events read on this socket
 
 	// recvmmsg state (events): one iovec and header per slot of buf.
 	msgs []mmsghdr
@@ -196,13 +197,14 @@ func (s *nlsock) request(typ uint16, flags uint16, family uint8) []byte {
 }
 
 // dump streams every flow of the table (IPv4 and IPv6) to fn, decoding in
-// place: fn's arguments are only valid during the call. now is the Unix
-// time that timeouts count from.
+// place: fn's arguments are only valid during the call (clone the Ext, nil
+// for most flows, to keep it). now is the Unix time that timeouts count
+// from.
 //
 // A second goroutine receives while this one decodes and calls fn: the
 // kernel's share of a dump (about 1.5 us a flow, in recvfrom) and cttop's
 // (decoding, inserting) then run on two CPUs at once instead of in turn.
-func (s *nlsock) dump(now uint32, fn func(*model.Flow, *model.Counters)) error {
+func (s *nlsock) dump(now uint32, fn func(*model.Flow, *model.Counters, *model.Ext)) error {
 	req := s.request(ctMsgGet, nlmFRequest|nlmFDump, 0)
 	seq := s.seq
 	if err := s.send(req); err != nil {
@@ -250,7 +252,7 @@ func (s *nlsock) dump(now uint32, fn func(*model.Flow, *model.Counters)) error {
 	stopped := false
 	for d := range full {
 		if !stopped {
-			done, err := decodeDump(d.b, seq, now, &f, &c, fn)
+			done, err := s.dec.decodeDump(d.b, seq, now, &f, &c, fn)
 			result, stopped = err, done || err != nil
 		}
 		if !stopped && d.err != nil {
@@ -292,7 +294,7 @@ func lastOfDump(b []byte, seq uint32) bool {
 
 // decodeDump decodes the flows of one dump datagram for fn and reports
 // whether the dump is done.
-func decodeDump(b []byte, seq, now uint32, f *model.Flow, c *model.Counters, fn func(*model.Flow, *model.Counters)) (bool, error) {
+func (dec *decoder) decodeDump(b []byte, seq, now uint32, f *model.Flow, c *model.Counters, fn func(*model.Flow, *model.Counters, *model.Ext)) (bool, error) {
 	for len(b) > 0 {
 		m, rest, err := nextMsg(b)
 		if err != nil {
@@ -317,10 +319,11 @@ func decodeDump(b []byte, seq, now uint32, f *model.Flow, c *model.Counters, fn 
 		if m.typ>>8 != nfnlSubsysCTNetlink || len(m.body) < nfgenHdrLen {
 			continue
 		}
-		if err := decodeFlow(m.body[nfgenHdrLen:], m.body[0], now, f, c); err != nil {
+		x, err := dec.flow(m.body[nfgenHdrLen:], m.body[0], now, knownInDump, f, c)
+		if err != nil {
 			return true, fmt.Errorf("dump flows: %w", err)
 		}
-		fn(f, c)
+		fn(f, c, x)
 	}
 	return false, nil
 }

@@ -179,11 +179,11 @@ type dumpParts struct {
 // partFlows is the size of a part: one chunk of model's store.
 const partFlows = 4096
 
-func (d *dumpParts) add(f *model.Flow, c *model.Counters) {
+func (d *dumpParts) add(f *model.Flow, c *model.Counters, x *model.Ext) {
 	if d.part == nil {
 		d.part = &model.Snapshot{}
 	}
-	d.part.Add(f, c)
+	d.part.AddExt(f, c, cloneExt(x))
 	d.n++
 	if d.part.Len() == partFlows {
 		d.k.mu.Lock()

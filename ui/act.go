@@ -108,11 +108,11 @@ func (m *Model) topTargets() []model.GroupKey {
 }
 
 // flowsWhere collects the flows of the active filter that pred accepts.
-func (m *Model) flowsWhere(pred func(*model.Flow) bool) []model.Flow {
+func (m *Model) flowsWhere(pred func(*model.Flow, *model.Ext) bool) []model.Flow {
 	var out []model.Flow
 	for s := int32(0); s < m.table.Slots(); s++ {
 		f := m.table.At(s)
-		if f.Family != 0 && m.filter.Match(f) && pred(f) {
+		if x := m.table.ExtAt(s); f.Family != 0 && m.filter.Match(f, x) && pred(f, x) {
 			out = append(out, *f)
 		}
 	}
@@ -157,7 +157,7 @@ func (m *Model) askDeleteMatching() tea.Cmd {
 		// The flows that match when the user says yes: collecting a
 		// million of them takes longer than a key may.
 		run = func() tea.Cmd {
-			flows := m.flowsWhere(func(*model.Flow) bool { return true })
+			flows := m.flowsWhere(func(*model.Flow, *model.Ext) bool { return true })
 			return m.startDelete(flows, format.Plural(len(flows), "flow"))
 		}
 	}
@@ -304,7 +304,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	done := fmt.Sprintf("applied %s for %s", format.Plural(len(msg.rules), "rule"), durText(msg.d))
 	var flows []model.Flow
 	for s := int32(0); s < m.table.Slots(); s++ {
-		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl) {
+		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl, m.table.ExtAt(s)) {
 			flows = append(flows, *fl)
 		}
 	}

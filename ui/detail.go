@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/cttop/cttop/format"
@@ -19,16 +18,17 @@ func (m *Model) renderDetail(w int) []string {
 		return []string{"", s.Warn.Render("  This flow has ended."), s.Dim.Render("  esc closes")}
 	}
 	f := m.table.At(slot)
-	c := m.table.CountersAt(slot)
+	c, _ := m.table.CountersAt(slot)
 	now := m.table.Now()
 	label := func(l string) string { return s.Dim.Render(pad(l, 11)) }
 	ep := func(a model.Addr, p uint16) string { return format.Endpoint(a, p, f.Proto) }
-	state := f.StateName()
-	if state == "" {
-		state = "-"
+	state := format.State(f)
+	title := "Flow"
+	if id, ok := f.ID(); ok {
+		title = fmt.Sprintf("Flow %d", id)
 	}
 	lines := []string{
-		s.Title.Render(fmt.Sprintf("Flow %d", f.ID)) + "  " + model.ProtoName(f.Proto) + " (" + model.FamilyName(f.Family) + ")  " + s.Bold.Render(state),
+		s.Title.Render(title) + "  " + model.ProtoName(f.Proto) + " (" + model.FamilyName(f.Family) + ")  " + s.Bold.Render(state),
 		"",
 		label("original") + ep(f.Orig.Src, f.Orig.SrcPort) + "  →  " + ep(f.Orig.Dst, f.Orig.DstPort),
 		label("reply") + ep(f.Reply.Src, f.Reply.SrcPort) + "  →  " + ep(f.Reply.Dst, f.Reply.DstPort),
@@ -46,10 +46,15 @@ func (m *Model) renderDetail(w int) []string {
 		label("status")+strings.Join(f.Status.Names(), " "),
 		label("timeout")+format.Timeout(f, now),
 		label("age")+format.Age(f, now),
-		label("mark")+fmt.Sprintf("%d (0x%x)", f.Mark, f.Mark),
-		label("zone")+strconv.Itoa(int(f.Zone)),
+		label("mark")+format.MarkLong(f),
+		label("zone")+format.ZoneLong(f),
 		label("counters")+format.Counters(f, c, m.table.Info()),
-		label("kernel id")+strconv.FormatUint(uint64(f.ID), 10),
+		label("kernel id")+format.ID(f),
+	)
+	for _, l := range format.ExtLines(f, m.table.ExtAt(slot)) {
+		lines = append(lines, label(l[0])+l[1])
+	}
+	lines = append(lines,
 		"",
 		s.Dim.Render("esc closes"),
 	)

@@ -108,7 +108,7 @@ func (m *Model) updatePreview() {
 	}
 	n := 0
 	for s := int32(0); s < m.table.Slots(); s++ {
-		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl) {
+		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl, m.table.ExtAt(s)) {
 			n++
 		}
 	}

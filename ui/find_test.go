@@ -19,8 +19,8 @@ func attackBatch() *model.Batch {
 			f := flow(0, dport)
 			f.Orig.Src = model.AddrFrom(netip.MustParseAddr(src))
 			f.Orig.SrcPort = uint16(10000 + i)
-			f.State = state
-			f.ID = id + uint32(i)
+			f.SetProtoState(state)
+			f.SetID(id + uint32(i))
 			f.Reply = f.Orig.Inverse()
 			b.Snapshot.Add(&f, nil)
 		}

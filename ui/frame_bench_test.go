@@ -14,7 +14,8 @@ import (
 // benchFlow returns a pseudo-random flow: IPv4 mostly, some IPv6, TCP in
 // all states, UDP, ICMP, a few NATed, marked and zoned.
 func benchFlow(r *rand.Rand, id uint32, now uint32) model.Flow {
-	f := model.Flow{ID: id, Family: model.IPv4, Status: model.StatusConfirmed | model.StatusSeenReply}
+	f := model.Flow{Family: model.IPv4, Status: model.StatusConfirmed | model.StatusSeenReply}
+	f.SetID(id)
 	if r.IntN(10) == 0 {
 		f.Family = model.IPv6
 	}
@@ -39,7 +40,7 @@ func benchFlow(r *rand.Rand, id uint32, now uint32) model.Flow {
 		f.Orig.DstPort = 8 << 8
 	default:
 		f.Proto = model.ProtoTCP
-		f.State = uint8(1 + r.IntN(8))
+		f.SetProtoState(uint8(1 + r.IntN(8)))
 		f.Attrs |= model.HasState
 	}
 	f.Reply = f.Orig.Inverse()
@@ -48,8 +49,8 @@ func benchFlow(r *rand.Rand, id uint32, now uint32) model.Flow {
 		f.Status |= model.StatusSrcNAT
 	}
 	f.Attrs |= model.HasTimeout | model.HasID
-	f.Expires = now + uint32(r.IntN(500))
-	f.Mark = uint32(r.IntN(3))
+	f.SetExpires(now + uint32(r.IntN(500)))
+	f.SetMark(uint32(r.IntN(3)))
 	return f
 }
 
@@ -68,7 +69,8 @@ func benchChurn(r *rand.Rand, flows []model.Flow, next *uint32, at time.Time, n 
 		case 1:
 			b.Add(&model.Event{Type: model.EventNew, Flow: flows[j]})
 		default:
-			flows[j].Expires += 5
+			e, _ := flows[j].Expires()
+			flows[j].SetExpires(e + 5)
 			b.Add(&model.Event{Type: model.EventUpdate, Flow: flows[j]})
 		}
 	}

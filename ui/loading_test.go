@@ -22,7 +22,7 @@ func TestLoadingSaysLoading(t *testing.T) {
 			sn := &model.Snapshot{Continues: cont, More: more}
 			for i := from; i < to; i++ {
 				f := flow(i, 80)
-				f.ID = uint32(i + 1)
+				f.SetID(uint32(i + 1))
 				f.Orig.SrcPort = uint16(i)
 				f.Reply = f.Orig.Inverse()
 				sn.Add(&f, nil)

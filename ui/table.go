@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/cttop/cttop/format"
@@ -37,7 +36,7 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column) []column 
 		{title: "DST", sort: model.ColDst},
 		{title: "DPORT", sort: model.ColDport, width: 5, right: true, cell: func(r *row) string { return format.DstPort(r.f) }},
 		{title: "STATE", sort: model.ColState, width: 11, cell: func(r *row) string { return format.State(r.f) }},
-		{title: "TTL", sort: model.ColTTL, width: 6, right: true, cell: func(r *row) string { return format.TTL(r.f.TTL(r.now)) }},
+		{title: "TTL", sort: model.ColTTL, width: 6, right: true, cell: func(r *row) string { return format.FlowTTL(r.f, r.now) }},
 	}
 	used := len(cols) - 1 // separators
 	for i := range cols {
@@ -73,10 +72,10 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column) []column 
 			column{title: "PKTS", sort: model.ColPkts, width: 6, right: true, cell: func(r *row) string { return format.CountOrDash(r.f, r.c.Packets()) }})
 	}
 	if marked > 0 {
-		optional = append(optional, column{title: "MARK", sort: model.ColMark, width: 8, right: true, cell: func(r *row) string { return strconv.FormatUint(uint64(r.f.Mark), 10) }})
+		optional = append(optional, column{title: "MARK", sort: model.ColMark, width: 8, right: true, cell: func(r *row) string { return format.Mark(r.f) }})
 	}
 	if zoned > 0 {
-		optional = append(optional, column{title: "ZONE", sort: model.ColZone, width: 5, right: true, cell: func(r *row) string { return strconv.Itoa(int(r.f.Zone)) }})
+		optional = append(optional, column{title: "ZONE", sort: model.ColZone, width: 5, right: true, cell: func(r *row) string { return format.Zone(r.f) }})
 	}
 	for _, c := range optional {
 		c.width = max(c.width, sortedWidth(c, sorted))

@@ -420,7 +420,8 @@ func (m *Model) renderFlows(w int) []string {
 	now := m.table.Now()
 	rows := make([]row, len(m.rows))
 	for i, s := range m.rows {
-		rows[i] = row{f: m.table.At(s), c: m.table.CountersAt(s), now: now}
+		c, _ := m.table.CountersAt(s)
+		rows[i] = row{f: m.table.At(s), c: c, now: now}
 	}
 	nat, marked, zoned, counted := m.table.Extras()
 	sorted, _ := m.list.Sort()

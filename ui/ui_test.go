@@ -21,11 +21,15 @@ func flow(i int, dport uint16) model.Flow {
 	src := model.AddrFrom(netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}))
 	dst := model.AddrFrom(netip.MustParseAddr("198.51.100.1"))
 	f := model.Flow{
-		Orig: model.Tuple{Src: src, Dst: dst, SrcPort: uint16(40000 + i), DstPort: dport},
-		ID:   uint32(i + 1), Status: model.StatusConfirmed | model.StatusSeenReply | model.StatusAssured,
-		Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPEstablished,
-		Attrs: model.HasState | model.HasTimeout | model.HasID, Expires: uint32(t0.Unix()) + 300,
+		Orig:   model.Tuple{Src: src, Dst: dst, SrcPort: uint16(40000 + i), DstPort: dport},
+		Status: model.StatusConfirmed | model.StatusSeenReply | model.StatusAssured,
+		Proto:  model.ProtoTCP, Family: model.IPv4,
 	}
+	f.SetID(uint32(i + 1))
+	f.SetProtoState(model.TCPEstablished)
+	f.SetExpires(uint32(t0.Unix()) + 300)
+	f.SetMark(0)
+	f.SetZone(model.Zone{})
 	f.Reply = f.Orig.Inverse()
 	return f
 }
@@ -89,7 +93,7 @@ func press(m *Model, keys ...string) tea.Cmd {
 // plain is the screen without colours.
 func plain(m *Model) string { return ansi.Strip(m.render()) }
 
-func selected(m *Model) uint32 { return m.table.At(m.list.Slot(m.cursor)).ID }
+func selected(m *Model) uint32 { id, _ := m.table.At(m.list.Slot(m.cursor)).ID(); return id }
 
 func TestCursorFollowsFlow(t *testing.T) {
 	m := newTestModel(t, 80, 24)
@@ -104,7 +108,8 @@ func TestCursorFollowsFlow(t *testing.T) {
 	// Two flows that sort before the selection arrive: it moves down two rows.
 	a, b := flow(0, 80), flow(1, 80)
 	a.Orig.SrcPort, b.Orig.SrcPort = 1, 2 // 192.0.2.0:1 and 192.0.2.1:2 sort first
-	a.ID, b.ID = 901, 902
+	a.SetID(901)
+	b.SetID(902)
 	m.Update(BatchMsg{events(model.EventNew, a, b)})
 	if m.cursor != 5 || selected(m) != 4 {
 		t.Fatalf("after inserts cursor %d on flow %d, want 5 on 4", m.cursor, selected(m))

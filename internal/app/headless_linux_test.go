@@ -40,15 +40,15 @@ func TestHeadlessMetricsKernel(t *testing.T) {
 		return m["cttop_conntrack_entries"] == float64(count) && m[`cttop_top_source_flows{source="192.0.2.77"}`] == 40
 	})
 	for series, want := range map[string]float64{
-		"cttop_conntrack_max":                         float64(max),
-		"cttop_conntrack_fill_ratio":                  float64(count) / float64(max),
-		`cttop_flows{state="ESTABLISHED"}`:            340,
-		`cttop_flows{state="SYN_SENT"}`:               0,
-		`cttop_flows_by_protocol{protocol="tcp"}`:     340,
-		`cttop_flows_by_protocol{protocol="udp"}`:     5,
-		`cttop_top_source_flows{source="192.0.2.88"}`: 5,
-		"cttop_conntrack_drops_total":                 0,
-		"cttop_resyncs_total":                         0,
+		"cttop_conntrack_max":                             float64(max),
+		"cttop_conntrack_fill_ratio":                      float64(count) / float64(max),
+		`cttop_flows{protocol="tcp",state="ESTABLISHED"}`: 340,
+		`cttop_flows{protocol="tcp",state="SYN_SENT"}`:    0,
+		`cttop_flows_by_protocol{protocol="tcp"}`:         340,
+		`cttop_flows_by_protocol{protocol="udp"}`:         5,
+		`cttop_top_source_flows{source="192.0.2.88"}`:     5,
+		"cttop_conntrack_drops_total":                     0,
+		"cttop_resyncs_total":                             0,
 	} {
 		if got, ok := m[series]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)

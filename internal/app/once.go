@@ -86,7 +86,8 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 			Flows: func(yield func(*model.Flow, model.Counters) bool) {
 				for i := range n {
 					slot := l.Slot(i)
-					if !yield(snap.table.At(slot), snap.table.CountersAt(slot)) {
+					c, _ := snap.table.CountersAt(slot)
+					if !yield(snap.table.At(slot), c) {
 						return
 					}
 				}
@@ -129,7 +130,7 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 		slot := l.Slot(i)
 		f := snap.table.At(slot)
 		fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7s", format.Proto(f.Proto), f.Orig.Src, format.SrcPort(f), f.Orig.Dst,
-			format.DstPort(f), format.State(f), format.TTL(f.TTL(now)))
+			format.DstPort(f), format.State(f), format.FlowTTL(f, now))
 		extra := ""
 		for _, s := range f.Status.Names() {
 			if s == "UNREPLIED" || s == "ASSURED" || s == "DYING" {
@@ -139,14 +140,13 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 		if nat := format.NAT(f); nat != "" {
 			extra += " " + nat
 		}
-		if f.Mark != 0 {
-			extra += fmt.Sprintf(" mark=%d", f.Mark)
+		if v, ok := f.Mark(); ok && v != 0 {
+			extra += fmt.Sprintf(" mark=%d", v)
 		}
-		if f.Zone != 0 {
-			extra += fmt.Sprintf(" zone=%d", f.Zone)
+		if z, ok := f.Zone(); ok && z.ID != 0 {
+			extra += " zone=" + format.Zone(f)
 		}
-		if f.Attrs&model.HasCounters != 0 {
-			c := snap.table.CountersAt(slot)
+		if c, ok := snap.table.CountersAt(slot); ok {
 			extra += fmt.Sprintf(" packets=%d bytes=%d", c.Packets(), c.Bytes())
 		}
 		w.WriteString(extra)

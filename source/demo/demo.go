@@ -285,8 +285,9 @@ func (d *Source) run(i int, to int64) bool {
 // insert adds a new flow unless its tuples are taken; when the table is
 // full it early-drops a flow that is not assured, or drops the new one.
 func (d *Source) insert(s *simFlow, to int64) bool {
-	ko := simTupleKey{s.f.Orig, s.f.Zone, s.f.Proto}
-	kr := simTupleKey{s.f.Reply, s.f.Zone, s.f.Proto}
+	z, _ := s.f.Zone()
+	ko := simTupleKey{s.f.Orig, z.ID, s.f.Proto}
+	kr := simTupleKey{s.f.Reply, z.ID, s.f.Proto}
 	if _, dup := d.tuples[ko]; dup {
 		return false // the packet belongs to the existing flow
 	}
@@ -297,13 +298,16 @@ func (d *Source) insert(s *simFlow, to int64) bool {
 		d.stats.Drop++
 		return false
 	}
-	for s.f.ID == 0 {
-		id := d.r.Uint32()
-		if _, dup := d.ids[id]; !dup {
-			s.f.ID = id
+	id, _ := s.f.ID()
+	for id == 0 {
+		if n := d.r.Uint32(); n != 0 {
+			if _, dup := d.ids[n]; !dup {
+				id = n
+			}
 		}
 	}
-	d.ids[s.f.ID] = struct{}{}
+	s.f.SetID(id)
+	d.ids[id] = struct{}{}
 	d.tuples[ko] = struct{}{}
 	d.tuples[kr] = struct{}{}
 	s.at = s.start
@@ -333,9 +337,11 @@ func (d *Source) earlyDrop(t int64) bool {
 func (d *Source) remove(i int, t int64) {
 	s := &d.flows[i]
 	d.emit(model.EventDestroy, s, t)
-	delete(d.tuples, simTupleKey{s.f.Orig, s.f.Zone, s.f.Proto})
-	delete(d.tuples, simTupleKey{s.f.Reply, s.f.Zone, s.f.Proto})
-	delete(d.ids, s.f.ID)
+	z, _ := s.f.Zone()
+	id, _ := s.f.ID()
+	delete(d.tuples, simTupleKey{s.f.Orig, z.ID, s.f.Proto})
+	delete(d.tuples, simTupleKey{s.f.Reply, z.ID, s.f.Proto})
+	delete(d.ids, id)
 	last := len(d.flows) - 1
 	d.flows[i] = d.flows[last]
 	d.flows = d.flows[:last]
@@ -362,8 +368,8 @@ func (d *Source) snapshot(t int64) *model.Snapshot {
 	for i := range d.flows {
 		s := &d.flows[i]
 		f := s.flow(t)
-		f.FirstSeen = uint32(s.start / simSecond)
-		f.Attrs |= model.HasCounters | model.HasStart
+		f.SetStart(uint32(s.start / simSecond))
+		f.Attrs |= model.HasCounters
 		c := s.counters(t)
 		sn.Add(&f, &c)
 	}

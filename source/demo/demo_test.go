@@ -62,8 +62,10 @@ func demoEqualTables(a, b *model.Table) string {
 		if *a.At(s) != *b.At(s) {
 			return fmt.Sprintf("slot %d: %+v != %+v", s, *a.At(s), *b.At(s))
 		}
-		if a.CountersAt(s) != b.CountersAt(s) {
-			return fmt.Sprintf("slot %d: counters %+v != %+v", s, a.CountersAt(s), b.CountersAt(s))
+		ca, oka := a.CountersAt(s)
+		cb, okb := b.CountersAt(s)
+		if ca != cb || oka != okb {
+			return fmt.Sprintf("slot %d: counters %+v != %+v", s, ca, cb)
 		}
 	}
 	return ""
@@ -142,7 +144,7 @@ func demoMaxTimeout(f *model.Flow) uint32 {
 			model.TCPEstablished: demoTOEstablished, model.TCPFinWait: demoTOFinWait,
 			model.TCPLastAck: demoTOLastAck, model.TCPTimeWait: demoTOTimeWait,
 			model.TCPClose: demoTOClose,
-		}[f.State]
+		}[pstateOf(f)]
 	case f.Proto == model.ProtoUDP && f.Status&model.StatusAssured != 0:
 		return demoTOUDPStream
 	case f.Proto == model.ProtoUDP:
@@ -177,22 +179,23 @@ func demoCheckFlow(f *model.Flow, now uint32) error {
 	default:
 		return fmt.Errorf("protocol %d", f.Proto)
 	}
-	if f.Attrs&(model.HasID|model.HasTimeout) != model.HasID|model.HasTimeout || f.ID == 0 {
-		return fmt.Errorf("attrs %b, id %d", f.Attrs, f.ID)
+	if f.Attrs&(model.HasID|model.HasTimeout|model.HasMark|model.HasZone) != model.HasID|model.HasTimeout|model.HasMark|model.HasZone || idOf(f) == 0 {
+		return fmt.Errorf("attrs %b, id %d", f.Attrs, idOf(f))
 	}
 	isTCP := f.Proto == model.ProtoTCP
 	if hasState := f.Attrs&model.HasState != 0; hasState != isTCP {
 		return fmt.Errorf("%s flow with HasState %v", model.ProtoName(f.Proto), hasState)
 	}
-	if isTCP && (f.State < model.TCPSynSent || f.State > model.TCPClose) {
-		return fmt.Errorf("tcp state %d", f.State)
+	if isTCP && (pstateOf(f) < model.TCPSynSent || pstateOf(f) > model.TCPClose) {
+		return fmt.Errorf("tcp state %d", pstateOf(f))
 	}
 	if f.Status&model.StatusConfirmed == 0 ||
 		f.Status&model.StatusAssured != 0 && f.Status&model.StatusSeenReply == 0 {
 		return fmt.Errorf("status %v", f.Status.Names())
 	}
-	if ttl, limit := f.TTL(now), demoMaxTimeout(f); ttl > limit || f.Expires < now {
-		return fmt.Errorf("%s %s: expires in %d s (timeout %d)", model.ProtoName(f.Proto), f.StateName(), int64(f.Expires)-int64(now), limit)
+	if ttl, limit := ttlOf(f, now), demoMaxTimeout(f); ttl > limit || expiresOf(f) < now {
+		st, _ := f.State()
+		return fmt.Errorf("%s %s: expires in %d s (timeout %d)", model.ProtoName(f.Proto), st, int64(expiresOf(f))-int64(now), limit)
 	}
 	return nil
 }
@@ -286,7 +289,7 @@ func demoCheckTable(t *testing.T, d *Source, tbl *model.Table, now time.Time) {
 		if err := demoCheckFlow(tbl.At(s), sec); err != nil {
 			t.Fatalf("%v: %+v: %v", now.Sub(demoT0), *tbl.At(s), err)
 		}
-		if c := tbl.CountersAt(s); tbl.At(s).Attrs&model.HasCounters != 0 &&
+		if c, ok := tbl.CountersAt(s); ok &&
 			(c.OrigPackets == 0 || c.OrigBytes < 40*c.OrigPackets || c.ReplyBytes < 40*c.ReplyPackets) {
 			t.Fatalf("%v: %+v: counters %+v", now.Sub(demoT0), *tbl.At(s), c)
 		}

@@ -90,7 +90,7 @@ const (
 func (s *simFlow) setStage(st uint8) {
 	s.stage = st
 	if s.f.Proto == model.ProtoTCP {
-		s.f.State = simStages[st].state
+		s.f.SetProtoState(simStages[st].state)
 	}
 }
 
@@ -190,8 +190,11 @@ func (s *simFlow) expires(t int64) uint32 {
 // flow is the flow as an event or a dump reports it at time t.
 func (s *simFlow) flow(t int64) model.Flow {
 	f := s.f
-	f.Expires = s.expires(t)
-	f.Attrs = model.HasTimeout | model.HasID
+	f.SetExpires(s.expires(t))
+	// What a kernel's dump says of every flow: mark, zone, and whether it
+	// has a helper, labels, a security context (none here).
+	f.Attrs = f.Attrs&^(model.HasCounters|model.HasStart) | model.HasID | model.HasMark | model.HasZone |
+		model.HasHelper | model.HasLabels | model.HasSecctx
 	if f.Proto == model.ProtoTCP {
 		f.Attrs |= model.HasState
 	}

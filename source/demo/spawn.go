@@ -145,7 +145,8 @@ func (d *Source) spawnSNAT(t, to int64) {
 	}
 	dst := d.clients4[d.r.IntN(len(d.clients4))]
 	s := newSimFlow(t, model.ProtoTCP, model.IPv4, model.AddrFrom(src), dst, d.ephemeral(), dport)
-	s.f.Zone, s.f.Mark = zone, mark
+	s.f.SetZone(model.Zone{ID: zone})
+	s.f.SetMark(mark)
 	s.f.Status |= model.StatusSrcNAT | model.StatusSrcNATDone | model.StatusDstNATDone
 	s.f.Reply.Dst = model.AddrFrom(demoGW4)
 	if d.r.IntN(20) == 0 {
@@ -164,7 +165,7 @@ func (d *Source) spawnDNAT(t, to int64) {
 	s := newSimFlow(t, model.ProtoTCP, model.IPv4, src, model.AddrFrom(demoWeb4), d.ephemeral(), 8443)
 	s.f.Reply = model.Tuple{Src: model.AddrFrom(demoPortFwd), Dst: src, SrcPort: 443, DstPort: s.f.Orig.SrcPort}
 	s.f.Status |= model.StatusDstNAT | model.StatusDstNATDone | model.StatusSrcNATDone
-	s.f.Mark = demoMarkPortFwd
+	s.f.SetMark(demoMarkPortFwd)
 	s.rtt, s.life = d.rtt(), d.life(8, 1.2, 1800)
 	s.ppsO, s.ppsR, s.szO, s.szR = d.uniform(1, 6), d.uniform(2, 30), d.size(80, 400), d.size(600, 1400)
 	d.insert(&s, to)
@@ -209,7 +210,7 @@ func (d *Source) seedLongLived(t0, from int64) {
 	for _, p := range demoWGPeers {
 		s := newSimFlow(t0-24*hour-d.r.Int64N(200*hour), model.ProtoUDP, model.IPv4,
 			model.AddrFrom(p), model.AddrFrom(demoWeb4), 51820, 51820)
-		s.f.Mark = demoMarkWireGuard
+		s.f.SetMark(demoMarkWireGuard)
 		s.flags |= sfStream
 		s.rtt, s.life = d.rtt(), 30*24*hour
 		s.ppsO, s.ppsR, s.szO, s.szR = d.uniform(1, 30), d.uniform(1, 30), d.size(150, 1400), d.size(150, 1400)
@@ -224,7 +225,7 @@ func (d *Source) seedLongLived(t0, from int64) {
 
 	imap := newSimFlow(t0-5*hour-d.r.Int64N(hour), model.ProtoTCP, model.IPv4,
 		model.AddrFrom(demoAddr4(10, 0, 0, 42)), model.AddrFrom(demoAddr4(198, 51, 100, 143)), d.ephemeral(), 993)
-	imap.f.Mark = demoMarkLAN
+	imap.f.SetMark(demoMarkLAN)
 	imap.f.Status |= model.StatusSrcNAT | model.StatusSrcNATDone | model.StatusDstNATDone
 	imap.f.Reply.Dst = model.AddrFrom(demoGW4)
 	imap.flags |= sfOut

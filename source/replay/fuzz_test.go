@@ -90,10 +90,10 @@ func formatConntrack(f *model.Flow, c *model.Counters) string {
 	}
 	fmt.Fprintf(&b, "%-8s %d %-8s %d ", model.FamilyName(f.Family), famNum, name, f.Proto)
 	if f.Attrs&model.HasTimeout != 0 {
-		fmt.Fprintf(&b, "%d ", f.Expires-replayNowSecs)
+		fmt.Fprintf(&b, "%d ", expiresOf(f)-replayNowSecs)
 	}
-	if s := f.StateName(); s != "" {
-		b.WriteString(s + " ")
+	if s, ok := f.ProtoState(); ok {
+		b.WriteString(model.StateName(f.Proto, s) + " ")
 	}
 	tuple := func(t *model.Tuple, pk, by uint64) {
 		fmt.Fprintf(&b, "src=%s dst=%s ", t.Src, t.Dst)
@@ -122,16 +122,18 @@ func formatConntrack(f *model.Flow, c *model.Counters) string {
 	case f.Status&model.StatusAssured != 0:
 		b.WriteString("[ASSURED] ")
 	}
-	fmt.Fprintf(&b, "mark=%d ", f.Mark)
-	if f.Zone != 0 {
-		fmt.Fprintf(&b, "zone=%d ", f.Zone)
+	if m, ok := f.Mark(); ok {
+		fmt.Fprintf(&b, "mark=%d ", m)
 	}
-	if f.FirstSeen != 0 {
-		fmt.Fprintf(&b, "delta-time=%d ", replayNowSecs-f.FirstSeen)
+	if z, _ := f.Zone(); z.ID != 0 {
+		fmt.Fprintf(&b, "zone=%d ", z.ID)
+	}
+	if s, ok := f.Start(); ok {
+		fmt.Fprintf(&b, "delta-time=%d ", replayNowSecs-s)
 	}
 	b.WriteString("use=1")
-	if f.Attrs&model.HasID != 0 {
-		fmt.Fprintf(&b, " id=%d", f.ID)
+	if id, ok := f.ID(); ok {
+		fmt.Fprintf(&b, " id=%d", id)
 	}
 	return b.String() + "\n"
 }
@@ -153,8 +155,8 @@ func FuzzReplayConntrack(f *testing.F) {
 		fl, c, x := p.f, p.c, p.x
 		finishFlow(&fl, &x, replayNowSecs)
 		mapped := fl.Family == model.IPv6 && (fl.Orig.Src.Is4() || fl.Orig.Dst.Is4() || fl.Reply.Src.Is4() || fl.Reply.Dst.Is4())
-		if x.hasDelta && x.delta >= replayNowSecs || fl.Expires == math.MaxUint32 || mapped ||
-			fl.Attrs&model.HasState != 0 && model.StateName(fl.Proto, fl.State) == "" ||
+		if x.hasDelta && x.delta >= replayNowSecs || expiresOf(&fl) == math.MaxUint32 || mapped ||
+			fl.Attrs&model.HasState != 0 && model.StateName(fl.Proto, pstateOf(&fl)) == "" ||
 			fl.Status&model.StatusOffload != 0 && fl.Status&model.StatusAssured != 0 {
 			return // not printable the same way
 		}

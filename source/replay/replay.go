@@ -170,21 +170,19 @@ func finishFlow(f *model.Flow, x *recordExtras, now uint32) {
 	f.Status |= model.StatusConfirmed
 	f.Status |= natStatus(f)
 	if x.hasTO {
-		f.Expires = addSat(now, uint64(x.timeout))
-		f.Attrs |= model.HasTimeout
+		f.SetExpires(addSat(now, uint64(x.timeout)))
 	}
 	switch {
+	case x.cttopAge:
+		// An age cttop wrote may be its own observation, not a start.
 	case x.hasDelta:
 		if x.delta < uint64(now) {
-			f.FirstSeen = now - uint32(x.delta)
+			f.SetStart(now - uint32(x.delta))
 		}
 	case x.startNs != 0:
 		if s := x.startNs / 1e9; s <= math.MaxUint32 {
-			f.FirstSeen = uint32(s)
+			f.SetStart(uint32(s))
 		}
-	}
-	if f.FirstSeen != 0 && !x.cttopAge {
-		f.Attrs |= model.HasStart
 	}
 }
 

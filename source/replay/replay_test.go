@@ -18,6 +18,12 @@ var replayNow = time.Unix(1_800_000_000, 0)
 
 const replayNowSecs = 1_800_000_000
 
+// ttlOf returns f's TTL at now (0 when unknown).
+func ttlOf(f *model.Flow, now uint32) uint32 {
+	t, _ := f.TTL(now)
+	return t
+}
+
 func readReplayFile(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -43,6 +49,12 @@ func findFlow(sn *model.Snapshot, proto uint8, orig model.Tuple) (*model.Flow, m
 	return nil, model.Counters{}, false
 }
 
+// with returns f after set: the optional values a literal cannot set.
+func with(f model.Flow, set func(*model.Flow)) model.Flow {
+	set(&f)
+	return f
+}
+
 // captureFlow is a flow of the captures in testdata, field by field.
 type captureFlow struct {
 	name    string
@@ -57,71 +69,70 @@ type captureFlow struct {
 func captureFlows() []captureFlow {
 	const (
 		est  = model.StatusSeenReply | model.StatusAssured | model.StatusConfirmed
-		base = model.HasTimeout | model.HasCounters | model.HasStart
+		base = model.HasTimeout | model.HasCounters | model.HasStart | model.HasMark | model.HasZone
 	)
 	return []captureFlow{{
 		name: "tcp-established",
-		flow: model.Flow{
-			Orig:  tuple("192.0.2.1", "198.51.100.2", 40000, 80),
-			Reply: tuple("198.51.100.2", "192.0.2.1", 80, 40000),
-			ID:    3670065062, Status: est, Proto: model.ProtoTCP, Family: model.IPv4,
-			State: model.TCPEstablished, Attrs: base | model.HasState,
-		},
+		flow: with(model.Flow{
+			Orig:   tuple("192.0.2.1", "198.51.100.2", 40000, 80),
+			Reply:  tuple("198.51.100.2", "192.0.2.1", 80, 40000),
+			Status: est, Proto: model.ProtoTCP, Family: model.IPv4,
+			Attrs: base | model.HasState,
+		}, func(f *model.Flow) { f.SetID(3670065062); f.SetProtoState(model.TCPEstablished) }),
 		timeout: 297,
 	}, {
 		name: "icmp-unreplied",
-		flow: model.Flow{
-			Orig:  tuple("192.0.2.1", "198.51.100.2", 7, 8<<8),
-			Reply: tuple("198.51.100.2", "192.0.2.1", 7, 0),
-			ID:    2572017304, Status: model.StatusConfirmed, Proto: model.ProtoICMP, Family: model.IPv4,
+		flow: with(model.Flow{
+			Orig:   tuple("192.0.2.1", "198.51.100.2", 7, 8<<8),
+			Reply:  tuple("198.51.100.2", "192.0.2.1", 7, 0),
+			Status: model.StatusConfirmed, Proto: model.ProtoICMP, Family: model.IPv4,
 			Attrs: base,
-		},
+		}, func(f *model.Flow) { f.SetID(2572017304) }),
 		timeout: 27,
 	}, {
 		name: "ipv6-zone-mark",
-		flow: model.Flow{
-			Orig:  tuple("2001:db8::1", "2001:db8::2", 5353, 53),
-			Reply: tuple("2001:db8::2", "2001:db8::1", 53, 5353),
-			ID:    3640659512, Status: model.StatusSeenReply | model.StatusConfirmed, Mark: 42, Zone: 5,
-			Proto: model.ProtoUDP, Family: model.IPv6, Attrs: base,
-		},
+		flow: with(model.Flow{
+			Orig:   tuple("2001:db8::1", "2001:db8::2", 5353, 53),
+			Reply:  tuple("2001:db8::2", "2001:db8::1", 53, 5353),
+			Status: model.StatusSeenReply | model.StatusConfirmed, Proto: model.ProtoUDP, Family: model.IPv6, Attrs: base,
+		}, func(f *model.Flow) { f.SetID(3640659512); f.SetMark(42); f.SetZone(model.Zone{ID: 5}) }),
 		timeout: 57,
 	}, {
 		name: "dnat-unreplied",
-		flow: model.Flow{
-			Orig:  tuple("10.0.0.1", "10.0.0.2", 1234, 80),
-			Reply: tuple("10.0.0.9", "10.0.0.1", 8080, 1234),
-			ID:    566367119, Status: model.StatusConfirmed | model.StatusDstNAT,
-			Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPSynSent, Attrs: base | model.HasState,
-		},
+		flow: with(model.Flow{
+			Orig:   tuple("10.0.0.1", "10.0.0.2", 1234, 80),
+			Reply:  tuple("10.0.0.9", "10.0.0.1", 8080, 1234),
+			Status: model.StatusConfirmed | model.StatusDstNAT,
+			Proto:  model.ProtoTCP, Family: model.IPv4, Attrs: base | model.HasState,
+		}, func(f *model.Flow) { f.SetID(566367119); f.SetProtoState(model.TCPSynSent) }),
 		timeout: 97,
 	}, {
 		name: "snat",
-		flow: model.Flow{
-			Orig:  tuple("10.0.0.1", "10.0.0.2", 1235, 80),
-			Reply: tuple("10.0.0.2", "203.0.113.7", 80, 61000),
-			ID:    2918858338, Status: est | model.StatusSrcNAT,
-			Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPEstablished, Attrs: base | model.HasState,
-		},
+		flow: with(model.Flow{
+			Orig:   tuple("10.0.0.1", "10.0.0.2", 1235, 80),
+			Reply:  tuple("10.0.0.2", "203.0.113.7", 80, 61000),
+			Status: est | model.StatusSrcNAT,
+			Proto:  model.ProtoTCP, Family: model.IPv4, Attrs: base | model.HasState,
+		}, func(f *model.Flow) { f.SetID(2918858338); f.SetProtoState(model.TCPEstablished) }),
 		timeout: 197,
 	}, {
 		name: "dnat-traffic",
-		flow: model.Flow{
-			Orig:  tuple("127.0.0.1", "127.0.0.1", 36184, 8081),
-			Reply: tuple("127.0.0.1", "127.0.0.1", 8080, 36184),
-			ID:    3208371652, Status: est | model.StatusDstNAT,
-			Proto: model.ProtoTCP, Family: model.IPv4, State: model.TCPEstablished, Attrs: base | model.HasState,
-		},
+		flow: with(model.Flow{
+			Orig:   tuple("127.0.0.1", "127.0.0.1", 36184, 8081),
+			Reply:  tuple("127.0.0.1", "127.0.0.1", 8080, 36184),
+			Status: est | model.StatusDstNAT,
+			Proto:  model.ProtoTCP, Family: model.IPv4, Attrs: base | model.HasState,
+		}, func(f *model.Flow) { f.SetID(3208371652); f.SetProtoState(model.TCPEstablished) }),
 		ctr:     model.Counters{OrigPackets: 4, OrigBytes: 232, ReplyPackets: 3, ReplyBytes: 180},
 		timeout: 431997,
 	}, {
 		name: "gre",
-		flow: model.Flow{
-			Orig:  tuple("10.0.0.1", "10.0.0.2", 1, 2),
-			Reply: tuple("10.0.0.2", "10.0.0.1", 2, 1),
-			ID:    1493374563, Status: model.StatusSeenReply | model.StatusConfirmed,
-			Proto: model.ProtoGRE, Family: model.IPv4, Attrs: base,
-		},
+		flow: with(model.Flow{
+			Orig:   tuple("10.0.0.1", "10.0.0.2", 1, 2),
+			Reply:  tuple("10.0.0.2", "10.0.0.1", 2, 1),
+			Status: model.StatusSeenReply | model.StatusConfirmed,
+			Proto:  model.ProtoGRE, Family: model.IPv4, Attrs: base,
+		}, func(f *model.Flow) { f.SetID(1493374563) }),
 		timeout: 97,
 	}}
 }
@@ -159,12 +170,12 @@ func TestLoadReplayCaptures(t *testing.T) {
 			}
 			for _, w := range captureFlows() {
 				wf := w.flow
-				wf.Expires = replayNowSecs + w.timeout
-				wf.FirstSeen = replayNowSecs - tc.delta
+				wf.SetExpires(replayNowSecs + w.timeout)
+				wf.SetStart(replayNowSecs - tc.delta)
 				if tc.ids {
 					wf.Attrs |= model.HasID
 				} else {
-					wf.ID = 0
+					wf.Forget(model.HasID)
 				}
 				if !tc.icmp && model.IsICMP(wf.Proto) {
 					wf.Orig.SrcPort, wf.Orig.DstPort, wf.Reply.SrcPort, wf.Reply.DstPort = 0, 0, 0, 0
@@ -194,7 +205,7 @@ func TestLoadReplayFormatsAgree(t *testing.T) {
 		for i := 0; i < sn.Len(); i++ {
 			f, _ := sn.At(i)
 			g := *f
-			g.ID, g.Attrs, g.FirstSeen = 0, g.Attrs&^model.HasID, 0
+			g.Forget(model.HasID | model.HasStart)
 			m[g.Key()] = g
 		}
 		return m
@@ -223,15 +234,17 @@ func TestLoadReplayLegacy(t *testing.T) {
 		t.Fatalf("%d flows, %+v", sn.Len(), rep)
 	}
 	f, c, ok := findFlow(sn, model.ProtoTCP, tuple("192.0.2.10", "198.51.100.21", 51200, 80))
-	want := model.Flow{
-		Orig:    tuple("192.0.2.10", "198.51.100.21", 51200, 80),
-		Reply:   tuple("198.51.100.21", "203.0.113.1", 80, 51200),
-		Status:  model.StatusSeenReply | model.StatusAssured | model.StatusConfirmed | model.StatusSrcNAT,
-		Mark:    7,
-		Expires: replayNowSecs + 117,
-		Proto:   model.ProtoTCP, Family: model.IPv4, State: model.TCPTimeWait,
-		Attrs: model.HasState | model.HasTimeout | model.HasCounters,
-	}
+	want := with(model.Flow{
+		Orig:   tuple("192.0.2.10", "198.51.100.21", 51200, 80),
+		Reply:  tuple("198.51.100.21", "203.0.113.1", 80, 51200),
+		Status: model.StatusSeenReply | model.StatusAssured | model.StatusConfirmed | model.StatusSrcNAT,
+		Proto:  model.ProtoTCP, Family: model.IPv4,
+		Attrs: model.HasCounters | model.HasZone,
+	}, func(f *model.Flow) {
+		f.SetMark(7)
+		f.SetExpires(replayNowSecs + 117)
+		f.SetProtoState(model.TCPTimeWait)
+	})
 	if !ok || *f != want || c != (model.Counters{OrigPackets: 6, OrigBytes: 412, ReplyPackets: 5, ReplyBytes: 1830}) {
 		t.Errorf("TIME_WAIT flow:\n got %+v %+v\nwant %+v", f, c, want)
 	}
@@ -239,7 +252,7 @@ func TestLoadReplayLegacy(t *testing.T) {
 	if !ok || f.Reply != tuple("198.51.100.22", "203.0.113.1", 0x4000, 0) || f.Status&model.StatusSrcNAT == 0 {
 		t.Errorf("GRE flow: %+v", f)
 	}
-	if f, _, ok = findFlow(sn, 50, tuple("192.0.2.10", "198.51.100.23", 0, 0)); !ok || f.Expires != replayNowSecs+590 {
+	if f, _, ok = findFlow(sn, 50, tuple("192.0.2.10", "198.51.100.23", 0, 0)); !ok || f.Attrs&model.HasTimeout == 0 || ttlOf(f, replayNowSecs) != 590 {
 		t.Errorf("ESP flow: %+v", f)
 	}
 }
@@ -259,9 +272,9 @@ func TestLoadReplayJSON(t *testing.T) {
 	}
 	for _, w := range captureFlows() {
 		wf := w.flow
-		wf.Expires = replayNowSecs + w.timeout
-		wf.FirstSeen = replayNowSecs - 2
-		wf.Attrs = wf.Attrs&^model.HasStart | model.HasID // cttop's age is not known to be the kernel's
+		wf.SetExpires(replayNowSecs + w.timeout)
+		wf.Forget(model.HasStart) // cttop's age is not known to be the kernel's
+		wf.Attrs |= model.HasID
 		switch w.name {
 		case "dnat-traffic":
 			// The kernel's status bits, which conntrack -L does not show.
@@ -297,8 +310,9 @@ func TestLoadReplayJSONBrief(t *testing.T) {
 			continue // not in the file
 		}
 		wf := w.flow
-		wf.Expires = replayNowSecs + w.timeout
-		wf.Attrs = wf.Attrs&^model.HasStart | model.HasID // no age in the file
+		wf.SetExpires(replayNowSecs + w.timeout)
+		wf.Forget(model.HasStart) // no age in the file
+		wf.Attrs |= model.HasID
 		if w.name == "dnat-traffic" {
 			wf.Status |= model.StatusDstNATDone // the file says so
 		}
@@ -351,7 +365,7 @@ func TestReplayRun(t *testing.T) {
 		t.Errorf("table has %d flows", tab.Len())
 	}
 	f, _, _ := findFlow(b.Snapshot, model.ProtoTCP, tuple("192.0.2.1", "198.51.100.2", 40000, 80))
-	if ttl := f.TTL(uint32(b.Time.Unix())); ttl != 297 {
+	if ttl, _ := f.TTL(uint32(b.Time.Unix())); ttl != 297 {
 		t.Errorf("TTL %d, want 297", ttl)
 	}
 	select {

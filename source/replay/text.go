@@ -118,6 +118,8 @@ func isEventStamp(tok []byte) bool {
 func (p *textParser) parse(line []byte) (int, badRecord) {
 	p.f, p.c, p.x = model.Flow{}, model.Counters{}, recordExtras{}
 	p.header, p.familyCols, p.zeroZone, p.secmark = false, false, false, false
+	// conntrack -L and /proc print every zone but the default one.
+	p.f.SetZone(model.Zone{})
 	tok, i, kind, why := p.lead(line)
 	if kind != textRecord {
 		return kind, why
@@ -207,8 +209,7 @@ func (p *textParser) columns(line, tok []byte, i int) ([]byte, int, badRecord) {
 	}
 	if isUpperWord(tok) {
 		if s, ok := ctparse.State(f.Proto, tok); ok {
-			f.State = s
-			f.Attrs |= model.HasState
+			f.SetProtoState(s)
 		}
 		tok, _, i = nextToken(line, i)
 	}
@@ -273,8 +274,7 @@ func (p *textParser) field(key, val, tok []byte) (badRecord, bool) {
 		if !ok {
 			return bad("bad id", tok), false
 		}
-		f.ID = uint32(v)
-		f.Attrs |= model.HasID
+		f.SetID(uint32(v))
 	case "packets", "bytes":
 		v, ok := ctparse.Uint(val, math.MaxUint64)
 		switch {
@@ -297,13 +297,20 @@ func (p *textParser) field(key, val, tok []byte) (badRecord, bool) {
 		if !ok {
 			return bad("bad mark", tok), false
 		}
-		f.Mark = uint32(v)
+		f.SetMark(uint32(v))
 	case "zone", "zone-orig", "zone-reply", "orig-zone", "reply-zone":
 		v, ok := ctparse.Uint(val, math.MaxUint16)
 		if !ok {
 			return bad("bad zone", tok), false
 		}
-		f.Zone = uint16(v)
+		z := model.Zone{ID: uint16(v)}
+		switch string(key) {
+		case "zone-orig", "orig-zone":
+			z.Dir = model.ZoneOrig
+		case "zone-reply", "reply-zone":
+			z.Dir = model.ZoneReply
+		}
+		f.SetZone(z)
 		p.zeroZone = p.zeroZone || v == 0 && string(key) == "zone"
 	case "delta-time":
 		v, ok := ctparse.Uint(val, math.MaxUint64)

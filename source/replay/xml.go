@@ -49,6 +49,7 @@ type xmlRecord struct {
 func (r *xmlRecord) reset() {
 	text := r.text[:0]
 	*r = xmlRecord{dir: -1, l4: [2]int{-1, -1}, text: text}
+	r.f.SetZone(model.Zone{}) // conntrack prints every zone but the default one
 }
 
 func (r *xmlRecord) fail(what string, tok []byte) {
@@ -340,8 +341,7 @@ func (r *xmlRecord) state(v []byte) {
 		s, ok = ctparse.State(f.Proto, v)
 	}
 	if ok {
-		f.State = s
-		f.Attrs |= model.HasState
+		f.SetProtoState(s)
 	}
 }
 
@@ -367,12 +367,18 @@ func (r *xmlRecord) metaElement(name string, v []byte) {
 	case "timeout":
 		r.x.timeout, r.x.hasTO = uint32(min(n, math.MaxUint32)), true
 	case "mark":
-		f.Mark = uint32(n)
+		f.SetMark(uint32(n))
 	case "zone":
-		f.Zone = uint16(n)
+		z := model.Zone{ID: uint16(n)}
+		switch r.dir {
+		case 0:
+			z.Dir = model.ZoneOrig
+		case 1:
+			z.Dir = model.ZoneReply
+		}
+		f.SetZone(z)
 	case "id":
-		f.ID = uint32(n)
-		f.Attrs |= model.HasID
+		f.SetID(uint32(n))
 	case "deltatime":
 		r.x.delta, r.x.hasDelta = n, true
 	case "start":
