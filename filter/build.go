@@ -24,24 +24,21 @@ func Key(k model.GroupKey) *Filter {
 
 // AnyOfKeys returns the filter of the flows under any of keys: the flows of
 // tagged top-view rows. With no keys it matches no flow.
-func AnyOfKeys(keys []model.GroupKey) *Filter {
-	exprs := make([]string, len(keys))
-	nodes := make([]*filterNode, len(keys))
-	for i, k := range keys {
-		exprs[i], nodes[i] = keyNode(k)
-	}
-	return anyOf(exprs, nodes)
-}
+func AnyOfKeys(keys []model.GroupKey) *Filter { return anyOfEach(keys, keyNode) }
 
 // Targets returns the filter of the flows the rules' targets concern: those
 // from a target's address or network ("src net 10.0.0.2/32"), and those to
 // a target's service ("tcp dst port 80"). With no targets it matches no
 // flow.
-func Targets(targets []action.Target) *Filter {
-	exprs := make([]string, len(targets))
-	nodes := make([]*filterNode, len(targets))
-	for i, t := range targets {
-		exprs[i], nodes[i] = targetNode(t)
+func Targets(targets []action.Target) *Filter { return anyOfEach(targets, targetNode) }
+
+// anyOfEach is the filter of the flows any of the items selects, node
+// giving each item's text and tree.
+func anyOfEach[T any](items []T, node func(T) (string, *filterNode)) *Filter {
+	exprs := make([]string, len(items))
+	nodes := make([]*filterNode, len(items))
+	for i, it := range items {
+		exprs[i], nodes[i] = node(it)
 	}
 	return anyOf(exprs, nodes)
 }
