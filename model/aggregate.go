@@ -181,6 +181,14 @@ type Groups struct {
 
 	rates *newRates // NEW/s per row (newrate.go), nil unless tracked
 	order GroupOrder
+
+	// A rebuild in the background (groupbuild.go), the first change of
+	// each slot since it began, and for tests its size and gate.
+	build      *groupBuild
+	dirty      []Change
+	dirtyMarks []uint64
+	minBuild   int
+	hold       chan struct{}
 }
 
 // NewGroups returns the source-address grouping of all flows of t.
@@ -199,6 +207,7 @@ func (g *Groups) Grouping() Grouping { return g.gr }
 func (g *Groups) SetGrouping(gr Grouping) {
 	if gr != g.gr {
 		g.gr, g.valid = gr, false
+		g.cancelBuild()
 		g.resetNew()
 	}
 }
@@ -206,6 +215,7 @@ func (g *Groups) SetGrouping(gr Grouping) {
 // SetFilter aggregates only the flows m matches (nil: all).
 func (g *Groups) SetFilter(m Matcher) {
 	g.filter, g.valid = orNil(m), false
+	g.cancelBuild()
 	g.resetNew()
 }
 
@@ -218,11 +228,16 @@ func (g *Groups) Update(ch *Changes) {
 }
 
 func (g *Groups) update(ch *Changes) {
-	if !g.valid {
+	if ch.Full {
+		g.cancelBuild()
+		g.valid = false
 		return
 	}
-	if ch.Full {
-		g.valid = false
+	if g.build != nil {
+		g.markDirty(ch)
+		return
+	}
+	if !g.valid {
 		return
 	}
 	for i := range ch.List {
@@ -276,6 +291,10 @@ func (g *Groups) add(f *Flow, c *Counters, d int) {
 }
 
 func (g *Groups) ensure() {
+	if g.build != nil {
+		<-g.build.done
+		g.adopt()
+	}
 	if g.valid {
 		return
 	}

@@ -120,14 +120,18 @@ func BenchmarkFrame1M(b *testing.B) {
 			m, flows := benchModel(b, 1_000_000, filter, at)
 			r := rand.New(rand.NewPCG(2, 2))
 			next := uint32(len(flows) + 1)
+			var cpu time.Duration
 			for b.Loop() {
 				b.StopTimer()
 				at = at.Add(100 * time.Millisecond)
 				batch := benchChurn(r, flows, &next, at, 10_000)
 				b.StartTimer()
+				c0 := cpuTime()
 				m.Update(BatchMsg{batch})
 				_ = m.View()
+				cpu += cpuTime() - c0
 			}
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

@@ -77,7 +77,6 @@ var keyCases = []keyCase{
 	one(">"), one("<"), one("r"),
 	one("tab").with(nil, "tab"),
 	one("enter").with(nil, "esc"),
-	one("space"),
 	one("p").with(nil, "p"),
 	one("?").with(nil, "esc"),
 	one("/").with(nil, "esc"),
@@ -90,6 +89,7 @@ var keyCases = []keyCase{
 	one("n").with(nil, "esc"),
 	one("B").with(nil, "esc"),
 	one("T").with(nil, "esc"),
+	one("space"), // after b and n, which act on the tagged flows
 	cycle("1-5", "2", "3", "4", "5", "1").with([]string{"tab"}, "tab"),
 	one("down").with([]string{"tab"}, "tab"),
 	one("enter").with([]string{"tab"}, "esc", "tab"), // drill down: a filter
@@ -144,6 +144,9 @@ func BenchmarkKey1M(b *testing.B) {
 // model adopt it, as the frames between a user's key presses do.
 func settle(m *Model) {
 	if d := m.list.Done(); d != nil {
+		<-d
+	}
+	if d := m.groups.Done(); d != nil {
 		<-d
 	}
 	m.refresh()

@@ -81,3 +81,40 @@ func TestStaleSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// TestTopViewCounts: at 70,000 flows, tab counts the groups in the
+// background; the screen says so with the number of flows, the status line
+// too, and the groups appear when the count ends (the command the update
+// returns waits for it, so no batch is needed).
+func TestTopViewCounts(t *testing.T) {
+	m := newTestModel(t, 120, 30)
+	b := &model.Batch{Time: t0, Snapshot: &model.Snapshot{},
+		Info: model.SourceInfo{Kind: "kernel", EventMode: model.EventsOn}}
+	for i := 0; i < 70_000; i++ {
+		f := flow(i%250, 80)
+		f.ID = uint32(i + 1)
+		f.Orig.SrcPort = uint16(i)
+		f.Reply = f.Orig.Inverse()
+		b.Snapshot.Add(&f, nil)
+	}
+	m.Update(BatchMsg{b})
+	_, cmd := m.Update(keyMsg("tab"))
+	v := m.View().Content
+	if counting, _ := m.groups.Counting(); counting {
+		t.Log("the first frame after tab said counting")
+		for _, want := range []string{"counting 70,000 flows by src…", "counting groups"} {
+			if !strings.Contains(v, want) {
+				t.Fatalf("while counting, no %q:\n%s", want, v)
+			}
+		}
+		if cmd == nil {
+			t.Fatal("no command waits for the count")
+		}
+		<-m.groups.Done()
+		m.Update(groupsDoneMsg{})
+		v = m.View().Content
+	}
+	if !strings.Contains(v, "1/250 src groups") || !strings.Contains(v, "192.0.2.0") {
+		t.Fatalf("groups not shown after the count:\n%s", v)
+	}
+}

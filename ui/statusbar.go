@@ -11,12 +11,18 @@ import (
 func (m *Model) renderStatus(width int) string {
 	s := &m.styles
 	n, cur, what := m.list.Len(), m.cursor, "flows"
+	counting := false
 	if m.view == viewTop {
-		n, cur, what = m.groups.Len(), m.top.cursor, "groups"
+		n, cur, what = 0, m.top.cursor, "groups"
+		if counting, _ = m.groups.Counting(); !counting {
+			n = m.groups.Len()
+		}
 	}
 	pos := "no " + what
 	loading := m.loadingPercent()
 	switch {
+	case counting:
+		pos = "counting groups"
 	case n == 0 && m.table.Info().Kind == "":
 		pos = "waiting for data" // no batch yet
 	case n == 0 && loading != "":

@@ -53,6 +53,10 @@ func (m *Model) topMove(d int) {
 // the cursor on its group.
 func (m *Model) refreshTop() {
 	t := &m.top
+	if counting, _ := m.groups.Counting(); counting {
+		t.rows = t.rows[:0] // renderTop says so; the cursor waits
+		return
+	}
 	n := m.groups.Len()
 	h := m.tableHeight()
 	switch {
@@ -86,6 +90,10 @@ var groupTitles = [...]string{"SOURCE", "DESTINATION", "DPORT", "STATE", "PROTO"
 func (m *Model) renderTop(w int) []string {
 	s := &m.styles
 	t := &m.top
+	if counting, n := m.groups.Counting(); counting {
+		return []string{s.ColHeader.Render(pad(groupTitles[m.groups.By()], w)),
+			s.Notice.Render(fmt.Sprintf("counting %s by %s…", format.Plural(n, "flow"), m.groups.Grouping()))}
+	}
 	total := max(m.groups.Matched(), 1)
 	_, _, _, counted := m.table.Extras()
 	keyW := 8

@@ -97,6 +97,8 @@ type Model struct {
 	held   *model.Batch
 	status string
 	err    error
+
+	waitingGroups bool // a waitForGroups command is out
 }
 
 // New returns the program's model.
@@ -140,9 +142,28 @@ func (m *Model) waitForBatch() tea.Cmd {
 // Update dispatches a message to its handler, then keeps the scroll
 // positions within their texts (so that View only reads the state).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(groupsDoneMsg); ok {
+		m.waitingGroups = false
+		m.refresh()
+		return m, m.waitForGroups()
+	}
 	cmd := m.update(msg)
 	m.clampScrolls()
-	return m, cmd
+	return m, tea.Batch(cmd, m.waitForGroups())
+}
+
+// groupsDoneMsg says a background rebuild of the groups ended.
+type groupsDoneMsg struct{}
+
+// waitForGroups waits for a background rebuild of the groups, so the top
+// view shows them as soon as they are counted even if no batch comes.
+func (m *Model) waitForGroups() tea.Cmd {
+	d := m.groups.Done()
+	if d == nil || m.waitingGroups {
+		return nil
+	}
+	m.waitingGroups = true
+	return func() tea.Msg { <-d; return groupsDoneMsg{} }
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {

@@ -1,0 +1,76 @@
+package model
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestGroupsInBackground rebuilds plain groupings in the background, with
+// and without a filter, on flows with and without counters, while batches
+// change the table (flows updated, removed, added, slots reused): until the
+// worker is released the groups say they are counting, with the matching
+// flows at the pass; then they equal a synchronous rebuild, and stay equal
+// as they follow later batches.
+func TestGroupsInBackground(t *testing.T) {
+	for by := BySrc; by <= ByProto; by++ {
+		for _, m := range []Matcher{nil, dportIs(443)} {
+			r := rand.New(rand.NewPCG(uint64(by), 5))
+			tab, flows := loadTable(6000)
+			next := uint32(len(flows) + 1)
+			// Counters on a third of the flows.
+			b := &Batch{Time: t0.Add(time.Second)}
+			for i := 0; i < len(flows); i += 3 {
+				flows[i].Attrs |= HasCounters
+				b.Add(&Event{Type: EventUpdate, Flow: flows[i], Counters: Counters{OrigBytes: uint64(i), OrigPackets: 2}})
+			}
+			tab.Apply(b)
+
+			g := NewGroups(tab)
+			g.minBuild = 1000
+			hold := make(chan struct{})
+			g.hold = hold
+			g.SetBy(by)
+			g.SetFilter(m)
+			counting, n := g.Counting()
+			want := 0
+			for s := int32(0); s < tab.Slots(); s++ {
+				if f := tab.At(s); f.Family != 0 && (m == nil || m.Match(f)) {
+					want++
+				}
+			}
+			if !counting || n != want {
+				t.Fatalf("%v: counting %v with %d flows, want true with %d", by, counting, n, want)
+			}
+			now := t0.Add(time.Second)
+			for round := 0; round < 3; round++ {
+				now = now.Add(time.Second)
+				g.Update(tab.Apply(churn(r, flows, &next, now, 900)))
+				if counting, _ := g.Counting(); !counting {
+					t.Fatalf("%v: not counting before the worker ran", by)
+				}
+			}
+			close(hold)
+			<-g.Done()
+			if counting, _ := g.Counting(); counting {
+				t.Fatalf("%v: still counting after the worker ended", by)
+			}
+			check := func(when string) {
+				t.Helper()
+				fresh := NewGroups(tab)
+				fresh.SetBy(by)
+				fresh.SetFilter(m)
+				got, exp := g.Top(0, g.Len(), nil), fresh.Top(0, fresh.Len(), nil)
+				if !slices.Equal(got, exp) || g.Matched() != fresh.Matched() {
+					t.Fatalf("%v filter=%v %s: %d groups of %d flows, a synchronous rebuild %d of %d",
+						by, m, when, len(got), g.Matched(), len(exp), fresh.Matched())
+				}
+			}
+			check("after adopting")
+			now = now.Add(time.Second)
+			g.Update(tab.Apply(churn(r, flows, &next, now, 900)))
+			check("after a later batch")
+		}
+	}
+}
