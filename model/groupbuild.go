@@ -20,7 +20,7 @@ import (
 // groupItem is what aggregating a flow needs of it.
 type groupItem struct {
 	key            GroupKey
-	mix            uint8
+	state          State
 	counted        bool
 	bytes, packets uint64
 }
@@ -91,12 +91,13 @@ func (g *Groups) start() {
 		items := make([]groupItem, 0, hi-lo)
 		for slot := int32(lo); slot < int32(hi); slot++ {
 			f := g.t.At(slot)
-			if f.Family == 0 || !g.match(f) {
+			if f.Family == 0 || !g.match(f, g.t.ExtAt(slot)) {
 				continue
 			}
-			it := groupItem{key: groupKeyOf(&g.gr, f), mix: mixIndex(f)}
+			it := groupItem{key: groupKeyOf(&g.gr, f)}
+			it.state, _ = f.State()
 			if f.Attrs&HasCounters != 0 {
-				c := g.t.CountersAt(slot)
+				c, _ := g.t.CountersAt(slot)
 				it.counted, it.bytes, it.packets = true, c.Bytes(), c.Packets()
 			}
 			items = append(items, it)
@@ -134,7 +135,7 @@ func (b *groupBuild) aggregate(halves [2][]groupItem, hold chan struct{}) {
 			// As Group.account adds a flow.
 			gr := &b.list[j]
 			gr.Flows++
-			gr.Mix[it.mix]++
+			gr.Mix.Add(it.state, 1)
 			if it.counted {
 				gr.Counted++
 				gr.Bytes += it.bytes
@@ -170,11 +171,11 @@ func (g *Groups) adopt() {
 	for i := range g.dirty {
 		c := &g.dirty[i]
 		g.dirtyMarks[c.Slot>>6] &^= 1 << (c.Slot & 63)
-		if c.Had && g.match(&c.Old) {
+		if c.Had && g.match(&c.Old, c.OldExt) {
 			g.add(&c.Old, &c.OldCounters, -1)
 		}
-		if f := g.t.At(c.Slot); f.Family != 0 && g.match(f) {
-			ctr := g.t.CountersAt(c.Slot)
+		if f := g.t.At(c.Slot); f.Family != 0 && g.match(f, g.t.ExtAt(c.Slot)) {
+			ctr, _ := g.t.CountersAt(c.Slot)
 			g.add(f, &ctr, 1)
 		}
 	}

@@ -36,7 +36,7 @@ func TestGroupsInBackground(t *testing.T) {
 			counting, n := g.Counting()
 			want := 0
 			for s := int32(0); s < tab.Slots(); s++ {
-				if f := tab.At(s); f.Family != 0 && (m == nil || m.Match(f)) {
+				if f := tab.At(s); f.Family != 0 && (m == nil || m.Match(f, tab.ExtAt(s))) {
 					want++
 				}
 			}

@@ -92,7 +92,7 @@ func TestTopViewCounts(t *testing.T) {
 		Info: model.SourceInfo{Kind: "kernel", EventMode: model.EventsOn}}
 	for i := 0; i < 70_000; i++ {
 		f := flow(i%250, 80)
-		f.ID = uint32(i + 1)
+		f.SetID(uint32(i + 1))
 		f.Orig.SrcPort = uint16(i)
 		f.Reply = f.Orig.Inverse()
 		b.Snapshot.Add(&f, nil)
