@@ -104,6 +104,11 @@ func (rd *Reader) document() error {
 			if err := rd.table(); err != nil {
 				return rd.syntax(line, err)
 			}
+		case "history":
+			rd.ours = true
+			if err := rd.readHistory(line); err != nil {
+				return rd.syntax(line, err)
+			}
 		case "flows":
 			rd.ours = true
 			tok, err := dec.Token()

@@ -21,6 +21,9 @@ type Document struct {
 	Flows iter.Seq2[*model.Flow, model.Counters]
 	// Now is the time (Unix seconds) the timeouts and ages count from.
 	Now uint32
+	// History is the table's per-second history ("history"); nil writes
+	// none.
+	History *model.History
 }
 
 // Write writes d to w, by hand: a million flows through encoding/json
@@ -50,6 +53,9 @@ func Write(w *bufio.Writer, d Document) {
 			w.WriteString("}}")
 		}
 		w.WriteString("],")
+	}
+	if d.History != nil {
+		writeHistory(w, d.History)
 	}
 	w.WriteString(`"flows":[`)
 	var buf []byte

@@ -34,6 +34,9 @@ type jsonLoader loader
 
 func (j *jsonLoader) Table(st model.TableStats) { j.meta.stats = st }
 
+// History keeps the history a file saved with w holds.
+func (j *jsonLoader) History(h *model.History) { j.meta.history = h }
+
 func (j *jsonLoader) Flow(_ int, r *ctjson.Record) error {
 	l := (*loader)(j)
 	l.countRecord()

@@ -92,8 +92,9 @@ func bad(what string, tok []byte) badRecord { return badRecord{What: what, Tok: 
 
 // replayMeta is what a file says beyond its flows.
 type replayMeta struct {
-	stats model.TableStats // Valid when the file had table statistics (JSON)
-	acct  bool             // some flow had counters
+	stats   model.TableStats // Valid when the file had table statistics (JSON)
+	acct    bool             // some flow had counters
+	history *model.History   // the table's history, when the file has one (JSON)
 }
 
 // flowSink receives the flows of a load: a *model.Snapshot (or, in fuzz
@@ -364,10 +365,11 @@ type Source struct {
 	name string
 	r    io.Reader
 
-	lim    Limits
-	mu     sync.Mutex
-	report Report
-	batch  *model.Batch // loaded by Load, handed over by Run
+	lim     Limits
+	mu      sync.Mutex
+	report  Report
+	history *model.History
+	batch   *model.Batch // loaded by Load, handed over by Run
 }
 
 // New returns a replay of the table read from r. name is the file name
@@ -420,6 +422,7 @@ func (r *Source) Load(ctx context.Context) error {
 	sn, rep, meta, err := res.sn, res.rep, res.meta, res.err
 	r.mu.Lock()
 	r.report = rep
+	r.history = meta.history
 	r.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("replay: %s: %w", r.name, err)
@@ -487,3 +490,11 @@ var errCancelled = errors.New("load cancelled")
 
 // ErrCancelled is errCancelled for callers: a load ended by its context.
 var ErrCancelled = errCancelled
+
+// History returns the table's per-second history the file holds (a table
+// saved from cttop with w), nil if none or not loaded yet.
+func (r *Source) History() *model.History {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.history
+}
