@@ -69,12 +69,16 @@ func maxKnown(vals []float64) float64 {
 
 // sparkline draws vals in w cells, one level each, scaled from zero to
 // the largest value; an unknown value is a blank.
-func sparkline(vals []float64, w int, g glyphs) string {
+func sparkline(vals []float64, w int, g glyphs) string { return sparklineTo(vals, w, 0, g) }
+
+// sparklineTo is sparkline scaled from zero to top (the largest value
+// if top is 0 or smaller than it): a table's entries against its limit.
+func sparklineTo(vals []float64, w int, top float64, g glyphs) string {
 	if w <= 0 || len(vals) == 0 {
 		return ""
 	}
 	cols := resample(vals, min(w, len(vals)))
-	top := maxKnown(cols)
+	top = max(top, maxKnown(cols))
 	var b strings.Builder
 	for _, v := range cols {
 		switch {

@@ -42,6 +42,10 @@ func TestSparkline(t *testing.T) {
 			t.Errorf("sparkline(%v, %d) = %q, want %q", tc.vals, tc.w, got, tc.want)
 		}
 	}
+	// Against a limit: a table at a fifth of its maximum stays low.
+	if got := sparklineTo([]float64{20, 20, 100}, 3, 100, unicodeGlyphs); got != "▂▂█" {
+		t.Errorf("sparklineTo = %q", got)
+	}
 }
 
 func TestChart(t *testing.T) {

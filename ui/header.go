@@ -95,10 +95,16 @@ func (m *Model) renderCounters(width int) string {
 		default:
 			parts = append(parts, part{"drops 0", 0})
 		}
+		for _, p := range m.trendPart() {
+			parts = append(parts, part{p.text, p.prio})
+		}
 		parts = append(parts,
 			part{maybeAlarm(s, "insert_failed "+format.Commas(st.InsertFailed), r.InsertFailed > 0), 2},
 			part{"early_drop " + format.Commas(st.EarlyDrop), 3},
 			part{"invalid " + format.Commas(st.Invalid), 4})
+		for _, p := range m.hostCounterParts() {
+			parts = append(parts, part{p.text, p.prio})
+		}
 	} else {
 		what := "no kernel statistics"
 		if info.Kind == "replay" {
@@ -169,8 +175,11 @@ func (m *Model) renderNotices(width int) string {
 		}
 		return m.prompt.View() + "  " + res
 	}
+	if m.mode() == modeSave {
+		return m.renderSavePrompt()
+	}
 	info := m.table.Info()
-	var parts []string
+	parts := m.hostNotices(width)
 	if f := m.filterText(); f != "" {
 		parts = append(parts, s.Notice.Render("filter: "+f)+fmt.Sprintf("  matched %s of %s",
 			format.Commas(uint64(m.list.Len())), format.Commas(uint64(m.table.Len()))))

@@ -10,6 +10,7 @@ type KeyMap struct {
 	Filter, SwitchView, Enter, Back, Tag  key.Binding
 	Delete, DeleteAll, Block, NoTrack     key.Binding
 	Blocked, Tune                         key.Binding
+	Namespaces, Log, History, Write       key.Binding
 	GroupSrc, GroupDst, GroupDport        key.Binding
 	GroupState, GroupProto                key.Binding
 	Pause, Help, Quit                     key.Binding
@@ -43,6 +44,10 @@ func DefaultKeyMap() KeyMap {
 		NoTrack:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "notrack service/source")),
 		Blocked:    key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "list blocked")),
 		Tune:       key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "tuning advice")),
+		Namespaces: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "namespaces")),
+		Log:        key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "kernel log")),
+		History:    key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
+		Write:      key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save to a file")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/freeze")),
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -65,10 +70,10 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp is every key, in groups, for the help view.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.SortPrev, k.SortNext, k.Reverse, k.Filter, k.Enter, k.Back},
-		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto},
-		{k.Tag, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked},
-		{k.Tune, k.Pause, k.Help, k.Quit},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Help},
+		{k.SortPrev, k.SortNext, k.Reverse, k.Filter, k.Enter, k.Back, k.Quit},
+		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto, k.Pause},
+		{k.Tag, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked, k.Tune},
+		{k.Namespaces, k.Log, k.History, k.Write},
 	}
 }

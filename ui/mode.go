@@ -12,19 +12,23 @@ import (
 type mode uint8
 
 const (
-	modeBrowse  mode = iota // the flows or the top view (Model.view)
-	modeDetail              // the selected flow's detail pane
-	modeHelp                // the keys; any key closes it
-	modePrompt              // the filter being typed, in the header; the view stays below
-	modeRules               // the dialog that previews rules (Model.rules)
-	modeBlocked             // the list of cttop's rules (Model.blocked)
-	modeTune                // the tuning report (Model.tune)
-	modeConfirm             // a yes/no question in the status line (Model.confirm)
+	modeBrowse     mode = iota // the flows or the top view (Model.view)
+	modeDetail                 // the selected flow's detail pane
+	modeHelp                   // the keys; any key closes it
+	modePrompt                 // the filter being typed, in the header; the view stays below
+	modeRules                  // the dialog that previews rules (Model.rules)
+	modeBlocked                // the list of cttop's rules (Model.blocked)
+	modeTune                   // the tuning report (Model.tune)
+	modeConfirm                // a yes/no question in the status line (Model.confirm)
+	modeNamespaces             // every namespace's table (N, --all; host.go)
+	modeLog                    // the kernel log's lines about the table (L)
+	modeHistory                // the table's history, charted (H)
+	modeSave                   // the path the table and its history are saved to (w), in the header
 )
 
 // drawsBody reports whether the mode draws the screen below the header;
 // the prompt and a question leave the mode under them on screen.
-func (md mode) drawsBody() bool { return md != modePrompt && md != modeConfirm }
+func (md mode) drawsBody() bool { return md != modePrompt && md != modeConfirm && md != modeSave }
 
 // mode returns the mode on top of the stack: the one that gets the keys.
 func (m *Model) mode() mode {
@@ -82,6 +86,14 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.blockedKey(msg)
 	case modeTune:
 		return m.tuneKey(msg)
+	case modeNamespaces:
+		return m.namespacesKey(msg)
+	case modeLog:
+		return m.logKey(msg)
+	case modeHistory:
+		return m.historyKey(msg)
+	case modeSave:
+		return m.saveKey(msg)
 	case modeHelp:
 		m.leave(modeHelp) // any key closes help; quit still quits
 		if key.Matches(msg, k.Quit) {
@@ -113,6 +125,12 @@ func (m *Model) renderBody(w, h int) []string {
 		return m.renderTune(w, h)
 	case modeDetail:
 		return m.renderDetail(w)
+	case modeNamespaces:
+		return m.host.ns.render(w, h, &m.styles)
+	case modeLog:
+		return m.host.log.render(m.host.klog, m.host.logErr, m.nsName, w, h, &m.styles)
+	case modeHistory:
+		return renderHistory(m.history(), sourceLabel(m.table.Info()), m.table.Stats().Max, w, h, m.host.glyphs, &m.styles)
 	}
 	if m.view == viewTop {
 		return m.renderTop(w)

@@ -47,11 +47,14 @@ func (m *Model) renderStatus(width int) string {
 		b := m.busy
 		return s.Notice.Render(fmt.Sprintf("%s… %s/%s", b.what, format.Commas(uint64(b.done)), format.Commas(uint64(b.total))))
 	}
+	hints := m.help.ShortHelpView(m.keys.ShortHelp())
+	if hp, hh, ok := m.hostStatus(); ok {
+		pos, hints = hp, m.styles.Dim.Render(hh)
+	}
 	left := s.StatusBar.Render(pos)
 	if m.status != "" {
 		left += "  " + s.StatusBar.Render(m.status)
 	}
-	hints := m.help.ShortHelpView(m.keys.ShortHelp())
 	gap := width - lipgloss.Width(left) - lipgloss.Width(hints)
 	if gap < 2 {
 		return left

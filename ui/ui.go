@@ -5,6 +5,7 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -40,6 +41,22 @@ type Config struct {
 	// AfterBatch, if set, runs on the UI's goroutine after each batch with
 	// the table, which it must only read (metrics use it).
 	AfterBatch func(*model.Table)
+
+	// The whole host (host.go). Host delivers namespace snapshots and
+	// kernel log lines (nil: none, as for the demo or a replay); Watch
+	// opens another namespace's table, in a command (nil: no switching);
+	// Watching is the inode of the table shown at start (0: unknown);
+	// StartAll starts in the namespaces view.
+	Host     <-chan HostUpdate
+	Watch    func(inode uint64) (Watched, error)
+	Watching uint64
+	StartAll bool
+	// History is how far back the history pane reaches (0: 15 minutes);
+	// ReplayHistory is the history a saved file brought, shown instead.
+	History       time.Duration
+	ReplayHistory *model.History
+	// ASCII draws charts without Unicode blocks (a locale not in UTF-8).
+	ASCII bool
 }
 
 // headerLines is the height of the header above the table.
@@ -99,6 +116,8 @@ type Model struct {
 	err    error
 
 	waitingGroups bool // a waitForGroups command is out
+
+	host *hostState // namespaces, kernel log, history (host.go)
 }
 
 // New returns the program's model.
@@ -112,7 +131,7 @@ func New(cfg Config) *Model {
 		cfg: cfg, keys: DefaultKeyMap(), styles: NewStyles(true), help: help.New(),
 		table: t, list: l, groups: g, atTop: true, width: 80, height: 24,
 		tags: map[model.Key]struct{}{}, groupTags: map[model.GroupKey]struct{}{},
-		prompt: newPrompt(),
+		prompt: newPrompt(), host: newHostState(cfg),
 	}
 	if cfg.Actions == nil {
 		m.keys.disableActions("unavailable: " + m.readOnlyReason())
@@ -120,6 +139,9 @@ func New(cfg Config) *Model {
 	m.setFilter(cfg.Filter)
 	if cfg.TopView {
 		m.view = viewTop
+	}
+	if cfg.StartAll && cfg.Host != nil {
+		m.enter(modeNamespaces)
 	}
 	return m
 }
@@ -129,14 +151,14 @@ func (m *Model) Err() error { return m.err }
 
 // Init starts waiting for batches and asks the terminal for its background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.waitForBatch(), tea.RequestBackgroundColor)
+	return tea.Batch(m.waitForBatch(), m.waitForHost(), tea.RequestBackgroundColor)
 }
 
 func (m *Model) waitForBatch() tea.Cmd {
 	if m.cfg.Batches == nil {
 		return nil
 	}
-	return waitForBatch(m.cfg.Batches, m.cfg.Done)
+	return waitForBatch(m.cfg.Batches, m.cfg.Done, m.host.gen)
 }
 
 // Update dispatches a message to its handler, then keeps the scroll
@@ -188,13 +210,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
+	if cmd, ok := m.hostMsgs(msg); ok {
+		return cmd
+	}
 	cmd, _ := m.actionMsg(msg)
 	return cmd
 }
 
 // ingest applies a batch, or holds it while the view is frozen.
 func (m *Model) ingest(b *model.Batch) {
-	if m.paused {
+	if m.paused || m.host.saving {
 		if m.held == nil {
 			m.held = b
 		} else {
@@ -205,6 +230,7 @@ func (m *Model) ingest(b *model.Batch) {
 	ch := m.table.Apply(b)
 	m.list.Update(ch)
 	m.groups.Update(ch)
+	m.recordHistory(b.Time)
 	m.refresh()
 }
 
@@ -212,6 +238,9 @@ func (m *Model) ingest(b *model.Batch) {
 func (m *Model) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.keys
 	if cmd, ok := m.actionKey(msg); ok {
+		return cmd
+	}
+	if cmd, ok := m.hostBrowseKey(msg); ok {
 		return cmd
 	}
 	switch {
@@ -313,7 +342,7 @@ func (m *Model) cycleSort(next bool) {
 
 func (m *Model) togglePause() {
 	m.paused = !m.paused
-	if !m.paused && m.held != nil {
+	if !m.paused && !m.host.saving && m.held != nil {
 		b := m.held
 		m.held = nil
 		m.ingest(b)

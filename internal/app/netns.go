@@ -20,8 +20,8 @@ func resolveNetNS(spec string) (path, label string, err error) {
 		return "", "", fmt.Errorf("--netns: %w", err)
 	}
 	label = spec
-	if t.NS != nil && t.NS.Name != spec {
-		label = fmt.Sprintf("%s (%d)", t.NS.Name, t.NS.Inode)
+	if t.NS != nil {
+		label = t.NS.Name // what --netns 4026532177 or pid:N found
 	}
 	return t.Path, label, nil
 }

@@ -33,7 +33,7 @@ func newTracer(m *ui.Model, log *slog.Logger) *tracer {
 func (t *tracer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	start := time.Now()
 	_, cmd := t.Model.Update(msg)
-	if b, ok := msg.(ui.BatchMsg); ok && b.Batch != nil {
+	if b := (ui.BatchMsg{Batch: ui.BatchOf(msg)}); b.Batch != nil {
 		t.applied = time.Now()
 		t.maxUpdate = max(t.maxUpdate, t.applied.Sub(start))
 		t.batches++

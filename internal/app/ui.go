@@ -8,46 +8,37 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cttop/cttop/metrics"
-	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/ui"
 )
 
 // runUI runs the terminal UI on the source the flags ask for, with the
 // actions of a live kernel table (unless --read-only) and, with --metrics,
-// the exporter fed from the UI's goroutine.
+// the exporter fed from the UI's goroutine. On a live kernel it watches
+// the whole host too (the namespaces view, the kernel log) and lets the
+// namespaces view switch the table shown.
 func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	src, closeSrc, err := openSource(cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeSrc()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan *model.Batch)
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx, batches) }()
+	tabs := &tables{ctx: ctx, cfg: cfg, log: log}
+	defer tabs.stop()
+	w := tabs.start(src, closeSrc)
 
 	uc := ui.Config{
-		Batches: batches, Done: done, Sort: cfg.Sort, Reverse: cfg.Reverse,
+		Batches: w.Batches, Done: w.Done, Sort: cfg.Sort, Reverse: cfg.Reverse,
 		Filter: cfg.Filter, Group: cfg.Group, TopView: cfg.HasGroup, Yes: cfg.Yes,
+		Tuning: w.Tuning, Actions: w.Actions, ReadOnly: w.ReadOnly,
+		History: cfg.History, StartAll: cfg.All, Watching: w.Inode,
 	}
-	uc.Tuning = tuningReader(src)
-	k, ok := src.(actionSource)
-	switch {
-	case cfg.ReadOnly:
-		uc.ReadOnly = "--read-only"
-	case !ok:
-		uc.ReadOnly = "not a live kernel table"
-		switch {
-		case cfg.Demo:
-			uc.ReadOnly = "demo"
-		case cfg.Replay != "":
-			uc.ReadOnly = "replay"
-		}
-	default:
-		a := newKernelActions(k)
-		defer a.close()
-		uc.Actions = a
+	if _, live := src.(actionSource); live {
+		uc.Host = feedHost(ctx, log)
+		uc.Watch = tabs.watch
+	}
+	if h, ok := src.(historySource); ok {
+		uc.ReplayHistory = h.History()
 	}
 	if cfg.MetricsAddr != "" {
 		ln, err := metrics.Listen(ctx, cfg.MetricsAddr, cfg.MetricsPublic)
@@ -56,6 +47,9 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		pub := newPublisher(cfg)
 		served := pub.serve(ctx, ln, log)
+		if uc.Host != nil {
+			defer func(hostDone <-chan struct{}) { cancel(); <-hostDone }(watchHost(ctx, cfg, log, pub.exp))
+		}
 		defer func() {
 			cancel()
 			if err := <-served; err != nil {

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/cttop/cttop/format"
+	"github.com/cttop/cttop/model"
+)
+
+// counterPart is a part of the counters line with its priority (lower
+// stays longer when the line is too narrow).
+type counterPart struct {
+	text string
+	prio int
+}
+
+// trendPart is where the table is heading, from its history ("full in
+// ~3m20s", "draining"), for the counters line after drops.
+func (m *Model) trendPart() []counterPart {
+	s := &m.styles
+	st := m.table.Stats()
+	tr := m.history().TimeToFull(st.Max)
+	if !st.Valid || trendText(tr) == "" {
+		return nil
+	}
+	style := s.Warn
+	switch tr.Kind {
+	case model.TrendDraining:
+		style = s.Good
+	case model.TrendFull:
+		style = s.Alarm
+	}
+	return []counterPart{{style.Render(trendText(tr)), 1}}
+}
+
+// hostCounterParts are the counters line's parts after invalid:
+// clash_resolve and chaintoolong, and the expectation table when helpers
+// use it.
+func (m *Model) hostCounterParts() []counterPart {
+	s := &m.styles
+	st := m.table.Stats()
+	var parts []counterPart
+	if st.Valid && st.ExtraValid {
+		parts = append(parts,
+			counterPart{"clash_resolve " + format.Commas(st.ClashResolve), 4},
+			counterPart{maybeAlarm(s, "chaintoolong "+format.Commas(st.ChainTooLong), st.ChainTooLong > 0), 4})
+	}
+	if st.Valid && st.ExpectValid && (st.Expect > 0 || st.ExpectCreated > 0) {
+		text := "expect " + format.Commas(st.Expect) + "/" + format.Commas(st.ExpectMax)
+		parts = append(parts, counterPart{maybeAlarm(s, text, st.ExpectMax > 0 && st.Expect >= st.ExpectMax), 2})
+	}
+	return parts
+}
+
+// hostNotices are the notices line's first parts: the latest kernel log
+// line about the table with the count of each kind, and sparklines of the
+// table's entries (against its limit) and drops over the last minute.
+func (m *Model) hostNotices(width int) []string {
+	s := &m.styles
+	var parts []string
+	if k := m.kernelNotice(width); k != "" {
+		parts = append(parts, k)
+	}
+	hist := m.history()
+	if hist.Len() >= 2 {
+		const cells = 20
+		spark := "entries " + sparklineTo(hist.Values(model.SeriesEntries, 60), cells, float64(m.table.Stats().Max), m.host.glyphs) +
+			" drops " + sparkline(hist.Values(model.SeriesDrops, 60), cells, m.host.glyphs)
+		parts = append(parts, s.Dim.Render(spark))
+	}
+	return parts
+}
+
+// kernelNotice is "kernel 4s ago: table full in netns 4026532177 (web1)
+// · table full 12 (+340), SYN flood 1": the latest line about the table,
+// then the count of each kind as far as width allows; "" before any line.
+func (m *Model) kernelNotice(width int) string {
+	s := &m.styles
+	l, ok := m.host.klog.Latest()
+	if !ok {
+		return ""
+	}
+	text := "kernel " + logAge(m.now(), l.Time) + " ago: " + latestText(l, m.nsName)
+	sep := " · "
+	for _, k := range model.LogKinds() {
+		c := m.host.klog.Count(k)
+		if c.Lines == 0 {
+			continue
+		}
+		n := k.String() + " " + format.Commas(c.Lines)
+		if c.Suppressed > 0 {
+			n += " (+" + format.Commas(c.Suppressed) + ")"
+		}
+		if cellWidth(text)+len(sep)+cellWidth(n) > width {
+			break
+		}
+		text += sep + n
+		sep = ", "
+	}
+	if l.Kind == model.LogTableFull && !l.Buffered {
+		return s.Alarm.Render(text)
+	}
+	return s.Warn.Render(text)
+}
+
+// hostStatus is the status line's position and key hints in the host's
+// panes (ok false elsewhere).
+func (m *Model) hostStatus() (pos, hints string, ok bool) {
+	switch m.bodyMode() {
+	case modeNamespaces:
+		v := &m.host.ns
+		pos = "no namespaces"
+		if len(v.rows) > 0 {
+			pos = format.Commas(uint64(v.cursor()+1)) + "/" + format.Plural(len(v.rows), "namespace")
+		}
+		return pos, "enter open • s sort • a idle • esc back • ? help", true
+	case modeLog:
+		return format.Plural(m.host.klog.Len(), "line"), "↑↓ scroll • esc back • ? help", true
+	case modeHistory:
+		return format.Elapsed(time.Duration(m.history().Len())*time.Second) + " of history", "w save • esc back • ? help", true
+	}
+	return "", "", false
+}
+
+// now is the time of the table's latest batch: the clock of the screen,
+// so a paused or replayed screen does not age.
+func (m *Model) now() time.Time { return time.Unix(int64(m.table.Now()), 0) }
+
+// latestText says what a line is about, briefly, naming the namespace.
+func latestText(l model.LogLine, names nsNamer) string {
+	switch l.Kind {
+	case model.LogTableFull:
+		if l.NetNS == 0 {
+			return "table full"
+		}
+		ino := strconv.FormatUint(l.NetNS, 10)
+		if name := names(l.NetNS); name != "" {
+			return "table full in netns " + ino + " (" + format.Name(name) + ")"
+		}
+		return "table full in netns " + ino
+	case model.LogSYNFlood:
+		return "SYN flood on port " + strconv.Itoa(l.Port)
+	}
+	return l.Kind.String()
+}
