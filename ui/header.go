@@ -179,7 +179,7 @@ func (m *Model) renderNotices(width int) string {
 		return m.renderSavePrompt()
 	}
 	info := m.table.Info()
-	parts := m.hostNotices(width)
+	var parts []string
 	if f := m.filterText(); f != "" {
 		parts = append(parts, s.Notice.Render("filter: "+f)+fmt.Sprintf("  matched %s of %s",
 			format.Commas(uint64(m.list.Len())), format.Commas(uint64(m.table.Len()))))
@@ -189,6 +189,9 @@ func (m *Model) renderNotices(width int) string {
 	}
 	if m.paused {
 		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))
+	}
+	if k := m.kernelNotice(width - noticesWidth(parts)); k != "" {
+		parts = append(parts, k)
 	}
 	if info.Note != "" {
 		parts = append(parts, s.Warn.Render(info.Note))
@@ -207,6 +210,7 @@ func (m *Model) renderNotices(width int) string {
 			parts = append(parts, s.Dim.Render("counters off (nf_conntrack_acct=0)"))
 		}
 	}
+	parts = append(parts, m.sparkNotices()...)
 	// Whole parts only: one that does not fit goes, with those after it.
 	sep := s.Dim.Render("  •  ")
 	line := ""

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"strconv"
+
+	"charm.land/lipgloss/v2"
 	"time"
 
 	"github.com/cttop/cttop/format"
@@ -53,23 +55,27 @@ func (m *Model) hostCounterParts() []counterPart {
 	return parts
 }
 
-// hostNotices are the notices line's first parts: the latest kernel log
-// line about the table with the count of each kind, and sparklines of the
+// sparkNotices are the notices line's last part: sparklines of the
 // table's entries (against its limit) and drops over the last minute.
-func (m *Model) hostNotices(width int) []string {
-	s := &m.styles
-	var parts []string
-	if k := m.kernelNotice(width); k != "" {
-		parts = append(parts, k)
-	}
+func (m *Model) sparkNotices() []string {
 	hist := m.history()
-	if hist.Len() >= 2 {
-		const cells = 20
-		spark := "entries " + sparklineTo(hist.Values(model.SeriesEntries, 60), cells, float64(m.table.Stats().Max), m.host.glyphs) +
-			" drops " + sparkline(hist.Values(model.SeriesDrops, 60), cells, m.host.glyphs)
-		parts = append(parts, s.Dim.Render(spark))
+	if hist.Len() < 2 {
+		return nil
 	}
-	return parts
+	const cells = 20
+	spark := "entries " + sparklineTo(hist.Values(model.SeriesEntries, 60), cells, float64(m.table.Stats().Max), m.host.glyphs) +
+		" drops " + sparkline(hist.Values(model.SeriesDrops, 60), cells, m.host.glyphs)
+	return []string{m.styles.Dim.Render(spark)}
+}
+
+// noticesWidth is the width parts take on the notices line, with the
+// separator the next part needs.
+func noticesWidth(parts []string) int {
+	n := 0
+	for _, p := range parts {
+		n += lipgloss.Width(p) + 5 // "  •  "
+	}
+	return n
 }
 
 // kernelNotice is "kernel 4s ago: table full in netns 4026532177 (web1)
@@ -82,6 +88,12 @@ func (m *Model) kernelNotice(width int) string {
 		return ""
 	}
 	text := "kernel " + logAge(m.now(), l.Time) + " ago: " + latestText(l, m.nsName)
+	if cellWidth(text) > width {
+		text = "kernel: " + latestText(l, m.nsName)
+	}
+	if cellWidth(text) > width {
+		return "" // no room: the log pane (L) has it
+	}
 	sep := " · "
 	for _, k := range model.LogKinds() {
 		c := m.host.klog.Count(k)
