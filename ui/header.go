@@ -96,14 +96,14 @@ func (m *Model) renderCounters(width int) string {
 			parts = append(parts, part{"drops 0", 0})
 		}
 		for _, p := range m.trendPart() {
-			parts = append(parts, part{p.text, p.prio})
+			parts = append(parts, part(p))
 		}
 		parts = append(parts,
 			part{maybeAlarm(s, "insert_failed "+format.Commas(st.InsertFailed), r.InsertFailed > 0), 2},
 			part{"early_drop " + format.Commas(st.EarlyDrop), 3},
 			part{"invalid " + format.Commas(st.Invalid), 4})
 		for _, p := range m.hostCounterParts() {
-			parts = append(parts, part{p.text, p.prio})
+			parts = append(parts, part(p))
 		}
 	} else {
 		what := "no kernel statistics"
