@@ -220,7 +220,8 @@ latency() {
 	sleep 2
 	out=$("$CTBENCH" key -t "$s" -reps 5 \
 		-key '>=sorted by sport' -key '<=sorted by src' -key 'r=▼' -key 'r=▲' \
-		-key 'tab=src groups' -key '2=dst groups' -key '1=src groups' -key 'tab=SPORT' \
+		-key 'Tab=counting|src groups|||src groups' -key '2=counting|dst groups|||dst groups' \
+		-key '1=counting|src groups|||src groups' -key 'Tab=SPORT' \
 		-key '/=empty: show every flow' -key 'dst port 443=→ [0-9,]+ of' -key 'Enter=filter: dst port 443' \
 		-key 'Escape=filter cleared') || die "cttop keys"
 	tmux kill-session -t "$s" 2>/dev/null || true
@@ -236,16 +237,18 @@ latency() {
 	# cttop's key, what it does, and iptstate's key for the same (if any).
 	while IFS='|' read -r k what ik; do
 		local c i="-"
-		c=$(echo "$out" | awk -v k="$k" '$1 == "key" && $2 == k {print $4; exit}')
+		c=$(echo "$out" | awk -v k="$k" '$1 == "key" && $2 == k {
+			if ($8 == "final") printf "%s ms (groups shown: %s ms)", $4, $10; else printf "%s ms", $4
+			exit }')
 		if [ -n "$ik" ]; then
 			i=$(echo "$iout" | awk -v k="$ik" '$1 == "key" && $2 == k {print $4 " ms"; exit}')
 		fi
-		printf '| %9d | `%s` %s | %s ms | %s |\n' "$n" "$k" "$what" "$c" "$i" >>"$LATF"
+		printf '| %9d | `%s` %s | %s | %s |\n' "$n" "$k" "$what" "$c" "$i" >>"$LATF"
 	done <<-'KEYS'
 	>|next sort column (iptstate: b)|b
 	<|previous sort column (iptstate: B)|B
 	r|reverse (iptstate: r)|r
-	tab|flows to the top view|
+	Tab|flows to the top view|
 	2|group by destination|
 	1|group by source|
 	Enter|apply the filter dst port 443|

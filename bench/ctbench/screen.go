@@ -66,7 +66,7 @@ func keyCmd(args []string) error {
 	fs := flag.NewFlagSet("key", flag.ExitOnError)
 	target := fs.String("t", "", "tmux target `PANE` (session name)")
 	var keys multiFlag
-	fs.Var(&keys, "key", "`KEY=REGEX`: a tmux key name and what the screen shows once it is answered (repeatable)")
+	fs.Var(&keys, "key", "`KEY=REGEX`: a tmux key name and what the screen shows once it is answered; KEY=FIRST|||FINAL also times FINAL, the screen once the work the key started is done (repeatable)")
 	reps := fs.Int("reps", 5, "presses of each key")
 	poll := fs.Duration("poll", 5*time.Millisecond, "polling period")
 	pause := fs.Duration("pause", 700*time.Millisecond, "time between presses (lets background work finish)")
@@ -77,9 +77,9 @@ func keyCmd(args []string) error {
 	}
 	p := pane{*target}
 	type probe struct {
-		key string
-		re  *regexp.Regexp
-		ms  []float64
+		key       string
+		re, final *regexp.Regexp
+		ms, fms   []float64
 	}
 	var probes []*probe
 	for _, k := range keys {
@@ -87,11 +87,18 @@ func keyCmd(args []string) error {
 		if !ok {
 			return fmt.Errorf("key: %q: want KEY=REGEX", k)
 		}
-		re, err := regexp.Compile(expr)
+		first, final, twoStep := strings.Cut(expr, "|||")
+		re, err := regexp.Compile(first)
 		if err != nil {
 			return fmt.Errorf("key: %q: %w", k, err)
 		}
-		probes = append(probes, &probe{key: name, re: re})
+		pr := &probe{key: name, re: re}
+		if twoStep {
+			if pr.final, err = regexp.Compile(final); err != nil {
+				return fmt.Errorf("key: %q: %w", k, err)
+			}
+		}
+		probes = append(probes, pr)
 	}
 	for r := 0; r < *reps; r++ {
 		for _, pr := range probes {
@@ -109,10 +116,21 @@ func keyCmd(args []string) error {
 				return fmt.Errorf("key %s: %w", pr.key, err)
 			}
 			pr.ms = append(pr.ms, float64(d.Microseconds())/1000)
+			if pr.final != nil {
+				d, _, err := p.waitFor(start, *poll, *timeout, pr.final.MatchString)
+				if err != nil {
+					return fmt.Errorf("key %s: %w", pr.key, err)
+				}
+				pr.fms = append(pr.fms, float64(d.Microseconds())/1000)
+			}
 		}
 	}
 	for _, pr := range probes {
-		fmt.Printf("key %s median %.0f ms runs %s\n", pr.key, median(pr.ms), msList(pr.ms))
+		fmt.Printf("key %s median %.0f ms runs %s", pr.key, median(pr.ms), msList(pr.ms))
+		if pr.final != nil {
+			fmt.Printf(" final median %.0f ms runs %s", median(pr.fms), msList(pr.fms))
+		}
+		fmt.Println()
 	}
 	return nil
 }
