@@ -19,4 +19,13 @@
 // Time enters only with batches (Batch.Time), so expiry, rates and replays
 // are deterministic. Nothing here is safe for concurrent use unless its
 // documentation says so: one goroutine owns the table.
+//
+// Big rebuilds answer at once and finish in the background. A list re-sorted
+// or re-filtered at a million flows answers from the rows the screen needs,
+// selected in one pass, while a worker sorts the rest (partial.go); a
+// grouping rebuilt says it is counting while a worker aggregates
+// (groupbuild.go). Workers read only what the owner's pass copied for them,
+// never the table, so the owner stays its only user; the owner adopts their
+// result and applies the changes made meanwhile. A dump may arrive in parts
+// (Snapshot), so that a big table shows while it loads.
 package model
