@@ -231,7 +231,7 @@ latency() {
 	"$CTBENCH" launch -s "$s" -keep -want 'rows=198\.51\.100\.1' -- ip netns exec "$NS" iptstate >/dev/null || die "iptstate launch"
 	sleep 2
 	local iout
-	iout=$("$CTBENCH" key -t "$s" -reps 5 -key 'b=Sort: SrcPort ' -key 'B=Sort: SrcIP ' -key 'r=reverse' -key 'r=Sort: SrcIP +b:') || die "iptstate keys"
+	iout=$("$CTBENCH" key -t "$s" -reps 5 -timeout 120s -key 'b=Sort: SrcPort ' -key 'B=Sort: SrcIP ' -key 'r=reverse' -key 'r=Sort: SrcIP +b:') || die "iptstate keys"
 	tmux kill-session -t "$s" 2>/dev/null || true
 	echo "$iout" >&2
 	# cttop's key, what it does, and iptstate's key for the same (if any).

@@ -1,9 +1,6 @@
 package model
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // A rebuild of a big list (a new sort column or filter, a snapshot) is
 // answered in two steps, so that a key press at a million flows is
@@ -255,14 +252,14 @@ func (l *List) sortInBackground(p *pending, halves [2][]sortItem, dst []listItem
 	}
 	a, b := halves[0], halves[1]
 	tmp := make([]sortItem, len(a)+len(b)) // scratch, allocated off the frame
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		l.sortItems(b, tmp[len(a):len(a)+len(b)])
-	}()
+	// One goroutine: the other core draws the frame that answers the key
+	// (with the halves on two, > at a million flows reached the screen
+	// through tmux in 52-71 ms, with one in 44-45 ms).
 	l.sortItems(a, tmp[:len(a)])
-	wg.Wait()
+	if p.stop.Load() {
+		return
+	}
+	l.sortItems(b, tmp[len(a):len(a)+len(b)])
 	if p.stop.Load() {
 		return
 	}
