@@ -68,11 +68,11 @@ func TestTmuxNamespaces(t *testing.T) {
 	}
 
 	tm := newTmux(t, 160, 50, bin+" --all")
-	s := tm.waitFor("namespaces view", 10*time.Second, contains(full.Name))
+	tm.waitFor("namespaces view", 10*time.Second, contains(full.Name))
 	// Every active namespace is listed with the kernel's count; the
 	// filled one is the first row (other tests' namespaces may exist, but
 	// none holds more under this max).
-	s = tm.waitFor("counts", 5*time.Second, func(s string) bool {
+	s := tm.waitFor("counts", 5*time.Second, func(s string) bool {
 		for _, ns := range active {
 			if !rowHas(s, ns.Name, format.Commas(uint64(count(ns)))) {
 				return false
