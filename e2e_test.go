@@ -31,6 +31,14 @@ func newTmux(t *testing.T, w, h int, command string) *tmux {
 	return tm
 }
 
+// kill ends the session: tmux closes the pane's terminal.
+func (tm *tmux) kill() {
+	tm.t.Helper()
+	if out, err := exec.Command("tmux", "kill-session", "-t", tm.name).CombinedOutput(); err != nil {
+		tm.t.Fatalf("tmux kill-session: %v: %s", err, out)
+	}
+}
+
 func (tm *tmux) keys(keys ...string) {
 	tm.t.Helper()
 	args := append([]string{"send-keys", "-t", tm.name}, keys...)

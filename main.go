@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -21,9 +20,11 @@ import (
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/internal/app"
+	"github.com/cttop/cttop/internal/interrupt"
 	"github.com/cttop/cttop/internal/outfile"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
+	"github.com/cttop/cttop/source/replay"
 )
 
 // version and commit are set with -ldflags "-X main.version=... -X
@@ -58,7 +59,7 @@ type Config struct {
 // rawFlags are the flags parsed after the flag set: their text is
 // checked into Config fields.
 type rawFlags struct {
-	sort, filter, group string
+	sort, filter, group, replayLimits string
 }
 
 // newFlagSet defines every flag on cfg. The man page is generated from it
@@ -74,6 +75,7 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs.BoolVar(&cfg.Demo, "demo", false, "play a built-in synthetic table with a flood (no root, no kernel needed)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed of --demo")
 	fs.StringVar(&cfg.Replay, "replay", "", "show a saved table from `FILE` (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop's JSON")
+	fs.StringVar(&raw.replayLimits, "replay-limits", "", "bound a --replay load: `LIST` of records=N (default 8388608, duplicates included), line=SIZE and token=SIZE (1MiB), gzip-ratio=N (100), e.g. records=20000000,line=4MiB")
 	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`, 10ms to 10s: events are coalesced and shown at most once per interval")
 	fs.StringVar(&raw.filter, "filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
 	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: "+strings.Join(groupNames(), ", ")+" (also groups --once)")
@@ -134,6 +136,11 @@ func checkFlags(cfg *Config, raw *rawFlags) error {
 	}
 	if cfg.Sort, err = model.ParseColumn(raw.sort); err != nil {
 		return fmt.Errorf("--sort: %w", err)
+	}
+	if raw.replayLimits != "" {
+		if cfg.ReplayLimits, err = replay.ParseLimits(raw.replayLimits); err != nil {
+			return err
+		}
 	}
 	sources := 0
 	for _, on := range []bool{cfg.Demo, cfg.NetNS != "", cfg.Replay != ""} {
@@ -275,16 +282,53 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log = slog.New(slog.NewTextHandler(stderr, nil))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// The one handler of SIGINT, SIGTERM and SIGHUP: the run ends when it
+	// cancels the context (the UI sets how to restore the terminal should
+	// that take too long).
+	sigs := interrupt.Watch(context.Background())
+	defer sigs.Stop()
+	if cfg.Headless {
+		sigs.SetForce(func(os.Signal) { os.Exit(exitOK) })
+	}
 	cfg.Config.Version, cfg.Config.Commit = versionString(), commitString()
-	err = app.Run(ctx, cfg.Config, log, stdout)
-	if err != nil {
-		log.Error("exit", "err", err)
+	err = app.Run(sigs.Context(), cfg.Config, log, stdout)
+	code := exitCode(cfg, sigs.Signal(), err)
+	if err != nil && !quietError(sigs.Signal(), err) {
+		if cfg.LogFile != "" {
+			log.Error("exit", "err", err) // a headless run without --log logs to stderr: once is enough
+		}
 		fmt.Fprintln(stderr, format.Printable(userError(err)))
+	}
+	return code
+}
+
+// exitCode is the status of a run that ended with err, or by signal s
+// (nil if none): 128 plus the signal's number (130 SIGINT, 143 SIGTERM,
+// 129 SIGHUP), as shells report a program a signal ended, since the user
+// did not get what the run was for; but 0 for --headless, where a stop is
+// how a service ends (systemd counts 143 as a failure). A terminal that
+// went away counts as SIGHUP. Else 1 for an error, 0 for none.
+func exitCode(cfg Config, s os.Signal, err error) int {
+	if s == nil && errors.Is(err, interrupt.ErrTerminalGone) {
+		s = syscall.SIGHUP
+	}
+	switch {
+	case s != nil && cfg.Headless:
+		return exitOK
+	case s != nil:
+		return interrupt.ExitCode(s)
+	case err != nil:
 		return exitError
 	}
 	return exitOK
+}
+
+// quietError reports whether err needs no line: the run was cancelled by
+// signal s, and err says only that. An error that says more (a delete cut
+// short and how far it got) is printed.
+func quietError(s os.Signal, err error) bool {
+	return s != nil && (errors.Is(err, context.Canceled) || errors.Is(err, replay.ErrCancelled)) ||
+		errors.Is(err, interrupt.ErrTerminalGone)
 }
 
 // userError is the one line a user sees for a failed run: the kernel's

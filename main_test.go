@@ -45,6 +45,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--history", "25h"}, exitUsage, "cttop: --history: 25h0m0s is out of range (1m to 24h)\n"},
 		{[]string{"--metrics-netns", "5"}, exitUsage, "cttop: --metrics-netns needs --metrics ADDR\n"},
 		{[]string{"--metrics-netns", "-1", "--metrics", "127.0.0.1:0"}, exitUsage, "cttop: --metrics-netns: want 0 to 1000\n"},
+		{[]string{"--replay-limits", "lines=5", "--demo"}, exitUsage, `cttop: --replay-limits: unknown limit "lines" (keys: records, line, token, gzip-ratio)`},
+		{[]string{"--replay-limits", "token=4MB", "--demo"}, exitUsage, `cttop: --replay-limits: token="4MB": want a positive number`},
 		// Names with control bytes are echoed escaped, never raw.
 		{[]string{"--replay", "/nonexistent/x\x1b[2J\a", "--once"}, exitError, `cttop: replay: open /nonexistent/x\x1b[2J\a: no such file`},
 		{[]string{"--netns", "no\x1b]0;owned\a", "--once"}, exitError, `cttop: --netns: unknown network namespace "no\x1b]0;owned\a"`},

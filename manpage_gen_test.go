@@ -60,6 +60,7 @@ func writeManPage(w io.Writer, fs *flag.FlagSet) {
 		`.TP`, `.B 0`, `success`,
 		`.TP`, `.B 1`, `the run failed: permission, kernel, source`,
 		`.TP`, `.B 2`, `the command line is wrong`,
+		`.TP`, `.B 128+N`, `stopped by signal N: 130 SIGINT, 143 SIGTERM, 129 SIGHUP or a terminal that went away; the terminal is restored first. With --headless a stop is a success (0), as systemd expects of a service.`,
 		`.SH FILES`,
 		`.TP`, `.I /proc/sys/net/netfilter/nf_conntrack_*`,
 		`the conntrack settings cttop reports and tunes; it writes none of them.`,

@@ -57,6 +57,9 @@ type Config struct {
 	ReplayHistory *model.History
 	// ASCII draws charts without Unicode blocks (a locale not in UTF-8).
 	ASCII bool
+	// Status is shown in the status line until the first message replaces
+	// it: where the metrics are served, with the port the kernel chose.
+	Status string
 }
 
 // headerLines is the height of the header above the table.
@@ -131,7 +134,7 @@ func New(cfg Config) *Model {
 		cfg: cfg, keys: DefaultKeyMap(), styles: NewStyles(true), help: help.New(),
 		table: t, list: l, groups: g, atTop: true, width: 80, height: 24,
 		tags: map[model.Key]struct{}{}, groupTags: map[model.GroupKey]struct{}{},
-		prompt: newPrompt(), host: newHostState(cfg),
+		prompt: newPrompt(), host: newHostState(cfg), status: cfg.Status,
 	}
 	if cfg.Actions == nil {
 		m.keys.disableActions("unavailable: " + m.readOnlyReason())

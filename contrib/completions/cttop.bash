@@ -68,6 +68,9 @@ _cttop() {
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
+	--replay-limits|-replay-limits)
+		return
+		;;
 	--seed|-seed)
 		return
 		;;
@@ -79,7 +82,7 @@ _cttop() {
 		;;
 	*)
 		[[ -z $pre ]] || return
-		mapfile -t COMPREPLY < <(compgen -W '--all --demo --filter --format --group --headless --history --interval --limit --log --metrics --metrics-netns --metrics-public --netns --once --read-only --replay --reverse --seed --sort --top --tune --version --yes' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--all --demo --filter --format --group --headless --history --interval --limit --log --metrics --metrics-netns --metrics-public --netns --once --read-only --replay --replay-limits --reverse --seed --sort --top --tune --version --yes' -- "$cur")
 		return
 		;;
 	esac

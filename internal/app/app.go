@@ -9,21 +9,24 @@ import (
 
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/source/replay"
 )
 
 // Config is what the command line asks for, parsed and checked by main.
 type Config struct {
-	NetNS    string
-	Demo     bool
-	Seed     int64
-	Replay   string
-	Interval time.Duration
-	Once     bool
-	Format   string
-	Sort     model.Column
-	Reverse  bool
-	Limit    int
-	LogFile  string
+	NetNS  string
+	Demo   bool
+	Seed   int64
+	Replay string
+	// ReplayLimits bound the load of Replay (--replay-limits).
+	ReplayLimits replay.Limits
+	Interval     time.Duration
+	Once         bool
+	Format       string
+	Sort         model.Column
+	Reverse      bool
+	Limit        int
+	LogFile      string
 	// Filter is the parsed --filter (nil: every flow); Group is --group,
 	// and HasGroup says whether it was given.
 	Filter   *filter.Filter

@@ -63,18 +63,24 @@ func (p *publisher) poll(t *model.Table) {
 	}
 }
 
+// metricsURL is where ln serves the metrics, with the port the kernel
+// chose for :0.
+func metricsURL(ln net.Listener) string {
+	return "http://" + ln.Addr().String() + "/metrics"
+}
+
 // serve serves the exporter on ln until ctx ends; the error comes on the
 // returned channel (nil when ctx ended).
 func (p *publisher) serve(ctx context.Context, ln net.Listener, log *slog.Logger) <-chan error {
 	served := make(chan error, 1)
 	go func() { served <- p.exp.ServeListener(ctx, ln) }()
-	log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	log.Info("serving metrics", "url", metricsURL(ln))
 	return served
 }
 
 // headless is runHeadless on a listener of the caller's.
 func headless(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener) error {
-	src, closeSrc, err := openSource(cfg, log)
+	src, closeSrc, err := openSource(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
 		return err

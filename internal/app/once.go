@@ -27,13 +27,13 @@ type snapshot struct {
 // without following it. with, if not nil, runs on the open source before it
 // is closed, to read more of the same namespace.
 func loadOnce(ctx context.Context, cfg Config, log *slog.Logger, with func(source.Source) error) (*snapshot, error) {
-	src, closeSrc, err := openSource(cfg, log)
+	src, closeSrc, err := openSource(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	defer closeSrc()
 	if r, ok := src.(skipReporter); ok {
-		if rep := r.Report(); rep.Skipped > 0 {
+		if rep := r.Report(); rep.Notable() {
 			log.Warn("replay", "skipped", rep.String())
 			fmt.Fprintln(os.Stderr, "cttop: replay: "+format.Name(r.Name())+": "+format.Printable(rep.String()))
 		}

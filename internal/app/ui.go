@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/cttop/cttop/internal/interrupt"
 	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/ui"
 )
@@ -17,7 +19,7 @@ import (
 // the whole host too (the namespaces view, the kernel log) and lets the
 // namespaces view switch the table shown.
 func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
-	src, closeSrc, err := openSource(cfg, log)
+	src, closeSrc, err := openSource(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -47,6 +49,7 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		pub := newPublisher(cfg)
 		served := pub.serve(ctx, ln, log)
+		uc.Status = "metrics on " + metricsURL(ln)
 		if uc.Host != nil {
 			defer func(hostDone <-chan struct{}) { cancel(); <-hostDone }(watchHost(ctx, cfg, log, pub.exp))
 		}
@@ -63,14 +66,42 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.LogFile != "" {
 		root = newTracer(m, log)
 	}
-	p := tea.NewProgram(root, tea.WithContext(ctx))
-	_, runErr := p.Run()
+	runErr := runProgram(ctx, root)
 	cancel()
 	if err := m.Err(); err != nil {
 		return err
+	}
+	if errors.Is(runErr, interrupt.ErrTerminalGone) {
+		return interrupt.ErrTerminalGone
 	}
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, context.Canceled) {
 		return runErr
 	}
 	return nil
+}
+
+// runProgram runs the bubbletea program on the terminal until it quits or
+// ctx ends. Signals are cttop's (interrupt.Watch), not bubbletea's: two
+// handlers race and can hang the shutdown with the terminal left raw. The
+// input ends the program when the terminal goes away without a SIGHUP.
+// Should the program not stop within interrupt.Grace of a signal, the
+// watcher restores the terminal itself and exits.
+func runProgram(ctx context.Context, root tea.Model) error {
+	tty, err := interrupt.OpenTTY()
+	if err != nil {
+		return err
+	}
+	defer tty.Close()
+	if w := interrupt.FromContext(ctx); w != nil {
+		w.SetForce(func(s os.Signal) {
+			tty.Restore(os.Stdout)
+			os.Exit(interrupt.ExitCode(s))
+		})
+	}
+	// bubbletea writes a panic report to a file of the working directory
+	// when TEA_DEBUG is set: cttop writes no file unless asked.
+	os.Unsetenv("TEA_DEBUG")
+	p := tea.NewProgram(root, tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithInput(tty))
+	_, err = p.Run()
+	return err
 }

@@ -36,10 +36,12 @@ type Watcher struct {
 var ErrSignal = errors.New("stopped by a signal")
 
 // Watch starts watching for Signals. Call Stop when the program has
-// stopped (or is about to exit) to uninstall the handler.
+// stopped (or is about to exit) to uninstall the handler. The Watcher's
+// Context carries it (FromContext), so that the part of the program that
+// owns the terminal can set the force function.
 func Watch(parent context.Context) *Watcher {
 	w := &Watcher{ch: make(chan os.Signal, 4), stop: make(chan struct{}), done: make(chan struct{})}
-	w.ctx, w.cancel = context.WithCancelCause(parent)
+	w.ctx, w.cancel = context.WithCancelCause(context.WithValue(parent, watcherKey{}, w))
 	w.force = func(s os.Signal) { os.Exit(ExitCode(s)) }
 	signal.Notify(w.ch, Signals...)
 	go w.loop()
@@ -79,6 +81,15 @@ func (w *Watcher) runForce() {
 	f, s := w.force, w.first
 	w.mu.Unlock()
 	f(s)
+}
+
+type watcherKey struct{}
+
+// FromContext returns the Watcher whose Context ctx is or derives from,
+// nil if none.
+func FromContext(ctx context.Context) *Watcher {
+	w, _ := ctx.Value(watcherKey{}).(*Watcher)
+	return w
 }
 
 // Context is cancelled by the first signal, with a cause wrapping

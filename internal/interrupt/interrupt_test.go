@@ -36,6 +36,9 @@ func TestWatchCancels(t *testing.T) {
 			if w.Signal() != nil {
 				t.Fatal("a signal before any was sent")
 			}
+			if FromContext(w.Context()) != w || FromContext(context.Background()) != nil {
+				t.Fatal("FromContext does not find the Watcher")
+			}
 			syscall.Kill(os.Getpid(), sig)
 			select {
 			case <-w.Context().Done():

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,22 +53,25 @@ type Report struct {
 // `3 lines skipped, first at line 17: bad address "10.0.0"; 12 duplicate
 // records of flows read before`.
 func (r Report) String() string {
-	var s string
+	var parts []string
 	switch r.Skipped {
 	case 0:
-		s = "no lines skipped"
 	case 1:
-		s = fmt.Sprintf("1 line skipped, at line %d: %s", r.FirstBad, r.Reason)
+		parts = append(parts, fmt.Sprintf("1 line skipped, at line %d: %s", r.FirstBad, r.Reason))
 	default:
-		s = fmt.Sprintf("%d lines skipped, first at line %d: %s", r.Skipped, r.FirstBad, r.Reason)
+		parts = append(parts, fmt.Sprintf("%d lines skipped, first at line %d: %s", r.Skipped, r.FirstBad, r.Reason))
 	}
 	switch r.Duplicates {
 	case 0:
-		return s
 	case 1:
-		return s + "; 1 duplicate record of a flow read before"
+		parts = append(parts, "1 duplicate record of a flow read before")
+	default:
+		parts = append(parts, strconv.Itoa(r.Duplicates)+" duplicate records of flows read before")
 	}
-	return s + "; " + strconv.Itoa(r.Duplicates) + " duplicate records of flows read before"
+	if len(parts) == 0 {
+		return "no lines skipped"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Notable reports whether the load skipped or dropped anything worth
