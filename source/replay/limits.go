@@ -29,13 +29,17 @@ type Limits struct {
 	// decompress to, beyond its first 64 MiB (default 100; conntrack
 	// tables compress 10 to 30 times).
 	GzipRatio int
+	// gzipFree is the decompressed size below which GzipRatio does not
+	// apply (default 64 MiB; smaller in tests).
+	gzipFree int64
 }
 
 // DefaultLimits are the limits a load has unless told otherwise.
 var DefaultLimits = Limits{Records: 8 << 20, Line: 1 << 20, Token: 1 << 20, GzipRatio: 100}
 
-// gzipFree is the decompressed size below which GzipRatio does not apply.
-const gzipFree = 64 << 20
+// defaultGzipFree is the decompressed size below which GzipRatio does not
+// apply: small files of repetitive data never trip it.
+const defaultGzipFree = 64 << 20
 
 // LimitsFlag is the command line flag that sets Limits, named in errors.
 const LimitsFlag = "--replay-limits"
@@ -54,6 +58,10 @@ func (lim Limits) withDefaults() Limits {
 	}
 	if lim.GzipRatio > 0 {
 		d.GzipRatio = lim.GzipRatio
+	}
+	d.gzipFree = defaultGzipFree
+	if lim.gzipFree > 0 {
+		d.gzipFree = lim.gzipFree
 	}
 	return d
 }
@@ -181,13 +189,14 @@ type gzipGuard struct {
 	in    *countReader // the compressed side
 	out   int64
 	ratio int
+	free  int64 // Limits.gzipFree
 	l     *loader
 }
 
 func (g *gzipGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	g.out += int64(n)
-	if g.out > gzipFree && g.out > int64(g.ratio)*g.in.n {
+	if g.out > g.free && g.out > int64(g.ratio)*g.in.n {
 		return n, g.l.trip(&LimitError{
 			What: fmt.Sprintf("gzip data decompresses to more than %d times its size (%s from %s: a gzip bomb?)",
 				g.ratio, sizeString(int(g.out)), sizeString(int(g.in.n))),

@@ -303,7 +303,7 @@ func (l *loader) parse(br *bufio.Reader) error {
 			return fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(&gzipGuard{r: zr, in: in, ratio: l.lim.GzipRatio, l: l}, 64<<10)
+		br = bufio.NewReaderSize(&gzipGuard{r: zr, in: in, ratio: l.lim.GzipRatio, free: l.lim.gzipFree, l: l}, 64<<10)
 		if head, err = sniff(br); err != nil {
 			return err
 		}
