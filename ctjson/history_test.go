@@ -19,7 +19,7 @@ type withHistory struct {
 
 func (w *withHistory) History(h *model.History) { w.hist = h }
 
-var noFlows iter.Seq2[*model.Flow, model.Counters] = func(func(*model.Flow, model.Counters) bool) {}
+var noFlows iter.Seq[Row] = func(func(Row) bool) {}
 
 // TestHistoryRoundTrip: the history written with a table reads back the
 // same, second by second, unknown values unknown.

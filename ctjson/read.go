@@ -32,13 +32,28 @@ type Record struct {
 	// Timeout is "timeout" in seconds, when HasTimeout.
 	Timeout    uint32
 	HasTimeout bool
-	// Age is "age" in seconds, when HasAge: since the kernel's timestamp or
-	// since cttop first saw the flow; the document does not say which.
-	Age    uint64
-	HasAge bool
+	// Age is "age" in seconds, when HasAge: since the flow's start
+	// timestamp when AgeIsStart (version 2); in a version 1 document since
+	// the kernel's timestamp or since cttop first saw the flow, which it
+	// does not say.
+	Age        uint64
+	HasAge     bool
+	AgeIsStart bool
 	// StatusSet says the status came from the document ("status").
 	StatusSet bool
+	// Ext holds the helper, labels and security context the record gave
+	// ("helper", "labels", "label_names", "secctx"); the flow's HasHelper,
+	// HasLabels and HasSecctx say which are known.
+	Ext model.Ext
 }
+
+// Version is the version of the document cttop writes ("version"): 2
+// added "version", "zone_dir", "helper", "labels", "label_names",
+// "secctx", and made every value a flow may lack absent when
+// unknown ("id", "mark", "zone", "timeout", "age"); a document without
+// "version" is of version 1, whose silence about a helper, labels or a
+// security context says nothing.
+const Version = 2
 
 // Handler receives what Read finds, in document order.
 type Handler interface {
@@ -77,11 +92,28 @@ func (rd *Reader) Read() error { return rd.document() }
 
 // Reader is one read of a document.
 type Reader struct {
-	dec    *json.Decoder
-	lc     *lineCounter
-	h      Handler
-	ours   bool // something of cttop's JSON has been read
-	broken bool // a syntax error ended the document
+	dec     *json.Decoder
+	lc      *lineCounter
+	h       Handler
+	ours    bool // something of cttop's JSON has been read
+	broken  bool // a syntax error ended the document
+	version uint64
+	names   map[string]string // helpers and contexts read, one string each
+}
+
+// name returns b as a string, allocating once per distinct name.
+func (rd *Reader) name(b []byte) string {
+	if s, ok := rd.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if rd.names == nil {
+		rd.names = make(map[string]string)
+	}
+	if len(rd.names) < 4096 {
+		rd.names[s] = s
+	}
+	return s
 }
 
 func (rd *Reader) document() error {
@@ -100,6 +132,12 @@ func (rd *Reader) document() error {
 			return rd.syntax(line, err)
 		}
 		switch key {
+		case "version":
+			var v jsonNum
+			if err := dec.Decode(&v); err != nil && !isRecordError(err) {
+				return rd.syntax(line, err)
+			}
+			rd.version = v.v
 		case "table":
 			if err := rd.table(); err != nil {
 				return rd.syntax(line, err)
@@ -199,6 +237,8 @@ func (rd *Reader) flows() error {
 			rd.h.Skip(line, why)
 			continue
 		}
+		rd.ext(&jf, &rec)
+		rec.AgeIsStart = rd.version >= 2
 		if err := rd.h.Flow(line, &rec); err != nil {
 			return err
 		}
@@ -260,6 +300,33 @@ type jsonFlow struct {
 	ReplyICMPCode jsonNum    `json:"reply_icmp_code"`
 	ReplyICMPID   jsonNum    `json:"reply_icmp_id"`
 	Age           jsonNum    `json:"age"`
+	ZoneDir       jsonWord   `json:"zone_dir"`
+	Helper        jsonText   `json:"helper"`
+	Labels        jsonLabels `json:"labels"`
+	LabelNames    jsonNames  `json:"label_names"`
+	Secctx        jsonText   `json:"secctx"`
+}
+
+// ext reads the helper, labels and security context: known when given, and
+// in a version 2 document also when absent (none), unknown when null.
+func (rd *Reader) ext(j *jsonFlow, r *Record) {
+	f, x := &r.Flow, &r.Ext
+	v2 := rd.version >= 2
+	if j.Helper.set && !j.Helper.null || !j.Helper.set && v2 {
+		f.Attrs |= model.HasHelper
+		x.Helper = rd.name(j.Helper.bytes())
+	}
+	if j.Secctx.set && !j.Secctx.null || !j.Secctx.set && v2 {
+		f.Attrs |= model.HasSecctx
+		x.Secctx = rd.name(j.Secctx.bytes())
+	}
+	if j.Labels.set && !j.Labels.null || j.LabelNames.set && j.LabelNames.s != "" || !j.Labels.set && v2 {
+		f.Attrs |= model.HasLabels
+		x.Labels, x.LabelNames = j.Labels.l, j.LabelNames.s
+	}
+	if *x != (model.Ext{}) {
+		f.Attrs |= model.HasExt
+	}
 }
 
 // record converts the decoded fields.
@@ -410,7 +477,17 @@ func (j *jsonFlow) meta(r *Record) (ctparse.Bad, bool) {
 		f.SetMark(uint32(mark))
 	}
 	if j.Zone.ok {
-		f.SetZone(model.Zone{ID: uint16(zone)})
+		z := model.Zone{ID: uint16(zone)}
+		switch string(j.ZoneDir.bytes()) {
+		case "":
+		case "orig":
+			z.Dir = model.ZoneOrig
+		case "reply":
+			z.Dir = model.ZoneReply
+		default:
+			return ctparse.Bad{What: "bad zone_dir", Tok: j.ZoneDir.bytes()}, false
+		}
+		f.SetZone(z)
 	}
 	return ctparse.Bad{}, true
 }

@@ -32,6 +32,7 @@ func roundTripFlows() []model.Flow {
 	tcp.SetStart(now - 3600)
 	tcp.SetZone(model.Zone{ID: 7})
 	tcp.SetProtoState(model.TCPEstablished)
+	tcp.Attrs |= model.HasHelper | model.HasLabels | model.HasSecctx | model.HasExt
 	udp6 := model.Flow{
 		Orig:   model.Tuple{Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 5353, DstPort: 53},
 		Status: model.StatusConfirmed | model.StatusDying, Proto: model.ProtoUDP, Family: model.IPv6,
@@ -40,7 +41,8 @@ func roundTripFlows() []model.Flow {
 	udp6.SetID(7)
 	udp6.SetMark(42)
 	udp6.SetExpires(now + 30)
-	udp6.SetZone(model.Zone{ID: 65535})
+	udp6.SetZone(model.Zone{ID: 65535, Dir: model.ZoneReply})
+	udp6.Attrs |= model.HasHelper | model.HasSecctx // labels unknown: written null
 	udp6.Reply = udp6.Orig.Inverse()
 	ping := model.Flow{
 		Orig:   model.Tuple{Src: addr("192.0.2.1"), Dst: addr("198.51.100.2"), SrcPort: 9, DstPort: 8 << 8},
@@ -50,11 +52,14 @@ func roundTripFlows() []model.Flow {
 	ping.SetID(1)
 	ping.SetExpires(now + 29)
 	ping.SetMark(0)
-	ping.SetZone(model.Zone{})
+	ping.SetZone(model.Zone{ID: 3, Dir: model.ZoneOrig})
+	ping.Attrs |= model.HasHelper | model.HasLabels | model.HasSecctx | model.HasExt
 	ping6 := ping
 	ping6.Orig = model.Tuple{Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 3, DstPort: 128 << 8}
 	ping6.Reply = model.Tuple{Src: addr("2001:db8::2"), Dst: addr("2001:db8::1"), SrcPort: 3, DstPort: 129 << 8}
 	ping6.Proto, ping6.Family = model.ProtoICMPv6, model.IPv6
+	ping6.SetZone(model.Zone{})
+	ping6.Attrs &^= model.HasExt // known none
 	ping6.SetStart(now - 1)
 	// Without id, mark or zone: unknown, absent from the JSON.
 	gre := model.Flow{
@@ -64,6 +69,25 @@ func roundTripFlows() []model.Flow {
 	}
 	gre.SetExpires(now + 100)
 	return []model.Flow{tcp, udp6, ping, ping6, gre}
+}
+
+// roundTripExts are the flows' rare attributes: a helper, labels by bit
+// and by name, a long security context; none for the others.
+var roundTripExts = []*model.Ext{
+	{Helper: "ftp", Labels: labelBits(1, 5, 127), LabelNames: "eth0-in,blue",
+		Secctx: "system_u:object_r:unlabeled_t:s0-s0:c0.c1023 with \"quotes\" and more text"},
+	nil,
+	{LabelNames: "only-names"},
+	nil,
+	nil,
+}
+
+func labelBits(n ...int) model.Labels {
+	var l model.Labels
+	for _, b := range n {
+		l.Set(b)
+	}
+	return l
 }
 
 var roundTripCounters = []model.Counters{
@@ -96,9 +120,9 @@ func TestRoundTrip(t *testing.T) {
 	var out bytes.Buffer
 	w := bufio.NewWriter(&out)
 	Write(w, Document{Stats: stats, Matched: 5, Groups: groups, Now: now,
-		Flows: func(yield func(*model.Flow, model.Counters) bool) {
+		Flows: func(yield func(Row) bool) {
 			for i := range flows {
-				if !yield(&flows[i], roundTripCounters[i]) {
+				if !yield(Row{Flow: &flows[i], Counters: roundTripCounters[i], Ext: roundTripExts[i]}) {
 					return
 				}
 			}
@@ -135,6 +159,13 @@ func TestRoundTrip(t *testing.T) {
 		want.Forget(model.HasTimeout | model.HasStart) // the reader reports them in the Record
 		if got != want {
 			t.Errorf("flow %d:\n got %+v\nwant %+v", i, got, want)
+		}
+		var wx model.Ext
+		if x := roundTripExts[i]; x != nil {
+			wx = *x
+		}
+		if r.Ext != wx {
+			t.Errorf("flow %d: ext %+v, want %+v", i, r.Ext, wx)
 		}
 		wc := roundTripCounters[i]
 		if want.Attrs&model.HasCounters == 0 {

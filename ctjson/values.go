@@ -215,3 +215,93 @@ func (lc *lineCounter) lineAt(o int64) int {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// jsonText is an optional string that tells null from absent: set says the
+// key was there, null that its value was null (unknown), b is the text.
+type jsonText struct {
+	b         [64]byte
+	n         int
+	set, null bool
+	long      []byte // a longer value (rare: a security context)
+}
+
+func (t *jsonText) UnmarshalJSON(b []byte) error {
+	t.set = true
+	s, ok, err := jsonString(b)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		t.null = true
+		return nil
+	}
+	if len(s) > len(t.b) {
+		t.long = bytes.Clone(s)
+		return nil
+	}
+	t.n = copy(t.b[:], s)
+	return nil
+}
+
+func (t *jsonText) bytes() []byte {
+	if t.long != nil {
+		return t.long
+	}
+	return t.b[:t.n]
+}
+
+// jsonLabels is an optional list of label numbers (0-127), null from
+// absent told apart as jsonText does.
+type jsonLabels struct {
+	l         model.Labels
+	set, null bool
+}
+
+func (ls *jsonLabels) UnmarshalJSON(b []byte) error {
+	ls.set = true
+	if string(b) == "null" {
+		ls.null = true
+		return nil
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return ctparse.Bad{What: "labels is not a list:", Tok: bytes.Clone(b)}
+	}
+	for _, f := range bytes.Split(b[1:len(b)-1], []byte(",")) {
+		f = bytes.TrimSpace(f)
+		if len(f) == 0 {
+			continue
+		}
+		v, ok := ctparse.Uint(f, 127)
+		if !ok {
+			return ctparse.Bad{What: "bad label:", Tok: bytes.Clone(f)}
+		}
+		ls.l.Set(int(v))
+	}
+	return nil
+}
+
+// jsonNames is an optional list of label names, kept as conntrack writes
+// them: comma-separated.
+type jsonNames struct {
+	s   string
+	set bool
+}
+
+func (ns *jsonNames) UnmarshalJSON(b []byte) error {
+	ns.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		return ctparse.Bad{What: "label_names is not a list of names"}
+	}
+	for i, n := range names {
+		if i > 0 {
+			ns.s += ","
+		}
+		ns.s += n
+	}
+	return nil
+}

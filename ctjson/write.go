@@ -18,7 +18,7 @@ type Document struct {
 	// Groups are the top groups of --group ("groups"); nil writes none.
 	Groups []model.Group
 	// Flows are the flows to write, in order ("flows").
-	Flows iter.Seq2[*model.Flow, model.Counters]
+	Flows iter.Seq[Row]
 	// Now is the time (Unix seconds) the timeouts and ages count from.
 	Now uint32
 	// History is the table's per-second history ("history"); nil writes
@@ -26,11 +26,20 @@ type Document struct {
 	History *model.History
 }
 
+// Row is one flow to write: the flow, its counters (written when the flow
+// has them: HasCounters) and its rare attributes (nil when it has none).
+type Row struct {
+	Flow     *model.Flow
+	Counters model.Counters
+	Ext      *model.Ext
+}
+
 // Write writes d to w, by hand: a million flows through encoding/json
 // would cost more than the dump itself. The caller flushes w.
 func Write(w *bufio.Writer, d Document) {
 	st := d.Stats
-	fmt.Fprintf(w, `{"table":{"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
+	fmt.Fprintf(w, `{"version":%d,"table":{`, Version)
+	fmt.Fprintf(w, `"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
 		st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
 	fmt.Fprintf(w, `"matched":%d,`, d.Matched)
 	if d.Groups != nil {
@@ -60,20 +69,23 @@ func Write(w *bufio.Writer, d Document) {
 	w.WriteString(`"flows":[`)
 	var buf []byte
 	first := true
-	for f, c := range d.Flows {
+	for r := range d.Flows {
 		if !first {
 			w.WriteByte(',')
 		}
 		first = false
-		buf = AppendFlow(buf[:0], f, c, d.Now)
+		buf = AppendFlow(buf[:0], r, d.Now)
 		w.Write(buf)
 	}
 	w.WriteString("]}\n")
 }
 
 // AppendFlow appends one flow's JSON object to b: its timeout and age count
-// from now (Unix seconds).
-func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
+// from now (Unix seconds). A value the flow's source did not give is
+// absent; a helper, labels or security context it did not give is null
+// (absent when the flow has none: see Version).
+func AppendFlow(b []byte, r Row, now uint32) []byte {
+	f, c := r.Flow, r.Counters
 	field := func(name string) { b = append(b, ',', '"'); b = append(b, name...); b = append(b, '"', ':') }
 	num := func(name string, v uint64) { field(name); b = strconv.AppendUint(b, v, 10) }
 	str := func(name, v string) { field(name); b = strconv.AppendQuote(b, v) }
@@ -100,8 +112,8 @@ func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
 		num("icmp_code", uint64(f.Orig.ICMPCode()))
 		num("icmp_id", uint64(f.Orig.SrcPort))
 	}
-	if s, ok := f.ProtoState(); ok && model.HasStates(f.Proto) {
-		str("state", model.StateName(f.Proto, s))
+	if s, ok := f.State(); ok {
+		str("state", s.String())
 	}
 	if t, ok := f.TTL(now); ok {
 		num("timeout", uint64(t))
@@ -128,6 +140,9 @@ func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
 	}
 	if z, ok := f.Zone(); ok {
 		num("zone", uint64(z.ID))
+		if z.ID != 0 && z.Dir != model.ZoneBoth {
+			str("zone_dir", z.Dir.String())
+		}
 	}
 	if f.Attrs&model.HasCounters != 0 {
 		num("bytes", c.Bytes())
@@ -139,6 +154,48 @@ func AppendFlow(b []byte, f *model.Flow, c model.Counters, now uint32) []byte {
 	}
 	if a, ok := f.Age(now); ok {
 		num("age", uint64(a))
+	}
+	switch h, ok := f.Helper(r.Ext); {
+	case !ok:
+		field("helper")
+		b = append(b, "null"...)
+	case h != "":
+		str("helper", h)
+	}
+	switch l, names, ok := f.Labels(r.Ext); {
+	case !ok:
+		field("labels")
+		b = append(b, "null"...)
+	case !l.IsZero() || names != "":
+		if !l.IsZero() {
+			field("labels")
+			b = append(b, '[')
+			for i, n := range l.Bits() {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendInt(b, int64(n), 10)
+			}
+			b = append(b, ']')
+		}
+		if names != "" {
+			field("label_names")
+			b = append(b, '[')
+			for i, n := range r.Ext.Names() {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendQuote(b, n)
+			}
+			b = append(b, ']')
+		}
+	}
+	switch s, ok := f.Secctx(r.Ext); {
+	case !ok:
+		field("secctx")
+		b = append(b, "null"...)
+	case s != "":
+		str("secctx", s)
 	}
 	return append(b, '}')
 }

@@ -169,6 +169,18 @@ func (sn *Snapshot) AddExt(f *Flow, c *Counters, x *Ext) {
 	sn.s.setExt(slot, x)
 }
 
+// Know marks the attributes in a (HasHelper, HasLabels, HasSecctx, HasMark,
+// HasZone) known for every flow of the snapshot that does not say them:
+// a saved table's format decides that its silence means none (conntrack -L
+// prints every helper, so a line without one has none) only once the
+// format is known. The values of such flows are none (Ext) or 0.
+func (sn *Snapshot) Know(a Attr) {
+	a &= HasHelper | HasLabels | HasSecctx | HasMark | HasZone
+	for i := int32(0); i < sn.s.n; i++ {
+		sn.s.flow(i).Attrs |= a
+	}
+}
+
 // Len returns the number of flows.
 func (sn *Snapshot) Len() int { return int(sn.s.n) }
 

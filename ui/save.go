@@ -117,13 +117,13 @@ func writeTable(path string, t *model.Table, hist *model.History) error {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
-	flows := func(yield func(*model.Flow, model.Counters) bool) {
+	flows := func(yield func(ctjson.Row) bool) {
 		for s := int32(0); s < t.Slots(); s++ {
 			if !t.Live(s) {
 				continue
 			}
 			c, _ := t.CountersAt(s)
-			if !yield(t.At(s), c) {
+			if !yield(ctjson.Row{Flow: t.At(s), Counters: c, Ext: t.ExtAt(s)}) {
 				return
 			}
 		}

@@ -83,11 +83,11 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	if cfg.Format == "json" {
 		ctjson.Write(w, ctjson.Document{Stats: snap.stats, Matched: l.Len(), Groups: groups, Now: snapNow(snap.table),
-			Flows: func(yield func(*model.Flow, model.Counters) bool) {
+			Flows: func(yield func(ctjson.Row) bool) {
 				for i := range n {
 					slot := l.Slot(i)
 					c, _ := snap.table.CountersAt(slot)
-					if !yield(snap.table.At(slot), c) {
+					if !yield(ctjson.Row{Flow: snap.table.At(slot), Counters: c, Ext: snap.table.ExtAt(slot)}) {
 						return
 					}
 				}

@@ -185,7 +185,10 @@ type countSink struct {
 	bad   string
 }
 
-func (s *countSink) Add(f *model.Flow, c *model.Counters) {
+func (s *countSink) AddExt(f *model.Flow, c *model.Counters, x *model.Ext) {
+	if x != nil && *x == (model.Ext{}) {
+		s.bad = fmt.Sprintf("an empty Ext: %+v", *f)
+	}
 	s.n++
 	s.flows = append(s.flows, *f)
 	if f.Family != model.IPv4 && f.Family != model.IPv6 || f.Status&model.StatusConfirmed == 0 {
@@ -194,6 +197,8 @@ func (s *countSink) Add(f *model.Flow, c *model.Counters) {
 }
 
 func (s *countSink) Len() int { return s.n }
+
+func (s *countSink) Know(model.Attr) {}
 
 func (s *countSink) At(i int) (*model.Flow, model.Counters) { return &s.flows[i], model.Counters{} }
 

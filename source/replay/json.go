@@ -41,9 +41,9 @@ func (j *jsonLoader) Flow(_ int, r *ctjson.Record) error {
 	l := (*loader)(j)
 	l.countRecord()
 	x := recordExtras{timeout: r.Timeout, hasTO: r.HasTimeout, statusSet: r.StatusSet,
-		// cttop writes the age of the kernel's timestamp or of when it
-		// first saw the flow, and does not say which.
-		delta: r.Age, hasDelta: r.HasAge, cttopAge: r.HasAge}
+		// Before version 2, cttop wrote the age of the kernel's timestamp or
+		// of when it first saw the flow, and did not say which.
+		delta: r.Age, hasDelta: r.HasAge, cttopAge: r.HasAge && !r.AgeIsStart, ext: r.Ext}
 	l.add(&r.Flow, &r.Counters, &x)
 	if l.cancelled() {
 		return errCancelled

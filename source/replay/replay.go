@@ -23,7 +23,7 @@ var (
 	// ErrEmpty is a file with nothing but white space in it.
 	ErrEmpty = errors.New("empty file")
 	// ErrFormat is a file that is none of the formats Load reads.
-	ErrFormat = errors.New("unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML or cttop JSON)")
+	ErrFormat = errors.New("unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML, conntrack -o save or cttop JSON)")
 	// ErrNoFlows is a file whose records were all malformed.
 	ErrNoFlows = errors.New("no parseable flow")
 )
@@ -35,11 +35,12 @@ const (
 	FormatProcLegacy = "proc-legacy" // /proc/net/ip_conntrack (ip_conntrack, gone since Linux 2.6.22)
 	FormatXML        = "xml"         // conntrack -L -o xml
 	FormatJSON       = "json"        // cttop --once --format json
+	FormatSave       = "save"        // conntrack -L -o save (conntrack-tools 1.4.6 and later)
 )
 
 // Report says what a load skipped.
 type Report struct {
-	Format   string // "conntrack", "proc", "proc-legacy", "xml", "json"
+	Format   string // "conntrack", "proc", "proc-legacy", "xml", "json", "save"
 	Lines    int    // records read, skipped ones and duplicates included
 	Skipped  int
 	FirstBad int    // line number (1-based) of the first skipped record, 0 if none
@@ -99,14 +100,16 @@ type replayMeta struct {
 	stats   model.TableStats // Valid when the file had table statistics (JSON)
 	acct    bool             // some flow had counters
 	history *model.History   // the table's history, when the file has one (JSON)
+	labels  bool             // some flow had labels: the file prints them
 }
 
 // flowSink receives the flows of a load: a *model.Snapshot (or, in fuzz
 // tests, something cheaper than its 400 KiB first chunk).
 type flowSink interface {
-	Add(f *model.Flow, c *model.Counters)
+	AddExt(f *model.Flow, c *model.Counters, x *model.Ext)
 	Len() int
 	At(i int) (*model.Flow, model.Counters)
+	Know(a model.Attr)
 }
 
 // loader collects the flows of one load into a snapshot.
@@ -124,8 +127,9 @@ type loader struct {
 	truncated bool
 }
 
-// add completes f (status, expiry) and appends it to the snapshot.
-// A flow whose key was read before is counted as a duplicate instead.
+// add completes f (status, expiry) and appends it to the snapshot with
+// the record's rare attributes. A flow whose key was read before is
+// counted as a duplicate instead.
 func (l *loader) add(f *model.Flow, c *model.Counters, rec *recordExtras) {
 	finishFlow(f, rec, l.now)
 	if l.dd.seen(f) {
@@ -135,7 +139,13 @@ func (l *loader) add(f *model.Flow, c *model.Counters, rec *recordExtras) {
 	if f.Attrs&model.HasCounters != 0 {
 		l.meta.acct = true
 	}
-	l.sn.Add(f, c)
+	l.meta.labels = l.meta.labels || rec.hasLabels
+	var x *model.Ext
+	if rec.ext != (model.Ext{}) {
+		e := rec.ext
+		x = &e
+	}
+	l.sn.AddExt(f, c, x)
 }
 
 // cancelled reports whether a limit ended the load, and every 4096
@@ -161,6 +171,61 @@ type recordExtras struct {
 	cttopAge  bool   // delta is cttop's "age", maybe not from a kernel timestamp
 	startNs   uint64 // absolute start, Unix nanoseconds (XML timestamp)
 	statusSet bool   // Flow.Status came from the file (JSON): trust it
+	// ext holds the helper, labels and security context the record gave;
+	// hasLabels says it gave labels (the file then says every flow's).
+	ext       model.Ext
+	hasLabels bool
+	zoned     bool // a zone was read: a second must complete it
+	// offloadIfNoTimeout: the format gives every flow's timeout but an
+	// offloaded one's (the kernel sends none for those), so a record
+	// without one is offloaded even where the format has no flag for it.
+	offloadIfNoTimeout bool
+	// names keeps the strings of helpers, contexts and labels read, so a
+	// million flows of one helper make one string (the parser's own, kept
+	// across records).
+	names *names
+}
+
+// names interns short strings read from a file.
+type names map[string]string
+
+// name returns b as a string, allocating only the first time.
+func (n *names) name(b []byte) string {
+	if s, ok := (*n)[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if *n == nil {
+		*n = make(names)
+	}
+	if len(*n) < 4096 {
+		(*n)[s] = s
+	}
+	return s
+}
+
+// addZone sets a zone the record gave: the kernel keeps one zone per flow,
+// for both directions (zone=) or one (zone-orig=, zone-reply=); both
+// directions given the same ID are the zone of both. A second zone of
+// another ID is no flow the kernel can hold.
+func (x *recordExtras) addZone(f *model.Flow, z model.Zone) bool {
+	if !x.zoned {
+		x.zoned = true
+		f.SetZone(z)
+		return true
+	}
+	old, _ := f.Zone()
+	switch {
+	case old == z || z.ID == 0 && z.Dir != model.ZoneBoth:
+		return true // zone-reply=0 says the other direction is in the default zone
+	case old.ID == 0 && old.Dir == model.ZoneBoth:
+		f.SetZone(z)
+		return true
+	case old.ID == z.ID && old.Dir != z.Dir && old.Dir != model.ZoneBoth && z.Dir != model.ZoneBoth:
+		f.SetZone(model.Zone{ID: z.ID})
+		return true
+	}
+	return false
 }
 
 // finishFlow derives what the formats leave implicit: the status bits, the
@@ -176,6 +241,8 @@ func finishFlow(f *model.Flow, x *recordExtras, now uint32) {
 	f.Status |= natStatus(f)
 	if x.hasTO {
 		f.SetExpires(addSat(now, uint64(x.timeout)))
+	} else if x.offloadIfNoTimeout {
+		f.Status |= model.StatusOffload
 	}
 	switch {
 	case x.cttopAge:
@@ -233,9 +300,11 @@ func natStatus(f *model.Flow) model.Status {
 }
 
 // Load parses a saved table, detecting its format, into a snapshot:
-// the output of conntrack -L (plain, -o extended, id, timestamp, ktimestamp),
-// /proc/net/nf_conntrack, the legacy /proc/net/ip_conntrack, conntrack -L
-// -o xml, or cttop's --once --format json; gzip-compressed or not.
+// the output of conntrack -L (plain, -o extended, id, timestamp, ktimestamp,
+// labels), /proc/net/nf_conntrack, the legacy /proc/net/ip_conntrack,
+// conntrack -L -o xml, conntrack -L -o save, or cttop's --once --format
+// json; gzip-compressed or not. What a format does not carry is unknown in
+// its flows (see known and the formats' parsers).
 //
 // now is the load time, standing for the capture time: a flow's Expires is
 // now + its timeout (Unix seconds), and its FirstSeen is now - its age when
@@ -315,13 +384,36 @@ func (l *loader) parse(br *bufio.Reader) error {
 	case head[0] == '{' || head[0] == '[' && isJSONArray(head):
 		l.rep.Format = FormatJSON
 		err = l.loadJSON(br)
+	case head[0] == '-':
+		l.rep.Format = FormatSave
+		err = l.loadSave(br)
 	default:
 		err = l.loadText(br)
 	}
 	if err == nil && l.rep.Lines > 0 && l.sn.Len() == 0 && l.rep.Skipped > 0 {
 		err = fmt.Errorf("%w: %s", ErrNoFlows, l.rep)
 	}
+	l.sn.Know(l.known())
 	return err
+}
+
+// known is what the file's silence says, by its format: conntrack -L (and
+// -o xml) prints every helper and security context, /proc/net/nf_conntrack
+// every context but no helper, -o save neither; labels are printed only
+// with -o labels (and connlabel.conf), so a file says every flow's labels
+// once it says some flow's. cttop's JSON says per flow (ctjson).
+func (l *loader) known() model.Attr {
+	var a model.Attr
+	switch l.rep.Format {
+	case FormatConntrack, FormatXML:
+		a = model.HasHelper | model.HasSecctx
+	case FormatProc, FormatProcLegacy:
+		a = model.HasSecctx
+	}
+	if l.meta.labels && l.rep.Format != FormatJSON {
+		a |= model.HasLabels
+	}
+	return a
 }
 
 // sniff skips leading white space and a UTF-8 byte order mark and returns

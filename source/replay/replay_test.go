@@ -180,6 +180,12 @@ func TestLoadReplayCaptures(t *testing.T) {
 				if !tc.icmp && model.IsICMP(wf.Proto) {
 					wf.Orig.SrcPort, wf.Orig.DstPort, wf.Reply.SrcPort, wf.Reply.DstPort = 0, 0, 0, 0
 				}
+				// What the format's silence says: conntrack prints every
+				// helper and context, /proc every context.
+				wf.Attrs |= model.HasSecctx
+				if tc.format != FormatProc {
+					wf.Attrs |= model.HasHelper
+				}
 				f, c, ok := findFlow(sn, wf.Proto, wf.Orig)
 				if !ok {
 					t.Errorf("%s: no flow %v", w.name, wf.Orig)
@@ -205,7 +211,8 @@ func TestLoadReplayFormatsAgree(t *testing.T) {
 		for i := 0; i < sn.Len(); i++ {
 			f, _ := sn.At(i)
 			g := *f
-			g.Forget(model.HasID | model.HasStart)
+			// /proc has no ids, no helpers.
+			g.Forget(model.HasID | model.HasStart | model.HasHelper)
 			m[g.Key()] = g
 		}
 		return m
@@ -239,7 +246,7 @@ func TestLoadReplayLegacy(t *testing.T) {
 		Reply:  tuple("198.51.100.21", "203.0.113.1", 80, 51200),
 		Status: model.StatusSeenReply | model.StatusAssured | model.StatusConfirmed | model.StatusSrcNAT,
 		Proto:  model.ProtoTCP, Family: model.IPv4,
-		Attrs: model.HasCounters | model.HasZone,
+		Attrs: model.HasCounters | model.HasZone | model.HasSecctx,
 	}, func(f *model.Flow) {
 		f.SetMark(7)
 		f.SetExpires(replayNowSecs + 117)
@@ -398,7 +405,7 @@ func TestReplayRunErrors(t *testing.T) {
 		name, file, doc, want string
 	}{
 		{"empty stdin", "-", "", "replay: stdin: empty file"},
-		{"unknown", "dump.txt", "hello\n", "replay: dump.txt: unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML or cttop JSON)"},
+		{"unknown", "dump.txt", "hello\n", "replay: dump.txt: unknown format (expected conntrack -L, /proc/net/nf_conntrack, XML, conntrack -o save or cttop JSON)"},
 		{"no flows", "bad.txt", "tcp 6 299 src=10.0.0\n",
 			`replay: bad.txt: no parseable flow: 1 line skipped, at line 1: bad address "10.0.0"`},
 	} {

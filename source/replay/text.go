@@ -34,9 +34,10 @@ const (
 // textParser parses one line at a time into a flow. It is reused for every
 // line of a file and keeps no reference to the line.
 type textParser struct {
-	f model.Flow
-	c model.Counters
-	x recordExtras
+	f     model.Flow
+	c     model.Counters
+	x     recordExtras
+	names names // helpers, contexts and labels read so far
 
 	// header is set once a line got past the family and protocol
 	// columns: it looks like a conntrack line, bad or not.
@@ -116,7 +117,8 @@ func isEventStamp(tok []byte) bool {
 // parse parses one line. For textRecord the flow, counters and extras are
 // in p; for textBad the reason says why.
 func (p *textParser) parse(line []byte) (int, badRecord) {
-	p.f, p.c, p.x = model.Flow{}, model.Counters{}, recordExtras{}
+	// A dump line has a timeout unless the flow is offloaded.
+	p.f, p.c, p.x = model.Flow{}, model.Counters{}, recordExtras{names: &p.names, offloadIfNoTimeout: true}
 	p.header, p.familyCols, p.zeroZone, p.secmark = false, false, false, false
 	// conntrack -L and /proc print every zone but the default one.
 	p.f.SetZone(model.Zone{})
@@ -310,8 +312,18 @@ func (p *textParser) field(key, val, tok []byte) (badRecord, bool) {
 		case "zone-reply", "reply-zone":
 			z.Dir = model.ZoneReply
 		}
-		f.SetZone(z)
+		if !p.x.addZone(f, z) {
+			return bad("a second zone:", tok), false
+		}
 		p.zeroZone = p.zeroZone || v == 0 && string(key) == "zone"
+	case "helper":
+		p.x.ext.Helper = p.x.names.name(val)
+	case "secctx":
+		p.x.ext.Secctx = p.x.names.name(val)
+	case "labels":
+		// conntrack -L -o labels: the names connlabel.conf gives them.
+		p.x.ext.LabelNames = p.x.names.name(val)
+		p.x.hasLabels = true
 	case "delta-time":
 		v, ok := ctparse.Uint(val, math.MaxUint64)
 		if !ok {
@@ -321,8 +333,8 @@ func (p *textParser) field(key, val, tok []byte) (badRecord, bool) {
 	case "secmark":
 		p.secmark = true
 	}
-	// Others (use=, secctx=, helper=, labels=, GRE's timeout=) carry
-	// nothing the model keeps.
+	// Others (use=, secmark=, GRE's timeout=) carry nothing the model
+	// keeps.
 	return badRecord{}, true
 }
 

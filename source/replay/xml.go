@@ -44,12 +44,18 @@ type xmlRecord struct {
 	why  badRecord
 	bad  bool
 	text []byte
+	// names keeps the helpers, contexts and labels read (all records').
+	names names
 }
 
 func (r *xmlRecord) reset() {
-	text := r.text[:0]
-	*r = xmlRecord{dir: -1, l4: [2]int{-1, -1}, text: text}
-	r.f.SetZone(model.Zone{}) // conntrack prints every zone but the default one
+	text, nm := r.text[:0], r.names
+	*r = xmlRecord{dir: -1, l4: [2]int{-1, -1}, text: text, names: nm}
+	r.x.names = &r.names
+	// conntrack prints every zone but the default one, and the timeout
+	// of every flow but an offloaded one (it has no OFFLOAD flag in XML).
+	r.f.SetZone(model.Zone{})
+	r.x.offloadIfNoTimeout = true
 }
 
 func (r *xmlRecord) fail(what string, tok []byte) {
@@ -231,6 +237,18 @@ func (r *xmlRecord) end(name string) {
 		r.state(v)
 	case "timeout", "mark", "zone", "id", "deltatime", "start":
 		r.metaElement(name, v)
+	case "helper":
+		r.x.ext.Helper = r.names.name(v)
+	case "secctx":
+		r.x.ext.Secctx = r.names.name(v)
+	case "label":
+		// <labels><label>NAME</label>...: the names connlabel.conf gives.
+		ln := r.x.ext.LabelNames
+		if ln != "" {
+			ln += ","
+		}
+		r.x.ext.LabelNames = r.names.name([]byte(ln + string(v)))
+		r.x.hasLabels = true
 	case "meta":
 		r.dir = -1
 	}
@@ -376,7 +394,9 @@ func (r *xmlRecord) metaElement(name string, v []byte) {
 		case 1:
 			z.Dir = model.ZoneReply
 		}
-		f.SetZone(z)
+		if !r.x.addZone(f, z) {
+			r.fail("a second zone", v)
+		}
 	case "id":
 		f.SetID(uint32(n))
 	case "deltatime":
