@@ -78,16 +78,17 @@ func (f *Filter) Match(fl *model.Flow, x *model.Ext) bool {
 type opcode uint8
 
 const (
-	opProto  opcode = iota // Proto == a
-	opFamily               // Family == a
-	opStatus               // Status&a != 0
-	opMark                 // mark known and mark&b == a
-	opZone                 // zone known and the zone of direction b (zoneAny, zoneOrig, zoneReply) is a
-	opState                // the bit of the flow's State (StateUnknown included) is set in a
-	opHelper               // helper known and named s
-	opLabel                // labels known and label s (a name or number) set
-	opAddr                 // Family == fam and an address (per d) in prefix (a, b) under mask (c, m)
-	opPort                 // protocol with ports and a port (per d) in [a, a+b]
+	opProto   opcode = iota // Proto == a
+	opFamily                // Family == a
+	opStatus                // Status&a != 0
+	opMark                  // mark known and mark&b == a
+	opZone                  // zone known and the zone of direction b (zoneAny, zoneOrig, zoneReply) is a
+	opState                 // the bit of the flow's State (StateUnknown included) is set in a
+	opHelper                // helper known and named s
+	opLabel                 // labels known and label s (a name or number) set
+	opAddr                  // Family == fam and an address (per d) in prefix (a, b) under mask (c, m)
+	opPort                  // protocol with ports and a port (per d) in [a, a+b]
+	opAddrSet               // Family == fam and an address (per d) in one of set's prefixes
 )
 
 // filterDir says which addresses or ports of a flow an address or port test looks at.
@@ -112,7 +113,8 @@ const (
 // run ends.
 type insn struct {
 	a, b, c, m uint64
-	s          string // opHelper, opLabel
+	s          string   // opHelper, opLabel
+	set        *addrSet // opAddrSet
 	yes, no    int32
 	op         opcode
 	d          filterDir
@@ -175,6 +177,8 @@ func (in *insn) test(f *model.Flow, x *model.Ext) bool {
 		}
 		return in.inPrefix(&f.Orig.Src) || in.inPrefix(&f.Orig.Dst) ||
 			in.inPrefix(&f.Reply.Src) || in.inPrefix(&f.Reply.Dst)
+	case opAddrSet:
+		return in.testSet(f)
 	case opPort:
 		if !model.HasPorts(f.Proto) {
 			return false
@@ -239,7 +243,13 @@ func prefixInsn(pfx netip.Prefix, d filterDir) insn {
 // targets), and the program starts at instruction 0.
 func compileFilter(n *filterNode) []insn {
 	var prog []insn
-	emitFilter(&prog, n, progAccept, progReject)
+	emitFilter(&prog, gatherAddrSets(n), progAccept, progReject)
+	return compileFilterProg(prog)
+}
+
+// compileFilterProg puts the instructions emitFilter appended in program
+// order.
+func compileFilterProg(prog []insn) []insn {
 	// Emission runs backwards (a node needs its successors' addresses), so
 	// the entry is the last instruction. Reverse: entry first, jumps forward.
 	last := int32(len(prog) - 1)
