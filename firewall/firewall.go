@@ -52,3 +52,7 @@ func (e *ApplyError) Error() string {
 
 // Unwrap returns the error of the batch.
 func (e *ApplyError) Unwrap() error { return e.Err }
+
+// Applied returns the targets the kernel's table holds as planned in
+// spite of the error (In): the UI deletes their flows as after a success.
+func (e *ApplyError) Applied() []action.Target { return e.In }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -292,16 +293,32 @@ func (m *Model) rulesFor(kind action.Kind) ([]action.Target, error) {
 	return rules, nil
 }
 
+// partialApply is an Apply error that knows which targets the kernel
+// holds nonetheless (firewall.ApplyError is one).
+type partialApply interface {
+	error
+	Applied() []action.Target
+}
+
 // rulesApplied reports the rules and deletes the flows they concern: DROP
 // and NOTRACK act on new packets only, and the point is to free the table.
+// When Apply failed but the kernel holds some of the rules all the same
+// (an error with Applied, as firewall.ApplyError), it reports which, and
+// deletes the flows of those.
 func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
+	rules := msg.rules
+	done := fmt.Sprintf("applied %s for %s", format.Plural(len(rules), "rule"), durText(msg.d))
 	if msg.err != nil {
-		m.status = "rules not applied: " + msg.err.Error()
-		return nil
+		var p partialApply
+		if !errors.As(msg.err, &p) || len(p.Applied()) == 0 {
+			m.status = "rules not applied: " + msg.err.Error()
+			return nil
+		}
+		rules = p.Applied()
+		done = fmt.Sprintf("applied only %s of %d for %s: %v", format.Plural(len(rules), "rule"), len(msg.rules), durText(msg.d), msg.err)
 	}
 	m.leave(modeRules)
-	f := filter.Targets(msg.rules)
-	done := fmt.Sprintf("applied %s for %s", format.Plural(len(msg.rules), "rule"), durText(msg.d))
+	f := filter.Targets(rules)
 	var flows []model.Flow
 	for s := int32(0); s < m.table.Slots(); s++ {
 		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl, m.table.ExtAt(s)) {

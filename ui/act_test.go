@@ -29,7 +29,16 @@ type fakeActions struct {
 	entries []action.Entry
 	danger  map[netip.Addr]string
 	fail    error
+	// partial, when set, makes Apply fail with an error that says the
+	// kernel holds the targets it returns (as firewall.ApplyError does).
+	partial func([]action.Target) []action.Target
 }
+
+// partialErr is an Apply error after which the kernel holds in.
+type partialErr struct{ in []action.Target }
+
+func (e partialErr) Error() string            { return "netlink receive: no buffer space available" }
+func (e partialErr) Applied() []action.Target { return e.in }
 
 func (a *fakeActions) Delete(_ context.Context, flows []model.Flow, progress func(int)) (action.DeleteResult, error) {
 	a.mu.Lock()
@@ -55,6 +64,9 @@ func (a *fakeActions) Preview(rules []action.Target, d time.Duration) (RulePrevi
 func (a *fakeActions) Apply(_ context.Context, rules []action.Target, d time.Duration) error {
 	a.applied = append(a.applied, rules)
 	a.dur = d
+	if a.partial != nil {
+		return fmt.Errorf("apply: %w", partialErr{a.partial(rules)})
+	}
 	return a.fail
 }
 
@@ -263,6 +275,37 @@ func TestApplyFailureKeepsDialog(t *testing.T) {
 	pressRun(m, "b", "a")
 	if m.rules == nil || !strings.Contains(m.status, "rules not applied: cttop needs CAP_NET_ADMIN") || len(a.deleted) != 0 {
 		t.Fatalf("status %q, deleted %d", m.status, len(a.deleted))
+	}
+}
+
+// TestApplyPartly: when Apply fails but the kernel holds some of the rules,
+// the status says how many, and the flows of exactly those are deleted;
+// when it holds none, nothing is deleted and the dialog stays.
+func TestApplyPartly(t *testing.T) {
+	a := &fakeActions{partial: func(ts []action.Target) []action.Target { return ts[:1] }}
+	m := actionModel(t, a, true)
+	pressRun(m, "space", "down", "space", "b", "a")
+	if len(a.applied) != 1 || len(a.applied[0]) != 2 {
+		t.Fatalf("applied %+v, want the two tagged sources", a.applied)
+	}
+	held := a.applied[0][0]
+	if !strings.Contains(m.status, "applied only 1 rule of 2") || !strings.Contains(m.status, "no buffer space") {
+		t.Fatalf("status %q", m.status)
+	}
+	if len(a.deleted) == 0 {
+		t.Fatal("the flows of the rule the kernel holds were not deleted")
+	}
+	for _, f := range a.deleted {
+		if !held.Addr.Contains(f.Orig.Src.IP()) {
+			t.Fatalf("deleted a flow from %s, whose rule the kernel does not hold", f.Orig.Src)
+		}
+	}
+
+	none := &fakeActions{partial: func([]action.Target) []action.Target { return nil }}
+	m = actionModel(t, none, true)
+	pressRun(m, "b", "a")
+	if m.rules == nil || !strings.HasPrefix(m.status, "rules not applied: ") || len(none.deleted) != 0 {
+		t.Fatalf("none held: status %q, deleted %d", m.status, len(none.deleted))
 	}
 }
 

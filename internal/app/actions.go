@@ -25,6 +25,10 @@ type actionSource interface {
 	source.Namespaced
 }
 
+// The UI learns from an Apply error which targets the kernel holds all the
+// same through this method (ui.partialApply), and deletes their flows.
+var _ interface{ Applied() []action.Target } = (*firewall.ApplyError)(nil)
+
 // kernelActions carries out the UI's intents on the watched namespace:
 // deletions through ctnetlink, rules through nftables.
 type kernelActions struct {
