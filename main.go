@@ -307,16 +307,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 // 129 SIGHUP), as shells report a program a signal ended, since the user
 // did not get what the run was for; but 0 for --headless, where a stop is
 // how a service ends (systemd counts 143 as a failure). A terminal that
-// went away counts as SIGHUP. Else 1 for an error, 0 for none.
+// went away counts as SIGHUP. Else 1 for an error, 0 for none or for an
+// action cut short by quitting (its line is printed).
 func exitCode(cfg Config, s os.Signal, err error) int {
 	if s == nil && errors.Is(err, interrupt.ErrTerminalGone) {
 		s = syscall.SIGHUP
 	}
+	var cut *app.InterruptedError
 	switch {
 	case s != nil && cfg.Headless:
 		return exitOK
 	case s != nil:
 		return interrupt.ExitCode(s)
+	case errors.As(err, &cut):
+		return exitOK // the user quit during an action: the line says how far it got
 	case err != nil:
 		return exitError
 	}

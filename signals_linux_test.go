@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/internal/netnstest"
+	"github.com/cttop/cttop/source/sourcetest"
 	"golang.org/x/sys/unix"
 )
 
@@ -158,6 +159,47 @@ func TestTerminalGone(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 			t.Logf("gone %v after the terminal", time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// TestQuitDuringDelete quits (q) and signals (SIGTERM) cttop while it
+// deletes a large table: it must stop and say, once the terminal is back,
+// how many flows it deleted of how many.
+func TestQuitDuringDelete(t *testing.T) {
+	bin := binary(t)
+	for _, how := range []string{"q", "SIGTERM"} {
+		t.Run(how, func(t *testing.T) {
+			ns := netnstest.New(t)
+			const n = 150_000
+			if err := sourcetest.Fill(sourcetest.Dial(t, ns.Path), 0, n, "192.0.2.80", 80); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			tm := newTmux(t, 100, 24, fmt.Sprintf(`sh -c 'echo $$ > %s/pid; exec %s --netns %s'; echo CTTOP-EXIT=$?; sleep 600`, dir, bin, ns.Name))
+			tm.waitFor("the full table", 20*time.Second, contains("/150,000"))
+			tm.keys("D")
+			tm.waitFor("the question", 5*time.Second, contains("Delete EVERY flow"))
+			tm.keys("y")
+			tm.waitFor("the deletion", 5*time.Second, contains("deleting 150,000 flows"))
+			switch how {
+			case "q":
+				tm.keys("q")
+			default:
+				pid, _ := strconv.Atoi(waitFile(t, filepath.Join(dir, "pid"), time.Second))
+				syscall.Kill(pid, syscall.SIGTERM)
+			}
+			s := tm.waitFor("exit", 5*time.Second, contains("CTTOP-EXIT="))
+			code := map[string]string{"q": "CTTOP-EXIT=0", "SIGTERM": "CTTOP-EXIT=143"}[how]
+			if !strings.Contains(s, "cttop: deleting flows was interrupted: ") || !strings.Contains(s, "of 150,000 flows deleted") ||
+				!strings.Contains(s, code) {
+				t.Errorf("screen after %s during a deletion:\n%s", how, s)
+			}
+			for _, l := range strings.Split(s, "\n") {
+				if strings.Contains(l, "interrupted") || strings.Contains(l, "CTTOP-EXIT") {
+					t.Log(strings.TrimSpace(l))
+				}
+			}
 		})
 	}
 }

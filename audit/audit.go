@@ -63,8 +63,9 @@ type Log struct {
 // Record is one change.
 type Record struct {
 	Action Action
-	// Count is how many flows or targets were asked for; Done how many
-	// the kernel confirmed (deleted flows; -1: it did not say).
+	// Count is how many flows or targets were asked for (-1: unknown, as
+	// for a flush); Done how many the kernel confirmed (deleted flows; -1:
+	// it did not say).
 	Count, Done int
 	// Gone counts flows that had ended before cttop asked (delete).
 	Gone int
@@ -89,7 +90,9 @@ func (l *Log) Format(r Record) string {
 	b.WriteString("cttop[" + strconv.Itoa(l.pid()) + "]:")
 	kv := func(k, v string) { b.WriteString(" " + k + "=" + quote(v)) }
 	kv("action", string(r.Action))
-	kv("count", strconv.Itoa(r.Count))
+	if r.Count >= 0 {
+		kv("count", strconv.Itoa(r.Count))
+	}
 	switch r.Action {
 	case Delete:
 		kv("deleted", strconv.Itoa(r.Done))
@@ -158,10 +161,7 @@ func (l *Log) Record(r Record) error {
 		sev = severityWarning
 	}
 	msg := fmt.Sprintf("<%d>%s %s", facilityAuthpriv*8+sev, l.now().Format(time.Stamp), l.Format(r))
-	path := l.Path
-	if path == "" {
-		path = DevLog
-	}
+	path := l.path()
 	c, err := net.DialTimeout("unixgram", path, timeout)
 	if errors.Is(err, syscall.EPROTOTYPE) {
 		c, err = net.DialTimeout("unix", path, timeout) // a stream socket (old syslog-ng setups)
@@ -176,6 +176,27 @@ func (l *Log) Record(r Record) error {
 		return fmt.Errorf("system log %s: %w", path, err)
 	}
 	return nil
+}
+
+// Check reports whether the system log can be reached, so that cttop can
+// say at start that its changes will have no record.
+func (l *Log) Check() error {
+	path := l.path()
+	c, err := net.DialTimeout("unixgram", path, timeout)
+	if errors.Is(err, syscall.EPROTOTYPE) {
+		c, err = net.DialTimeout("unix", path, timeout)
+	}
+	if err != nil {
+		return fmt.Errorf("system log %s: %w", path, err)
+	}
+	return c.Close()
+}
+
+func (l *Log) path() string {
+	if l.Path == "" {
+		return DevLog
+	}
+	return l.Path
 }
 
 func (l *Log) now() time.Time {

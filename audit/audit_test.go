@@ -53,8 +53,8 @@ func TestRecord(t *testing.T) {
 	}{
 		{"delete", Record{Action: Delete, Count: 1200, Done: 1180, Gone: 20, Selector: "src 10.0.0.5", Took: 1234 * time.Millisecond},
 			head + `action=delete count=1200 deleted=1180 gone=20 selector="src 10.0.0.5"` + who + " took=1.234s result=ok"},
-		{"flush", Record{Action: Flush, Count: 5000, Done: -1, Selector: "mark 0x10"},
-			head + `action=flush count=5000 selector="mark 0x10"` + who + " took=0s result=ok"},
+		{"flush", Record{Action: Flush, Count: -1, Done: -1, Selector: "mark 0x10"},
+			head + `action=flush selector="mark 0x10"` + who + " took=0s result=ok"},
 		{"block", Record{Action: Block, Count: 2, Targets: []string{"from 203.0.113.9", "from 198.51.100.0/24"}, Timeout: time.Hour, Took: 12 * time.Millisecond},
 			head + `action=block count=2 targets="from 203.0.113.9, from 198.51.100.0/24" timeout=1h0m0s` + who + " took=12ms result=ok"},
 		{"untrack", Record{Action: Untrack, Count: 1, Targets: []string{"tcp port 443"}},
@@ -143,6 +143,13 @@ func fields(t *testing.T, rec string) map[string]string {
 
 func TestRecordNoDaemon(t *testing.T) {
 	l := testLog(filepath.Join(t.TempDir(), "missing"))
+	if err := l.Check(); err == nil || !strings.Contains(err.Error(), "system log") {
+		t.Errorf("Check without a daemon = %v, want an error naming the system log", err)
+	}
+	path, _ := listen(t)
+	if err := testLog(path).Check(); err != nil {
+		t.Errorf("Check with a daemon = %v", err)
+	}
 	err := l.Record(Record{Action: Delete, Count: 1})
 	if err == nil || !strings.Contains(err.Error(), "system log") {
 		t.Errorf("Record without a daemon = %v, want an error naming the system log", err)

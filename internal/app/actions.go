@@ -2,12 +2,17 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/audit"
 	"github.com/cttop/cttop/firewall"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/guard"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
@@ -30,17 +35,67 @@ type actionSource interface {
 var _ interface{ Applied() []action.Target } = (*firewall.ApplyError)(nil)
 
 // kernelActions carries out the UI's intents on the watched namespace:
-// deletions through ctnetlink, rules through nftables.
+// deletions through ctnetlink, rules through nftables. Every change is
+// recorded in the system log (audit). An action runs until it is done or
+// the run's context ends (a signal, the UI quitting): a deletion cut short
+// says how far it got (interrupted).
 type kernelActions struct {
 	k     actionSource
 	guard *guard.Guard
+	audit *audit.Log
+	log   *slog.Logger
+	ctx   context.Context // the run's: ends every action
+	busy  sync.WaitGroup  // actions under way
 
-	mu sync.Mutex
-	fw *firewall.Firewall // opened on first use: no nftables until asked
+	mu  sync.Mutex
+	fw  *firewall.Firewall // opened on first use: no nftables until asked
+	cut string             // what an action cut short by ctx had done
 }
 
-func newKernelActions(k actionSource) *kernelActions {
-	return &kernelActions{k: k, guard: newGuard(k)}
+func newKernelActions(ctx context.Context, k actionSource, log *slog.Logger) *kernelActions {
+	a := &kernelActions{k: k, guard: newGuard(k), log: log, ctx: ctx}
+	a.audit = &audit.Log{NetNS: sourceName(k), NetNSInode: a.guard.NetNS,
+		User: a.guard.Operator.User, UserFrom: a.guard.Operator.UserFrom}
+	return a
+}
+
+// sourceName is the name of the namespace a source reads as the user gave
+// it ("" for cttop's own).
+func sourceName(src source.Source) string {
+	if i, ok := src.(interface{ Info() model.SourceInfo }); ok {
+		return i.Info().Name
+	}
+	return ""
+}
+
+// begin starts an action: its context ends with the caller's or the run's,
+// and wait waits for it.
+func (a *kernelActions) begin(ctx context.Context) (context.Context, func()) {
+	a.busy.Add(1)
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(a.ctx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		a.busy.Done()
+	}
+}
+
+// wait waits for the actions under way (the run's context has ended, so
+// they are stopping) and returns what one cut short had done, "" if none.
+func (a *kernelActions) wait() string {
+	a.busy.Wait()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cut
+}
+
+// record writes r to the system log; a failure is logged, not returned:
+// the change has been made either way.
+func (a *kernelActions) record(r audit.Record) {
+	if err := a.audit.Record(r); err != nil {
+		a.log.Warn("audit", "err", err, "record", a.audit.Format(r))
+	}
 }
 
 // newGuard builds the self-lock-out guard for the namespace k acts on.
@@ -78,15 +133,53 @@ func (a *kernelActions) firewall() (*firewall.Firewall, error) {
 // Delete deletes the flows, then asks for a reconciliation: flows older
 // than cttop's subscription end without a DESTROY event in auto mode.
 func (a *kernelActions) Delete(ctx context.Context, flows []model.Flow, progress func(int)) (action.DeleteResult, error) {
+	ctx, done := a.begin(ctx)
+	defer done()
+	start := time.Now()
 	res, err := a.k.Delete(ctx, flows, progress)
 	a.k.Reconcile()
+	rec := audit.Record{Action: audit.Delete, Count: len(flows), Done: res.Deleted, Gone: res.Gone, Took: time.Since(start), Err: err}
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		rec.Err, rec.Interrupted = nil, true
+		a.mu.Lock()
+		a.cut = fmt.Sprintf("deleting flows was interrupted: %s of %s deleted, %s already gone, %s left",
+			format.Commas(uint64(res.Deleted)), format.Plural(len(flows), "flow"), format.Commas(uint64(res.Gone)),
+			format.Commas(uint64(max(0, len(flows)-res.Deleted-res.Gone))))
+		a.mu.Unlock()
+	}
+	a.record(rec)
 	return res, err
 }
 
-func (a *kernelActions) Flush(_ context.Context, sel action.KernelSelector) error {
+func (a *kernelActions) Flush(ctx context.Context, sel action.KernelSelector) error {
+	_, done := a.begin(ctx)
+	defer done()
+	start := time.Now()
 	err := a.k.Flush(sel)
 	a.k.Reconcile()
+	a.record(audit.Record{Action: audit.Flush, Count: -1, Done: -1, Selector: selectorText(sel), Took: time.Since(start), Err: err})
 	return err
+}
+
+// selectorText describes a kernel flush's selector for the audit record.
+func selectorText(sel action.KernelSelector) string {
+	var parts []string
+	switch sel.Family {
+	case model.IPv4:
+		parts = append(parts, "ip")
+	case model.IPv6:
+		parts = append(parts, "ip6")
+	}
+	if sel.HasMark {
+		parts = append(parts, fmt.Sprintf("mark 0x%x/0x%x", sel.Mark, sel.MarkMask))
+	}
+	if sel.HasZone {
+		parts = append(parts, fmt.Sprintf("zone %d", sel.Zone))
+	}
+	if len(parts) == 0 {
+		return "every flow"
+	}
+	return strings.Join(parts, " and ")
 }
 
 func (a *kernelActions) Preview(targets []action.Target, d time.Duration) (ui.RulePreview, error) {
@@ -97,12 +190,47 @@ func (a *kernelActions) Preview(targets []action.Target, d time.Duration) (ui.Ru
 	return ui.RulePreview{NFT: p.NFT(), IPTables: p.IPTables(), Explain: p.Explain()}, nil
 }
 
-func (a *kernelActions) Apply(_ context.Context, targets []action.Target, d time.Duration) error {
+func (a *kernelActions) Apply(ctx context.Context, targets []action.Target, d time.Duration) error {
+	_, done := a.begin(ctx)
+	defer done()
+	start := time.Now()
 	fw, err := a.firewall()
-	if err != nil {
-		return err
+	if err == nil {
+		err = fw.Apply(firewall.Plan{Targets: targets, Duration: d})
 	}
-	return fw.Apply(firewall.Plan{Targets: targets, Duration: d})
+	for _, r := range applyRecords(targets, d, err) {
+		r.Took = time.Since(start)
+		a.record(r)
+	}
+	return err
+}
+
+// applyRecords are the audit records of one apply: one per kind of rule
+// (block, untrack, synproxy), each with its targets.
+func applyRecords(targets []action.Target, d time.Duration, err error) []audit.Record {
+	var out []audit.Record
+	for _, kind := range []action.Kind{action.Drop, action.NoTrack, action.SynProxy} {
+		r := audit.Record{Action: auditAction(kind), Timeout: d, Err: err}
+		for _, t := range targets {
+			if t.Action == kind {
+				r.Targets = append(r.Targets, t.String())
+			}
+		}
+		if r.Count = len(r.Targets); r.Count > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func auditAction(k action.Kind) audit.Action {
+	switch k {
+	case action.NoTrack:
+		return audit.Untrack
+	case action.SynProxy:
+		return audit.SYNProxy
+	}
+	return audit.Block
 }
 
 func (a *kernelActions) Rules(context.Context) ([]action.Entry, error) {
@@ -113,12 +241,16 @@ func (a *kernelActions) Rules(context.Context) ([]action.Entry, error) {
 	return fw.List()
 }
 
-func (a *kernelActions) Remove(_ context.Context, t action.Target) error {
+func (a *kernelActions) Remove(ctx context.Context, t action.Target) error {
+	_, done := a.begin(ctx)
+	defer done()
+	start := time.Now()
 	fw, err := a.firewall()
-	if err != nil {
-		return err
+	if err == nil {
+		err = fw.Remove(t)
 	}
-	return fw.Remove(t)
+	a.record(audit.Record{Action: audit.Unblock, Count: 1, Targets: []string{t.String()}, Took: time.Since(start), Err: err})
+	return err
 }
 
 func (a *kernelActions) Danger(r action.Target) string {

@@ -57,6 +57,13 @@ type Config struct {
 // would have nothing to show anyone.
 var ErrHeadlessNeedsMetrics = errors.New("--headless needs --metrics ADDR: without a terminal the metrics are all cttop shows")
 
+// InterruptedError says what an action the end of the run cut short had
+// done ("deleting flows was interrupted: 256 of 500 flows deleted, ...").
+// The run itself ended as asked (q, a signal).
+type InterruptedError struct{ What string }
+
+func (e *InterruptedError) Error() string { return e.What }
+
 // Run runs the mode cfg asks for until it ends or ctx does (SIGINT,
 // SIGTERM): the tuning report, the headless exporter, one snapshot, or the
 // terminal UI. Its error is the run's; main turns it into a line and an

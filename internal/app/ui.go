@@ -5,9 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/cttop/cttop/audit"
 	"github.com/cttop/cttop/internal/interrupt"
 	"github.com/cttop/cttop/metrics"
 	"github.com/cttop/cttop/ui"
@@ -35,6 +37,12 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Tuning: w.Tuning, Actions: w.Actions, ReadOnly: w.ReadOnly,
 		History: cfg.History, StartAll: cfg.All, Watching: w.Inode,
 	}
+	if w.Actions != nil {
+		if err := (&audit.Log{}).Check(); err != nil {
+			log.Warn("audit", "err", err)
+			uc.Status = "no system log at " + audit.DevLog + ": changes go unrecorded"
+		}
+	}
 	if _, live := src.(actionSource); live {
 		uc.Host = feedHost(ctx, log)
 		uc.Watch = tabs.watch
@@ -49,7 +57,7 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		pub := newPublisher(cfg)
 		served := pub.serve(ctx, ln, log)
-		uc.Status = "metrics on " + metricsURL(ln)
+		uc.Status = joinNotes("metrics on "+metricsURL(ln), uc.Status)
 		if uc.Host != nil {
 			defer func(hostDone <-chan struct{}) { cancel(); <-hostDone }(watchHost(ctx, cfg, log, pub.exp))
 		}
@@ -68,6 +76,9 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	runErr := runProgram(ctx, root)
 	cancel()
+	if cut := tabs.interrupted(); cut != "" {
+		return &InterruptedError{What: cut} // printed once the terminal is restored
+	}
 	if err := m.Err(); err != nil {
 		return err
 	}
@@ -78,6 +89,17 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return runErr
 	}
 	return nil
+}
+
+// joinNotes joins the notes that are not empty.
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "  •  ")
 }
 
 // runProgram runs the bubbletea program on the terminal until it quits or

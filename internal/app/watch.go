@@ -64,7 +64,7 @@ func (t *tables) start(src source.Source, closeSrc func()) ui.Watched {
 			w.ReadOnly = "replay"
 		}
 	default:
-		r.actions = newKernelActions(k)
+		r.actions = newKernelActions(t.ctx, k, t.log)
 		w.Actions = r.actions
 	}
 	t.mu.Lock()
@@ -86,6 +86,19 @@ func (t *tables) watch(ino uint64) (ui.Watched, error) {
 	}
 	t.stop()
 	return t.start(k, func() { k.Close() }), nil
+}
+
+// interrupted waits for the actions under way on the table shown (the
+// run's context has ended) and says what one cut short had done, "" if
+// none.
+func (t *tables) interrupted() string {
+	t.mu.Lock()
+	r := t.cur
+	t.mu.Unlock()
+	if r == nil || r.actions == nil {
+		return ""
+	}
+	return r.actions.wait()
 }
 
 // stop ends the source running now, waits for it and closes it.
