@@ -12,7 +12,9 @@ import (
 	"github.com/cttop/cttop/internal/netnstest"
 )
 
-// tmux drives a real terminal: a detached session of a fixed size.
+// tmux drives a real terminal: a detached session of a fixed size, in a
+// UTF-8 locale whatever the tmux server's environment (cttop draws ASCII
+// in any other; a test of that sets LANG in its command).
 type tmux struct {
 	t    *testing.T
 	name string
@@ -23,6 +25,7 @@ func newTmux(t *testing.T, w, h int, command string) *tmux {
 	netnstest.Require(t, "tmux")
 	tm := &tmux{t: t, name: fmt.Sprintf("cttop-e2e-%d", time.Now().UnixNano())}
 	out, err := exec.Command("tmux", "new-session", "-d", "-s", tm.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
+		"-e", "LANG=C.UTF-8", "-e", "LC_ALL=", "-e", "LC_CTYPE=",
 		"sh", "-c", command).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)

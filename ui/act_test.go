@@ -114,7 +114,13 @@ func pressRun(m *Model, keys ...string) {
 			_, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
 		case "tab":
 			_, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyTab})
+		case "f1", "f10":
+			_, cmd = m.Update(tea.KeyPressMsg{Code: map[string]rune{"f1": tea.KeyF1, "f10": tea.KeyF10}[k]})
 		default:
+			if text, ok := strings.CutPrefix(k, "text:"); ok {
+				typeText(m, text)
+				continue
+			}
 			_, cmd = m.Update(keyMsg(k))
 		}
 		run(m, cmd)

@@ -61,7 +61,7 @@ func (m *Model) renderBlocked(w int) []string {
 	case l.err != nil:
 		return append(lines, s.Alarm.Render("  "+l.err.Error()))
 	case len(l.entries) == 0 && l.loading:
-		return append(lines, s.Dim.Render("  loading…"))
+		return append(lines, s.Dim.Render("  loading"+s.Glyphs.ellipsis))
 	case len(l.entries) == 0:
 		return append(lines, s.Dim.Render("  nothing"))
 	}

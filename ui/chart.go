@@ -12,28 +12,6 @@ import (
 // so the history charts are this small renderer: column charts in eighth
 // blocks, a y axis with the top value and zero, an x axis in time ago.
 
-// glyphs are the characters charts draw with: Unicode blocks, or ASCII
-// for terminals whose locale is not UTF-8.
-type glyphs struct {
-	levels      []rune // sparkline levels, lowest first
-	eighths     []rune // partial cells of a column, 1/8 to 7/8
-	full        rune
-	unknown     rune // a column or point with no value
-	vaxis, zero rune // the y axis, and its corner at the x axis
-	haxis       rune
-}
-
-var (
-	unicodeGlyphs = glyphs{
-		levels: []rune("▁▂▃▄▅▆▇█"), eighths: []rune("▁▂▃▄▅▆▇"), full: '█',
-		unknown: '·', vaxis: '│', zero: '└', haxis: '─',
-	}
-	asciiGlyphs = glyphs{
-		levels: []rune("_.-=+*#@"), eighths: []rune("...::::"), full: '#',
-		unknown: '?', vaxis: '|', zero: '+', haxis: '-',
-	}
-)
-
 // resample fits vals into n columns: each column is the largest known
 // value of its share of vals (a spike of drops stays visible however
 // narrow the chart), NaN when none is known. Fewer values than columns

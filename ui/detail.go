@@ -30,11 +30,11 @@ func (m *Model) renderDetail(w int) []string {
 	lines := []string{
 		s.Title.Render(title) + "  " + model.ProtoName(f.Proto) + " (" + model.FamilyName(f.Family) + ")  " + s.Bold.Render(state),
 		"",
-		label("original") + ep(f.Orig.Src, f.Orig.SrcPort) + "  →  " + ep(f.Orig.Dst, f.Orig.DstPort),
-		label("reply") + ep(f.Reply.Src, f.Reply.SrcPort) + "  →  " + ep(f.Reply.Dst, f.Reply.DstPort),
+		label("original") + ep(f.Orig.Src, f.Orig.SrcPort) + "  " + s.Glyphs.arrow + "  " + ep(f.Orig.Dst, f.Orig.DstPort),
+		label("reply") + ep(f.Reply.Src, f.Reply.SrcPort) + "  " + s.Glyphs.arrow + "  " + ep(f.Reply.Dst, f.Reply.DstPort),
 	}
 	for _, n := range format.NATLines(f) {
-		lines = append(lines, label("NAT")+s.NAT.Render(n))
+		lines = append(lines, label("NAT")+s.NAT.Render(s.Glyphs.text(n)))
 	}
 	if !f.NATed() {
 		lines = append(lines, label("NAT")+"none (the reply is the original reversed)")
@@ -58,8 +58,11 @@ func (m *Model) renderDetail(w int) []string {
 		"",
 		s.Dim.Render("esc closes"),
 	)
-	for i := range lines {
-		lines[i] = "  " + lines[i]
+	out := []string{""}
+	for _, l := range lines {
+		// Values wrap under themselves, at word boundaries: an address
+		// is always whole.
+		out = append(out, wrapIndent("  "+l, w, 13)...)
 	}
-	return append([]string{""}, lines...)
+	return out
 }

@@ -59,7 +59,8 @@ func (m *Model) renderHeader(width int) []string {
 		gauge = "  " + style.Render(text)
 		if barW >= 5 {
 			full := min(barW, int(frac*float64(barW)+0.5))
-			gauge += " " + style.Render(strings.Repeat("█", full)) + s.GaugeEmpty.Render(strings.Repeat("░", barW-full))
+			filled, empty := s.Glyphs.bars(full, barW)
+			gauge += " " + style.Render(filled) + s.GaugeEmpty.Render(empty)
 		}
 	} else if st.Valid {
 		gauge = "  " + s.Bold.Render(format.Commas(st.Count)+" flows")
@@ -171,7 +172,7 @@ func (m *Model) renderNotices(width int) string {
 		case p.text == "":
 			res = s.Dim.Render("empty: show every flow")
 		default:
-			res = s.Notice.Render(fmt.Sprintf("→ %s of %s match", format.Commas(uint64(p.matched)), format.Commas(uint64(m.table.Len()))))
+			res = s.Notice.Render(fmt.Sprintf("%s %s of %s match", s.Glyphs.arrow, format.Commas(uint64(p.matched)), format.Commas(uint64(m.table.Len()))))
 		}
 		return m.prompt.View() + "  " + res
 	}
@@ -212,7 +213,7 @@ func (m *Model) renderNotices(width int) string {
 	}
 	parts = append(parts, m.sparkNotices()...)
 	// Whole parts only: one that does not fit goes, with those after it.
-	sep := s.Dim.Render("  •  ")
+	sep := s.Dim.Render("  " + s.Glyphs.bullet + "  ")
 	line := ""
 	for i, p := range parts {
 		next := p
@@ -243,8 +244,8 @@ func (m *Model) renderLoading(width int) string {
 		return s.Notice.Render(text)
 	}
 	full := int(frac*float64(barW) + 0.5)
-	return s.Notice.Render(text) + " " + s.GaugeOK.Render(strings.Repeat("█", full)) +
-		s.GaugeEmpty.Render(strings.Repeat("░", barW-full))
+	filled, empty := s.Glyphs.bars(full, barW)
+	return s.Notice.Render(text) + " " + s.GaugeOK.Render(filled) + s.GaugeEmpty.Render(empty)
 }
 
 // loadingPercent is the share of the kernel's flows the first dump has

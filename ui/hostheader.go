@@ -118,7 +118,8 @@ func (m *Model) kernelNotice(width int) string {
 
 // hostStatus is the status line's position and key hints in the host's
 // panes (ok false elsewhere).
-func (m *Model) hostStatus() (pos, hints string, ok bool) {
+func (m *Model) hostStatus() (pos string, hints []hint, ok bool) {
+	help, back := hint{"?", "help", 0}, hint{"esc", "back", 1}
 	switch m.bodyMode() {
 	case modeNamespaces:
 		v := &m.host.ns
@@ -126,13 +127,13 @@ func (m *Model) hostStatus() (pos, hints string, ok bool) {
 		if len(v.rows) > 0 {
 			pos = format.Commas(uint64(v.cursor()+1)) + "/" + format.Plural(len(v.rows), "namespace")
 		}
-		return pos, "enter open • s sort • a idle • esc back • ? help", true
+		return pos, []hint{{"enter", "open", 1}, {"s", "sort", 2}, {"a", "idle", 3}, back, help}, true
 	case modeLog:
-		return format.Plural(m.host.klog.Len(), "line"), "↑↓ scroll • esc back • ? help", true
+		return format.Plural(m.host.klog.Len(), "line"), []hint{{"j/k", "scroll", 2}, back, help}, true
 	case modeHistory:
-		return format.Elapsed(time.Duration(m.history().Len())*time.Second) + " of history", "w save • esc back • ? help", true
+		return format.Elapsed(time.Duration(m.history().Len())*time.Second) + " of history", []hint{{"w", "save", 2}, back, help}, true
 	}
-	return "", "", false
+	return "", nil, false
 }
 
 // now is the time of the table's latest batch: the clock of the screen,

@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"reflect"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // KeyMap is every key cttop answers to. The help view is built from it, so
 // the two cannot disagree.
@@ -49,8 +53,8 @@ func DefaultKeyMap() KeyMap {
 		History:    key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
 		Write:      key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save to a file")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/freeze")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Help:       key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?/F1", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c", "f10"), key.WithHelp("q/F10", "quit")),
 	}
 }
 
@@ -75,5 +79,26 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto, k.Pause},
 		{k.Tag, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked, k.Tune},
 		{k.Namespaces, k.Log, k.History, k.Write},
+	}
+}
+
+// bindings returns every binding of k, found by reflection so that a key
+// added to the struct is never left out.
+func (k *KeyMap) bindings() []*key.Binding {
+	var out []*key.Binding
+	v := reflect.ValueOf(k).Elem()
+	for i := range v.NumField() {
+		if b, ok := v.Field(i).Addr().Interface().(*key.Binding); ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// useGlyphs writes the help of every key with the terminal's glyphs.
+func (k *KeyMap) useGlyphs(g *glyphs) {
+	for _, b := range k.bindings() {
+		h := b.Help()
+		b.SetHelp(g.text(h.Key), g.text(h.Desc))
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/format"
 )
 
 // mode is what has the keyboard: one value decides both which handler gets
@@ -72,9 +73,20 @@ func (m *Model) leave(md mode) {
 	}
 }
 
-// handleKey gives the key to the mode on top.
+// handleKey gives the key to the mode on top. A brief message (an unknown
+// key) goes with the next key.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.statusBrief {
+		m.status, m.statusBrief = "", false
+	}
 	k := &m.keys
+	if hard := msg.String(); hard == "ctrl+c" || hard == "f10" {
+		return tea.Quit // in every mode, even while typing
+	}
+	if m.mode() != modePrompt && m.mode() != modeHelp && key.Matches(msg, k.Help) && !m.editing() {
+		m.enter(modeHelp)
+		return nil
+	}
 	switch m.mode() {
 	case modePrompt:
 		return m.promptKey(msg)
@@ -95,28 +107,39 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case modeSave:
 		return m.saveKey(msg)
 	case modeHelp:
-		m.leave(modeHelp) // any key closes help; quit still quits
-		if key.Matches(msg, k.Quit) {
-			return tea.Quit
-		}
-		return nil
+		return m.helpKey(msg)
 	case modeDetail:
-		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
-			return tea.Quit
-		}
 		if key.Matches(msg, k.Back, k.Enter, k.Quit) {
 			m.leave(modeDetail)
+		} else {
+			m.unknownKey(msg, "esc closes the detail")
 		}
 		return nil
 	}
 	return m.browseKey(msg)
 }
 
+// editing reports whether a text input of a dialog has the keys (the
+// file name of a save, a rule's duration), where ? is a character.
+func (m *Model) editing() bool {
+	return (m.rules != nil && m.rules.editing != "") || (m.tune != nil && m.tune.saving)
+}
+
+// briefFor is how long, in seconds of table time, a brief message stays
+// if no key comes first.
+const briefFor = 3
+
+// unknownKey says, briefly, that a key does nothing here (and what does).
+func (m *Model) unknownKey(msg tea.KeyPressMsg, what string) {
+	m.status = format.Printable(msg.String()) + ": no such key here (" + what + ", ? lists the keys)"
+	m.statusBrief, m.statusAt = true, m.table.Now()
+}
+
 // renderBody draws what the mode under the header shows.
 func (m *Model) renderBody(w, h int) []string {
 	switch m.bodyMode() {
 	case modeHelp:
-		return m.renderHelp(w)
+		return m.renderHelp(w, h)
 	case modeRules:
 		return m.renderRules(w, h)
 	case modeBlocked:

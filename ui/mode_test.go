@@ -37,9 +37,13 @@ func TestModeStack(t *testing.T) {
 	if m.mode() != modeHelp || m.blocked != nil {
 		t.Fatalf("esc, ?: mode %d", m.mode())
 	}
-	pressRun(m, "x")
-	if m.mode() != modeBrowse || len(m.modes) != 0 {
+	pressRun(m, "x") // closes the help and acts: asks to delete
+	if m.mode() != modeConfirm || len(m.modes) != 1 {
 		t.Fatalf("a key after help: modes %v", m.modes)
+	}
+	pressRun(m, "n")
+	if m.mode() != modeBrowse || len(m.modes) != 0 || len(a.deleted) != 0 {
+		t.Fatalf("no: modes %v, deleted %d", m.modes, len(a.deleted))
 	}
 }
 

@@ -197,7 +197,7 @@ func (v *nsView) render(w, h int, s *Styles) []string {
 	for _, c := range cols {
 		title := c.title
 		if (c.title == "ENTRIES" && v.by == model.SortByEntries) || (c.title == "DROPS/s" && v.by == model.SortByDrops) {
-			title += "▼"
+			title += s.Glyphs.sortDn
 		}
 		head.WriteString(" " + padLeft(title, c.width))
 	}
@@ -208,7 +208,7 @@ func (v *nsView) render(w, h int, s *Styles) []string {
 		if v.idle > 0 {
 			msg += " (" + format.Commas(uint64(v.idle)) + " idle: a shows them)"
 		}
-		return append(lines, s.Dim.Render(fit(msg, w)))
+		return append(lines, s.Dim.Render(s.Glyphs.fit(msg, w)))
 	}
 	cur := v.cursor()
 	v.offset = max(0, min(v.offset, cur, len(v.rows)-page))
@@ -227,7 +227,7 @@ func (v *nsView) renderRow(r *model.NamespaceRow, cols []nsColumn, nameW int, se
 	if v.watched != 0 && r.Inode == v.watched {
 		mark = "* "
 	}
-	b.WriteString(mark + pad(fit(format.Name(r.Name), nameW), nameW))
+	b.WriteString(mark + pad(s.Glyphs.fit(format.Name(r.Name), nameW), nameW))
 	for _, c := range cols {
 		b.WriteString(" " + padLeft(c.cell(r, v.snap.Max), c.width))
 	}
@@ -276,7 +276,7 @@ func fitParts(parts []string, w int, s *Styles) string {
 	for _, p := range parts {
 		next := p
 		if out != "" {
-			next = out + " · " + p
+			next = out + " " + s.Glyphs.dot + " " + p
 		}
 		if cellWidth(next) > w {
 			break

@@ -213,7 +213,7 @@ func (m *Model) rulesHead(w int) []string {
 	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", format.Plural(len(st.rules), "rule"), durText(st.dur))),
 		"  " + strings.Join(names, ", ")}
 	for _, d := range st.dangers {
-		lines = append(lines, s.Alarm.Render("  ⚠ "+d))
+		lines = append(lines, s.Alarm.Render("  "+s.Glyphs.warn+" "+d))
 	}
 	if st.err != nil {
 		lines = append(lines, s.Alarm.Render("  "+st.err.Error()))
@@ -228,7 +228,8 @@ func (m *Model) rulesHead(w int) []string {
 	if st.showIPT {
 		kind = "iptables"
 	}
-	return append(lines, s.Bold.Render("── "+kind+" "+strings.Repeat("─", max(0, w-8-len(kind)))))
+	lines = wrapLines(lines, w)
+	return append(lines, s.Bold.Render(strings.Repeat(s.Glyphs.rule, 2)+" "+kind+" "+strings.Repeat(s.Glyphs.rule, max(0, w-8-len(kind)))))
 }
 
 // body is the scrollable rule text with its explanation.
@@ -237,15 +238,14 @@ func (st *rulesState) body() []string {
 }
 
 // scrolled draws head, then the lines of body from scroll on that fit in
-// h lines, each fitted to w cells.
+// h lines. Lines wider than w wrap at word boundaries (wrapLine): scroll
+// counts wrapped lines, as clampScrolls does.
 func scrolled(head, body []string, scroll, h, w int) []string {
 	lines := head
+	body = wrapLines(body, w)
 	room := max(1, h-len(head))
 	scroll = clampScroll(scroll, len(body), room)
-	for _, l := range body[scroll:min(len(body), scroll+room)] {
-		lines = append(lines, fit(l, w))
-	}
-	return lines
+	return append(lines, body[scroll:min(len(body), scroll+room)]...)
 }
 
 // clampScroll returns scroll within a text of n lines shown room at a time.
@@ -255,11 +255,14 @@ func clampScroll(scroll, n, room int) int { return max(0, min(scroll, n-max(1, r
 // tuning report within their texts, as the screen shows them. Update calls
 // it after every message, so drawing changes nothing.
 func (m *Model) clampScrolls() {
-	h := m.height - headerLines - 1
+	_, h := frameHeights(headerLines, m.height)
 	if st := m.rules; st != nil {
-		st.scroll = clampScroll(st.scroll, len(st.body()), h-len(m.rulesHead(m.width)))
+		st.scroll = clampScroll(st.scroll, len(wrapLines(st.body(), m.width)), h-len(m.rulesHead(m.width)))
+	}
+	if m.in(modeHelp) {
+		m.helpScroll = clampScroll(m.helpScroll, len(wrapLines(m.helpBody(m.width), m.width)), h-3)
 	}
 	if t := m.tune; t != nil && !t.loading && t.err == nil {
-		t.scroll = clampScroll(t.scroll, len(t.body(m.width)), h-len(m.tuneHead()))
+		t.scroll = clampScroll(t.scroll, len(wrapLines(t.body(m.width), m.width)), h-len(m.tuneHead(m.width)))
 	}
 }

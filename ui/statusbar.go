@@ -2,14 +2,74 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/lipgloss/v2"
 	"github.com/cttop/cttop/format"
 )
 
-// renderStatus is the bottom line: position, the last message, key hints.
-func (m *Model) renderStatus(width int) string {
+// hint is a key the status line offers, with what it does. Hints with a
+// lower prio stay longer when the line is too narrow for all of them; the
+// one of prio 0 (help) stays at every width.
+type hint struct {
+	key, desc string
+	prio      int
+}
+
+// hints are the keys the status line offers in the current mode, in the
+// order they are shown.
+func (m *Model) hints() []hint {
+	help := hint{"?", "help", 0}
+	switch m.mode() {
+	case modePrompt:
+		return []hint{{"enter", "apply", 1}, {"esc", "cancel", 1}, {"F1", "help", 0}}
+	case modeHelp:
+		return []hint{{"esc", "close", 0}}
+	case modeConfirm:
+		return []hint{help}
+	case modeDetail:
+		return []hint{{"esc", "close", 1}, help}
+	case modeTune:
+		return []hint{{"j/k", "scroll", 2}, {"s", "save", 1}, {"esc", "close", 1}, help}
+	case modeRules:
+		return []hint{{"a", "apply", 1}, {"j/k", "scroll", 2}, {"esc", "cancel", 1}, help}
+	case modeBlocked:
+		return []hint{{"u", "remove", 1}, {"esc", "close", 1}, help}
+	}
+	if _, hs, ok := m.hostStatus(); ok {
+		return hs
+	}
+	other, enter := "top", "detail"
+	if m.view == viewTop {
+		other, enter = "flows", "drill in"
+	}
+	hs := []hint{{"/", "filter", 1}, {"tab", other, 2}, {">", "sort", 5}, {"enter", enter, 6}, {"space", "tag", 8}}
+	if m.cfg.Actions != nil {
+		hs = append(hs, hint{"b", "block", 3})
+	}
+	if m.cfg.Tuning != nil {
+		hs = append(hs, hint{"T", "tune", 7})
+	}
+	pause := "pause"
+	if m.paused {
+		pause = "resume"
+	}
+	return append(hs, hint{"p", pause, 9}, help, hint{"q", "quit", 4})
+}
+
+// renderHints writes hints as the status line shows them.
+func (m *Model) renderHints(hs []hint) string {
 	s := &m.styles
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = s.Bold.Render(h.key) + " " + s.StatusBar.Render(h.desc)
+	}
+	return strings.Join(parts, "  ")
+}
+
+// position is the status line's first part: the row of the cursor of how
+// many, and how far the first dump has read.
+func (m *Model) position() string {
 	n, cur, what := m.list.Len(), m.cursor, "flows"
 	counting := false
 	if m.view == viewTop {
@@ -27,50 +87,172 @@ func (m *Model) renderStatus(width int) string {
 		pos = "waiting for data" // no batch yet
 	case n == 0 && loading != "":
 		pos = "no " + what + " yet"
+	case n > 0:
+		pos = fmt.Sprintf("%s/%s", format.Commas(uint64(cur+1)), format.Commas(uint64(n)))
+		if m.view == viewTop {
+			pos += " " + m.groups.Grouping().String() + " groups"
+		}
 	}
 	if loading != "" {
 		pos += "  " + loading
 	}
-	if n > 0 {
-		pos = fmt.Sprintf("%s/%s", format.Commas(uint64(cur+1)), format.Commas(uint64(n)))
-		if m.view == viewTop {
-			pos += " " + m.groups.By().String() + " groups"
-		}
-		if loading != "" {
-			pos += "  " + loading
-		}
+	return pos
+}
+
+// renderStatusLines is the status line, or for a question too long for
+// one line the question wrapped at word boundaries over up to maxLines
+// lines (the last with [y/N] and the help): a question is never cut.
+func (m *Model) renderStatusLines(width, maxLines int) []string {
+	one := m.renderStatus(width)
+	if m.mode() != modeConfirm || maxLines <= 1 {
+		return []string{one}
 	}
+	s := &m.styles
+	q := m.confirm.text + " [y/N]"
+	if lipgloss.Width(q)+2+len("? help") <= width {
+		return []string{one}
+	}
+	lines := strings.Split(strings.TrimSuffix(format.Wrap(q, width, "", ""), "\n"), "\n")
+	help := m.renderHints([]hint{{"?", "help", 0}})
+	last := lines[len(lines)-1]
+	if gap := width - lipgloss.Width(last) - lipgloss.Width(help); gap >= 2 {
+		lines[len(lines)-1] = last + spaces(gap) + help
+	}
+	if len(lines) > maxLines {
+		lines = append(lines[:maxLines-1], lines[len(lines)-1])
+	}
+	for i, l := range lines {
+		lines[i] = s.Alarm.Render(l)
+	}
+	return lines
+}
+
+// renderStatus is the bottom line: the position, the last message, notes
+// (a terminal without a size), and the key hints, which drop by priority
+// when the line is too narrow; "? help" stays at every width, and a
+// message too long is shortened after a whole word, never inside one.
+func (m *Model) renderStatus(width int) string {
+	s := &m.styles
+	var left []string
 	switch {
 	case m.mode() == modeConfirm:
-		return s.Alarm.Render(m.confirm.text) + s.Bold.Render(" [y/N]")
+		left = append(left, s.Alarm.Render(m.confirm.text)+s.Bold.Render(" [y/N]"))
 	case m.busy != nil:
 		b := m.busy
-		return s.Notice.Render(fmt.Sprintf("%s… %s/%s", b.what, format.Commas(uint64(b.done)), format.Commas(uint64(b.total))))
+		left = append(left, s.Notice.Render(fmt.Sprintf("%s%s %s/%s", b.what, s.Glyphs.ellipsis,
+			format.Commas(uint64(b.done)), format.Commas(uint64(b.total)))))
+	default:
+		pos := m.position()
+		if hp, _, ok := m.hostStatus(); ok {
+			pos = hp
+		}
+		left = append(left, s.StatusBar.Render(pos))
 	}
-	hints := m.help.ShortHelpView(m.keys.ShortHelp())
-	if hp, hh, ok := m.hostStatus(); ok {
-		pos, hints = hp, m.styles.Dim.Render(hh)
+	if m.sizeNote != "" {
+		left = append(left, s.Warn.Render(m.sizeNote))
 	}
-	left := s.StatusBar.Render(pos)
-	if m.status != "" {
-		left += "  " + s.StatusBar.Render(m.status)
+	msg := m.status
+	if m.mode() == modeConfirm {
+		msg = "" // the question is the message
 	}
-	gap := width - lipgloss.Width(left) - lipgloss.Width(hints)
-	if gap < 2 {
-		return left
+	hs := m.hints()
+	for {
+		line, ok := m.statusLine(left, msg, hs, width)
+		if ok {
+			return line
+		}
+		switch {
+		case dropHint(&hs):
+		case msg != "":
+			// Shorten the message to whole words, else drop it.
+			room := width - lipgloss.Width(strings.Join(left, "  ")) - 4 - lipgloss.Width(m.renderHints(hs))
+			msg = shortenWords(msg, room, s.Glyphs.ellipsis)
+		case len(left) > 1:
+			left = left[:len(left)-1]
+		case len(left) == 1 && len(hs) > 0:
+			left = nil
+		default:
+			// Only the help remains: as much of it as fits.
+			if len(hs) == 0 {
+				return ""
+			}
+			h := hs[0]
+			if width >= len(h.key)+1+len(h.desc) {
+				return m.renderHints(hs)
+			}
+			return s.Bold.Render(h.key[:min(len(h.key), width)])
+		}
 	}
-	return left + spaces(gap) + hints
+}
+
+// statusLine joins the parts of the status line, the hints on the right;
+// ok is false when they do not fit in width.
+func (m *Model) statusLine(left []string, msg string, hs []hint, width int) (string, bool) {
+	parts := left
+	if msg != "" {
+		parts = append(parts[:len(parts):len(parts)], m.styles.StatusBar.Render(msg))
+	}
+	l := strings.Join(parts, "  ")
+	r := m.renderHints(hs)
+	gap := width - lipgloss.Width(l) - lipgloss.Width(r)
+	if l != "" && r != "" {
+		if gap < 2 {
+			return "", false
+		}
+		return l + spaces(gap) + r, true
+	}
+	if gap < 0 {
+		return "", false
+	}
+	return l + spaces(gap) + r, true
+}
+
+// dropHint removes the hint that goes first (the highest prio above 0),
+// and reports whether there was one.
+func dropHint(hs *[]hint) bool {
+	worst := -1
+	for i, h := range *hs {
+		if h.prio > 0 && (worst < 0 || h.prio > (*hs)[worst].prio) {
+			worst = i
+		}
+	}
+	if worst < 0 {
+		return false
+	}
+	*hs = append((*hs)[:worst], (*hs)[worst+1:]...)
+	return true
+}
+
+// shortenWords returns the words of s that fit in w cells with ellipsis
+// after them (separated by a space, so no word looks cut), or "" when not
+// even one word fits.
+func shortenWords(s string, w int, ellipsis string) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	words := strings.Fields(s)
+	out := ""
+	for _, word := range words {
+		next := word
+		if out != "" {
+			next = out + " " + word
+		}
+		if lipgloss.Width(next)+1+lipgloss.Width(ellipsis) > w {
+			break
+		}
+		out = next
+	}
+	if out == "" {
+		return ""
+	}
+	return out + " " + ellipsis
 }
 
 func spaces(n int) string {
 	if n <= 0 {
 		return ""
 	}
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = ' '
-	}
-	return string(b)
+	return strings.Repeat(" ", n)
 }
 
 // clip cuts the screen to width x height so nothing wraps or scrolls.

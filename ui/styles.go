@@ -16,7 +16,9 @@ type Styles struct {
 	ColHeader, ColSorted   lipgloss.Style
 	Cursor, NAT            lipgloss.Style
 	StatusBar, StatusError lipgloss.Style
-	Box                    lipgloss.Style
+	// Glyphs are the characters drawn beyond ASCII letters, or their
+	// ASCII forms (glyphs.go).
+	Glyphs glyphs
 }
 
 // NewStyles builds the styles for a dark or light background.
@@ -42,6 +44,6 @@ func NewStyles(isDark bool) Styles {
 		NAT:         lipgloss.NewStyle().Foreground(c("#875f00", "#d7af5f")),
 		StatusBar:   lipgloss.NewStyle().Foreground(c("#4e4e4e", "#bcbcbc")),
 		StatusError: lipgloss.NewStyle().Foreground(red).Bold(true),
-		Box:         lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1),
+		Glyphs:      unicodeGlyphs,
 	}
 }

@@ -28,7 +28,7 @@ const noSort = model.Column(255)
 // layout chooses the columns for a table width: the fixed ones, address
 // columns as wide as the visible addresses need (shortened in the middle
 // when the screen is narrow), then optional columns while they fit.
-func layout(width int, rows []row, extras [4]int, sorted model.Column) []column {
+func layout(width int, rows []row, extras [4]int, sorted model.Column, g *glyphs) []column {
 	cols := []column{
 		{title: "PROTO", sort: model.ColProto, width: 5, cell: func(r *row) string { return format.Proto(r.f.Proto) }},
 		{title: "SRC", sort: model.ColSrc},
@@ -51,8 +51,8 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column) []column 
 	addrW := min(need, max(7, (width-used-2)/2))
 	addrW = max(addrW, sortedWidth(cols[1], sorted), sortedWidth(cols[3], sorted))
 	cols[1].width, cols[3].width = addrW, addrW
-	cols[1].cell = func(r *row) string { return fit(r.f.Orig.Src.String(), addrW) }
-	cols[3].cell = func(r *row) string { return fit(r.f.Orig.Dst.String(), addrW) }
+	cols[1].cell = func(r *row) string { return g.fit(r.f.Orig.Src.String(), addrW) }
+	cols[3].cell = func(r *row) string { return g.fit(r.f.Orig.Dst.String(), addrW) }
 	used += 2*addrW + 2
 
 	nat, marked, zoned, counted := extras[0], extras[1], extras[2], extras[3]
@@ -61,10 +61,10 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column) []column 
 		natW := 10
 		for i := range rows {
 			if rows[i].f.NATed() {
-				natW = max(natW, cellWidth(format.NAT(rows[i].f)))
+				natW = max(natW, cellWidth(g.text(format.NAT(rows[i].f))))
 			}
 		}
-		optional = append(optional, column{title: "NAT", sort: noSort, width: natW, cell: func(r *row) string { return format.NAT(r.f) }})
+		optional = append(optional, column{title: "NAT", sort: noSort, width: natW, cell: func(r *row) string { return g.text(format.NAT(r.f)) }})
 	}
 	if counted > 0 {
 		optional = append(optional,
@@ -88,7 +88,7 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column) []column 
 			}
 			c.width = w
 			full := c.cell
-			c.cell = func(r *row) string { return fit(full(r), w) }
+			c.cell = func(r *row) string { return g.fit(full(r), w) }
 		}
 		if used+1+w > width {
 			continue
@@ -119,9 +119,9 @@ func (m *Model) renderHeaderRow(cols []column) string {
 		st := m.styles.ColHeader
 		if c.sort == sortCol {
 			if desc {
-				title += "▼"
+				title += m.styles.Glyphs.sortDn
 			} else {
-				title += "▲"
+				title += m.styles.Glyphs.sortUp
 			}
 			st = m.styles.ColSorted
 		}

@@ -19,11 +19,13 @@ type topState struct {
 	rows           []model.Group
 }
 
-func (m *Model) topKey(msg tea.KeyPressMsg) {
+// topKey handles the keys of the top view; it reports whether msg was one
+// of them.
+func (m *Model) topKey(msg tea.KeyPressMsg) bool {
 	k := &m.keys
 	home := func() { m.top.moved = false; m.refresh() }
 	if m.navigate(msg, m.topMove, home, m.groups.Len()) {
-		return
+		return true
 	}
 	switch {
 	case key.Matches(msg, k.Enter):
@@ -35,7 +37,10 @@ func (m *Model) topKey(msg tea.KeyPressMsg) {
 		m.tagGroup()
 	case key.Matches(msg, k.Back):
 		m.popFilter()
+	default:
+		return false
 	}
+	return true
 }
 
 func (m *Model) topMove(d int) {
@@ -115,7 +120,7 @@ func (m *Model) renderTop(w int) []string {
 	}
 	mixW := max(0, w-fixed)
 	title := groupTitles[m.groups.By()]
-	head := pad(title, keyW) + " " + padLeft("FLOWS▼", 9) + " " + pad("SHARE", 7+barW)
+	head := pad(title, keyW) + " " + padLeft("FLOWS"+s.Glyphs.sortDn, 9) + " " + pad("SHARE", 7+barW)
 	if counted > 0 {
 		head += " " + padLeft("BYTES", 6) + " " + padLeft("PKTS", 6)
 	}
@@ -124,8 +129,9 @@ func (m *Model) renderTop(w int) []string {
 	for i, g := range t.rows {
 		share := float64(g.Flows) / float64(total)
 		full := int(share*float64(barW) + 0.5)
-		bar := strings.Repeat("█", full) + strings.Repeat("░", barW-full)
-		line := pad(fit(g.Key.String(), keyW), keyW) + " " + padLeft(format.Commas(uint64(g.Flows)), 9) + " " +
+		filled, empty := s.Glyphs.bars(full, barW)
+		bar := filled + empty
+		line := pad(m.fit(g.Key.String(), keyW), keyW) + " " + padLeft(format.Commas(uint64(g.Flows)), 9) + " " +
 			padLeft(fmt.Sprintf("%.1f%%", 100*share), 6) + " " + bar
 		if counted > 0 {
 			b, p := "-", "-"
@@ -134,7 +140,7 @@ func (m *Model) renderTop(w int) []string {
 			}
 			line += " " + padLeft(b, 6) + " " + padLeft(p, 6)
 		}
-		line += " " + fit(mixText(&g), mixW)
+		line += " " + m.fit(mixText(&g), mixW)
 		if gutter > 0 {
 			mark := "  "
 			if _, ok := m.groupTags[g.Key]; ok {

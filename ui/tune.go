@@ -114,21 +114,22 @@ func (m *Model) renderTune(w, h int) []string {
 	t := m.tune
 	switch {
 	case t.loading:
-		return append(m.tuneHead(), s.Dim.Render("  reading the settings…"))
+		return append(m.tuneHead(w), s.Dim.Render("  reading the settings"+s.Glyphs.ellipsis))
 	case t.err != nil:
-		return append(m.tuneHead(), s.Alarm.Render("  "+t.err.Error()))
+		return append(m.tuneHead(w), s.Alarm.Render("  "+t.err.Error()))
 	}
-	return scrolled(m.tuneHead(), t.body(w), t.scroll, h, w)
+	return scrolled(m.tuneHead(w), t.body(w), t.scroll, h, w)
 }
 
-// tuneHead is the view's title, and the file name being typed.
-func (m *Model) tuneHead() []string {
+// tuneHead is the view's title, and the file name being typed, wrapped to
+// w cells.
+func (m *Model) tuneHead(w int) []string {
 	s := &m.styles
 	lines := []string{s.Title.Render("Tuning") + s.Dim.Render("  (j/k scroll, s save the sysctl.d snippet, r refresh, esc close; nothing is applied)")}
 	if m.tune.saving {
 		lines = append(lines, m.prompt.View())
 	}
-	return lines
+	return wrapLines(lines, w)
 }
 
 // body is the report wrapped to w columns, and the snippet.

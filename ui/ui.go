@@ -55,11 +55,14 @@ type Config struct {
 	// ReplayHistory is the history a saved file brought, shown instead.
 	History       time.Duration
 	ReplayHistory *model.History
-	// ASCII draws charts without Unicode blocks (a locale not in UTF-8).
-	ASCII bool
 	// Status is shown in the status line until the first message replaces
 	// it: where the metrics are served, with the port the kernel chose.
 	Status string
+	// SizeFallback is the size to assume when the terminal reports none.
+	SizeFallback SizeFallback
+	// ASCII draws with ASCII only (#, -, ^, v, ->, ...): the terminal's
+	// locale is not UTF-8, or it is a console that shows no Unicode.
+	ASCII bool
 }
 
 // headerLines is the height of the header above the table.
@@ -115,8 +118,18 @@ type Model struct {
 
 	paused bool
 	held   *model.Batch
-	status string
-	err    error
+	// status is the last message of the status line; a brief one (an
+	// unknown key) goes with the next key or after briefFor of table time.
+	status      string
+	statusBrief bool
+	statusAt    uint32
+	// sizeNote says the terminal reported no size, and assumed is the
+	// size cttop took instead.
+	sizeNote string
+	assumed  Size
+	// helpScroll is the first line of the help shown.
+	helpScroll int
+	err        error
 
 	waitingGroups bool // a waitForGroups command is out
 
@@ -131,11 +144,13 @@ func New(cfg Config) *Model {
 	g := model.NewGroups(t)
 	g.SetBy(cfg.Group)
 	m := &Model{
-		cfg: cfg, keys: DefaultKeyMap(), styles: NewStyles(true), help: help.New(),
+		cfg: cfg, keys: DefaultKeyMap(), help: help.New(),
 		table: t, list: l, groups: g, atTop: true, width: 80, height: 24,
 		tags: map[model.Key]struct{}{}, groupTags: map[model.GroupKey]struct{}{},
 		prompt: newPrompt(), host: newHostState(cfg), status: cfg.Status,
 	}
+	m.setStyles(true)
+	m.keys.useGlyphs(&m.styles.Glyphs)
 	if cfg.Actions == nil {
 		m.keys.disableActions("unavailable: " + m.readOnlyReason())
 	}
@@ -147,6 +162,16 @@ func New(cfg Config) *Model {
 		m.enter(modeNamespaces)
 	}
 	return m
+}
+
+// setStyles builds the styles for a dark or light background, with the
+// glyphs the terminal can show.
+func (m *Model) setStyles(isDark bool) {
+	m.styles = NewStyles(isDark)
+	m.styles.Glyphs = glyphsFor(m.cfg.ASCII)
+	m.help.Styles = help.DefaultStyles(isDark)
+	m.help.Ellipsis = m.styles.Glyphs.ellipsis
+	m.help.ShortSeparator = "  "
 }
 
 // Err returns the error that ended the program, if any.
@@ -194,15 +219,14 @@ func (m *Model) waitForGroups() tea.Cmd {
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.width, m.height = msg.Width, msg.Height
-		m.help.SetWidth(msg.Width)
-		m.fitPrompt()
-		m.refresh()
+		return m.resize(msg.Width, msg.Height)
 	case tea.BackgroundColorMsg:
-		m.styles = NewStyles(msg.IsDark())
-		m.help.Styles = help.DefaultStyles(msg.IsDark())
+		m.setStyles(msg.IsDark())
 	case BatchMsg:
 		m.ingest(msg.Batch)
+		if m.statusBrief && m.table.Now() >= m.statusAt+briefFor {
+			m.status, m.statusBrief = "", false
+		}
 		if m.cfg.AfterBatch != nil {
 			m.cfg.AfterBatch(m.table)
 		}
@@ -262,19 +286,24 @@ func (m *Model) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto):
 		m.setGroup(msg)
 	case m.view == viewTop:
-		m.topKey(msg)
+		if !m.topKey(msg) {
+			m.unknownKey(msg, "in the top view")
+		}
 	default:
-		m.flowsKey(msg)
+		if !m.flowsKey(msg) {
+			m.unknownKey(msg, "in the flows view")
+		}
 	}
 	return nil
 }
 
-// flowsKey handles the keys of the flows view.
-func (m *Model) flowsKey(msg tea.KeyPressMsg) {
+// flowsKey handles the keys of the flows view; it reports whether msg was
+// one of them.
+func (m *Model) flowsKey(msg tea.KeyPressMsg) bool {
 	k := &m.keys
 	home := func() { m.atTop = true; m.refresh() }
 	if m.navigate(msg, m.move, home, m.list.Len()) {
-		return
+		return true
 	}
 	switch {
 	case key.Matches(msg, k.SortPrev, k.SortNext):
@@ -291,7 +320,10 @@ func (m *Model) flowsKey(msg tea.KeyPressMsg) {
 		m.tagFlow()
 	case key.Matches(msg, k.Back):
 		m.popFilter()
+	default:
+		return false
 	}
+	return true
 }
 
 // navigate handles the cursor keys of a view with n rows: move by a row,
@@ -398,7 +430,8 @@ func (m *Model) move(d int) {
 
 // tableHeight is the number of rows on screen below the column titles.
 func (m *Model) tableHeight() int {
-	return max(1, m.height-headerLines-2)
+	_, body := frameHeights(headerLines, m.height)
+	return max(1, body-1)
 }
 
 // refresh finds the selection's row and the visible window of the current
@@ -458,15 +491,39 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// render draws the screen: the header (fewer of its lines on a short
+// terminal), the body of the mode, the status line last, in exactly
+// height lines of at most width cells; nothing at all in 0 cells. On an
+// ASCII terminal no byte above 0x7f leaves it.
 func (m *Model) render() string {
-	w := m.width
-	lines := m.renderHeader(w)
-	lines = append(lines, m.renderBody(w, m.height-len(lines)-1)...)
-	for len(lines) < m.height-1 {
+	out := m.draw()
+	if m.cfg.ASCII {
+		out = asciiOnly(out)
+	}
+	return out
+}
+
+// draw is render without the ASCII guard: a test holds it to no byte
+// above 0x7f on an ASCII terminal, so that the guard never has to act on
+// cttop's own text.
+func (m *Model) draw() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	status := m.renderStatusLines(w, max(1, h/3))
+	head := m.renderHeader(w)
+	nh, nb := frameHeights(len(head), h-len(status)+1)
+	lines := head[:nh]
+	if nb > 0 {
+		body := m.renderBody(w, nb)
+		lines = append(lines, body[:min(len(body), nb)]...)
+	}
+	for len(lines) < h-len(status) {
 		lines = append(lines, "")
 	}
-	lines = append(lines[:min(len(lines), m.height-1)], m.renderStatus(w))
-	return clip(strings.Join(lines, "\n"), w, m.height)
+	lines = append(lines, status...)
+	return clip(strings.Join(lines, "\n"), w, h)
 }
 
 func (m *Model) renderFlows(w int) []string {
@@ -483,7 +540,7 @@ func (m *Model) renderFlows(w int) []string {
 	if tagged {
 		cw -= 2
 	}
-	cols := layout(cw, rows, [4]int{nat, marked, zoned, counted}, sorted)
+	cols := layout(cw, rows, [4]int{nat, marked, zoned, counted}, sorted, &m.styles.Glyphs)
 	head := m.renderHeaderRow(cols)
 	if tagged {
 		head = "  " + head

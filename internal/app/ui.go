@@ -43,6 +43,7 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 			uc.Status = "no system log at " + audit.DevLog + ": changes go unrecorded"
 		}
 	}
+	terminalConfig(&uc)
 	if _, live := src.(actionSource); live {
 		uc.Host = feedHost(ctx, log)
 		uc.Watch = tabs.watch

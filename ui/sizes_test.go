@@ -1,0 +1,219 @@
+package ui
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/tuning"
+)
+
+// screenCase is one thing cttop can show: a model brought there by keys.
+// Every mode and view must be here (a view added later too), so that the
+// size and ASCII tests below cover it.
+type screenCase struct {
+	name  string
+	setup func(t *testing.T, ascii bool) *Model
+}
+
+// screenModel is a model with actions, tuning and the attack table, at
+// 80x24, after keys.
+func screenModel(t *testing.T, ascii bool, keys ...string) *Model {
+	t.Helper()
+	a := &fakeActions{entries: []action.Entry{{Target: action.Host(action.Drop, netip.MustParseAddr("203.0.113.7")), Timeout: time.Hour, Expires: time.Minute}}}
+	m := New(Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), Actions: a, ASCII: ascii,
+		Tuning: func() (tuning.Input, error) { return tuning.Input{Settings: tuning.Settings{}}, nil }})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	b := attackBatch()
+	b.Stats.Max = 50 // 82% full: the gauge, under pressure
+	b.Stats.Drop = 170
+	m.Update(BatchMsg{b})
+	pressRun(m, keys...)
+	return m
+}
+
+func allScreens() []screenCase {
+	keys := func(name string, ks ...string) screenCase {
+		return screenCase{name, func(t *testing.T, ascii bool) *Model { return screenModel(t, ascii, ks...) }}
+	}
+	return []screenCase{
+		{"waiting", func(t *testing.T, ascii bool) *Model {
+			m := New(Config{ASCII: ascii})
+			m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			return m
+		}},
+		{"loading", func(t *testing.T, ascii bool) *Model {
+			m := New(Config{ASCII: ascii})
+			m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			b := snapshotBatch(100)
+			b.Snapshot.More = true
+			b.Stats.Count = 1000
+			b.Info.Loading = true
+			m.Update(BatchMsg{b})
+			return m
+		}},
+		keys("flows"),
+		keys("flows_tagged", " ", " "),
+		keys("top", "tab"),
+		keys("top_tagged", "tab", " "),
+		keys("top_states", "4"),
+		keys("detail", "enter"),
+		keys("detail_dnat", "/", "text:dnat", "enter", "enter"),
+		keys("help", "?"),
+		keys("prompt", "/", "text:src 203.0.113.7"),
+		keys("prompt_error", "/", "text:port"),
+		keys("rules", "b"),
+		keys("rules_iptables", "b", "i"),
+		keys("rules_editing", "b", "t"),
+		keys("blocked", "B"),
+		keys("tune", "T"),
+		keys("tune_saving", "T", "s"),
+		keys("confirm", "d"),
+		keys("help_over_confirm", "d", "?"),
+		keys("paused", "p"),
+		keys("unknown_key", "h"),
+	}
+}
+
+var sizeRows = []int{0, 1, 2, 5, 10, 24, 50, 100}
+var sizeCols = []int{0, 1, 10, 40, 80, 120, 300}
+
+// TestEverySize: every screen renders without panicking at every size of
+// the grid and at 0x0, 0x80, 24x0 and 1x1: exactly the terminal's lines
+// (nothing for 0 cells), none wider than the terminal.
+func TestEverySize(t *testing.T) {
+	sizes := [][2]int{{0, 0}, {80, 0}, {0, 24}, {1, 1}}
+	for _, h := range sizeRows {
+		for _, w := range sizeCols {
+			sizes = append(sizes, [2]int{w, h})
+		}
+	}
+	for _, c := range allScreens() {
+		t.Run(c.name, func(t *testing.T) {
+			m := c.setup(t, false)
+			for _, sz := range sizes {
+				out := renderAt(m, sz[0], sz[1])
+				checkFits(t, fmt.Sprintf("%dx%d", sz[0], sz[1]), out, sz[0], sz[1])
+			}
+		})
+	}
+}
+
+// renderAt draws m at w x h as the terminal would ask: the size set as
+// Update keeps it (0 cells included, which Update would replace by the
+// fallback: the drawing must hold anyway), the scroll positions kept.
+func renderAt(m *Model, w, h int) string {
+	m.width, m.height = w, h
+	m.refresh()
+	m.clampScrolls()
+	return m.render()
+}
+
+func checkFits(t *testing.T, what, out string, w, h int) {
+	t.Helper()
+	if w <= 0 || h <= 0 {
+		if out != "" {
+			t.Errorf("%s: drew %q", what, out)
+		}
+		return
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Errorf("%s: %d lines", what, len(lines))
+	}
+	for i, l := range lines {
+		if lw := lipgloss.Width(l); lw > w {
+			t.Errorf("%s: line %d is %d wide: %q", what, i, lw, l)
+		}
+	}
+}
+
+// TestASCIIEverywhere: with an ASCII terminal, no screen at any size
+// draws a byte above 0x7f, before the last guard (asciiOnly) replaces any.
+func TestASCIIEverywhere(t *testing.T) {
+	for _, c := range allScreens() {
+		t.Run(c.name, func(t *testing.T) {
+			m := c.setup(t, true)
+			for _, w := range sizeCols {
+				for _, h := range sizeRows {
+					m.width, m.height = w, h
+					m.refresh()
+					m.clampScrolls()
+					out := m.draw()
+					for i := 0; i < len(out); i++ {
+						if out[i] > 0x7f {
+							t.Fatalf("%dx%d: byte %#x at %d in %q", w, h, out[i], i, lineAt(out, i))
+						}
+					}
+				}
+			}
+		})
+	}
+	// And the Unicode screens do use the glyphs: the test would pass on a
+	// model that draws nothing.
+	m := screenModel(t, false, "tab")
+	if s := m.render(); !strings.Contains(s, "█") || !strings.Contains(s, "▼") {
+		t.Errorf("the Unicode top view has no bars or sort mark:\n%s", s)
+	}
+	m = screenModel(t, true, "tab")
+	if s := m.render(); !strings.Contains(s, "#") || !strings.Contains(s, "FLOWSv") {
+		t.Errorf("the ASCII top view has no bars or sort mark:\n%s", s)
+	}
+}
+
+func lineAt(s string, i int) string {
+	start := strings.LastIndexByte(s[:i], '\n') + 1
+	end := strings.IndexByte(s[i:], '\n')
+	if end < 0 {
+		return s[start:]
+	}
+	return s[start : i+end]
+}
+
+// TestNoSizeFallsBack: a terminal that reports 0 rows or 0 columns gets
+// $COLUMNS/$LINES (as main passes them), else 80x24; the status line says
+// so, and the size goes to the renderer too.
+func TestNoSizeFallsBack(t *testing.T) {
+	for _, c := range []struct {
+		w, h     int
+		fb       SizeFallback
+		want     Size
+		wantNote string
+	}{
+		{0, 0, SizeFallback{}, Size{80, 24}, "assuming 80x24 (default)"},
+		{0, 0, SizeFallback{Size{100, 30}, "$COLUMNS/$LINES"}, Size{100, 30}, "assuming 100x30 ($COLUMNS/$LINES)"},
+		{120, 0, SizeFallback{}, Size{120, 24}, "assuming 120x24 (default)"},
+		{0, 40, SizeFallback{}, Size{80, 40}, "assuming 80x40 (default)"},
+	} {
+		m := New(Config{SizeFallback: c.fb})
+		_, cmd := m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
+		if m.width != c.want.Width || m.height != c.want.Height {
+			t.Errorf("%dx%d: took %dx%d", c.w, c.h, m.width, m.height)
+		}
+		if cmd == nil {
+			t.Fatalf("%dx%d: the renderer is not told", c.w, c.h)
+		}
+		msg, ok := cmd().(tea.WindowSizeMsg)
+		if !ok || msg.Width != c.want.Width || msg.Height != c.want.Height {
+			t.Errorf("%dx%d: the renderer gets %v", c.w, c.h, msg)
+		}
+		m.Update(msg) // as the program hands it back
+		screen := plain(m)
+		last := screen[strings.LastIndexByte(screen, '\n')+1:]
+		if !strings.Contains(last, "terminal reports no size") || !strings.Contains(last, c.wantNote) ||
+			!strings.Contains(last, "? help") {
+			t.Errorf("%dx%d: status line %q", c.w, c.h, last)
+		}
+		// A real size later ends the note.
+		m.Update(tea.WindowSizeMsg{Width: 90, Height: 30})
+		if m.sizeNote != "" || m.width != 90 {
+			t.Errorf("a real size kept the note %q", m.sizeNote)
+		}
+	}
+}
