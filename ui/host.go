@@ -61,16 +61,12 @@ type hostState struct {
 	gen    int
 	saving bool
 	save   saveState
-	glyphs glyphs
 }
 
 func newHostState(cfg Config) *hostState {
 	h := &hostState{
 		klog: model.NewKernelLog(0), hist: map[uint64]*model.History{},
-		window: cfg.History, replay: cfg.ReplayHistory, watching: cfg.Watching, glyphs: unicodeGlyphs,
-	}
-	if cfg.ASCII {
-		h.glyphs = asciiGlyphs
+		window: cfg.History, replay: cfg.ReplayHistory, watching: cfg.Watching,
 	}
 	h.ns.watched = cfg.Watching
 	return h
@@ -292,7 +288,7 @@ func (m *Model) openNamespace(inode uint64, name string) tea.Cmd {
 		m.status = "cannot switch tables here"
 		return nil
 	}
-	m.status = "opening the table of " + name + "…"
+	m.status = "opening the table of " + name + m.styles.Glyphs.ellipsis
 	watch := m.cfg.Watch
 	return func() tea.Msg {
 		w, err := watch(inode)

@@ -63,8 +63,8 @@ func (m *Model) sparkNotices() []string {
 		return nil
 	}
 	const cells = 20
-	spark := "entries " + sparklineTo(hist.Values(model.SeriesEntries, 60), cells, float64(m.table.Stats().Max), m.host.glyphs) +
-		" drops " + sparkline(hist.Values(model.SeriesDrops, 60), cells, m.host.glyphs)
+	spark := "entries " + sparklineTo(hist.Values(model.SeriesEntries, 60), cells, float64(m.table.Stats().Max), m.styles.Glyphs) +
+		" drops " + sparkline(hist.Values(model.SeriesDrops, 60), cells, m.styles.Glyphs)
 	return []string{m.styles.Dim.Render(spark)}
 }
 
@@ -94,7 +94,7 @@ func (m *Model) kernelNotice(width int) string {
 	if cellWidth(text) > width {
 		return "" // no room: the log pane (L) has it
 	}
-	sep := " · "
+	sep := " " + m.styles.Glyphs.dot + " "
 	for _, k := range model.LogKinds() {
 		c := m.host.klog.Count(k)
 		if c.Lines == 0 {

@@ -48,10 +48,13 @@ func hostLines(at time.Time) []model.LogLine {
 // hostModel is a program watching web1 (inode 4026532177) for 90 seconds
 // while it fills at 500 entries a second, with the host fixture and the
 // log lines delivered.
-func hostModel(t *testing.T, w, h int) *Model {
+func hostModel(t *testing.T, w, h int) *Model { return hostModelASCII(t, w, h, false) }
+
+// hostModelASCII is hostModel on a terminal that shows ASCII only, or not.
+func hostModelASCII(t *testing.T, w, h int, ascii bool) *Model {
 	t.Helper()
 	m := New(Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error),
-		Host: make(chan HostUpdate), Watching: 4026532177})
+		Host: make(chan HostUpdate), Watching: 4026532177, ASCII: ascii})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	for i := 0; i <= 90; i++ {
 		b := snapshotBatch(30)

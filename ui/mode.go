@@ -153,7 +153,7 @@ func (m *Model) renderBody(w, h int) []string {
 	case modeLog:
 		return m.host.log.render(m.host.klog, m.host.logErr, m.nsName, w, h, &m.styles)
 	case modeHistory:
-		return renderHistory(m.history(), sourceLabel(m.table.Info()), m.table.Stats().Max, w, h, m.host.glyphs, &m.styles)
+		return renderHistory(m.history(), sourceLabel(m.table.Info()), m.table.Stats().Max, w, h, m.styles.Glyphs, &m.styles)
 	}
 	if m.view == viewTop {
 		return m.renderTop(w)

@@ -90,7 +90,7 @@ func (m *Model) saveKey(msg tea.KeyPressMsg) tea.Cmd {
 // batches are held meanwhile, so the table does not change under it.
 func (m *Model) saveTable(path string) tea.Cmd {
 	m.host.saving = true
-	m.status = "saving to " + format.Name(path) + "…"
+	m.status = "saving to " + format.Name(path) + m.styles.Glyphs.ellipsis
 	t := m.table
 	var hist *model.History
 	if src := m.history(); src.Len() > 0 {

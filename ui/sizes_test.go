@@ -42,6 +42,13 @@ func allScreens() []screenCase {
 	keys := func(name string, ks ...string) screenCase {
 		return screenCase{name, func(t *testing.T, ascii bool) *Model { return screenModel(t, ascii, ks...) }}
 	}
+	host := func(name string, ks ...string) screenCase {
+		return screenCase{name, func(t *testing.T, ascii bool) *Model {
+			m := hostModelASCII(t, 80, 24, ascii)
+			pressRun(m, ks...)
+			return m
+		}}
+	}
 	return []screenCase{
 		{"waiting", func(t *testing.T, ascii bool) *Model {
 			m := New(Config{ASCII: ascii})
@@ -78,6 +85,13 @@ func allScreens() []screenCase {
 		keys("help_over_confirm", "d", "?"),
 		keys("paused", "p"),
 		keys("unknown_key", "h"),
+		host("host_flows"),
+		host("namespaces", "N"),
+		host("namespaces_by_drops_all", "N", "s", "a"),
+		host("log", "L"),
+		host("history", "H"),
+		host("history_save", "H", "w"),
+		host("help_over_namespaces", "N", "?"),
 	}
 }
 

@@ -97,7 +97,7 @@ func (m *Model) renderTop(w int) []string {
 	t := &m.top
 	if counting, n := m.groups.Counting(); counting {
 		return []string{s.ColHeader.Render(pad(groupTitles[m.groups.By()], w)),
-			s.Notice.Render(fmt.Sprintf("counting %s by %s…", format.Plural(n, "flow"), m.groups.Grouping()))}
+			s.Notice.Render(fmt.Sprintf("counting %s by %s%s", format.Plural(n, "flow"), m.groups.Grouping(), s.Glyphs.ellipsis))}
 	}
 	total := max(m.groups.Matched(), 1)
 	_, _, _, counted := m.table.Extras()
