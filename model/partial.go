@@ -144,8 +144,9 @@ func (l *List) settle(wait bool) bool {
 	l.valid = true
 	if len(l.dirty) > 0 {
 		l.incremental(l.dirty)
-		l.clearDirty()
 	}
+	// Only a rebuild under way needs them: release them.
+	l.dirty, l.dirtyMarks = nil, nil
 	return true
 }
 
