@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -78,9 +79,28 @@ func capsOf(v string) []string {
 	return out
 }
 
+// syncBuffer is a bytes.Buffer the process's stderr copier writes while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // startRestricted starts bin with args under r and returns the process
 // and its stderr.
-func startRestricted(t *testing.T, bin string, args []string, r restricted) (*exec.Cmd, *bytes.Buffer) {
+func startRestricted(t *testing.T, bin string, args []string, r restricted) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	plus := "+" + strings.Join(r.caps, ",+")
 	script := `set -e; mount -t proc -o hidepid=` + r.hidepid + ` proc /proc`
@@ -97,8 +117,8 @@ func startRestricted(t *testing.T, bin string, args []string, r restricted) (*ex
 		"--inh-caps=-all," + plus, "--ambient-caps=-all," + plus, "--bounding-set=-all," + plus, "--no-new-privs", bin}
 	cmdArgs := append([]string{"--mount", "--propagation", "private", "--", "sh", "-c", script, "sh"}, setpriv...)
 	cmd := exec.Command("unshare", append(cmdArgs, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +126,7 @@ func startRestricted(t *testing.T, bin string, args []string, r restricted) (*ex
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	})
-	return cmd, &stderr
+	return cmd, stderr
 }
 
 // scrape returns the metrics at url as series -> value.
@@ -199,7 +219,7 @@ func TestSystemdUnitRestricted(t *testing.T) {
 	series := fmt.Sprintf(`cttop_netns_entries{inode="%d",kind="netns",netns="%s"}`, fi.Sys().(*syscall.Stat_t).Ino, ns.Name)
 	want, _ := strconv.ParseFloat(strings.TrimSpace(ns.Run(t, "conntrack", "-C")), 64)
 
-	run := func(r restricted) (map[string]float64, *bytes.Buffer, *exec.Cmd) {
+	run := func(r restricted) (map[string]float64, *syncBuffer, *exec.Cmd) {
 		args := append([]string(nil), execStart[1:]...)
 		for i := range args {
 			if args[i] == "--metrics" && i+1 < len(args) {
