@@ -296,6 +296,10 @@ type jsonFlow struct {
 	ICMPType      jsonNum    `json:"icmp_type"`
 	ICMPCode      jsonNum    `json:"icmp_code"`
 	ICMPID        jsonNum    `json:"icmp_id"`
+	SrcKey        jsonNum    `json:"srckey"`
+	DstKey        jsonNum    `json:"dstkey"`
+	ReplySrcKey   jsonNum    `json:"reply_srckey"`
+	ReplyDstKey   jsonNum    `json:"reply_dstkey"`
 	ReplyICMPType jsonNum    `json:"reply_icmp_type"`
 	ReplyICMPCode jsonNum    `json:"reply_icmp_code"`
 	ReplyICMPID   jsonNum    `json:"reply_icmp_id"`
@@ -399,6 +403,22 @@ func (j *jsonFlow) addresses(r *Record) (ctparse.Bad, bool) {
 func (j *jsonFlow) ports(r *Record) (ctparse.Bad, bool) {
 	f := &r.Flow
 	proto := f.Proto
+	if proto == model.ProtoGRE && (j.SrcKey.ok || j.DstKey.ok) {
+		var k [4]uint64
+		for i, n := range [...]jsonNum{j.SrcKey, j.DstKey, j.ReplySrcKey, j.ReplyDstKey} {
+			v, ok := n.max(math.MaxUint16)
+			if !ok {
+				return ctparse.Bad{What: "bad GRE key"}, false
+			}
+			k[i] = v
+		}
+		if !j.ReplySrcKey.ok && !j.ReplyDstKey.ok {
+			k[2], k[3] = k[1], k[0]
+		}
+		f.Orig.SrcPort, f.Orig.DstPort = uint16(k[0]), uint16(k[1])
+		f.Reply.SrcPort, f.Reply.DstPort = uint16(k[2]), uint16(k[3])
+		return ctparse.Bad{}, true
+	}
 	if model.IsICMP(proto) && j.ICMPType.ok {
 		typ, ok1 := j.ICMPType.max(math.MaxUint8)
 		code, ok2 := j.ICMPCode.max(math.MaxUint8)

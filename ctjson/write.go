@@ -135,6 +135,13 @@ func AppendFlow(b []byte, r Row, now uint32) []byte {
 	if model.HasPorts(f.Proto) {
 		num("reply_dport", uint64(f.Reply.DstPort))
 	}
+	if f.Proto == model.ProtoGRE {
+		// GRE's keys, which tell its flows apart as ports do.
+		num("srckey", uint64(f.Orig.SrcPort))
+		num("dstkey", uint64(f.Orig.DstPort))
+		num("reply_srckey", uint64(f.Reply.SrcPort))
+		num("reply_dstkey", uint64(f.Reply.DstPort))
+	}
 	if v, ok := f.Mark(); ok {
 		num("mark", uint64(v))
 	}

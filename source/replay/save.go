@@ -86,7 +86,14 @@ func (p *saveParser) parse(line []byte) (int, badRecord) {
 	if p.f.Proto == 0 && p.have[0] == 0 {
 		return textBad, bad("no tuple", nil)
 	}
-	if why, ok := checkTuples(p.f.Proto, p.have, false); !ok {
+	proto := p.f.Proto
+	if p.have[0]&(hSport|hDport) == 0 && p.have[1]&(hSport|hDport) == 0 {
+		// No ports at all: a protocol the kernel tracks without a module
+		// of its own (DCCP on a kernel without DCCP), which conntrack still
+		// names.
+		proto = 0
+	}
+	if why, ok := checkTuples(proto, p.have, false); !ok {
 		return textBad, why
 	}
 	return textRecord, badRecord{}

@@ -45,6 +45,7 @@ type textParser struct {
 	familyCols bool
 	zeroZone   bool // zone=0: only /proc prints it, on every line in zone 0
 	secmark    bool // secmark=: printed on every legacy ip_conntrack line
+	generic    bool // the protocol is printed "unknown": no ports
 
 	n    int      // current tuple: -1 none yet, 0 original, 1 reply
 	have [2]uint8 // fields seen in each tuple (hSrc...)
@@ -201,6 +202,9 @@ func (p *textParser) columns(line, tok []byte, i int) ([]byte, int, badRecord) {
 	if !protoNamed(name, f.Proto) {
 		return nil, 0, bad("protocol name does not match its number:", line[:i])
 	}
+	// The kernel names a protocol it tracks without a module of its own
+	// "unknown" and keys it without ports: DCCP on a kernel without DCCP.
+	p.generic = string(name) == "unknown"
 	tok, _, i = nextToken(line, i)
 	if v, ok := ctparse.Uint(tok, math.MaxUint64); ok {
 		p.x.timeout = uint32(min(v, math.MaxUint32))
@@ -239,7 +243,11 @@ func (p *textParser) fields(line []byte, i int) (int, badRecord) {
 			return textBad, why
 		}
 	}
-	if why, ok := checkTuples(p.f.Proto, p.have, true); !ok {
+	proto := p.f.Proto
+	if p.generic {
+		proto = 0 // no ports to require
+	}
+	if why, ok := checkTuples(proto, p.have, true); !ok {
 		return textBad, why
 	}
 	return textRecord, badRecord{}
