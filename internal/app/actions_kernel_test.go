@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,8 +82,16 @@ func applyManyTargets(t *testing.T, addrs []netip.Addr) {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	a := newKernelActions(k)
+	a := newKernelActions(context.Background(), k, slog.New(slog.DiscardHandler))
 	defer a.close()
+	// The system log, in a socket of the test's own.
+	logPath := filepath.Join(t.TempDir(), "log")
+	syslog, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: logPath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syslog.Close()
+	a.audit.Path = logPath
 	targets := make([]action.Target, len(addrs))
 	for i, ad := range addrs {
 		targets[i] = action.Host(action.Drop, ad)
@@ -132,6 +143,22 @@ func applyManyTargets(t *testing.T, addrs []netip.Addr) {
 	}
 	if n := strings.TrimSpace(lastLine(ns.Run(t, "conntrack", "-C"))); n != fmt.Sprint(others) {
 		t.Fatalf("conntrack -C = %s after deleting the targets' flows, want the %d others", n, others)
+	}
+
+	// One record per change: the block, then the delete, with their counts.
+	for _, want := range []string{
+		fmt.Sprintf("action=block count=%d ", len(addrs)),
+		fmt.Sprintf("action=delete count=%d deleted=%d gone=0 ", len(addrs), len(addrs)),
+	} {
+		buf := make([]byte, 64<<10)
+		syslog.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := syslog.Read(buf)
+		if err != nil {
+			t.Fatalf("system log: no record %q: %v", want, err)
+		}
+		if rec := string(buf[:n]); !strings.Contains(rec, want) {
+			t.Fatalf("system log record %q, want %q in it", rec, want)
+		}
 	}
 }
 
