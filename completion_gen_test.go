@@ -44,12 +44,13 @@ type flagCompletion struct {
 // the other flags that take a value complete nothing.
 func completionValues() map[string]flagCompletion {
 	return map[string]flagCompletion{
-		"sort":   {kind: wordValue, words: columnNames()},
-		"group":  {kind: wordValue, words: groupNames()},
-		"format": {kind: wordValue, words: []string{"text", "json"}},
-		"netns":  {kind: netnsValue},
-		"replay": {kind: fileValue},
-		"log":    {kind: fileValue},
+		"sort":       {kind: wordValue, words: columnNames()},
+		"group":      {kind: wordValue, words: groupNames()},
+		"format":     {kind: wordValue, words: []string{"text", "json"}},
+		"start-view": {kind: wordValue, words: []string{"flows", "top", "auto"}},
+		"netns":      {kind: netnsValue},
+		"replay":     {kind: fileValue},
+		"log":        {kind: fileValue},
 	}
 }
 

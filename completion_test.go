@@ -61,8 +61,8 @@ func TestCompletionValues(t *testing.T) {
 			}
 		}
 	}
-	if want := len(columnNames()) + len(groupNames()) + 2; n != want {
-		t.Errorf("%d values offered, want %d (columns, group keys, formats)", n, want)
+	if want := len(columnNames()) + len(groupNames()) + 2 + 3; n != want {
+		t.Errorf("%d values offered, want %d (columns, group keys, formats, start views)", n, want)
 	}
 }
 

@@ -219,9 +219,14 @@ func TestIncident(t *testing.T) {
 	in.pass("table full: %d flows from %d sources, kernel dropping, legitimate client refused", total, len(byKernel))
 
 	// 3. cttop in the server's namespace: the gauge in the alarm colour,
-	// the drops rising.
+	// the drops rising, and, without a key, the top view by source with
+	// the heaviest attacker first and the key that blocks it.
 	tm := newTmux(t, 120, 40, bin+" --netns "+in.srv.Name+"; echo CTTOP-EXIT=$?; sleep 120")
-	s := tm.waitFor("a rising drop counter", 15*time.Second, contains("DROPPING"))
+	tm.waitFor("a rising drop counter", 15*time.Second, contains("DROPPING"))
+	s := tm.waitFor("the top view by source", 5*time.Second, contains("SOURCE"))
+	if rows := topRows(s); len(rows) == 0 || rows[0].key != in.attackers[0] || !strings.Contains(s, "b blocks "+in.attackers[0]) {
+		t.Fatalf("the first screen does not show the offender:\n%s", s)
+	}
 	if p := gaugePercent(t, s); p < 95 {
 		t.Fatalf("gauge at %.1f%%, want at or near 100%%:\n%s", p, s)
 	}
@@ -230,15 +235,17 @@ func TestIncident(t *testing.T) {
 		t.Errorf("gauge not in the alarm colour:\n%q", firstLine(colored))
 	}
 	in.screens["full"] = s
-	in.pass("cttop shows the table at %.1f%% in red and DROPPING", gaugePercent(t, s))
+	in.pass("cttop shows the table at %.1f%% in red and DROPPING, and lands on the top sources, %s first", gaugePercent(t, s), in.attackers[0])
 
-	// 4. Filter by port 80, top view by source: the attackers, with the
-	// kernel's own counts.
+	// 4. Filter by port 80, still in the top view by source: the
+	// attackers, with the kernel's own counts.
 	tm.keys("/")
 	tm.keys("-l", "port 80")
 	tm.waitFor("live match count", 5*time.Second, contains("match"))
-	tm.keys("Enter", "Tab")
-	s = tm.waitFor("top view", 5*time.Second, contains("SOURCE"))
+	tm.keys("Enter")
+	s = tm.waitFor("top view", 5*time.Second, func(s string) bool {
+		return strings.Contains(s, "SOURCE") && strings.Contains(s, "filter: port 80")
+	})
 	byKernel = in.kernelBySource()
 	rows := topRows(s)
 	if len(rows) < len(in.attackers) {

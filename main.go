@@ -25,6 +25,7 @@ import (
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
 	"github.com/cttop/cttop/source/replay"
+	"github.com/cttop/cttop/ui"
 )
 
 // version and commit are set with -ldflags "-X main.version=... -X
@@ -59,7 +60,7 @@ type Config struct {
 // rawFlags are the flags parsed after the flag set: their text is
 // checked into Config fields.
 type rawFlags struct {
-	sort, filter, group, replayLimits string
+	sort, filter, group, replayLimits, startView string
 }
 
 // newFlagSet defines every flag on cfg. The man page is generated from it
@@ -79,6 +80,7 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`, 10ms to 10s: events are coalesced and shown at most once per interval")
 	fs.StringVar(&raw.filter, "filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
 	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: "+strings.Join(groupNames(), ", ")+" (also groups --once)")
+	fs.StringVar(&raw.startView, "start-view", "auto", "start in `VIEW`: flows, top, or auto (the top view by what concentrates the flows when the table is 80% full or the kernel drops at start, else flows)")
 	fs.StringVar(&raw.sort, "sort", "src", "sort by `COLUMN`: "+strings.Join(columnNames(), ", "))
 	fs.BoolVar(&cfg.Reverse, "reverse", false, "sort in descending order")
 	fs.BoolVar(&cfg.Once, "once", false, "print one snapshot of the table and exit (like top -b -n 1)")
@@ -133,6 +135,9 @@ func checkFlags(cfg *Config, raw *rawFlags) error {
 			return fmt.Errorf("--group: %w", err)
 		}
 		cfg.Group, cfg.HasGroup = by, true
+	}
+	if cfg.StartView, err = ui.ParseStartView(raw.startView); err != nil {
+		return fmt.Errorf("--start-view: %w", err)
 	}
 	if cfg.Sort, err = model.ParseColumn(raw.sort); err != nil {
 		return fmt.Errorf("--sort: %w", err)

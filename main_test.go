@@ -34,6 +34,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--demo", "--netns", "x"}, exitUsage, "cttop: --demo, --netns and --replay exclude each other\n"},
 		{[]string{"--headless"}, exitUsage, "cttop: --headless needs --metrics ADDR"},
 		{[]string{"--group", "port"}, exitUsage, `cttop: --group: unknown group "port"`},
+		{[]string{"--start-view", "sideways"}, exitUsage, `cttop: --start-view: unknown start view "sideways" (want flows, top, auto)` + "\n"},
 		{[]string{"--filter", "port 99999"}, exitUsage, "cttop: filter: "},
 		{[]string{"--replay", "/nonexistent/file", "--once"}, exitError, "cttop: replay: open /nonexistent/file: no such file or directory\n"},
 		{[]string{"--netns", "cttop-no-such-namespace", "--once"}, exitError, `cttop: --netns: unknown network namespace "cttop-no-such-namespace" (known: `},

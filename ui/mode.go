@@ -79,6 +79,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.statusBrief {
 		m.status, m.statusBrief = "", false
 	}
+	m.start.pending = false // the view never moves after a key
 	k := &m.keys
 	if hard := msg.String(); hard == "ctrl+c" || hard == "f10" {
 		return tea.Quit // in every mode, even while typing

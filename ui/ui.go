@@ -26,9 +26,11 @@ type Config struct {
 	Reverse bool
 	// Filter is applied from the start (nil: every flow).
 	Filter *filter.Filter
-	// Group is the top view's key; TopView starts in the top view.
-	Group   model.GroupBy
-	TopView bool
+	// Group is the top view's key; TopView starts in the top view (as
+	// StartView StartTop does; StartAuto lands there under pressure).
+	Group     model.GroupBy
+	TopView   bool
+	StartView StartView
 	// Actions deletes flows and applies rules; nil makes them unavailable
 	// for the reason in ReadOnly ("--read-only", "replay", ...).
 	Actions  Actions
@@ -133,6 +135,8 @@ type Model struct {
 
 	waitingGroups bool // a waitForGroups command is out
 
+	start startState // the automatic start view (startview.go)
+
 	host *hostState // namespaces, kernel log, history (host.go)
 }
 
@@ -155,8 +159,11 @@ func New(cfg Config) *Model {
 		m.keys.disableActions("unavailable: " + m.readOnlyReason())
 	}
 	m.setFilter(cfg.Filter)
-	if cfg.TopView {
+	switch {
+	case cfg.TopView || cfg.StartView == StartTop:
 		m.view = viewTop
+	case cfg.StartView == StartAuto && !(cfg.StartAll && cfg.Host != nil):
+		m.start.pending = true
 	}
 	if cfg.StartAll && cfg.Host != nil {
 		m.enter(modeNamespaces)
@@ -258,6 +265,7 @@ func (m *Model) ingest(b *model.Batch) {
 	m.list.Update(ch)
 	m.groups.Update(ch)
 	m.recordHistory(b.Time)
+	m.decideStart(b)
 	m.refresh()
 }
 

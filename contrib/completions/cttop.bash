@@ -77,12 +77,15 @@ _cttop() {
 	--sort|-sort)
 		mapfile -t COMPREPLY < <(compgen -W 'proto src sport dst dport state ttl age bytes pkts mark zone id' -- "$cur")
 		;;
+	--start-view|-start-view)
+		mapfile -t COMPREPLY < <(compgen -W 'flows top auto' -- "$cur")
+		;;
 	--top|-top)
 		return
 		;;
 	*)
 		[[ -z $pre ]] || return
-		mapfile -t COMPREPLY < <(compgen -W '--all --demo --filter --format --group --headless --history --interval --limit --log --metrics --metrics-netns --metrics-public --netns --once --read-only --replay --replay-limits --reverse --seed --sort --top --tune --version --yes' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--all --demo --filter --format --group --headless --history --interval --limit --log --metrics --metrics-netns --metrics-public --netns --once --read-only --replay --replay-limits --reverse --seed --sort --start-view --top --tune --version --yes' -- "$cur")
 		return
 		;;
 	esac

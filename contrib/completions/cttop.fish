@@ -37,6 +37,7 @@ complete -c cttop -l replay-limits -x -d 'bound a --replay load: LIST of records
 complete -c cttop -l reverse -d 'sort in descending order'
 complete -c cttop -l seed -x -d 'random seed of --demo'
 complete -c cttop -l sort -x -a 'proto src sport dst dport state ttl age bytes pkts mark zone id' -d 'sort by COLUMN: proto, src, sport, dst, dport, state, ttl, age, bytes, pkts, mark, zone, id'
+complete -c cttop -l start-view -x -a 'flows top auto' -d 'start in VIEW: flows, top, or auto (the top view by what concentrates the flows when the table is 80% full or the kernel drops at start, else flows)'
 complete -c cttop -l top -x -d 'export the top N sources by flows as metrics'
 complete -c cttop -l tune -d 'print the tuning advice (table size, timeouts, memory) and exit'
 complete -c cttop -l version -d 'print the version and exit'

@@ -10,6 +10,7 @@ import (
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/replay"
+	"github.com/cttop/cttop/ui"
 )
 
 // Config is what the command line asks for, parsed and checked by main.
@@ -32,6 +33,8 @@ type Config struct {
 	Filter   *filter.Filter
 	Group    model.GroupBy
 	HasGroup bool
+	// StartView is --start-view: the view the UI starts in.
+	StartView ui.StartView
 	// ReadOnly disables every action; Yes skips confirming deletions.
 	ReadOnly bool
 	Yes      bool
