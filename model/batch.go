@@ -10,6 +10,10 @@ const (
 	EventNew EventType = iota + 1
 	EventUpdate
 	EventDestroy
+	// EventRefresh is what a source learned by asking the kernel about a
+	// flow (see Checker): like an UPDATE, but it never brings back a flow
+	// the table no longer holds (a DESTROY may have overtaken it).
+	EventRefresh
 )
 
 func (t EventType) String() string {
@@ -20,6 +24,8 @@ func (t EventType) String() string {
 		return "UPDATE"
 	case EventDestroy:
 		return "DESTROY"
+	case EventRefresh:
+		return "REFRESH"
 	}
 	return "NONE"
 }
@@ -96,6 +102,53 @@ type SourceInfo struct {
 	// gone (0: flows never expire by age). A source that may miss DESTROY
 	// events sets it longer than its reconciliation period.
 	ExpiryGrace time.Duration
+	// Vanished counts flows the source found gone when it checked flows
+	// whose timeout had passed without a DESTROY event (see Checker).
+	Vanished int
+
+	// Where the two counts a screen may show come from. Entries says what
+	// TableStats.Count counts; Rows what the table's flows are. They can
+	// differ: the kernel counts entries not yet confirmed and entries
+	// dying, and the rows are the last dump and the events since, checked
+	// against the kernel at most Reconciled plus DumpEvery ago.
+	Entries CountSource
+	Rows    CountSource
+	// Reconciled is when the rows last agreed with a full dump (zero
+	// before the first).
+	Reconciled time.Time
+}
+
+// CountSource says where a count comes from, for the renderers' labels.
+type CountSource uint8
+
+// Count sources.
+const (
+	CountUnknown CountSource = iota
+	// CountKernel: the kernel's nf_conntrack_count (every entry of the
+	// namespace, the unconfirmed and the dying ones too).
+	CountKernel
+	// CountDump: the flows of the last dump and the events since,
+	// reconciled with a dump periodically and checked with the kernel
+	// when a timeout passes without a DESTROY (Checker).
+	CountDump
+	// CountFile: the table statistics a saved table recorded (cttop's
+	// JSON), or else the flows it holds.
+	CountFile
+	// CountFileFlows: the flows a saved table holds.
+	CountFileFlows
+	// CountSimulated: the demo's simulated table.
+	CountSimulated
+)
+
+var countSourceNames = [...]string{"unknown", "kernel", "dump", "file", "file flows", "simulated"}
+
+// String returns "kernel", "dump", "file", "file flows", "simulated" or
+// "unknown".
+func (c CountSource) String() string {
+	if int(c) < len(countSourceNames) {
+		return countSourceNames[c]
+	}
+	return "unknown"
 }
 
 // Batch is what a source hands over at most once per frame: coalesced
@@ -118,6 +171,9 @@ type Batch struct {
 	// New and Gone count NEW and DESTROY events seen, including ones that
 	// coalescing cancelled.
 	New, Gone uint64
+	// Checker, when not nil, is asked by Table.Apply about the flows
+	// whose timeout has passed without their end (see Checker).
+	Checker Checker
 
 	pos map[Key]int32
 }
@@ -155,20 +211,40 @@ func (b *Batch) add(e *Event) {
 	}
 	p := &b.Events[i]
 	switch {
+	case e.Type == EventRefresh && p.Type == EventDestroy:
+		// Learned before the flow ended: the end stands.
+	case e.Type == EventRefresh:
+		mergeInto(p, e)
+		if p.Type == EventRefresh || p.Type == 0 {
+			p.Type = EventRefresh
+		}
 	case e.Type == EventDestroy && p.Type == EventNew && b.Snapshot == nil:
 		p.Type = 0
 		delete(b.pos, k)
 	case e.Type == EventDestroy:
 		mergeInto(p, e)
 		p.Type = EventDestroy
-	case p.Type == EventDestroy:
-		// The same key again after its end: a new flow.
+	case p.Type == EventDestroy && e.Type == EventNew:
+		// The same key again after its end: a new flow (the kernel reuses
+		// an ID with the memory of an entry).
 		*p = *e
-		p.Type = EventNew
+	case p.Type == EventDestroy:
+		// An UPDATE after the end, without a NEW between: the kernel
+		// delivered it late (events of one flow from two CPUs); the flow
+		// is gone, and bringing it back would hold a flow the kernel has
+		// not.
+	case p.Type == EventRefresh:
+		mergeInto(p, e)
+		p.Type = e.Type
 	default:
 		mergeInto(p, e)
 	}
 }
+
+// AddChecked adds what a source learned by asking the kernel (see Checker):
+// an EventRefresh, or an EventDestroy for a flow that ended without one.
+// Unlike Add it counts no NEW or DESTROY event: the kernel sent none.
+func (b *Batch) AddChecked(e *Event) { b.add(e) }
 
 // mergeInto updates p with the newer event e, keeping what e lacks.
 func mergeInto(p, e *Event) {
@@ -217,6 +293,9 @@ func (b *Batch) Merge(n *Batch) {
 		b.Stats = n.Stats
 	}
 	b.Info = n.Info
+	if n.Checker != nil {
+		b.Checker = n.Checker
+	}
 	switch {
 	case n.Snapshot == nil:
 	case n.Snapshot.Continues && b.Snapshot != nil:
@@ -245,4 +324,18 @@ func (b *Batch) Reset() {
 	clear(b.pos)
 	b.New, b.Gone = 0, 0
 	b.Stats = TableStats{}
+	b.Checker = nil
+}
+
+// Checker checks flows with the kernel. A flow whose timeout has passed
+// without a DESTROY has either ended without one (a flow older than the
+// event subscription, with nf_conntrack_events=2) or lives on with a
+// timeout that traffic renewed (the kernel sends no event for that): only
+// the kernel can say. Table.Apply hands its Checker those flows, once each
+// (a copy it may keep), every second at most; the source answers with a
+// DESTROY for a flow the kernel no longer has and an EventRefresh with
+// what it has for the others, in later batches. Check must not block: a
+// source that cannot take the flows now reconciles with a dump instead.
+type Checker interface {
+	Check(flows []Flow)
 }

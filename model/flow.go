@@ -132,6 +132,9 @@ const (
 	// (nft "ct original zone set", conntrack's zone-orig= and zone-reply=).
 	zoneOrig
 	zoneReply
+	// checking marks a flow handed to a Checker: its timeout passed
+	// without its end; the kernel's answer (or a dump) replaces it.
+	checking
 )
 
 // ZoneDir says which directions of a flow its zone applies to, as the

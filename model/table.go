@@ -15,6 +15,9 @@ type Table struct {
 	now        uint32 // Unix seconds of the last batch
 	grace      uint32
 	lastExpire uint32
+	// lastCheck is when overdue flows were last looked for; minDue is at
+	// most the earliest timeout of a flow not being checked.
+	lastCheck, minDue uint32
 	// minExpires is at most the earliest Expires of a live flow with a
 	// timeout: expire scans the table only once it may find something.
 	minExpires uint32
@@ -234,6 +237,10 @@ func (t *Table) Apply(b *Batch) *Changes {
 			switch e.Type {
 			case EventNew, EventUpdate:
 				t.upsert(&e.Flow, &e.Counters, e.Ext, &k, hs[i], e.Type == EventNew, false)
+			case EventRefresh:
+				if t.idx.findHash(&t.s, &k, hs[i]) >= 0 {
+					t.upsert(&e.Flow, &e.Counters, e.Ext, &k, hs[i], false, false)
+				}
 			case EventDestroy:
 				if slot := t.idx.findHash(&t.s, &k, hs[i]); slot >= 0 {
 					t.remove(slot)
@@ -244,6 +251,12 @@ func (t *Table) Apply(b *Batch) *Changes {
 	if t.grace > 0 && t.now != t.lastExpire {
 		t.lastExpire = t.now
 		t.expire()
+	}
+	if b.Checker != nil && t.now != t.lastCheck {
+		t.lastCheck = t.now
+		if due := t.overdue(); len(due) > 0 {
+			b.Checker.Check(due)
+		}
 	}
 	t.free = append(t.free, t.freed...)
 	t.freed = t.freed[:0]
@@ -379,6 +392,7 @@ func (t *Table) upsert(f *Flow, c *Counters, x *Ext, k *Key, h uint32, isNew, fr
 		t.count(old, 1)
 		if nf.Attrs&HasTimeout != 0 {
 			t.minExpires = min(t.minExpires, nf.expires)
+			t.minDue = min(t.minDue, nf.expires)
 		}
 		if nf.Attrs&HasCounters != 0 {
 			t.s.setCounters(slot, &nc)
@@ -417,6 +431,7 @@ func (t *Table) upsert(f *Flow, c *Counters, x *Ext, k *Key, h uint32, isNew, fr
 	t.live++
 	if p.Attrs&HasTimeout != 0 {
 		t.minExpires = min(t.minExpires, p.expires)
+		t.minDue = min(t.minDue, p.expires)
 	}
 	t.count(p, 1)
 	return slot
@@ -498,4 +513,43 @@ func (t *Table) expire() {
 		}
 	}
 	t.minExpires = earliest
+}
+
+// Overdue flows: see Checker.
+const (
+	// overdueSlack is how long past its timeout a flow waits before it is
+	// checked: a dump's timeouts are whole seconds, and the kernel's
+	// garbage collector ends an expired flow (and sends its DESTROY) a
+	// little after its timeout.
+	overdueSlack = 2
+	// maxCheck bounds the flows checked per second; the rest wait.
+	maxCheck = 16384
+)
+
+// overdue returns (a new slice of) the flows whose timeout passed more than
+// overdueSlack ago and that are not being checked, at most maxCheck, and
+// marks them as being checked. It scans the table only when some flow may
+// be due (minDue).
+func (t *Table) overdue() []Flow {
+	if t.now < overdueSlack || t.minDue >= t.now-overdueSlack {
+		return nil
+	}
+	limit := t.now - overdueSlack
+	var due []Flow
+	earliest := ^uint32(0)
+	for slot := int32(0); slot < t.s.n; slot++ {
+		f := t.s.flow(slot)
+		if f.Family == 0 || f.Attrs&(HasTimeout|checking) != HasTimeout {
+			continue
+		}
+		if f.expires >= limit || len(due) == maxCheck {
+			earliest = min(earliest, f.expires)
+			continue
+		}
+		f.Attrs |= checking
+		due = append(due, *f)
+		due[len(due)-1].Attrs &^= checking
+	}
+	t.minDue = earliest
+	return due
 }

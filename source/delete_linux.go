@@ -87,23 +87,18 @@ func (s *nlsock) readAcks(first uint32, n int, res *action.DeleteResult) error {
 
 // appendDelete appends an IPCTNL_MSG_CT_DELETE request for f.
 func appendDelete(b []byte, seq uint32, f *model.Flow) []byte {
-	start := len(b)
-	b = binary.NativeEndian.AppendUint32(b, 0) // length, set below
-	b = binary.NativeEndian.AppendUint16(b, nfnlSubsysCTNetlink<<8|ctMsgDelete)
-	b = binary.NativeEndian.AppendUint16(b, nlmFRequest|unix.NLM_F_ACK)
-	b = binary.NativeEndian.AppendUint32(b, seq)
-	b = binary.NativeEndian.AppendUint32(b, 0)
-	fam := byte(afInet)
-	if f.Family == model.IPv6 {
-		fam = afInet6
-	}
-	b = append(b, fam, 0, 0, 0)
+	return appendFlowRequest(b, ctMsgDelete, nlmFRequest|unix.NLM_F_ACK, seq, f)
+}
 
-	// The zone goes where the kernel gave it: CTA_ZONE for a zone of both
-	// directions; for a zone of one direction CTA_TUPLE_ZONE inside that
-	// direction's tuple, whose lookup is then in that zone (the original
-	// tuple of a zone-reply flow is in zone 0). Anything else and the
-	// kernel looks in the wrong zone and answers ENOENT.
+// appendIdentity appends what identifies f to the kernel: its tuple, zone
+// and ID.
+//
+// The zone goes where the kernel gave it: CTA_ZONE for a zone of both
+// directions; for a zone of one direction CTA_TUPLE_ZONE inside that
+// direction's tuple, whose lookup is then in that zone (the original tuple
+// of a zone-reply flow is in zone 0). Anything else and the kernel looks
+// in the wrong zone and answers ENOENT.
+func appendIdentity(b []byte, f *model.Flow) []byte {
 	z, _ := f.Zone()
 	switch {
 	case z.Dir == model.ZoneReply && z.ID != 0:
@@ -119,7 +114,6 @@ func appendDelete(b []byte, seq uint32, f *model.Flow) []byte {
 	if id, ok := f.ID(); ok {
 		b = appendAttr(b, ctaID, binary.BigEndian.AppendUint32(nil, id))
 	}
-	binary.NativeEndian.PutUint32(b[start:], uint32(len(b)-start))
 	return b
 }
 

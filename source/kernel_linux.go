@@ -47,7 +47,8 @@ type Kernel struct {
 	estValid  bool
 	lastDump  time.Time
 	info      model.SourceInfo
-	reconcile chan struct{} // asks the dump loop for a reconciliation now
+	reconcile chan struct{}     // asks the dump loop for a reconciliation now
+	checks    chan []model.Flow // overdue flows to ask the kernel about (Check)
 
 	// beforeRecv, when set by a test, runs before each event receive;
 	// recvErr, when set, can fail a receive.
@@ -72,7 +73,7 @@ func NewKernel(cfg KernelConfig) (*Kernel, error) {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	k := &Kernel{cfg: cfg, lastCPU: map[uint16]conntrack.Stats{}, totalCPU: map[uint16]cpuTotals{},
-		reconcile: make(chan struct{}, 1)}
+		reconcile: make(chan struct{}, 1), checks: make(chan []model.Flow, 1)}
 	f, err := openNetNS(cfg.NetNS)
 	if err != nil {
 		return nil, err
@@ -104,6 +105,7 @@ func NewKernel(cfg KernelConfig) (*Kernel, error) {
 	k.info = model.SourceInfo{
 		Kind: kind, Name: label, EventMode: int(k.ctl.Events),
 		Acct: k.ctl.Acct == 1, AcctKnown: k.ctl.Acct >= 0, Loading: true,
+		Entries: model.CountKernel, Rows: model.CountDump,
 	}
 	if k.ctl.Events < 0 {
 		k.info.EventMode = model.EventsUnknown
@@ -227,7 +229,8 @@ func (k *Kernel) Run(ctx context.Context, out chan<- *model.Batch) error {
 	resync := make(chan struct{}, 1)
 	resync <- struct{}{} // the initial dump
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); k.checkLoop(ctx) }()
 	go func() { defer wg.Done(); k.listenLoop(ctx, ev, resync, errc) }()
 	go func() { defer wg.Done(); k.dumpLoop(ctx, resync, errc) }()
 	defer func() {
@@ -286,6 +289,7 @@ func (k *Kernel) handOver(box *Outbox, held *uint64, drift *driftWatch) error {
 	k.cur = &model.Batch{}
 	b.Info = k.info
 	k.mu.Unlock()
+	b.Checker = k
 	b.Time = time.Now()
 	b.Stats = st
 	if !box.Offer(b) {

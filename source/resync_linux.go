@@ -154,6 +154,7 @@ func (k *Kernel) resync(ctx context.Context, periodic, first bool) (time.Duratio
 		// With the snapshot, so no batch shows one without the other.
 		every := k.reconcilePeriod(dur)
 		k.info.DumpTime, k.info.DumpEvery = dur, every
+		k.info.Reconciled = time.Now()
 		k.info.ExpiryGrace = 0
 		if every > 0 {
 			k.info.ExpiryGrace = 2*every + 10*time.Second

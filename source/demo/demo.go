@@ -215,6 +215,8 @@ func (d *Source) fill(b *model.Batch) {
 	b.Stats.Count = uint64(len(d.flows))
 	b.Info = model.SourceInfo{
 		Kind:       "demo",
+		Entries:    model.CountSimulated,
+		Rows:       model.CountSimulated,
 		EventMode:  model.EventsOn,
 		Acct:       true,
 		AcctKnown:  true,

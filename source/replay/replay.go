@@ -532,6 +532,10 @@ func (r *Source) Load(ctx context.Context) error {
 		EventMode: model.EventsUnknown,
 		Acct:      meta.acct,
 		AcctKnown: true,
+		// The count is the flows loaded (a file's own count, if it has
+		// one, is of another moment).
+		Entries: model.CountFileFlows,
+		Rows:    model.CountFileFlows,
 	}
 	if rep.Notable() {
 		info.Note = rep.String()

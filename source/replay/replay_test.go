@@ -355,7 +355,8 @@ func TestReplayRun(t *testing.T) {
 	if b.Snapshot == nil || b.Snapshot.Len() != 18 || b.Time.Before(start) || len(b.Events) != 0 {
 		t.Fatalf("batch %+v", b)
 	}
-	wantInfo := model.SourceInfo{Kind: "replay", Name: "stdin", EventMode: model.EventsUnknown, Acct: true, AcctKnown: true}
+	wantInfo := model.SourceInfo{Kind: "replay", Name: "stdin", EventMode: model.EventsUnknown, Acct: true, AcctKnown: true,
+		Entries: model.CountFileFlows, Rows: model.CountFileFlows}
 	if b.Info != wantInfo {
 		t.Errorf("info %+v, want %+v", b.Info, wantInfo)
 	}
