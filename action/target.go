@@ -83,13 +83,20 @@ func SynProxyService(port uint16) Target {
 // IsService reports whether t is a service target.
 func (t Target) IsService() bool { return !t.Addr.IsValid() }
 
-// String describes the target as "drop 10.0.0.2", "notrack 10.0.0.0/24",
-// "notrack tcp port 80" or "synproxy tcp port 443".
+// String describes the target with the direction of the traffic it
+// concerns, so that no one reads a source as a destination: "drop from
+// 10.0.0.2" (packets from it are dropped), "notrack from and to
+// 10.0.0.0/24" (untracked both ways), "notrack to tcp port 80" and
+// "synproxy to tcp port 443" (a local service).
 func (t Target) String() string {
 	if t.IsService() {
-		return t.Action.String() + " " + model.ProtoName(t.Proto) + " port " + strconv.Itoa(int(t.Port))
+		return t.Action.String() + " to " + model.ProtoName(t.Proto) + " port " + strconv.Itoa(int(t.Port))
 	}
-	return t.Action.String() + " " + PrefixString(t.Addr)
+	dir := " from "
+	if t.Action == NoTrack {
+		dir = " from and to "
+	}
+	return t.Action.String() + dir + PrefixString(t.Addr)
 }
 
 // PrefixString formats p, leaving out the length of a single address:

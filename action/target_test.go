@@ -58,21 +58,21 @@ func TestNormalize(t *testing.T) {
 
 func TestTargetString(t *testing.T) {
 	for tg, want := range map[Target]string{
-		host(Drop, "10.0.0.2"):            "drop 10.0.0.2",
-		network(NoTrack, "10.0.0.0/24"):   "notrack 10.0.0.0/24",
-		host(Drop, "2001:db8::1"):         "drop 2001:db8::1",
-		Service(model.ProtoTCP, 80):       "notrack tcp port 80",
-		Service(model.ProtoUDPLite, 53):   "notrack udplite port 53",
-		{Action: 9, Proto: 6, Port: 1}:    "action(9) tcp port 1",
-		SynProxyService(443):              "synproxy tcp port 443",
-		network(Drop, "2001:db8::/32"):    "drop 2001:db8::/32",
-		network(Drop, "0.0.0.0/0"):        "drop 0.0.0.0/0",
-		network(NoTrack, "10.0.0.1/32"):   "notrack 10.0.0.1",
-		network(NoTrack, "10.0.0.0/31"):   "notrack 10.0.0.0/31",
-		network(NoTrack, "::/0"):          "notrack ::/0",
-		network(NoTrack, "::/128"):        "notrack ::",
-		network(NoTrack, "fe80::/10"):     "notrack fe80::/10",
-		network(NoTrack, "::ffff:0:0/96"): "notrack ::ffff:0.0.0.0/96",
+		host(Drop, "10.0.0.2"):            "drop from 10.0.0.2",
+		network(NoTrack, "10.0.0.0/24"):   "notrack from and to 10.0.0.0/24",
+		host(Drop, "2001:db8::1"):         "drop from 2001:db8::1",
+		Service(model.ProtoTCP, 80):       "notrack to tcp port 80",
+		Service(model.ProtoUDPLite, 53):   "notrack to udplite port 53",
+		{Action: 9, Proto: 6, Port: 1}:    "action(9) to tcp port 1",
+		SynProxyService(443):              "synproxy to tcp port 443",
+		network(Drop, "2001:db8::/32"):    "drop from 2001:db8::/32",
+		network(Drop, "0.0.0.0/0"):        "drop from 0.0.0.0/0",
+		network(NoTrack, "10.0.0.1/32"):   "notrack from and to 10.0.0.1",
+		network(NoTrack, "10.0.0.0/31"):   "notrack from and to 10.0.0.0/31",
+		network(NoTrack, "::/0"):          "notrack from and to ::/0",
+		network(NoTrack, "::/128"):        "notrack from and to ::",
+		network(NoTrack, "fe80::/10"):     "notrack from and to fe80::/10",
+		network(NoTrack, "::ffff:0:0/96"): "notrack from and to ::ffff:0.0.0.0/96",
 	} {
 		if got := tg.String(); got != want {
 			t.Errorf("String() = %q, want %q", got, want)

@@ -79,7 +79,7 @@ func TestKernelOldTable(t *testing.T) {
 		for _, e := range es {
 			known[e.Target.String()] = e.Counter.Known
 		}
-		want := map[string]bool{"drop 10.99.0.2": false, "drop 10.99.0.3": false, "notrack 10.99.0.9": false, "notrack tcp port 80": true}
+		want := map[string]bool{"drop from 10.99.0.2": false, "drop from 10.99.0.3": false, "notrack from and to 10.99.0.9": false, "notrack to tcp port 80": true}
 		if len(known) != len(want) {
 			t.Fatalf("List = %+v", es)
 		}

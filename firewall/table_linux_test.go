@@ -339,7 +339,7 @@ func TestKernelListByHand(t *testing.T) {
 			t.Errorf("%s: counter known %v", e.Target, e.Counter.Known)
 		}
 	}
-	want := []string{"drop 10.99.0.2", "notrack 10.0.0.1", "notrack 10.0.0.2/31", "notrack 10.0.0.4/31", "notrack 10.0.0.6"}
+	want := []string{"drop from 10.99.0.2", "notrack from and to 10.0.0.1", "notrack from and to 10.0.0.2/31", "notrack from and to 10.0.0.4/31", "notrack from and to 10.0.0.6"}
 	if !slices.Equal(gotTargets, want) {
 		t.Fatalf("List = %q, want %q", gotTargets, want)
 	}

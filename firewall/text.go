@@ -134,7 +134,7 @@ func (p Plan) lifetime() string {
 	return "for " + nftDuration(p.Duration)
 }
 
-// summary is one line per target: "cttop: drop 10.0.0.2 for 1h".
+// summary is one line per target: "cttop: drop from 10.0.0.2 for 1h".
 func (p Plan) summary() string {
 	var b strings.Builder
 	for _, t := range p.Targets {

@@ -146,6 +146,10 @@ func (g *Guard) CheckService(proto uint8, port uint16) []Warning {
 	return out
 }
 
+// Ports returns the ports sshd listens on in the namespace, DefaultSSHPort
+// when none was found.
+func (g *Guard) Ports() []uint16 { return g.sshPorts() }
+
 func (g *Guard) sshPorts() []uint16 {
 	if len(g.SSHPorts) == 0 {
 		return []uint16{DefaultSSHPort}

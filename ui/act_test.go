@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/model"
@@ -28,6 +30,7 @@ type fakeActions struct {
 	removed []action.Target
 	entries []action.Entry
 	danger  map[netip.Addr]string
+	sshPort uint16 // the port Guard takes for sshd's (0: 22)
 	fail    error
 	// partial, when set, makes Apply fail with an error that says the
 	// kernel holds the targets it returns (as firewall.ApplyError does).
@@ -77,7 +80,27 @@ func (a *fakeActions) Remove(_ context.Context, r action.Target) error {
 	return nil
 }
 
-func (a *fakeActions) Danger(r action.Target) string { return a.danger[r.Addr.Addr()] }
+// Guard warns about the addresses in danger and counts the rules whose
+// address has a flow to port 22 among flows (the weak evidence).
+func (a *fakeActions) Guard(rules []action.Target, flows func(yield func(*model.Flow) bool)) GuardReport {
+	var rep GuardReport
+	ssh := map[netip.Addr]bool{}
+	for f := range flows {
+		if f.Proto == model.ProtoTCP && f.Orig.DstPort == cmp.Or(a.sshPort, 22) {
+			ssh[f.Orig.Src.IP()] = true
+		}
+	}
+	for _, r := range rules {
+		if d := a.danger[r.Addr.Addr()]; d != "" {
+			rep.Warnings = append(rep.Warnings, r.String()+": "+d)
+		}
+		if ssh[r.Addr.Addr()] {
+			rep.SSH++
+		}
+	}
+	rep.SSHPorts = []uint16{cmp.Or(a.sshPort, 22)}
+	return rep
+}
 
 func actionModel(t *testing.T, a Actions, yes bool) *Model {
 	t.Helper()
@@ -198,7 +221,7 @@ func TestBlockDialog(t *testing.T) {
 		t.Fatal("b did not open the dialog")
 	}
 	screen := plain(m)
-	for _, want := range []string{"Apply 2 rules for 1h?", "drop 203.0.113.7, drop 203.0.113.8", "nft: drop 203.0.113.7, drop 203.0.113.8 for 1h0m0s", "explained"} {
+	for _, want := range []string{"Apply 2 rules for 1h?", "drop from 203.0.113.7, drop from 203.0.113.8", "nft: drop from 203.0.113.7, drop from 203.0.113.8 for 1h0m0s", "explained"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("dialog lacks %q:\n%s", want, screen)
 		}
@@ -225,7 +248,7 @@ func TestBlockDialog(t *testing.T) {
 	// Apply (the tags are still there, plus a third): the rules go in,
 	// then the sources' flows are deleted.
 	pressRun(m, " ", "b", "a")
-	if len(a.applied) != 1 || len(a.applied[0]) != 3 || a.applied[0][2].String() != "drop 203.0.113.9" {
+	if len(a.applied) != 1 || len(a.applied[0]) != 3 || a.applied[0][2].String() != "drop from 203.0.113.9" {
 		t.Fatalf("applied %+v", a.applied)
 	}
 	if len(a.deleted) != 30 || !strings.Contains(m.status, "deleted 29 flows, 1 already gone") {
@@ -237,7 +260,7 @@ func TestBlockSelfGuard(t *testing.T) {
 	a := &fakeActions{danger: map[netip.Addr]string{netip.MustParseAddr("203.0.113.7"): "your SSH session comes from it"}}
 	m := actionModel(t, a, true)
 	pressRun(m, "tab", "b")
-	if !strings.Contains(plain(m), "⚠ drop 203.0.113.7: your SSH session comes from it") {
+	if !strings.Contains(plain(m), "⚠ drop from 203.0.113.7: your SSH session comes from it") {
 		t.Fatalf("no warning:\n%s", plain(m))
 	}
 	pressRun(m, "a")
@@ -254,6 +277,45 @@ func TestBlockSelfGuard(t *testing.T) {
 	pressRun(m, "enter")
 	if len(a.applied) != 1 {
 		t.Fatal("explicit yes did not apply")
+	}
+}
+
+// TestBlockGuardWeakEvidence: rules whose addresses have an ESTABLISHED
+// flow to sshd are counted in a note, and asked nothing more; a strong
+// warning beside them still asks for the typed yes. At 80 columns every
+// line of the dialog fits, the warning wrapped, not cut.
+func TestBlockGuardWeakEvidence(t *testing.T) {
+	a := &fakeActions{sshPort: 80}
+	m := actionModel(t, a, true)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	pressRun(m, "tab", " ", "j", " ", "b")
+	screen := plain(m)
+	if !strings.Contains(screen, "note: 2 of 2 rules have an ESTABLISHED SSH flow to this host (port 80)") {
+		t.Fatalf("no note of the weak evidence:\n%s", screen)
+	}
+	pressRun(m, "a")
+	if len(a.applied) != 1 {
+		t.Fatalf("weak evidence alone asked for more than a: %+v, editing %q", a.applied, m.rules.editing)
+	}
+
+	a = &fakeActions{sshPort: 80, danger: map[netip.Addr]string{netip.MustParseAddr("203.0.113.7"): "203.0.113.7 is the address your SSH session comes from: you would lock yourself out (found by: TCP peer of sshd (pid 812), the SSH server process this terminal runs under; utmp login record of pts/0)"}}
+	m = actionModel(t, a, true)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	pressRun(m, "tab", " ", "j", " ", "b")
+	screen = plain(m)
+	for _, want := range []string{"⚠ drop from 203.0.113.7: 203.0.113.7 is the address your SSH", "utmp login record of pts/0)", "note: 2 of 2 rules have"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, screen)
+		}
+	}
+	for i, l := range strings.Split(screen, "\n") {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Errorf("line %d is %d cells wide: %q", i, w, l)
+		}
+	}
+	pressRun(m, "a")
+	if len(a.applied) != 0 || m.rules.editing != "danger" {
+		t.Fatal("a strong warning did not ask for the typed yes")
 	}
 }
 
@@ -320,7 +382,7 @@ func TestBlockedList(t *testing.T) {
 	a := &fakeActions{entries: []action.Entry{{Target: r, Timeout: time.Hour, Expires: 59 * time.Minute}}}
 	m := actionModel(t, a, false)
 	pressRun(m, "B")
-	if !strings.Contains(plain(m), "drop 203.0.113.7") || !strings.Contains(plain(m), "59m") {
+	if !strings.Contains(plain(m), "drop from 203.0.113.7") || !strings.Contains(plain(m), "59m") {
 		t.Fatalf("list:\n%s", plain(m))
 	}
 	pressRun(m, "u", "y")
@@ -412,7 +474,7 @@ func TestRulesSaveAndCopy(t *testing.T) {
 	typeText(m, path)
 	pressRun(m, "enter")
 	b, err := os.ReadFile(path)
-	if err != nil || !strings.HasPrefix(string(b), "nft: drop 192.0.2.0") || m.status != "saved to "+path {
+	if err != nil || !strings.HasPrefix(string(b), "nft: drop from 192.0.2.0") || m.status != "saved to "+path {
 		t.Fatalf("save: %v %q %q", err, b, m.status)
 	}
 	pressRun(m, "i", "s")

@@ -32,9 +32,23 @@ type Actions interface {
 	Rules(ctx context.Context) ([]action.Entry, error)
 	// Remove removes one rule.
 	Remove(ctx context.Context, r action.Target) error
-	// Danger says why the rule could lock the operator out or break the
-	// host ("" if none): their SSH client, loopback, the host's addresses.
-	Danger(r action.Target) string
+	// Guard says what the rules could cut off in the namespace acted on:
+	// the operator's own session, loopback, the host's addresses (strong
+	// evidence), and how many rules concern an address with an ESTABLISHED
+	// flow to a local sshd among flows, the table shown (weak evidence).
+	Guard(rules []action.Target, flows func(yield func(*model.Flow) bool)) GuardReport
+}
+
+// GuardReport is what the guard found about a set of rules.
+type GuardReport struct {
+	// Warnings are strong evidence, each naming its rule, what would
+	// happen and how cttop knows; any of them asks for a typed "yes".
+	Warnings []string
+	// SSH counts the rules whose addresses have an ESTABLISHED flow to a
+	// local sshd (on SSHPorts): weak evidence, said but not asked about,
+	// since during an SSH brute force every attacker has one.
+	SSH      int
+	SSHPorts []uint16
 }
 
 // Messages of the actions.

@@ -26,7 +26,7 @@ func TestModeStack(t *testing.T) {
 	pressRun(m, "u")
 	screen := plain(m)
 	if m.mode() != modeConfirm || m.bodyMode() != modeBlocked ||
-		!strings.Contains(screen, "Blocked and untracked by cttop") || !strings.Contains(screen, "Remove drop 203.0.113.7? [y/N]") {
+		!strings.Contains(screen, "Blocked and untracked by cttop") || !strings.Contains(screen, "Remove drop from 203.0.113.7? [y/N]") {
 		t.Fatalf("u: mode %d over %d\n%s", m.mode(), m.bodyMode(), screen)
 	}
 	pressRun(m, "j") // an answer: no

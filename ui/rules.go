@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/internal/outfile"
+	"github.com/cttop/cttop/model"
 )
 
 // DefaultRuleDuration is how long a block lasts unless edited.
@@ -22,7 +24,7 @@ type rulesState struct {
 	dur     time.Duration
 	preview RulePreview
 	err     error
-	dangers []string
+	guard   GuardReport
 	showIPT bool
 	scroll  int
 	// editing is what the input edits: "" (nothing), "duration", "path",
@@ -39,11 +41,7 @@ func (m *Model) openRules(kind action.Kind) tea.Cmd {
 		return nil
 	}
 	st := &rulesState{rules: rules, dur: DefaultRuleDuration}
-	for _, r := range rules {
-		if d := m.cfg.Actions.Danger(r); d != "" {
-			st.dangers = append(st.dangers, r.String()+": "+d)
-		}
-	}
+	st.guard = m.cfg.Actions.Guard(rules, m.tableFlows)
 	m.rules = st
 	m.enter(modeRules)
 	m.previewRules()
@@ -79,7 +77,7 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 		if st.err != nil {
 			return nil
 		}
-		if len(st.dangers) > 0 {
+		if len(st.guard.Warnings) > 0 {
 			return st.edit("danger", "type yes to apply anyway: ", "")
 		}
 		return applyRules(m.cfg.Actions, st.rules, st.dur)
@@ -206,15 +204,9 @@ func (m *Model) renderRules(w, h int) []string {
 func (m *Model) rulesHead(w int) []string {
 	s := &m.styles
 	st := m.rules
-	var names []string
-	for _, r := range st.rules {
-		names = append(names, r.String())
-	}
-	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", format.Plural(len(st.rules), "rule"), durText(st.dur))),
-		"  " + strings.Join(names, ", ")}
-	for _, d := range st.dangers {
-		lines = append(lines, s.Alarm.Render("  "+s.Glyphs.warn+" "+d))
-	}
+	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", format.Plural(len(st.rules), "rule"), durText(st.dur)))}
+	lines = append(lines, ruleNames(st.rules, w, 2)...)
+	lines = append(lines, guardLines(st.guard, len(st.rules), s)...)
 	if st.err != nil {
 		lines = append(lines, s.Alarm.Render("  "+st.err.Error()))
 	}
@@ -230,6 +222,64 @@ func (m *Model) rulesHead(w int) []string {
 	}
 	lines = wrapLines(lines, w)
 	return append(lines, s.Bold.Render(strings.Repeat(s.Glyphs.rule, 2)+" "+kind+" "+strings.Repeat(s.Glyphs.rule, max(0, w-8-len(kind)))))
+}
+
+// ruleNames lists the rules ("drop from 10.0.0.5, drop from 10.0.0.6")
+// in at most maxLines lines of width w, the rest counted ("and 998 more").
+func ruleNames(rules []action.Target, w, maxLines int) []string {
+	var names []string
+	for _, r := range rules {
+		names = append(names, r.String())
+	}
+	for shown := len(names); shown > 0; shown-- {
+		text := "  " + strings.Join(names[:shown], ", ")
+		if shown < len(names) {
+			text += fmt.Sprintf(" and %s more", format.Commas(uint64(len(names)-shown)))
+		}
+		if wrapped := wrapLine(text, w); len(wrapped) <= maxLines || shown == 1 {
+			return wrapped
+		}
+	}
+	return nil
+}
+
+// maxWarnings is how many strong warnings the dialog spells out; the rest
+// are counted (each still asks for the typed yes).
+const maxWarnings = 4
+
+// guardLines are the guard's findings, one line each (the dialog wraps
+// them): each strong warning, and the note of the weak evidence.
+func guardLines(g GuardReport, rules int, s *Styles) []string {
+	var lines []string
+	for i, d := range g.Warnings {
+		if i == maxWarnings {
+			lines = append(lines, s.Alarm.Render(fmt.Sprintf("  %s and %s more", s.Glyphs.warn, format.Plural(len(g.Warnings)-i, "warning"))))
+			break
+		}
+		lines = append(lines, s.Alarm.Render("  "+s.Glyphs.warn+" "+d))
+	}
+	if g.SSH > 0 {
+		ports := make([]string, len(g.SSHPorts))
+		for i, p := range g.SSHPorts {
+			ports[i] = strconv.Itoa(int(p))
+		}
+		verb := "have"
+		if g.SSH == 1 {
+			verb = "has"
+		}
+		lines = append(lines, fmt.Sprintf("  note: %d of %s %s an ESTABLISHED SSH flow to this host (port %s): not asked about, since during an SSH brute force every attacker has one; a colleague's session among them would end",
+			g.SSH, format.Plural(rules, "rule"), verb, strings.Join(ports, ", ")))
+	}
+	return lines
+}
+
+// tableFlows yields the flows of the table shown.
+func (m *Model) tableFlows(yield func(*model.Flow) bool) {
+	for s := int32(0); s < m.table.Slots(); s++ {
+		if f := m.table.At(s); f.Family != 0 && !yield(f) {
+			return
+		}
+	}
 }
 
 // body is the scrollable rule text with its explanation.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -253,14 +254,25 @@ func (a *kernelActions) Remove(ctx context.Context, t action.Target) error {
 	return err
 }
 
-func (a *kernelActions) Danger(r action.Target) string {
-	ws := a.guard.Check(r.Addr)
-	if r.IsService() {
-		ws = a.guard.CheckService(r.Proto, r.Port)
+// Guard checks the rules with the guard of the namespace acted on: a
+// warning for each strong finding, named after its rule, and the number
+// of address rules with an ESTABLISHED flow to a local sshd in flows.
+func (a *kernelActions) Guard(rules []action.Target, flows func(yield func(*model.Flow) bool)) ui.GuardReport {
+	var rep ui.GuardReport
+	var addrs []netip.Prefix
+	for _, r := range rules {
+		ws := a.guard.CheckService(r.Proto, r.Port)
+		if !r.IsService() {
+			ws = a.guard.Check(r.Addr)
+			addrs = append(addrs, r.Addr)
+		}
+		for _, w := range ws {
+			rep.Warnings = append(rep.Warnings, r.String()+": "+w.String())
+		}
 	}
-	texts := make([]string, len(ws))
-	for i, w := range ws {
-		texts[i] = w.String()
+	if len(addrs) > 0 {
+		rep.SSH, _ = guard.CountSSH(addrs, a.guard.SSHClients(flows))
+		rep.SSHPorts = a.guard.Ports()
 	}
-	return strings.Join(texts, "; ")
+	return rep
 }
