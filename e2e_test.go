@@ -210,7 +210,7 @@ func TestTmuxBlock(t *testing.T) {
 	tm.waitFor("tagged", 5*time.Second, contains("1 tagged"))
 	tm.keys("b")
 	s := tm.waitFor("dialog", 5*time.Second, contains("Apply 1 rule for 1h?"))
-	if !strings.Contains(s, "drop 10.99.0.2") || !strings.Contains(s, "add rule inet cttop prerouting ip saddr @blocked4 drop") {
+	if !strings.Contains(s, "drop from 10.99.0.2") || !strings.Contains(s, "add rule inet cttop prerouting ip saddr @blocked4 drop") {
 		t.Fatalf("dialog:\n%s", s)
 	}
 	tm.keys("a")

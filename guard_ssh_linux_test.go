@@ -45,7 +45,7 @@ func TestGuardOverSSH(t *testing.T) {
 	flat := strings.Join(strings.Fields(s), " ")
 	for _, want := range []string{
 		"drop from 10.201.0.2, drop from 10.201.0.3",
-		"⚠ drop from 10.201.0.2: 10.201.0.2 is the address your SSH session comes from: you would lock yourself out",
+		"drop from 10.201.0.2: 10.201.0.2 is the address your SSH session comes from: you would lock yourself out",
 		"found by: TCP peer of sshd (pid ",
 		"utmp login record of pts/",
 		"note: 2 of 2 rules have an ESTABLISHED SSH flow to this host (port 22)",
