@@ -179,6 +179,14 @@ func TestTmuxBlock(t *testing.T) {
 	srv, cli := netnstest.New(t), netnstest.New(t)
 	netnstest.Veth(t, srv, "10.99.0.1/24", cli, "10.99.0.2/24", "10.99.0.3/24")
 	serveHTTP(t, srv, "10.99.0.1:80")
+	// The server answers once its goroutine runs: on a loaded machine the
+	// first connection may take longer than a second. Wait for it from the
+	// other client, whose flows the test does not count alone.
+	for deadline := time.Now().Add(10 * time.Second); !dialFrom(t, cli, "10.99.0.3", "10.99.0.1:80", time.Second); {
+		if time.Now().After(deadline) {
+			t.Fatal("the service does not answer the other client")
+		}
+	}
 	for i := 0; i < 12; i++ {
 		if !dialFrom(t, cli, "10.99.0.2", "10.99.0.1:80", time.Second) {
 			t.Fatal("attacker cannot connect before the block")

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -143,6 +144,27 @@ func Veth(t testing.TB, a *NS, addrA string, b *NS, addrsB ...string) {
 		b.Run(t, "ip", "addr", "add", addr, "dev", eb)
 	}
 	b.Run(t, "ip", "link", "set", eb, "up")
+	waitLinkUp(t, a, ea)
+	waitLinkUp(t, b, eb)
+}
+
+// waitLinkUp waits until dev in ns has its carrier and a queueing
+// discipline: until the kernel's link watch activates a new device (up to
+// a second, longer on a loaded machine) it has the noop qdisc, which drops
+// every packet, and the first connections of a test would fail.
+func waitLinkUp(t testing.TB, ns *NS, dev string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := ns.Run(t, "ip", "-o", "link", "show", "dev", dev)
+		if strings.Contains(out, "LOWER_UP") && !strings.Contains(out, "qdisc noop") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s in %s not up after 10s: %s", dev, ns.Name, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func run(t testing.TB, name string, args ...string) string {
