@@ -75,7 +75,7 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs.DurationVar(&cfg.History, "history", model.DefaultHistoryWindow, "keep `D` of per-second history of the table (1m to 24h)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "play a built-in synthetic table with a flood (no root, no kernel needed)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed of --demo")
-	fs.StringVar(&cfg.Replay, "replay", "", "show a saved table from `FILE` (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop's JSON")
+	fs.StringVar(&cfg.Replay, "replay", "", "show a saved table from `FILE` (- for stdin): conntrack -L (any -o: extended, id, xml, save...), /proc/net/nf_conntrack, or cttop's JSON")
 	fs.StringVar(&raw.replayLimits, "replay-limits", "", "bound a --replay load: `LIST` of records=N (default 8388608, duplicates included), line=SIZE and token=SIZE (1MiB), gzip-ratio=N (100), e.g. records=20000000,line=4MiB")
 	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`, 10ms to 10s: events are coalesced and shown at most once per interval")
 	fs.StringVar(&raw.filter, "filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")

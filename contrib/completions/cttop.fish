@@ -32,7 +32,7 @@ complete -c cttop -l metrics-public -d 'allow --metrics on a non-loopback addres
 complete -c cttop -l netns -x -a '(__cttop_netns)' -d 'watch the table of network namespace NAME: an ip netns name, a container or pod, an inode as the kernel log prints it, pid:N, or a PATH (e.g. /proc/PID/ns/net)'
 complete -c cttop -l once -d 'print one snapshot of the table and exit (like top -b -n 1)'
 complete -c cttop -l read-only -d 'disable every action: no deleting flows, no rules'
-complete -c cttop -l replay -r -F -d 'show a saved table from FILE (- for stdin): conntrack -L (any -o), /proc/net/nf_conntrack, XML, or cttop'\''s JSON'
+complete -c cttop -l replay -r -F -d 'show a saved table from FILE (- for stdin): conntrack -L (any -o: extended, id, xml, save...), /proc/net/nf_conntrack, or cttop'\''s JSON'
 complete -c cttop -l replay-limits -x -d 'bound a --replay load: LIST of records=N (default 8388608, duplicates included), line=SIZE and token=SIZE (1MiB), gzip-ratio=N (100), e.g. records=20000000,line=4MiB'
 complete -c cttop -l reverse -d 'sort in descending order'
 complete -c cttop -l seed -x -d 'random seed of --demo'
