@@ -347,3 +347,27 @@ func TestOnDemand(t *testing.T) {
 		t.Errorf("unanswered scrape took %v, want about the wait", d)
 	}
 }
+
+// TestSCTPFloodInMetrics: an SCTP INIT flood (COOKIE_WAIT) and offloaded
+// flows (state unknown) have series of their own in cttop_flows.
+func TestSCTPFloodInMetrics(t *testing.T) {
+	tab := model.NewTable(0)
+	b := &model.Batch{Time: t0}
+	for i := range 40 {
+		f := flow(uint32(i+1), "192.0.2.22", uint16(30000+i), "198.51.100.10", 38412, model.ProtoSCTP, model.SCTPCookieWait)
+		f.Status &^= model.StatusSeenReply
+		f.SetProtoState(model.SCTPCookieWait)
+		b.Add(&model.Event{Type: model.EventNew, Flow: f})
+	}
+	off := flow(100, "192.0.2.5", 5, "198.51.100.1", 53, model.ProtoUDP, 0)
+	off.Status |= model.StatusOffload
+	b.Add(&model.Event{Type: model.EventNew, Flow: off})
+	tab.Apply(b)
+	sn := SnapshotFromTable(tab, 0)
+	if n := sn.ByState[ProtoState{"sctp", "COOKIE_WAIT"}]; n != 40 {
+		t.Errorf("sctp COOKIE_WAIT %d, want 40 (%v)", n, sn.ByState)
+	}
+	if n := sn.ByState[ProtoState{"udp", "unknown"}]; n != 1 {
+		t.Errorf("udp unknown %d, want 1 (%v)", n, sn.ByState)
+	}
+}
