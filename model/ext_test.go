@@ -308,3 +308,29 @@ func TestAppendKeepsSideTables(t *testing.T) {
 		}
 	}
 }
+
+// TestExtRemovedByUpdate: an update that says the flow has no helper now
+// drops the old Ext (and does not fail on the nil).
+func TestExtRemovedByUpdate(t *testing.T) {
+	tab := NewTable(0)
+	f := tcpFlow(1, "192.0.2.1", 1, "198.51.100.1", 21)
+	f.Attrs |= HasHelper
+	b := &Batch{Time: t0}
+	b.Add(&Event{Type: EventNew, Flow: f, Ext: &Ext{Helper: "ftp"}})
+	tab.Apply(b)
+	b = &Batch{Time: t0.Add(time.Second)}
+	g := f
+	g.Attrs &^= HasExt
+	b.Add(&Event{Type: EventUpdate, Flow: g}) // says: no helper
+	tab.Apply(b)
+	s := tab.Find(f.Key())
+	if h, ok := tab.At(s).Helper(tab.ExtAt(s)); !ok || h != "" || tab.ExtAt(s) != nil || extEntries(tab) != 0 {
+		t.Errorf("helper %q %v, ext %v", h, ok, tab.ExtAt(s))
+	}
+	// The same again: no change at all.
+	b = &Batch{Time: t0.Add(2 * time.Second)}
+	b.Add(&Event{Type: EventUpdate, Flow: g})
+	if ch := tab.Apply(b); len(ch.List) != 0 {
+		t.Errorf("an update that changes nothing listed %d changes", len(ch.List))
+	}
+}

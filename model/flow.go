@@ -130,6 +130,7 @@ const (
 	HasExt
 	// zoneOrig and zoneReply say the zone applies to one direction only
 	// (nft "ct original zone set", conntrack's zone-orig= and zone-reply=).
+	// They are adjacent, in ZoneDir's order: zoneDir reads them at once.
 	zoneOrig
 	zoneReply
 	// checking marks a flow handed to a Checker: its timeout passed
@@ -232,16 +233,16 @@ func (f *Flow) Mark() (uint32, bool) { return f.mark, f.Attrs&HasMark != 0 }
 // SetMark sets the mark.
 func (f *Flow) SetMark(m uint32) { f.mark, f.Attrs = m, f.Attrs|HasMark }
 
+// zoneShift is where zoneOrig and zoneReply are in Attrs.
+const zoneShift = 11
+
+// zoneDir returns the direction of the flow's zone, without a branch (the
+// key of every event reads it).
+func (f *Flow) zoneDir() ZoneDir { return ZoneDir(f.Attrs>>zoneShift) & 3 }
+
 // Zone returns the flow's zone, if known.
 func (f *Flow) Zone() (Zone, bool) {
-	z := Zone{ID: f.zone}
-	switch {
-	case f.Attrs&zoneOrig != 0:
-		z.Dir = ZoneOrig
-	case f.Attrs&zoneReply != 0:
-		z.Dir = ZoneReply
-	}
-	return z, f.Attrs&HasZone != 0
+	return Zone{ID: f.zone, Dir: f.zoneDir()}, f.Attrs&HasZone != 0
 }
 
 // SetZone sets the zone. A zone of ID 0 is the default zone whatever its
@@ -371,13 +372,11 @@ type Key struct {
 
 // Key returns the flow's identity.
 func (f *Flow) Key() Key {
-	z, _ := f.Zone()
-	return Key{Orig: f.Orig, ID: f.id, Zone: z.ID, ZoneDir: z.Dir, Proto: f.Proto}
+	return Key{Orig: f.Orig, ID: f.id, Zone: f.zone, ZoneDir: f.zoneDir(), Proto: f.Proto}
 }
 
 func (f *Flow) hasKey(k *Key) bool {
-	z, _ := f.Zone()
-	return f.id == k.ID && f.Orig == k.Orig && f.zone == k.Zone && z.Dir == k.ZoneDir && f.Proto == k.Proto
+	return f.id == k.ID && f.Orig == k.Orig && f.zone == k.Zone && f.zoneDir() == k.ZoneDir && f.Proto == k.Proto
 }
 
 // NATed reports whether the reply tuple is not the inverse of the original,

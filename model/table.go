@@ -383,7 +383,7 @@ func (t *Table) upsert(f *Flow, c *Counters, x *Ext, k *Key, h uint32, isNew, fr
 			// from "changing" half the table.
 			nf.expires = old.expires
 		}
-		if nf == *old && nc == oc && (nx == ox || *nx == *ox) {
+		if nf == *old && nc == oc && sameExt(nx, ox) {
 			return slot
 		}
 		t.record(slot)
@@ -552,4 +552,12 @@ func (t *Table) overdue() []Flow {
 	}
 	t.minDue = earliest
 	return due
+}
+
+// sameExt reports whether two Exts (nil: none) hold the same.
+func sameExt(a, b *Ext) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

@@ -133,7 +133,12 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 			format.DstPort(f), format.State(f), format.FlowTTL(f, now))
 		extra := ""
 		for _, s := range f.Status.Names() {
-			if s == "UNREPLIED" || s == "ASSURED" || s == "DYING" {
+			switch s {
+			// The flags conntrack -L shows, and those that say a flow is
+			// not an ordinary one; the rest go without saying (CONFIRMED,
+			// SEEN_REPLY) or are said by the NAT column.
+			case "UNREPLIED", "ASSURED", "DYING", "OFFLOAD", "HW_OFFLOAD", "TEMPLATE", "UNTRACKED",
+				"EXPECTED", "FIXED_TIMEOUT":
 				extra += " [" + s + "]"
 			}
 		}
