@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -319,6 +320,42 @@ func TestBlockGuardWeakEvidence(t *testing.T) {
 	}
 }
 
+// TestBlockDestination: b on a row of the top view by destination never
+// blocks the destination as a source; it says why and offers the sources
+// of the row's flows, each "from".
+func TestBlockDestination(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, true)
+	pressRun(m, "tab", "2", "b")
+	screen := strings.Join(strings.Fields(plain(m)), " ")
+	for _, want := range []string{
+		"Apply 14 rules for 1h?",
+		"b on a destination: blocking traffic to 198.51.100.1 would cut it off for everyone, which is rarely wanted; these are instead the 14 sources of its 41 flows, to block from",
+		"drop from 192.0.2.0, drop from 192.0.2.1",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, plain(m))
+		}
+	}
+	pressRun(m, "a")
+	if len(a.applied) != 1 || len(a.applied[0]) != 14 {
+		t.Fatalf("applied %+v", a.applied)
+	}
+	for _, r := range a.applied[0] {
+		if r.Action != action.Drop || r.Addr.Addr() == netip.MustParseAddr("198.51.100.1") || !r.Addr.IsSingleIP() {
+			t.Errorf("rule %v: want drop from one source, never the destination", r)
+		}
+	}
+	if !slices.ContainsFunc(a.applied[0], func(r action.Target) bool { return r.String() == "drop from 203.0.113.7" }) {
+		t.Errorf("the attacker is not among %v", a.applied[0])
+	}
+	// n on a destination untracks the address both ways, as it says.
+	pressRun(m, "tab", "tab", "2", "n")
+	if !strings.Contains(plain(m), "notrack from and to 198.51.100.1") {
+		t.Errorf("n on a destination:\n%s", plain(m))
+	}
+}
+
 func TestNoTrackService(t *testing.T) {
 	a := &fakeActions{}
 	m := actionModel(t, a, true)
@@ -488,5 +525,39 @@ func TestRulesSaveAndCopy(t *testing.T) {
 	}
 	if len(a.applied) != 0 {
 		t.Fatal("saving applied the rules")
+	}
+}
+
+// TestRuleNames: however many rules, the names take at most two lines of
+// the width, the rest counted.
+func TestRuleNames(t *testing.T) {
+	for _, n := range []int{1, 3, 40, 10_000} {
+		rules := make([]action.Target, n)
+		for i := range rules {
+			rules[i] = action.Host(action.Drop, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
+		}
+		lines := ruleNames(rules, 80, 2)
+		all := strings.Join(lines, " ")
+		if len(lines) > 2 || !strings.Contains(all, "drop from 10.0.0.0") {
+			t.Errorf("%d rules: %q", n, lines)
+		}
+		for _, l := range lines {
+			if lipgloss.Width(l) > 80 {
+				t.Errorf("%d rules: line of %d cells: %q", n, lipgloss.Width(l), l)
+			}
+		}
+		if more := n > 3; more != strings.Contains(all, " more") {
+			t.Errorf("%d rules: %q", n, lines)
+		}
+	}
+}
+
+func BenchmarkRuleNames10k(b *testing.B) {
+	rules := make([]action.Target, 10_000)
+	for i := range rules {
+		rules[i] = action.Host(action.Drop, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
+	}
+	for b.Loop() {
+		ruleNames(rules, 80, 2)
 	}
 }

@@ -24,6 +24,7 @@ type rulesState struct {
 	dur     time.Duration
 	preview RulePreview
 	err     error
+	note    string // why the rules are not what the key's row named (b on a destination)
 	guard   GuardReport
 	showIPT bool
 	scroll  int
@@ -35,12 +36,21 @@ type rulesState struct {
 
 // openRules opens the dialog for b (drop) or n (notrack).
 func (m *Model) openRules(kind action.Kind) tea.Cmd {
-	rules, err := m.rulesFor(kind)
+	var (
+		rules []action.Target
+		note  string
+		err   error
+	)
+	if keys := m.topTargets(); kind == action.Drop && m.view == viewTop && byDestination(keys) {
+		rules, note, err = m.sourcesOfDestinations(keys)
+	} else {
+		rules, err = m.rulesFor(kind)
+	}
 	if err != nil {
 		m.status = err.Error()
 		return nil
 	}
-	st := &rulesState{rules: rules, dur: DefaultRuleDuration}
+	st := &rulesState{rules: rules, dur: DefaultRuleDuration, note: note}
 	st.guard = m.cfg.Actions.Guard(rules, m.tableFlows)
 	m.rules = st
 	m.enter(modeRules)
@@ -205,6 +215,9 @@ func (m *Model) rulesHead(w int) []string {
 	s := &m.styles
 	st := m.rules
 	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", format.Plural(len(st.rules), "rule"), durText(st.dur)))}
+	if st.note != "" {
+		lines = append(lines, s.Bold.Render("  "+st.note))
+	}
 	lines = append(lines, ruleNames(st.rules, w, 2)...)
 	lines = append(lines, guardLines(st.guard, len(st.rules), s)...)
 	if st.err != nil {
@@ -226,21 +239,39 @@ func (m *Model) rulesHead(w int) []string {
 
 // ruleNames lists the rules ("drop from 10.0.0.5, drop from 10.0.0.6")
 // in at most maxLines lines of width w, the rest counted ("and 998 more").
+// It measures as it goes: ten thousand rules cost one pass, not one per
+// rule left out.
 func ruleNames(rules []action.Target, w, maxLines int) []string {
-	var names []string
+	budget := maxLines * max(w-4, 8)
+	text := func(shown int) string {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, r := range rules[:shown] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(r.String())
+		}
+		if shown < len(rules) {
+			fmt.Fprintf(&b, " and %s more", format.Commas(uint64(len(rules)-shown)))
+		}
+		return b.String()
+	}
+	shown, width := 0, 2
 	for _, r := range rules {
-		names = append(names, r.String())
-	}
-	for shown := len(names); shown > 0; shown-- {
-		text := "  " + strings.Join(names[:shown], ", ")
-		if shown < len(names) {
-			text += fmt.Sprintf(" and %s more", format.Commas(uint64(len(names)-shown)))
+		if add := len(r.String()) + 2; shown > 0 && width+add > budget {
+			break
+		} else {
+			width += add
 		}
-		if wrapped := wrapLine(text, w); len(wrapped) <= maxLines || shown == 1 {
-			return wrapped
-		}
+		shown++
 	}
-	return nil
+	for {
+		if lines := wrapLine(text(shown), w); len(lines) <= maxLines || shown <= 1 {
+			return lines
+		}
+		shown--
+	}
 }
 
 // maxWarnings is how many strong warnings the dialog spells out; the rest
