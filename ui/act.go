@@ -208,9 +208,12 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 		m.tuned(msg)
 	case savedMsg:
 		if msg.err != nil {
-			m.status = "save: " + msg.err.Error()
+			m.status = "save: " + format.Printable(msg.err.Error())
 		} else {
-			m.status = "saved to " + msg.path
+			m.status = "saved to " + format.Name(msg.path)
+			if msg.what != "" {
+				m.status += msg.what
+			}
 		}
 	default:
 		return nil, false

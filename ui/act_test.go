@@ -464,20 +464,36 @@ func TestTuningView(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := dir + "/90-conntrack.conf"
-	pressRun(m, "s")
+	press(m, "s")
+	// The prompt offers the path the report names.
+	if m.prompt.Value() != tuning.SnippetPath {
+		t.Errorf("the save prompt offers %q", m.prompt.Value())
+	}
 	for range len(m.prompt.Value()) {
-		pressRun(m, "backspace")
+		press(m, "backspace")
 	}
 	typeText(m, path)
 	pressRun(m, "enter")
 	b, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(b), "sysctl") || m.status != "saved to "+path {
+	if err != nil || !strings.Contains(string(b), "sysctl") ||
+		m.status != "saved to "+path+" (nothing applied: sysctl -p "+path+" loads it)" {
 		t.Fatalf("snippet not saved: %v %q", err, m.status)
 	}
-	// Saving never overwrites.
-	pressRun(m, "s")
+	// A relative name is reported where it went.
+	t.Chdir(dir)
+	press(m, "s")
 	for range len(m.prompt.Value()) {
-		pressRun(m, "backspace")
+		press(m, "backspace")
+	}
+	typeText(m, "relative.conf")
+	pressRun(m, "enter")
+	if !strings.HasPrefix(m.status, "saved to "+dir+"/relative.conf ") {
+		t.Errorf("relative: %q", m.status)
+	}
+	// Saving never overwrites.
+	press(m, "s")
+	for range len(m.prompt.Value()) {
+		press(m, "backspace")
 	}
 	typeText(m, path)
 	pressRun(m, "enter")

@@ -79,6 +79,7 @@ type (
 	savedMsg struct {
 		path string
 		err  error
+		what string // said after the path: how to use the file
 	}
 )
 

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/filter"
+	"github.com/cttop/cttop/format"
 )
 
 // promptPreview is what the filter being typed would do.
@@ -11,6 +14,9 @@ type promptPreview struct {
 	text    string
 	matched int
 	err     error
+	// note warns of the NAT trap: a direction that misses flows holding
+	// the address at another end ("" when none would).
+	note string
 }
 
 func newPrompt() textinput.Model {
@@ -67,8 +73,12 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.preview = promptPreview{text: m.prompt.Value(), err: err}
 			return nil
 		}
+		note := m.preview.note
 		m.closePrompt()
 		m.pushFilter(f)
+		if note != "" && f != nil {
+			m.status += "; " + note
+		}
 		return nil
 	}
 	var cmd tea.Cmd
@@ -93,7 +103,9 @@ func (m *Model) closePrompt() {
 }
 
 // updatePreview counts the flows the typed filter matches: one pass over
-// the table, about 20 ms at a million flows.
+// the table, about 20 ms at a million flows. With a directional address
+// test (src A, dst net N) it also counts the flows the filter misses but
+// would match with the address at any end, and notes them.
 func (m *Model) updatePreview() {
 	text := m.prompt.Value()
 	m.preview = promptPreview{text: text}
@@ -106,13 +118,49 @@ func (m *Model) updatePreview() {
 		m.preview.matched = m.table.Len()
 		return
 	}
-	n := 0
+	orig, every := f.Widened()
+	n, moreOrig, moreAny := 0, 0, 0
 	for s := int32(0); s < m.table.Slots(); s++ {
-		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl, m.table.ExtAt(s)) {
+		fl := m.table.At(s)
+		if fl.Family == 0 {
+			continue
+		}
+		x := m.table.ExtAt(s)
+		switch {
+		case f.Match(fl, x):
 			n++
+		case every != nil && every.Match(fl, x):
+			moreAny++
+			if orig.Match(fl, x) {
+				moreOrig++
+			}
 		}
 	}
 	m.preview.matched = n
+	word := "host"
+	if strings.Contains(text, "/") {
+		word = "net"
+	}
+	m.preview.note = natNote(n, moreOrig, moreAny, word)
+}
+
+// natNote says how many more flows hold the filter's address at another
+// end, when the direction makes it match fewer than half of them: "14,667
+// more have it on the reply side: use host" (src and dst look at the
+// original tuple only; host and net at every end, docs/filter.md).
+func natNote(matched, moreOrig, moreAny int, word string) string {
+	if moreAny == 0 || moreAny < matched {
+		return ""
+	}
+	side := "on the reply side"
+	if moreOrig > 0 {
+		side = "at another end"
+	}
+	verb := " more have it "
+	if moreAny == 1 {
+		verb = " more has it "
+	}
+	return format.Commas(uint64(moreAny)) + verb + side + ": use " + word
 }
 
 // pushFilter applies f and remembers the filter it replaces, so esc can

@@ -186,7 +186,7 @@ func (m *Model) renderNotices(width int) string {
 			format.Commas(uint64(m.list.Len())), format.Commas(uint64(m.table.Len()))))
 	}
 	if n := m.tagCount(); n > 0 {
-		parts = append(parts, s.Bold.Render(fmt.Sprintf("%d tagged", n)))
+		parts = append(parts, s.Bold.Render(format.Commas(uint64(n))+" tagged"))
 	}
 	if m.paused {
 		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))

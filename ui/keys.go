@@ -12,6 +12,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
 	SortPrev, SortNext, Reverse           key.Binding
 	Filter, SwitchView, Enter, Back, Tag  key.Binding
+	TagAll, ClearTags                     key.Binding
 	Delete, DeleteAll, Block, NoTrack     key.Binding
 	Blocked, Tune                         key.Binding
 	Namespaces, Log, History, Write       key.Binding
@@ -37,6 +38,8 @@ func DefaultKeyMap() KeyMap {
 		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details / drill down")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close / back")),
 		Tag:        key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "tag / untag")),
+		TagAll:     key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "tag all matching")),
+		ClearTags:  key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "untag all")),
 		GroupSrc:   key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "top: by source")),
 		GroupDst:   key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "top: by destination")),
 		GroupDport: key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "top: by dest. port")),
@@ -77,7 +80,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Help},
 		{k.SortPrev, k.SortNext, k.Reverse, k.Filter, k.Enter, k.Back, k.Quit},
 		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto, k.Pause},
-		{k.Tag, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked, k.Tune},
+		{k.Tag, k.TagAll, k.ClearTags, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked, k.Tune},
 		{k.Namespaces, k.Log, k.History, k.Write},
 	}
 }

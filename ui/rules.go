@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -192,11 +193,15 @@ func durText(d time.Duration) string {
 }
 
 // saveFile writes text to a new file (outfile.WriteNew: never over an
-// existing file or through a symlink, mode 0600).
+// existing file or through a symlink, mode 0600); the message names the
+// file by its absolute path, so the user knows where it went.
 func saveFile(path, text string) tea.Cmd {
 	return func() tea.Msg {
 		if path == "" {
 			return savedMsg{err: errors.New("no file name")}
+		}
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
 		}
 		return savedMsg{path: path, err: outfile.WriteNew(path, []byte(text))}
 	}

@@ -44,6 +44,11 @@ func (m *Model) hints() []hint {
 		other, enter = "flows", "drill in"
 	}
 	hs := []hint{{"/", "filter", 1}, {"tab", other, 2}, {">", "sort", 5}, {"enter", enter, 6}, {"space", "tag", 8}}
+	if m.tagCount() > 0 {
+		hs = append(hs, hint{"U", "untag all", 7})
+	} else {
+		hs = append(hs, hint{"*", "tag all", 10})
+	}
 	if m.cfg.Actions != nil {
 		hs = append(hs, hint{"b", "block", 3})
 	}
@@ -152,8 +157,11 @@ func (m *Model) renderStatus(width int) string {
 		left = append(left, s.Warn.Render(m.sizeNote))
 	}
 	msg := m.status
-	if m.mode() == modeConfirm {
+	switch {
+	case m.mode() == modeConfirm:
 		msg = "" // the question is the message
+	case m.mode() == modePrompt && m.preview.note != "":
+		msg = m.preview.note // the NAT trap, while the filter is typed
 	}
 	hs := m.hints()
 	for {

@@ -35,6 +35,10 @@ func (m *Model) topKey(msg tea.KeyPressMsg) bool {
 		}
 	case key.Matches(msg, k.Tag):
 		m.tagGroup()
+	case key.Matches(msg, k.TagAll):
+		m.tagAll()
+	case key.Matches(msg, k.ClearTags):
+		m.clearTags()
 	case key.Matches(msg, k.Back):
 		m.popFilter()
 	default:

@@ -75,7 +75,7 @@ func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "s":
 		if t.err == nil && !t.loading {
 			t.saving = true
-			m.prompt.SetValue("90-conntrack.conf")
+			m.prompt.SetValue(tuning.SnippetPath) // the path the report names
 			m.prompt.Prompt = "save the sysctl.d snippet to: "
 			m.prompt.CursorEnd()
 			return m.prompt.Focus()
@@ -102,7 +102,7 @@ func (m *Model) tuneSaveKey(msg tea.KeyPressMsg) tea.Cmd {
 		path := strings.TrimSpace(m.prompt.Value())
 		m.prompt.Blur()
 		m.prompt.Prompt = "/ "
-		return saveFile(path, t.advice.SysctlSnippet())
+		return saveSnippet(path, t.advice.SysctlSnippet())
 	}
 	var cmd tea.Cmd
 	m.prompt, cmd = m.prompt.Update(msg)
@@ -135,4 +135,17 @@ func (m *Model) tuneHead(w int) []string {
 // body is the report wrapped to w columns, and the snippet.
 func (t *tuneState) body(w int) []string {
 	return strings.Split(t.report.Text(w)+"\n"+t.advice.SysctlSnippet(), "\n")
+}
+
+// saveSnippet saves the sysctl.d snippet as saveFile does, and says how to
+// load it: cttop applies nothing.
+func saveSnippet(path, text string) tea.Cmd {
+	save := saveFile(path, text)
+	return func() tea.Msg {
+		msg := save().(savedMsg)
+		if msg.err == nil {
+			msg.what = " (nothing applied: sysctl -p " + msg.path + " loads it)"
+		}
+		return msg
+	}
 }

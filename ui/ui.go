@@ -326,6 +326,10 @@ func (m *Model) flowsKey(msg tea.KeyPressMsg) bool {
 		}
 	case key.Matches(msg, k.Tag):
 		m.tagFlow()
+	case key.Matches(msg, k.TagAll):
+		m.tagAll()
+	case key.Matches(msg, k.ClearTags):
+		m.clearTags()
 	case key.Matches(msg, k.Back):
 		m.popFilter()
 	default:
