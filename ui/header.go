@@ -87,14 +87,18 @@ func (m *Model) renderCounters(width int) string {
 		st.Valid = false // the file recorded no kernel counters
 	}
 	if st.Valid {
+		// The kernel's counters run since boot: only drops seen while
+		// cttop watches are coloured; the total says since when.
 		drops := st.Drop + st.EarlyDrop
+		seen := m.dropsSeen()
+		boot := format.Commas(drops) + " since boot"
 		switch {
 		case r.Drop > 0:
-			parts = append(parts, part{s.Alarm.Render(fmt.Sprintf("DROPPING %s/s (%s)", format.Rate(r.Drop), format.Commas(drops))), 0})
-		case drops > 0:
-			parts = append(parts, part{s.Warn.Render("drops " + format.Commas(drops)), 0})
+			parts = append(parts, part{s.Alarm.Render("DROPPING "+format.Rate(r.Drop)+"/s") + " (" + boot + ")", 0})
+		case seen > 0:
+			parts = append(parts, part{s.Warn.Render(format.Commas(seen)+" dropped since cttop started") + " (" + boot + ")", 0})
 		default:
-			parts = append(parts, part{"drops 0", 0})
+			parts = append(parts, part{"drops " + boot, 0})
 		}
 		for _, p := range m.trendPart() {
 			parts = append(parts, part(p))
@@ -259,4 +263,15 @@ func (m *Model) loadingPercent() string {
 		return "loading"
 	}
 	return fmt.Sprintf("loading %d%%", min(100, 100*uint64(m.table.Len())/st.Count))
+}
+
+// dropsSeen is how many packets the kernel dropped (drop + early_drop)
+// since cttop first saw this table's statistics: 0 for a replay, whose
+// counters do not move.
+func (m *Model) dropsSeen() uint64 {
+	st := m.table.Stats()
+	if !st.Valid || m.dropBase.t != m.table {
+		return 0
+	}
+	return st.Drop + st.EarlyDrop - min(m.dropBase.n, st.Drop+st.EarlyDrop)
 }

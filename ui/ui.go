@@ -136,6 +136,12 @@ type Model struct {
 	waitingGroups bool // a waitForGroups command is out
 
 	start startState // the automatic start view (startview.go)
+	// dropBase is drop + early_drop when cttop first saw table t's
+	// statistics: what the header colours rests on drops since then.
+	dropBase struct {
+		t *model.Table
+		n uint64
+	}
 
 	host *hostState // namespaces, kernel log, history (host.go)
 }
@@ -265,6 +271,9 @@ func (m *Model) ingest(b *model.Batch) {
 	m.list.Update(ch)
 	m.groups.Update(ch)
 	m.recordHistory(b.Time)
+	if st := m.table.Stats(); st.Valid && m.dropBase.t != m.table {
+		m.dropBase.t, m.dropBase.n = m.table, st.Drop+st.EarlyDrop
+	}
 	m.decideStart(b)
 	m.refresh()
 }

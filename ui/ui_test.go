@@ -276,7 +276,36 @@ func TestDropsAreLoud(t *testing.T) {
 			Stats: model.TableStats{Valid: true, Count: 1000, Max: 1000, Drop: uint64(i) * 50}}
 		m.Update(BatchMsg{b})
 	}
-	if want := m.styles.Alarm.Render("DROPPING 500/s (600)"); !strings.Contains(m.render(), want) {
+	if want := m.styles.Alarm.Render("DROPPING 500/s") + " (600 since boot)"; !strings.Contains(m.render(), want) {
 		t.Errorf("rising drops not shown in red: %q", m.renderHeader(120)[1])
+	}
+}
+
+// TestDropsSinceBoot: the kernel's drop counters run since boot. Drops
+// that happened before cttop started are labelled so and not coloured (a
+// flushed table at 20% is not in trouble); drops seen while it watches
+// are coloured, and still after they stop rising.
+func TestDropsSinceBoot(t *testing.T) {
+	m := newTestModel(t, 120, 40)
+	batch := func(i int, drops uint64) {
+		m.Update(BatchMsg{&model.Batch{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond),
+			Stats: model.TableStats{Valid: true, Count: 200, Max: 1000, Drop: drops}}})
+	}
+	for i := range 30 {
+		batch(i, 170)
+	}
+	line := m.renderHeader(120)[1]
+	if !strings.HasPrefix(line, "drops 170 since boot") || strings.Contains(line, m.styles.Warn.Render("drops")) {
+		t.Errorf("old drops: %q", line)
+	}
+	for i := 30; i < 40; i++ {
+		batch(i, 170+uint64(i-29)*5) // 50 more while watched
+	}
+	for i := 40; i < 70; i++ {
+		batch(i, 220) // then they stop
+	}
+	line = m.renderHeader(120)[1]
+	if want := m.styles.Warn.Render("50 dropped since cttop started") + " (220 since boot)"; !strings.HasPrefix(line, want) {
+		t.Errorf("drops while watched: %q, want %q", line, want)
 	}
 }
