@@ -8,7 +8,7 @@
 // TCP peer in the namespace sshd runs in, matches the audit session for a
 // cttop inside tmux, reads the utmp login records of the terminals on the
 // way, and adds SSH_CONNECTION and SSH_CLIENT when they are well-formed.
-// Every Warning of Guard.Check and Guard.CheckService is strong evidence
+// Every Warning of Guard.CheckTarget (Check, CheckService) is strong evidence
 // and names how it was found; the caller demands a typed confirmation.
 //
 // An ESTABLISHED flow to a local sshd (Guard.SSHClients, CountSSH) is weak

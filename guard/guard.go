@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
@@ -117,33 +118,47 @@ func (g *Guard) elsewhere(peer Peer) string {
 	return ""
 }
 
+// CheckTarget returns the warnings for a rule: Check for an address or
+// network, CheckService for a local service.
+func (g *Guard) CheckTarget(t action.Target) []Warning {
+	if t.IsService() {
+		return g.checkService(t.Action, t.Proto, t.Port)
+	}
+	return g.Check(t.Addr)
+}
+
 // CheckService returns the warnings for untracking the local service
 // proto/port: the port of the operator's SSH session, or a port sshd
 // listens on in the namespace, whose packets a ruleset that accepts only
 // established traffic would then drop.
 func (g *Guard) CheckService(proto uint8, port uint16) []Warning {
+	return g.checkService(action.NoTrack, proto, port)
+}
+
+// checkService is CheckService for NOTRACK or SYNPROXY (which untracks
+// the SYNs of new sessions and answers them itself: the sessions under way
+// go on, new ones need it to work).
+func (g *Guard) checkService(kind action.Kind, proto uint8, port uint16) []Warning {
 	if proto != model.ProtoTCP {
 		return nil
 	}
-	var out []Warning
+	p := "tcp port " + strconv.Itoa(int(port))
+	risk := map[bool]string{
+		true:  "if your ruleset accepts only established traffic, untracking it",
+		false: "under SYNPROXY every new SSH session depends on it working (those under way go on); if it fails, it",
+	}[kind != action.SynProxy]
 	for _, peer := range g.Operator.Peers {
 		if peer.Port == port {
-			out = append(out, Warning{
-				Text: "tcp port " + strconv.Itoa(int(port)) + " carries your SSH session: if your ruleset accepts only " +
-					"established traffic, untracking it locks you out",
-				Evidence: peer.Evidence,
-			})
-			return out
+			return []Warning{{Text: p + " carries your SSH session: " + risk + " locks you out", Evidence: peer.Evidence}}
 		}
 	}
 	if slices.Contains(g.sshPorts(), port) {
-		out = append(out, Warning{
-			Text: "sshd listens on tcp port " + strconv.Itoa(int(port)) + " here: if your ruleset accepts only " +
-				"established traffic, untracking it cuts off every SSH session",
+		return []Warning{{
+			Text:     "sshd listens on " + p + " here: " + risk + " cuts off SSH to this host",
 			Evidence: []string{"listening sshd of the namespace acted on"},
-		})
+		}}
 	}
-	return out
+	return nil
 }
 
 // Ports returns the ports sshd listens on in the namespace, DefaultSSHPort

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
 
@@ -119,6 +120,12 @@ func TestCheckService(t *testing.T) {
 	bare := &Guard{}
 	if ws := bare.CheckService(model.ProtoTCP, 22); len(ws) != 1 {
 		t.Errorf("CheckService(tcp 22) without a listener found = %v, want the default port's warning", ws)
+	}
+	if ws := g.CheckTarget(action.SynProxyService(2222)); len(ws) != 1 || !strings.Contains(ws[0].Text, "under SYNPROXY every new SSH session depends on it") {
+		t.Errorf("CheckTarget(synproxy 2222) = %v, want the SYNPROXY wording", ws)
+	}
+	if ws := g.CheckTarget(action.Service(model.ProtoTCP, 2222)); len(ws) != 1 || !strings.Contains(ws[0].Text, "untracking it locks you out") {
+		t.Errorf("CheckTarget(notrack 2222) = %v", ws)
 	}
 	client := envGuard(envOf(map[string]string{"SSH_CLIENT": "203.0.113.9 52814 2200"}), nil)
 	if ws := client.CheckService(model.ProtoTCP, 2200); len(ws) != 1 || !slices.Equal(ws[0].Evidence, []string{"SSH_CLIENT"}) {

@@ -261,9 +261,8 @@ func (a *kernelActions) Guard(rules []action.Target, flows func(yield func(*mode
 	var rep ui.GuardReport
 	var addrs []netip.Prefix
 	for _, r := range rules {
-		ws := a.guard.CheckService(r.Proto, r.Port)
+		ws := a.guard.CheckTarget(r)
 		if !r.IsService() {
-			ws = a.guard.Check(r.Addr)
 			addrs = append(addrs, r.Addr)
 		}
 		for _, w := range ws {
