@@ -188,19 +188,42 @@ func (a *Advice) noTrackFinding() {
 		strings.Join(names, " "), verb, format.Percent(share), format.Int(int64(total)))
 }
 
-// sourceFinding points at a source that owns much of the table.
+// StandsOut reports whether the busiest of several sources (or rows)
+// stands out from the next: at least twice its flows, or alone. A source
+// is an offender only then: three equal clients of a load test, or the
+// members of a proxy tier, share the load and none stands out.
+func StandsOut(top, next int) bool { return top >= 2*next }
+
+// sourceFinding points at a source that owns much of the table, and
+// calls it a possible offender only when it stands out (StandsOut).
 func (a *Advice) sourceFinding() {
 	flows := a.In.Table.Flows
-	if flows == 0 || len(a.In.Table.TopSources) == 0 {
+	srcs := a.In.Table.TopSources
+	if flows == 0 || len(srcs) == 0 {
 		return
 	}
-	top := a.In.Table.TopSources[0]
+	top := srcs[0]
 	share := float64(top.Flows) / float64(flows)
 	if share < 0.2 || top.Flows < 100 {
 		return
 	}
-	a.add(FindingSource, "%s opened %s of flows (%s): find out why with the filter \"src %s\" (press / in cttop). If it is a flood or a misbehaving client, block it (press b on one of its flows) or limit connections per source in the firewall.",
-		top.Addr, format.Percent(share), format.Int(int64(top.Flows)), top.Addr)
+	if len(srcs) == 1 || StandsOut(top.Flows, srcs[1].Flows) {
+		a.add(FindingSource, "%s opened %s of flows (%s): find out why with the filter \"src %s\" (press / in cttop). If it is a flood or a misbehaving client, block it (press b on one of its flows) or limit connections per source in the firewall.",
+			top.Addr, format.Percent(share), format.Int(int64(top.Flows)), top.Addr)
+		return
+	}
+	// Busy, but alike: name them without calling them offenders.
+	var names []string
+	held := 0
+	for _, s := range srcs {
+		if 2*s.Flows < top.Flows {
+			break
+		}
+		names = append(names, s.Addr.String())
+		held += s.Flows
+	}
+	a.add(FindingSource, "%s opened %s of flows (%s) in like shares: none stands out, as the clients of a load test or a proxy tier do. If they are legitimate the table needs room for them; if not, filter \"src %s\" (press / in cttop) and block them together.",
+		strings.Join(names, ", "), format.Percent(float64(held)/float64(flows)), format.Int(int64(held)), names[0])
 }
 
 // settingsFindings covers where the settings can be changed and modes.

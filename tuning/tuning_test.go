@@ -232,6 +232,18 @@ func TestAdvise(t *testing.T) {
 			want: []string{`203.0.113.9 opened 45.0% of flows (90,000): find out why with the filter "src 203.0.113.9"`},
 		},
 		{
+			name: "three equal load-test clients",
+			in: func() Input {
+				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+				in.Table.TCPStates[model.TCPEstablished] = 200000
+				in.Table.TopSources = []model.SourceCount{{Addr: netip.MustParseAddr("192.0.2.11"), Flows: 66700},
+					{Addr: netip.MustParseAddr("192.0.2.12"), Flows: 66650}, {Addr: netip.MustParseAddr("192.0.2.13"), Flows: 66650}}
+				return in
+			}(),
+			kind: FindingSource,
+			want: []string{"192.0.2.11, 192.0.2.12, 192.0.2.13 opened 100.0% of flows (200,000) in like shares: none stands out"},
+		},
+		{
 			name: "buckets too few for max",
 			in: Input{
 				Settings: host(16*gib, 262144, 16384),
@@ -509,6 +521,26 @@ func TestInputFromTable(t *testing.T) {
 		tab.Apply(&model.Batch{Time: time.Unix(1_700_000_000, 0), Info: c.info})
 		if in := InputFromTable(tab, 2); in.FlowsFrom != c.want || in.Table.Protos == nil {
 			t.Errorf("%s: FlowsFrom %q, want %q (composition %+v)", c.info.Kind, in.FlowsFrom, c.want, in.Table)
+		}
+	}
+}
+
+// TestEqualSourcesAreNotOffenders: a source is an offender only when it
+// stands out; the report never tells equal clients to find out why or
+// calls them misbehaving, and does for one that is twice the next.
+func TestEqualSourcesAreNotOffenders(t *testing.T) {
+	for _, c := range []struct {
+		flows    [3]int
+		offender bool
+	}{{[3]int{66700, 66650, 66650}, false}, {[3]int{90000, 60000, 50000}, false}, {[3]int{120000, 60000, 20000}, true}} {
+		in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
+		in.Table.TCPStates[model.TCPEstablished] = 200000
+		for i, n := range c.flows {
+			in.Table.TopSources = append(in.Table.TopSources, model.SourceCount{Addr: netip.AddrFrom4([4]byte{192, 0, 2, byte(11 + i)}), Flows: n})
+		}
+		text := Advise(in).Report().Text(100)
+		if got := strings.Contains(text, "misbehaving"); got != c.offender {
+			t.Errorf("%v: offender %v, want %v:\n%s", c.flows, got, c.offender, text)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/tuning"
 )
 
 // StartView is the view cttop starts in.
@@ -177,12 +178,18 @@ func chooseStart(t *model.Table, f *filter.Filter) startChoice {
 	for _, e := range top {
 		top3 += e.n
 	}
+	second := 0
+	if len(top) > 1 {
+		second = top[1].n
+	}
 	switch {
-	case share(top[0].n) >= startSourceShare:
+	case share(top[0].n) >= startSourceShare && tuning.StandsOut(top[0].n, second):
 		return startChoice{model.Plain(model.BySrc), "b blocks " + top[0].k.String() + ", " + pct(share(top[0].n)) +
 			" of flows; space tags more"}
-	case len(top) == 3 && share(top3) >= startTop3Share:
-		return startChoice{model.Plain(model.BySrc), "space tags, b blocks: 3 sources make " + pct(share(top3)) + " of flows"}
+	case share(top[0].n) >= startSourceShare || share(top3) >= startTop3Share:
+		// Busy sources alike (a load test, a proxy tier): no offender.
+		return startChoice{model.Plain(model.BySrc), fmt.Sprintf("%d sources make %s of flows in like shares, none stands out: T advises",
+			len(top), pct(share(top3)))}
 	}
 	if p := topCounts(nets, 1); share(p[0].n) >= startPrefixShare {
 		// src/auto lists the most specific prefixes that stand out.

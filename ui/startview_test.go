@@ -141,6 +141,8 @@ func TestStartGrouping(t *testing.T) {
 		why   string
 	}{
 		{"three sources", threeSources, port80, est, model.Plain(model.BySrc), "b blocks 10.99.0.11, 60% of flows"},
+		{"three equal load-test clients", func(i int) string { return fmt.Sprintf("192.0.2.%d", 11+i%3) }, port80, est,
+			model.Plain(model.BySrc), "3 sources make 100% of flows in like shares, none stands out: T advises"},
 		{"one /16", func(i int) string { return fmt.Sprintf("10.20.%d.%d", i/250%250, 1+i%250) }, port80, est,
 			model.Grouping{By: model.BySrc, Auto: true}, "enter lists 10.20.0.0/16"},
 		{"spoofed", func(i int) string { return fmt.Sprintf("%d.%d.%d.1", 1+i%200, i/200%250, i%251) }, port80,
