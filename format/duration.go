@@ -1,27 +1,42 @@
 package format
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 )
 
-// TTL writes seconds as the shortest readable duration, for a flow's
-// timeout or age: 59s, 4m59s, 3h04m, 4d23h.
-func TTL(s uint32) string {
+// Duration writes whole seconds in cttop's one duration format, used for
+// every TTL, age and timeout setting in the table, the detail pane,
+// cttop --once and the tuning report: the largest unit and the next one,
+// the second one padded to two digits so a column of them lines up, never
+// cut: 59s, 1m38s, 4m05s, 3h04m, 4d23h, 11d13h. Below a minute only seconds;
+// what the second unit leaves out is rounded down (a TTL is at least what
+// it says). A negative sec is unknown: "-".
+func Duration(sec int64) string {
 	switch {
-	case s < 100:
-		return strconv.Itoa(int(s)) + "s"
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+	case sec < 0:
+		return "-"
+	case sec < 60:
+		return strconv.FormatInt(sec, 10) + "s"
+	case sec < 3600:
+		return two(sec/60, "m", sec%60, "s")
+	case sec < 86400:
+		return two(sec/3600, "h", sec%3600/60, "m")
 	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
+	return two(sec/86400, "d", sec%86400/3600, "h")
+}
+
+func two(a int64, ua string, b int64, ub string) string {
+	s := strconv.FormatInt(a, 10) + ua
+	if b < 10 {
+		s += "0"
+	}
+	return s + strconv.FormatInt(b, 10) + ub
 }
 
 // Elapsed writes a measured time, rounded to what a person reads: 350ms,
-// 4s, 1m30s; "-" for none.
+// 4s, 1m30s; "-" for none. It is for how long cttop's own work took (a
+// dump), not for the kernel's timeouts (Duration).
 func Elapsed(d time.Duration) string {
 	if d <= 0 {
 		return "-"
@@ -31,7 +46,6 @@ func Elapsed(d time.Duration) string {
 	}
 	return d.Round(time.Second).String()
 }
-
 // Setting writes a timeout setting in seconds in the largest unit that
 // divides it, compactly for a table column: 5d, 2h, 90m, 30s; "?" if
 // negative (unknown).

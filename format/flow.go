@@ -17,40 +17,6 @@ func Proto(p uint8) string {
 	return model.ProtoName(p)
 }
 
-// Endpoint writes an address and port unambiguously: 192.0.2.1:80,
-// [2001:db8::1]:80; without a port for protocols that have none.
-func Endpoint(a model.Addr, port uint16, proto uint8) string {
-	s := a.String()
-	if !model.HasPorts(proto) {
-		return s
-	}
-	if !a.Is4() {
-		s = "[" + s + "]"
-	}
-	return s + ":" + strconv.Itoa(int(port))
-}
-
-// Port writes a port of a protocol with ports, else "-".
-func Port(p uint16, proto uint8) string {
-	if model.HasPorts(proto) {
-		return strconv.Itoa(int(p))
-	}
-	return "-"
-}
-
-// SrcPort writes the original source port (SPORT): "-" for protocols
-// without ports.
-func SrcPort(f *model.Flow) string { return Port(f.Orig.SrcPort, f.Proto) }
-
-// DstPort writes the original destination port (DPORT), or an ICMP
-// flow's type/code ("8/0") where other protocols have a port.
-func DstPort(f *model.Flow) string {
-	if model.IsICMP(f.Proto) {
-		return strconv.Itoa(int(f.Orig.ICMPType())) + "/" + strconv.Itoa(int(f.Orig.ICMPCode()))
-	}
-	return Port(f.Orig.DstPort, f.Proto)
-}
-
 // State writes what the STATE column shows: the flow's state in the one
 // state model (model.State: the protocol's for TCP, SCTP and DCCP, else
 // UNREPLIED or REPLIED; ASSURED is a flag), "-" when unknown (offloaded
@@ -66,7 +32,7 @@ func State(f *model.Flow) string {
 // timeout is unknown (offloaded flows).
 func FlowTTL(f *model.Flow, now uint32) string {
 	if t, ok := f.TTL(now); ok {
-		return TTL(t)
+		return Duration(int64(t))
 	}
 	return "-"
 }
@@ -126,90 +92,53 @@ func ID(f *model.Flow) string {
 }
 
 // ExtLines are the detail pane's lines of a flow's helper, labels and
-// security context, each as a label and a value: when the flow has one,
-// or when it is unknown (the source did not say). x is the flow's Ext.
+// security context, each as a label and a value: "none" when the source
+// said there is none, "unknown" when it did not say. x is the flow's Ext.
 func ExtLines(f *model.Flow, x *model.Ext) [][2]string {
-	var out [][2]string
-	if h, ok := f.Helper(x); !ok {
-		out = append(out, [2]string{"helper", "unknown"})
-	} else if h != "" {
-		out = append(out, [2]string{"helper", h})
-	}
-	if l, names, ok := f.Labels(x); !ok {
-		out = append(out, [2]string{"labels", "unknown"})
-	} else if !l.IsZero() || names != "" {
-		var parts []string
-		if names != "" {
-			parts = append(parts, names)
+	val := func(v string, ok bool) string {
+		switch {
+		case !ok:
+			return "unknown"
+		case v == "":
+			return "none"
 		}
-		if b := l.Bits(); len(b) > 0 {
-			parts = append(parts, "bits "+strings.Trim(fmt.Sprint(b), "[]"))
-		}
-		out = append(out, [2]string{"labels", strings.Join(parts, "; ")})
+		return Printable(v)
 	}
-	if sc, ok := f.Secctx(x); !ok {
-		out = append(out, [2]string{"secctx", "unknown"})
-	} else if sc != "" {
-		out = append(out, [2]string{"secctx", sc})
-	}
-	return out
+	h, hok := f.Helper(x)
+	sc, sok := f.Secctx(x)
+	return [][2]string{{"helper", val(h, hok)}, {"labels", val(Labels(f, x))}, {"secctx", val(sc, sok)}}
 }
 
-// Translated says which ends of f the kernel rewrites: the destination
-// (DNAT: the reply comes from elsewhere) and the source (SNAT: the reply
-// goes elsewhere), ports included where the protocol has them.
-func Translated(f *model.Flow) (dst, src bool) {
-	ports := model.HasPorts(f.Proto)
-	dst = f.Reply.Src != f.Orig.Dst || (ports && f.Reply.SrcPort != f.Orig.DstPort)
-	src = f.Reply.Dst != f.Orig.Src || (ports && f.Reply.DstPort != f.Orig.SrcPort)
-	return dst, src
-}
-
-// NAT writes a NATed flow's translation in one cell, the address the
-// kernel rewrote and what it became: "dst→192.0.2.10:8080 src→…"; "" if
-// the flow is not NATed.
-func NAT(f *model.Flow) string {
-	if !f.NATed() {
-		return ""
+// Labels writes a flow's conntrack labels: their names as conntrack -L -o
+// labels prints them, and the bits set ("bits 0 5"); "" for none, and
+// ok false when unknown.
+func Labels(f *model.Flow, x *model.Ext) (string, bool) {
+	l, names, ok := f.Labels(x)
+	if !ok {
+		return "", false
 	}
 	var parts []string
-	dst, src := Translated(f)
-	if dst {
-		parts = append(parts, "dst→"+Endpoint(f.Reply.Src, f.Reply.SrcPort, f.Proto))
+	if names != "" {
+		parts = append(parts, names)
 	}
-	if src {
-		parts = append(parts, "src→"+Endpoint(f.Reply.Dst, f.Reply.DstPort, f.Proto))
+	if b := l.Bits(); len(b) > 0 {
+		parts = append(parts, "bits "+strings.Trim(fmt.Sprint(b), "[]"))
 	}
-	return strings.Join(parts, " ")
-}
-
-// NATLines spells out what the kernel rewrites, in words, a line a
-// rewrite: "destination A is translated to B (DNAT)".
-func NATLines(f *model.Flow) []string {
-	var out []string
-	dst, src := Translated(f)
-	if dst {
-		out = append(out, fmt.Sprintf("destination %s is translated to %s (DNAT)",
-			Endpoint(f.Orig.Dst, f.Orig.DstPort, f.Proto), Endpoint(f.Reply.Src, f.Reply.SrcPort, f.Proto)))
-	}
-	if src {
-		out = append(out, fmt.Sprintf("source %s is translated to %s (SNAT)",
-			Endpoint(f.Orig.Src, f.Orig.SrcPort, f.Proto), Endpoint(f.Reply.Dst, f.Reply.DstPort, f.Proto)))
-	}
-	if model.IsICMP(f.Proto) && f.Reply.SrcPort != f.Orig.SrcPort {
-		out = append(out, fmt.Sprintf("ICMP id %d is translated to %d", f.Orig.SrcPort, f.Reply.SrcPort))
-	}
-	return out
+	return strings.Join(parts, "; "), true
 }
 
 // Timeout writes the flow's timeout at Unix time now, for the detail pane:
-// "4m59s left (as last reported by the kernel)", or "unknown".
+// "4m59s left when last reported"; "unknown", and why for an offloaded
+// flow.
 func Timeout(f *model.Flow, now uint32) string {
 	t, ok := f.TTL(now)
-	if !ok {
-		return "unknown"
+	switch {
+	case ok:
+		return Duration(int64(t)) + " left when last reported"
+	case f.Status&(model.StatusOffload|model.StatusHWOffload) != 0:
+		return "unknown: offloaded to a flowtable, the kernel reports no timeout"
 	}
-	return TTL(t) + " left (as last reported by the kernel)"
+	return "unknown"
 }
 
 // Age writes how long the flow has existed at Unix time now, from its
@@ -218,11 +147,11 @@ func Timeout(f *model.Flow, now uint32) string {
 // not its age.
 func Age(f *model.Flow, now uint32) string {
 	if a, ok := f.Age(now); ok {
-		return TTL(a) + " (start timestamp)"
+		return Duration(int64(a)) + " (start timestamp)"
 	}
 	seen := ""
 	if fs, ok := f.FirstSeen(); ok && fs <= now {
-		seen = "; cttop has seen it for " + TTL(now-fs)
+		seen = "; cttop has seen it for " + Duration(int64(now-fs))
 	}
 	return "unknown (nf_conntrack_timestamp=1 gives the start" + seen + ")"
 }

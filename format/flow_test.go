@@ -17,6 +17,11 @@ func flow(proto uint8, src string, sport uint16, dst string, dport uint16) model
 		f.Family = model.IPv6
 	}
 	f.Reply = f.Orig.Inverse()
+	if model.IsICMP(proto) {
+		// The kernel keeps the id in both tuples; the reply's type is
+		// the answer's (echo request 8, reply 0).
+		f.Reply.SrcPort, f.Reply.DstPort = sport, 0
+	}
 	return f
 }
 
@@ -27,10 +32,15 @@ func TestEndpointsAndPorts(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{Endpoint(tcp6.Orig.Dst, 443, model.ProtoTCP), "[2001:db8::2]:443"},
 		{Endpoint(addr("192.0.2.1"), 80, model.ProtoUDP), "192.0.2.1:80"},
-		{Endpoint(addr("192.0.2.1"), 80, model.ProtoGRE), "192.0.2.1"},
+		{Endpoint(addr("192.0.2.1"), 0x1f, model.ProtoGRE), "192.0.2.1 key 0x1f"},
+		{Endpoint(addr("2001:db8::1"), 7, model.ProtoICMPv6), "2001:db8::1"},
+		{Endpoint(addr("192.0.2.1"), 7, 99), "192.0.2.1"},
 		{SrcPort(&tcp6), "40000"}, {DstPort(&tcp6), "443"},
-		{SrcPort(&ping), "-"}, {DstPort(&ping), "8/0"},
-		{SrcPort(&gre), "-"}, {DstPort(&gre), "-"},
+		{SrcPort(&ping), "id 7"}, {DstPort(&ping), "8/0"},
+		{SrcPort(&gre), "0x1"}, {DstPort(&gre), "0x2"},
+		{Tuple(gre.Orig, gre.Proto), "192.0.2.1 key 0x1 → 192.0.2.2 key 0x2"},
+		{Tuple(ping.Orig, ping.Proto), "192.0.2.1 → 192.0.2.2 (type 8 code 0 id 7)"},
+		{Tuple(tcp6.Orig, tcp6.Proto), "[2001:db8::1]:40000 → [2001:db8::2]:443"},
 		{Proto(model.ProtoICMPv6), "icmp6"}, {Proto(model.ProtoTCP), "tcp"},
 	} {
 		if c.got != c.want {
@@ -77,15 +87,36 @@ func TestNAT(t *testing.T) {
 	if got, want := NAT(&snat), "src→203.0.113.1:61000"; got != want {
 		t.Errorf("NAT = %q, want %q", got, want)
 	}
-	if got := NATLines(&snat); len(got) != 1 || got[0] != "source 10.0.0.5:33000 is translated to 203.0.113.1:61000 (SNAT)" {
+	if got := NATLines(&snat); len(got) != 1 || got[0] != "src→203.0.113.1:61000 (SNAT of 10.0.0.5:33000)" {
 		t.Errorf("NATLines = %q", got)
+	}
+	// GRE keys rewritten (PPTP): the keys are part of the ends.
+	gre := flow(model.ProtoGRE, "10.0.0.5", 0x10, "198.51.100.7", 0x20)
+	gre.Reply.Dst, gre.Reply.DstPort = addr("203.0.113.1"), 0x11
+	if got, want := NAT(&gre), "src→203.0.113.1 key 0x11"; got != want {
+		t.Errorf("NAT of GRE = %q, want %q", got, want)
+	}
+	// An ICMP id rewritten with the source.
+	ping := flow(model.ProtoICMP, "10.0.0.5", 7, "198.51.100.7", 8<<8)
+	ping.Reply.Dst, ping.Reply.SrcPort = addr("203.0.113.1"), 9
+	if got, want := NAT(&ping), "src→203.0.113.1 id 9"; got != want {
+		t.Errorf("NAT of ICMP = %q, want %q", got, want)
+	}
+	if got := NATLines(&ping); len(got) != 1 || got[0] != "src→203.0.113.1 id 9 (SNAT of 10.0.0.5 id 7)" {
+		t.Errorf("NATLines of ICMP = %q", got)
+	}
+	// An ICMP echo's reply has another type: not a translation.
+	echo := flow(model.ProtoICMP, "10.0.0.5", 7, "198.51.100.7", 8<<8)
+	if got := NAT(&echo); got != "" {
+		t.Errorf("NAT of a plain echo = %q", got)
 	}
 }
 
 func TestDurationsAndCounts(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
-		{TTL(0), "0s"}, {TTL(99), "99s"}, {TTL(100), "1m40s"}, {TTL(3599), "59m59s"}, {TTL(3600), "1h00m"},
-		{TTL(86399), "23h59m"}, {TTL(86400 * 4), "4d00h"},
+		{Duration(0), "0s"}, {Duration(59), "59s"}, {Duration(98), "1m38s"}, {Duration(101), "1m41s"}, {Duration(245), "4m05s"},
+		{Duration(3599), "59m59s"}, {Duration(3600), "1h00m"}, {Duration(86399), "23h59m"}, {Duration(86400 * 4), "4d00h"},
+		{Duration(432000), "5d00h"}, {Duration(999998), "11d13h"}, {Duration(-1), "-"}, {Duration(1<<32 - 1), "49710d06h"},
 		{Count(999), "999"}, {Count(1200), "1.2K"}, {Count(35_000_000), "35M"}, {Count(4_100_000_000), "4.1G"},
 		{Rate(0.01), "0"}, {Rate(7.25), "7.2"}, {Rate(1234), "1.2k"}, {Rate(35_000), "35k"},
 		{Commas(262144), "262,144"}, {Plural(1, "flow"), "1 flow"}, {Plural(2048, "flow"), "2,048 flows"},
@@ -93,6 +124,91 @@ func TestDurationsAndCounts(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	f := flow(model.ProtoTCP, "192.0.2.1", 1, "192.0.2.2", 2)
+	for _, c := range []struct {
+		status model.Status
+		want   string
+		names  string
+	}{
+		{model.StatusSeenReply | model.StatusConfirmed, "", "SEEN_REPLY CONFIRMED"},
+		{model.StatusConfirmed, "U", "UNREPLIED CONFIRMED"},
+		{model.StatusSeenReply | model.StatusAssured, "A", "SEEN_REPLY ASSURED"},
+		{model.StatusSeenReply | model.StatusOffload, "O", "SEEN_REPLY OFFLOAD"},
+		{model.StatusSeenReply | model.StatusOffload | model.StatusHWOffload | model.StatusAssured, "AOH", "SEEN_REPLY ASSURED OFFLOAD HW_OFFLOAD"},
+		{model.StatusDying | model.StatusTemplate | model.StatusExpected | model.StatusFixedTimeout, "UEFDT", "UNREPLIED EXPECTED DYING FIXED_TIMEOUT TEMPLATE"},
+	} {
+		f.Status = c.status
+		if got := Flags(&f); got != c.want {
+			t.Errorf("Flags(%v) = %q, want %q", c.status.Names(), got, c.want)
+		}
+		if got := FlagNames(&f); got != c.names {
+			t.Errorf("FlagNames = %q, want %q", got, c.names)
+		}
+	}
+	if got, want := FlagLegend("UA", "", "AOH"), "U UNREPLIED, A ASSURED, O OFFLOAD, H HW_OFFLOAD"; got != want {
+		t.Errorf("FlagLegend = %q, want %q", got, want)
+	}
+	if got := FlagLegend("", ""); got != "" {
+		t.Errorf("FlagLegend of nothing = %q", got)
+	}
+}
+
+// TestUnknownIsDash: every cell of a value the source did not give is "-",
+// never 0; known zeros stay 0.
+func TestUnknownIsDash(t *testing.T) {
+	off := flow(model.ProtoTCP, "192.0.2.17", 56408, "192.0.2.16", 5001)
+	off.Status |= model.StatusOffload | model.StatusHWOffload
+	r := Row{Flow: &off, Now: 1000}
+	cells := map[ColumnID]string{}
+	for _, c := range Columns() {
+		cells[c.ID] = c.Cell(&r)
+	}
+	for id, want := range map[ColumnID]string{ColState: "-", ColTTL: "-", ColMark: "-", ColZone: "-", ColBytes: "-", ColPkts: "-", ColFlags: "OH"} {
+		if cells[id] != want {
+			t.Errorf("offloaded flow: column %d = %q, want %q", id, cells[id], want)
+		}
+	}
+	known := off
+	known.SetMark(0)
+	known.SetZone(model.Zone{})
+	known.SetExpires(1000)
+	known.Attrs |= model.HasCounters
+	r = Row{Flow: &known, Now: 1000}
+	for id, want := range map[ColumnID]string{ColTTL: "0s", ColMark: "0", ColZone: "0", ColBytes: "0", ColPkts: "0"} {
+		if got := Columns()[id].Cell(&r); got != want {
+			t.Errorf("known zeros: column %d = %q, want %q", id, got, want)
+		}
+	}
+}
+
+// TestColumnsBounded: no cell is wider than its column's Max, whatever the
+// values, so a fixed-width table never misaligns.
+func TestColumnsBounded(t *testing.T) {
+	var flows []model.Flow
+	for _, p := range []uint8{model.ProtoTCP, model.ProtoUDP, model.ProtoICMP, model.ProtoICMPv6, model.ProtoGRE, model.ProtoSCTP, model.ProtoDCCP, 255, 2} {
+		f := flow(p, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 65535, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535)
+		f.Status = model.StatusExpected | model.StatusFixedTimeout | model.StatusOffload | model.StatusHWOffload | model.StatusDying | model.StatusTemplate | model.StatusAssured
+		f.SetMark(1<<32 - 1)
+		f.SetZone(model.Zone{ID: 65535, Dir: model.ZoneReply})
+		f.SetExpires(1<<32 - 1)
+		f.Attrs |= model.HasCounters
+		for s := uint8(0); s < 12; s++ {
+			g := f
+			g.SetProtoState(s)
+			flows = append(flows, g)
+		}
+	}
+	for i := range flows {
+		r := Row{Flow: &flows[i], Counters: model.Counters{OrigBytes: 1 << 63, ReplyBytes: 1<<63 - 1, OrigPackets: 999_999}}
+		for _, c := range Columns() {
+			if v := c.Cell(&r); c.Max > 0 && len([]rune(v)) > c.Max {
+				t.Errorf("%s cell %q is wider than %d", c.Title, v, c.Max)
+			}
 		}
 	}
 }

@@ -48,14 +48,23 @@ func (d Doc) Text(width int) string {
 }
 
 // Wrap fills text into lines of at most width columns, the first starting
-// with first and the others with rest, each ending in a newline. Words
-// longer than a line stay whole; "" gives "".
+// with first and the others with rest, each ending in a newline. A first
+// word that does not fit after first but fits after rest starts the second
+// line (first then ends the first one alone); words longer than a line stay
+// whole; "" gives "".
 func Wrap(text string, width int, first, rest string) string {
 	var b strings.Builder
 	prefix := first
 	cur := 0
 	for _, w := range strings.Fields(text) {
 		switch {
+		case cur == 0 && prefix == first && len(first)+len(w) > width && len(rest)+len(w) <= width && len(rest) < len(first):
+			b.WriteString(strings.TrimRight(first, " "))
+			b.WriteString("\n")
+			prefix = rest
+			b.WriteString(prefix)
+			b.WriteString(w)
+			cur = len(prefix) + len(w)
 		case cur == 0:
 			b.WriteString(prefix)
 			b.WriteString(w)

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -246,6 +247,6 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	counter(descCreated, s.FlowsCreated)
 	counter(descRemoved, s.FlowsRemoved)
 	for _, src := range s.TopSources {
-		gauge(descTop, float64(src.Flows), src.Addr.String())
+		gauge(descTop, float64(src.Flows), format.IP(src.Addr))
 	}
 }

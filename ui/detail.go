@@ -2,15 +2,16 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
-// renderDetail is the detail pane of the selected flow: both tuples with
-// the NAT translation spelled out, flags, state, timeout, age, mark, zone,
-// counters, kernel ID. It follows the flow live.
+// renderDetail is the detail pane of the selected flow: both tuples, the
+// NAT translation in the table's wording with what it rewrites, every
+// flag, state, timeout, age, mark, zone (and its direction), counters,
+// kernel ID, helper, labels and security context, all through format. It
+// follows the flow live.
 func (m *Model) renderDetail(w int) []string {
 	s := &m.styles
 	slot := m.table.Find(m.sel)
@@ -21,29 +22,28 @@ func (m *Model) renderDetail(w int) []string {
 	c, _ := m.table.CountersAt(slot)
 	now := m.table.Now()
 	label := func(l string) string { return s.Dim.Render(pad(l, 11)) }
-	ep := func(a model.Addr, p uint16) string { return format.Endpoint(a, p, f.Proto) }
-	state := format.State(f)
 	title := "Flow"
 	if id, ok := f.ID(); ok {
 		title = fmt.Sprintf("Flow %d", id)
 	}
 	lines := []string{
-		s.Title.Render(title) + "  " + model.ProtoName(f.Proto) + " (" + model.FamilyName(f.Family) + ")  " + s.Bold.Render(state),
+		s.Title.Render(title) + "  " + model.ProtoName(f.Proto) + " (" + model.FamilyName(f.Family) + ")  " + s.Bold.Render(format.State(f)),
 		"",
-		label("original") + ep(f.Orig.Src, f.Orig.SrcPort) + "  " + s.Glyphs.arrow + "  " + ep(f.Orig.Dst, f.Orig.DstPort),
-		label("reply") + ep(f.Reply.Src, f.Reply.SrcPort) + "  " + s.Glyphs.arrow + "  " + ep(f.Reply.Dst, f.Reply.DstPort),
+		label("original") + s.Glyphs.text(format.Tuple(f.Orig, f.Proto)),
+		label("reply") + s.Glyphs.text(format.Tuple(f.Reply, f.Proto)),
 	}
 	for _, n := range format.NATLines(f) {
 		lines = append(lines, label("NAT")+s.NAT.Render(s.Glyphs.text(n)))
 	}
-	if !f.NATed() {
+	if format.NAT(f) == "" {
 		lines = append(lines, label("NAT")+"none (the reply is the original reversed)")
 	}
-	if model.IsICMP(f.Proto) {
-		lines = append(lines, label("ICMP")+fmt.Sprintf("type %d code %d id %d", f.Orig.ICMPType(), f.Orig.ICMPCode(), f.Orig.SrcPort))
+	flags := format.FlagNames(f)
+	if c := format.Flags(f); c != "" {
+		flags += " (FLAGS " + c + ")"
 	}
 	lines = append(lines,
-		label("status")+strings.Join(f.Status.Names(), " "),
+		label("flags")+flags,
 		label("timeout")+format.Timeout(f, now),
 		label("age")+format.Age(f, now),
 		label("mark")+format.MarkLong(f),

@@ -153,10 +153,10 @@ func TestDetailPane(t *testing.T) {
 	}
 	screen := plain(m)
 	for _, want := range []string{
-		"destination 198.51.100.1:8080 is translated to 10.0.0.80:80 (DNAT)",
-		"original   192.0.2.50:40050  →  198.51.100.1:8080",
-		"reply      10.0.0.80:80  →  192.0.2.50:40050",
-		"SEEN_REPLY ASSURED CONFIRMED DST_NAT", "ESTABLISHED", "kernel id  51", "5m00s left",
+		"NAT        dst→10.0.0.80:80 (DNAT of 198.51.100.1:8080)",
+		"original   192.0.2.50:40050 → 198.51.100.1:8080",
+		"reply      10.0.0.80:80 → 192.0.2.50:40050",
+		"flags      SEEN_REPLY ASSURED CONFIRMED DST_NAT  (FLAGS A)", "ESTABLISHED", "kernel id  51", "5m00s left",
 	} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("detail lacks %q:\n%s", want, screen)

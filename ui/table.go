@@ -7,7 +7,8 @@ import (
 	"github.com/cttop/cttop/model"
 )
 
-// column is one column of the flows table.
+// column is one column of the flows table: a column of format's (title,
+// cell) with the room it gets and the sort key its title stands for.
 type column struct {
 	title string
 	sort  model.Column
@@ -17,68 +18,85 @@ type column struct {
 }
 
 // row is what a cell needs of one flow.
-type row struct {
-	f   *model.Flow
-	c   model.Counters
-	now uint32
-}
+type row = format.Row
 
 const noSort = model.Column(255)
 
+// sortOf maps format's columns to the sort keys of the same values.
+var sortOf = [format.NumColumns]model.Column{
+	format.ColProto: model.ColProto, format.ColSrc: model.ColSrc, format.ColSport: model.ColSport,
+	format.ColDst: model.ColDst, format.ColDport: model.ColDport, format.ColState: model.ColState,
+	format.ColTTL: model.ColTTL, format.ColFlags: noSort, format.ColNAT: noSort,
+	format.ColMark: model.ColMark, format.ColZone: model.ColZone, format.ColBytes: model.ColBytes,
+	format.ColPkts: model.ColPkts,
+}
+
+// minWidth is the least room a column gets, so that columns do not jump
+// while the rows in view change (the cells may need more).
+var minWidth = [format.NumColumns]int{
+	format.ColProto: 5, format.ColSport: 5, format.ColDport: 5, format.ColState: 11, format.ColTTL: 6,
+	format.ColFlags: 5, format.ColNAT: 10, format.ColMark: 8, format.ColZone: 5, format.ColBytes: 6, format.ColPkts: 6,
+}
+
 // layout chooses the columns for a table width: the fixed ones, address
 // columns as wide as the visible addresses need (shortened in the middle
-// when the screen is narrow), then optional columns while they fit.
+// when the screen is narrow), then optional columns while they fit. Every
+// cell is format's (format.Columns), the one rendering of a flow that
+// cttop --once text shows too (in ASCII where the glyphs say so); a column
+// is as wide as its widest cell in view.
 func layout(width int, rows []row, extras [4]int, sorted model.Column, g *glyphs) []column {
-	cols := []column{
-		{title: "PROTO", sort: model.ColProto, width: 5, cell: func(r *row) string { return format.Proto(r.f.Proto) }},
-		{title: "SRC", sort: model.ColSrc},
-		{title: "SPORT", sort: model.ColSport, width: 5, right: true, cell: func(r *row) string { return format.SrcPort(r.f) }},
-		{title: "DST", sort: model.ColDst},
-		{title: "DPORT", sort: model.ColDport, width: 5, right: true, cell: func(r *row) string { return format.DstPort(r.f) }},
-		{title: "STATE", sort: model.ColState, width: 11, cell: func(r *row) string { return format.State(r.f) }},
-		{title: "TTL", sort: model.ColTTL, width: 6, right: true, cell: func(r *row) string { return format.FlowTTL(r.f, r.now) }},
+	all := format.Columns()
+	mk := func(id format.ColumnID) column {
+		fc := all[id]
+		c := column{title: fc.Title, sort: sortOf[id], right: fc.Right, width: minWidth[id]}
+		// The glyphs' text: the NAT arrow in ASCII on a console without
+		// UTF-8.
+		cell := func(r *row) string { return g.text(fc.Cell(r)) }
+		c.cell = cell
+		if id != format.ColSrc && id != format.ColDst {
+			for i := range rows {
+				c.width = max(c.width, cellWidth(cell(&rows[i])))
+			}
+		}
+		c.width = max(c.width, len(c.title), sortedWidth(c, sorted))
+		return c
 	}
+	cols := []column{mk(format.ColProto), mk(format.ColSrc), mk(format.ColSport), mk(format.ColDst),
+		mk(format.ColDport), mk(format.ColState), mk(format.ColTTL)}
 	used := len(cols) - 1 // separators
 	for i := range cols {
-		cols[i].width = max(cols[i].width, sortedWidth(cols[i], sorted))
-		used += cols[i].width
+		if i != 1 && i != 3 {
+			used += cols[i].width
+		}
 	}
 	// Addresses: at least 7 cells, at most what the rows need.
 	need := 3
 	for i := range rows {
-		need = max(need, len(rows[i].f.Orig.Src.String()), len(rows[i].f.Orig.Dst.String()))
+		need = max(need, len(format.Addr(rows[i].Flow.Orig.Src)), len(format.Addr(rows[i].Flow.Orig.Dst)))
 	}
-	addrW := min(need, max(7, (width-used-2)/2))
+	addrW := min(need, max(7, (width-used)/2))
 	addrW = max(addrW, sortedWidth(cols[1], sorted), sortedWidth(cols[3], sorted))
 	cols[1].width, cols[3].width = addrW, addrW
-	cols[1].cell = func(r *row) string { return g.fit(r.f.Orig.Src.String(), addrW) }
-	cols[3].cell = func(r *row) string { return g.fit(r.f.Orig.Dst.String(), addrW) }
-	used += 2*addrW + 2
+	src, dst := cols[1].cell, cols[3].cell
+	cols[1].cell = func(r *row) string { return g.fit(src(r), addrW) }
+	cols[3].cell = func(r *row) string { return g.fit(dst(r), addrW) }
+	used += 2 * addrW
 
 	nat, marked, zoned, counted := extras[0], extras[1], extras[2], extras[3]
-	var optional []column
+	optional := []column{mk(format.ColFlags)}
 	if nat > 0 {
-		natW := 10
-		for i := range rows {
-			if rows[i].f.NATed() {
-				natW = max(natW, cellWidth(g.text(format.NAT(rows[i].f))))
-			}
-		}
-		optional = append(optional, column{title: "NAT", sort: noSort, width: natW, cell: func(r *row) string { return g.text(format.NAT(r.f)) }})
+		optional = append(optional, mk(format.ColNAT))
 	}
 	if counted > 0 {
-		optional = append(optional,
-			column{title: "BYTES", sort: model.ColBytes, width: 6, right: true, cell: func(r *row) string { return format.CountOrDash(r.f, r.c.Bytes()) }},
-			column{title: "PKTS", sort: model.ColPkts, width: 6, right: true, cell: func(r *row) string { return format.CountOrDash(r.f, r.c.Packets()) }})
+		optional = append(optional, mk(format.ColBytes), mk(format.ColPkts))
 	}
 	if marked > 0 {
-		optional = append(optional, column{title: "MARK", sort: model.ColMark, width: 8, right: true, cell: func(r *row) string { return format.Mark(r.f) }})
+		optional = append(optional, mk(format.ColMark))
 	}
 	if zoned > 0 {
-		optional = append(optional, column{title: "ZONE", sort: model.ColZone, width: 5, right: true, cell: func(r *row) string { return format.Zone(r.f) }})
+		optional = append(optional, mk(format.ColZone))
 	}
 	for _, c := range optional {
-		c.width = max(c.width, sortedWidth(c, sorted))
 		w := c.width
 		if c.title == "NAT" {
 			// The NAT column may be shortened to what is left, not below 16.
@@ -156,7 +174,7 @@ func (m *Model) renderRows(cols []column, rows []row, width int, tagged bool) []
 		text := b.String()
 		if tagged {
 			mark := "  "
-			if _, ok := m.tags[rows[i].f.Key()]; ok {
+			if _, ok := m.tags[rows[i].Flow.Key()]; ok {
 				mark = "* "
 			}
 			text = mark + text

@@ -552,7 +552,7 @@ func (m *Model) renderFlows(w int) []string {
 	rows := make([]row, len(m.rows))
 	for i, s := range m.rows {
 		c, _ := m.table.CountersAt(s)
-		rows[i] = row{f: m.table.At(s), c: c, now: now}
+		rows[i] = row{Flow: m.table.At(s), Counters: c, Now: now}
 	}
 	nat, marked, zoned, counted := m.table.Extras()
 	sorted, _ := m.list.Sort()

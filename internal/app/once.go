@@ -114,51 +114,6 @@ func writeGroupsText(w *bufio.Writer, groups []model.Group, matched int) {
 	}
 	w.WriteByte('\n')
 }
-
-// writeText prints the snapshot as a plain table, like conntrack -L but
-// aligned and sorted.
-func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
-	st := snap.stats
-	if st.Max > 0 {
-		fmt.Fprintf(w, "table %d / %d (%.1f%%)  drops %d  early_drop %d  insert_failed %d  invalid %d\n",
-			st.Count, st.Max, 100*float64(st.Count)/float64(st.Max), st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
-	}
-	fmt.Fprintf(w, "matched %d\n", l.Len())
-	fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7s %s\n", "PROTO", "SRC", "SPORT", "DST", "DPORT", "STATE", "TTL", "FLAGS")
-	now := snapNow(snap.table)
-	for i := 0; i < n; i++ {
-		slot := l.Slot(i)
-		f := snap.table.At(slot)
-		fmt.Fprintf(w, "%-6s %-39s %5s %-39s %5s %-11s %7s", format.Proto(f.Proto), f.Orig.Src, format.SrcPort(f), f.Orig.Dst,
-			format.DstPort(f), format.State(f), format.FlowTTL(f, now))
-		extra := ""
-		for _, s := range f.Status.Names() {
-			switch s {
-			// The flags conntrack -L shows, and those that say a flow is
-			// not an ordinary one; the rest go without saying (CONFIRMED,
-			// SEEN_REPLY) or are said by the NAT column.
-			case "UNREPLIED", "ASSURED", "DYING", "OFFLOAD", "HW_OFFLOAD", "TEMPLATE", "UNTRACKED",
-				"EXPECTED", "FIXED_TIMEOUT":
-				extra += " [" + s + "]"
-			}
-		}
-		if nat := format.NAT(f); nat != "" {
-			extra += " " + nat
-		}
-		if v, ok := f.Mark(); ok && v != 0 {
-			extra += fmt.Sprintf(" mark=%d", v)
-		}
-		if z, ok := f.Zone(); ok && z.ID != 0 {
-			extra += " zone=" + format.Zone(f)
-		}
-		if c, ok := snap.table.CountersAt(slot); ok {
-			extra += fmt.Sprintf(" packets=%d bytes=%d", c.Packets(), c.Bytes())
-		}
-		w.WriteString(extra)
-		w.WriteByte('\n')
-	}
-}
-
 // snapNow is the time of the table (Unix seconds), or now if it has none
 // (a kernel table loaded by one dump).
 func snapNow(t *model.Table) uint32 {
