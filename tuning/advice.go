@@ -52,6 +52,12 @@ type Settings struct {
 type Input struct {
 	Settings Settings
 	Table    model.Composition
+	// States are the flows by protocol and state with their TTLs
+	// (StatesOf): the composition and the timeout advice rest on them.
+	States []StateFlows
+	// Recent is what the drop counters did while cttop watched; advice
+	// about drops rests on it, never on the counters since boot.
+	Recent Recent
 	// FlowsFrom says where the flows came from when it is not the live
 	// table of the namespace the settings belong to, such as
 	// "replay file capture.ctr" or "the demo"; "" for the live table.
@@ -74,6 +80,7 @@ const (
 	FindingOversized    FindingKind = "oversized"     // a full table would take much memory
 	FindingBuckets      FindingKind = "buckets"       // hash chains too long
 	FindingTimeout      FindingKind = "timeout"       // shorten a state's timeout
+	FindingTimeoutFrom  FindingKind = "timeout-from"  // flows a longer timeout than the setting governs
 	FindingNoTrack      FindingKind = "notrack"       // services worth NOTRACK
 	FindingSource       FindingKind = "source"        // one source owns much of the table
 	FindingNamespace    FindingKind = "namespace"     // where settings can be changed
@@ -101,18 +108,6 @@ type SysctlChange struct {
 	HostOnly bool
 }
 
-// StateShare is one line of the table's composition: a protocol or TCP
-// state, its flows and the timeout the kernel gives it.
-type StateShare struct {
-	Label string // "tcp ESTABLISHED", "udp stream", "icmp"
-	Flows int
-	Share float64
-	// Sysctl is the timeout's name ("" if none applies); Timeout its value
-	// in seconds, -1 if unknown.
-	Sysctl  string
-	Timeout int64
-}
-
 // DefaultSize is the table size the kernel picks at boot for some RAM.
 type DefaultSize struct {
 	Max, Buckets int64
@@ -129,11 +124,16 @@ type Advice struct {
 	// Count, Max and Buckets are the table's size; Fill is Count/Max.
 	Count, Max, Buckets int64
 	Fill                float64
-	// Dropped is drop + early_drop: packets refused because the table
-	// was full (cumulative kernel counters).
+	// Dropped is drop + early_drop since boot (or since the namespace
+	// was made): packets refused because the table was full. It is shown,
+	// labelled so, but no advice rests on it: RecentDrops does.
 	Dropped uint64
-	// Pressure is set when the table is half full or has dropped packets:
-	// the suggestions are needed now, not optional.
+	// RecentDrops is drop + early_drop while cttop watched (In.Recent),
+	// 0 when it did not watch.
+	RecentDrops uint64
+	// Pressure is set when the table is half full or the kernel dropped
+	// packets while cttop watched: the suggestions are needed now, not
+	// optional.
 	Pressure bool
 
 	WordBits int
@@ -167,32 +167,29 @@ const (
 	pageSize     = 4096
 )
 
-// timeout suggestions: a TCP state holding at least share of the flows with
-// a timeout above to gets to.
-var timeoutRules = []struct {
-	state uint8
-	share float64
-	to    int64
-	why   string
-}{
-	{model.TCPEstablished, 0.25, 86400, "frees the idle ones sooner; NATed connections idle for longer break, so keep keepalives below it"},
-	{model.TCPTimeWait, 0.20, 30, "frees closed connections sooner; the sockets' own TIME_WAIT is not affected"},
-	{model.TCPSynSent, 0.10, 30, "forgets unanswered connection attempts sooner (scans, floods, dead backends)"},
-	{model.TCPSynRecv, 0.10, 30, "forgets half-open connections sooner (a SYN flood leaves these)"},
-}
+// MinEvidence is the fewest flows a suggestion may rest on: a share of a
+// handful of flows says nothing about a table (30 is the usual rule of
+// thumb for a proportion to mean something). A timeout suggestion counts
+// only the flows it would change; NOTRACK the flows of the services it
+// names.
+const MinEvidence = 30
 
-// tcpTimeoutSysctl names each TCP state's timeout setting.
-var tcpTimeoutSysctl = [...]string{
-	model.TCPNone:        "",
-	model.TCPSynSent:     "nf_conntrack_tcp_timeout_syn_sent",
-	model.TCPSynRecv:     "nf_conntrack_tcp_timeout_syn_recv",
-	model.TCPEstablished: "nf_conntrack_tcp_timeout_established",
-	model.TCPFinWait:     "nf_conntrack_tcp_timeout_fin_wait",
-	model.TCPCloseWait:   "nf_conntrack_tcp_timeout_close_wait",
-	model.TCPLastAck:     "nf_conntrack_tcp_timeout_last_ack",
-	model.TCPTimeWait:    "nf_conntrack_tcp_timeout_time_wait",
-	model.TCPClose:       "nf_conntrack_tcp_timeout_close",
-	model.TCPSynSent2:    "nf_conntrack_tcp_timeout_syn_sent",
+// timeoutRules are the timeout suggestions: when the flows a state's
+// setting governs, and that have more than to seconds left (those a
+// shorter timeout would change), are at least share of the table and
+// MinEvidence flows, suggest to.
+var timeoutRules = []struct {
+	sysctl string
+	share  float64
+	to     int64
+	why    string
+}{
+	{"nf_conntrack_tcp_timeout_established", 0.25, 86400, "frees the idle ones sooner; NATed connections idle for longer break, so keep keepalives below it"},
+	{"nf_conntrack_tcp_timeout_time_wait", 0.20, 30, "frees closed connections sooner; the sockets' own TIME_WAIT is not affected"},
+	{"nf_conntrack_tcp_timeout_syn_sent", 0.10, 30, "forgets unanswered connection attempts sooner (scans, floods, dead backends)"},
+	{"nf_conntrack_tcp_timeout_syn_recv", 0.10, 30, "forgets half-open connections sooner (a SYN flood leaves these)"},
+	{"nf_conntrack_tcp_timeout_close_wait", 0.10, 60, "is the kernel's default: connections whose local end never closes are kept an hour at 3600, which Kubernetes' kube-proxy sets (--conntrack-tcp-timeout-close-wait)"},
+	{"nf_conntrack_sctp_timeout_cookie_wait", 0.10, 3, "is the kernel's default: forgets unanswered INITs sooner (an INIT flood leaves these)"},
 }
 
 // KernelDefaultSize returns the table size nf_conntrack_init_start() picks
@@ -301,7 +298,10 @@ func Advise(in Input) Advice {
 	if st.Valid {
 		a.Dropped = st.Drop + st.EarlyDrop
 	}
-	a.Pressure = a.Dropped > 0 || a.Fill >= pressureFill
+	if in.Recent.Known {
+		a.RecentDrops = in.Recent.Drops
+	}
+	a.Pressure = a.RecentDrops > 0 || a.Fill >= pressureFill
 	if s.MemTotal > 0 {
 		a.Default = KernelDefaultSize(s.MemTotal, a.WordBits, s.KernelRelease)
 	}
@@ -324,13 +324,13 @@ func Advise(in Input) Advice {
 
 func (a *Advice) okText() string {
 	if a.Max <= 0 {
-		return fmt.Sprintf("The table holds %s flows; its limit is unknown, so cttop cannot say how close to full it is.", format.Int(a.Count))
+		return fmt.Sprintf("The table holds %s; its limit is unknown, so cttop cannot say how close to full it is.", format.Plural(int(a.Count), "flow"))
 	}
 	if a.Pressure {
 		return "Nothing stands out."
 	}
-	t := fmt.Sprintf("The table is %s full (%s of %s) and the kernel has dropped nothing: nothing needs changing now.",
-		format.Percent(a.Fill), format.Int(a.Count), format.Int(a.Max))
+	t := fmt.Sprintf("The table is %s full (%s of %s)%s: nothing needs changing now.",
+		format.Percent(a.Fill), format.Int(a.Count), format.Int(a.Max), a.dropsNow())
 	if len(a.Findings) > 0 {
 		t += " The notes below matter if it fills up; the snippet lists them commented out."
 	}
@@ -356,4 +356,33 @@ func (a *Advice) memText(bytes int64) string {
 
 func (a *Advice) add(kind FindingKind, format string, args ...any) {
 	a.Findings = append(a.Findings, Finding{kind, fmt.Sprintf(format, args...)})
+}
+
+// since says what the kernel's cumulative counters count from: boot in
+// the initial namespace, the namespace's creation in another.
+func (a *Advice) since() string {
+	if s := a.In.Settings; s.Known && !s.MaxWritable {
+		return "since the namespace was made"
+	}
+	return "since boot"
+}
+
+// dropsNow is what the drop counters say, as a clause after "The table is
+// N% full": drops while cttop watched are evidence, the counters since
+// boot are only named.
+func (a *Advice) dropsNow() string {
+	r := a.In.Recent
+	switch {
+	case r.Known && r.Drops > 0:
+		return fmt.Sprintf(" and the kernel dropped %s packets for lack of room (drop + early_drop) in the %s cttop watched",
+			format.Int(int64(r.Drops)), format.Elapsed(r.Span))
+	case r.Known:
+		return fmt.Sprintf(" and the kernel dropped nothing in the %s cttop watched", format.Elapsed(r.Span))
+	case a.Dropped > 0:
+		return fmt.Sprintf(" (the drop counters say %s %s; cttop did not watch, so it cannot say whether the kernel drops now)",
+			format.Plural(int(a.Dropped), "packet"), a.since())
+	case a.In.Table.Stats.Valid:
+		return " and the kernel has dropped nothing " + a.since()
+	}
+	return ""
 }

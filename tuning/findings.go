@@ -2,7 +2,6 @@ package tuning
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/cttop/cttop/format"
@@ -21,15 +20,15 @@ func (a *Advice) sizeFindings() {
 	}
 	mem := int64(s.MemTotal)
 	budget := mem / memoryShare
-	needRoom := a.Dropped > 0 || a.Fill >= fullFill
+	needRoom := a.RecentDrops > 0 || a.Fill >= fullFill
 	target := int64(0)
 	if needRoom {
 		peak := a.Count
 		why := fmt.Sprintf("The table is %s full (%s of %s)", format.Percent(a.Fill), format.Int(a.Count), format.Int(a.Max))
-		if a.Dropped > 0 {
+		if a.RecentDrops > 0 {
 			peak = max(peak, a.Max)
-			why += fmt.Sprintf(" and the kernel has dropped %s packets for lack of room (drop + early_drop)", format.Int(int64(a.Dropped)))
 		}
+		why += a.dropsNow()
 		target = pow2Ceil(2 * max(peak, 1))
 		reason := "twice the peak"
 		if a.Default.Max > target {
@@ -128,32 +127,66 @@ func (a *Advice) timeoutFindings() {
 	if flows == 0 {
 		return
 	}
-	type hit struct {
-		n     int
-		rule  int
-		share float64
+	for _, r := range timeoutRules {
+		a.timeoutRule(r.sysctl, r.share, r.to, r.why, flows)
 	}
-	var hits []hit
-	for i, r := range timeoutRules {
-		n := a.In.Table.TCPStates[r.state]
-		if r.state == model.TCPSynSent {
-			n += a.In.Table.TCPStates[model.TCPSynSent2] // same timeout
+	a.timeoutFromFindings()
+}
+
+// timeoutRule suggests to for the setting name when the flows it governs
+// and a shorter timeout would change (more than to seconds left) are at
+// least share of the table's flows and MinEvidence. Live, the setting
+// governs the rows whose TTLs agree with it; for flows from elsewhere,
+// the timeout of their own host is at least their largest TTL.
+func (a *Advice) timeoutRule(name string, share float64, to int64, why string, flows int) {
+	var rows []*StateShare
+	changed, gov, atLeast := 0, int64(-1), false
+	for i := range a.States {
+		r := &a.States[i]
+		if r.Sysctl != name || (r.From != FromSetting && r.From != FromRecorded) || r.Timeout <= to {
+			continue
 		}
-		share := float64(n) / float64(flows)
-		if share >= r.share && a.timeout(tcpTimeoutSysctl[r.state]) > r.to {
-			hits = append(hits, hit{n, i, share})
-		}
+		rows = append(rows, r)
+		changed += r.Longer(to)
+		gov, atLeast = max(gov, r.Timeout), r.AtLeast
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].n > hits[j].n })
-	for _, h := range hits {
-		r := timeoutRules[h.rule]
-		label := model.StateName(model.ProtoTCP, r.state)
-		name := tcpTimeoutSysctl[r.state]
-		cur := a.timeout(name)
-		a.add(FindingTimeout, "%s of flows (%s) are %s, and the kernel keeps one for %s when idle (%s=%d): %d (%s) %s.",
-			format.Percent(h.share), format.Int(int64(h.n)), label, format.SettingWords(cur), name, cur, r.to, format.SettingWords(r.to), r.why)
-		a.change(SysctlChange{Key: name, From: cur, To: r.to,
-			Why: fmt.Sprintf("%s of flows are %s, kept %s when idle: %s %s", format.Percent(h.share), label, format.SettingWords(cur), format.SettingWords(r.to), r.why)})
+	if len(rows) == 0 || changed < MinEvidence || float64(changed) < share*float64(flows) {
+		return
+	}
+	var labels []string
+	for _, r := range rows {
+		labels = append(labels, r.State.String())
+	}
+	label := strings.Join(labels, " and ")
+	pct := format.Percent(float64(changed) / float64(flows))
+	if atLeast {
+		host := ""
+		if s := a.In.Settings; s.Known && rows[0].Setting >= 0 {
+			host = fmt.Sprintf("; this host's %s is %d, so it is not what governs them", name, rows[0].Setting)
+		}
+		a.add(FindingTimeout, "%s of flows (%s) are %s with more than %s left: the host they come from keeps them at least %s, the largest TTL among them (%d seconds)%s. On that host, %s=%d (%s) %s.",
+			pct, format.Int(int64(changed)), label, format.Duration(to), format.Duration(gov), gov, host, name, to, format.Duration(to), why)
+		a.change(SysctlChange{Key: name, From: -1, To: to,
+			Why: fmt.Sprintf("on the host the flows come from: %s of flows are %s, kept at least %s (their largest TTL): %s %s", pct, label, format.Duration(gov), format.Duration(to), why)})
+		return
+	}
+	a.add(FindingTimeout, "%s of flows (%s) are %s with more than %s left of the %s the kernel gives them when idle (%s=%d): %d (%s) %s.",
+		pct, format.Int(int64(changed)), label, format.Duration(to), format.Duration(gov), name, gov, to, format.Duration(to), why)
+	a.change(SysctlChange{Key: name, From: gov, To: to,
+		Why: fmt.Sprintf("%s of flows are %s with more than %s of the %s left: %s %s", pct, label, format.Duration(to), format.Duration(gov), format.Duration(to), why)})
+}
+
+// timeoutFromFindings names the flows whose TTLs are above their
+// setting: something else governs them, and changing the sysctl would not
+// shorten them.
+func (a *Advice) timeoutFromFindings() {
+	for i := range a.States {
+		r := &a.States[i]
+		if r.From != FromTTLs || r.Flows < MinEvidence || r.Setting < 0 {
+			continue
+		}
+		a.add(FindingTimeoutFrom, "%s %s flows have TTLs up to %s (%d seconds), above %s=%d: a longer timeout governs them, an nft ct timeout policy (nft list ct timeout; a rule with ct timeout set) or the setting was lowered after their last packet. Changing the sysctl does not shorten them; change the policy.",
+			format.Int(int64(r.Flows)), r.Label, format.Duration(r.MaxTTL), r.MaxTTL, r.Sysctl, r.Setting)
 	}
 }
 
@@ -173,7 +206,7 @@ func (a *Advice) noTrackFinding() {
 		total += sv.Flows
 	}
 	share := float64(total) / float64(flows)
-	if share < 0.25 {
+	if share < 0.25 || total < MinEvidence {
 		return
 	}
 	names := make([]string, len(picked))
@@ -267,68 +300,6 @@ func (a *Advice) settingsFindings() {
 	if s.Events == model.EventsOff {
 		a.add(FindingEvents, "nf_conntrack_events=0: the kernel sends no events, so cttop sees changes only through periodic dumps. 2 (auto, the default) sends them while someone listens.")
 	}
-}
-
-// composition lists the flows by TCP state and protocol with each one's timeout.
-func composition(in Input) []StateShare {
-	tb := in.Table
-	if tb.Flows == 0 {
-		return nil
-	}
-	timeout := func(name string) int64 {
-		if v, ok := in.Settings.Timeouts[name]; ok {
-			return v
-		}
-		return -1
-	}
-	var out []StateShare
-	addRow := func(label string, n int, sysctl string) {
-		if n <= 0 {
-			return
-		}
-		t := int64(-1)
-		if sysctl != "" {
-			t = timeout(sysctl)
-		}
-		out = append(out, StateShare{Label: label, Flows: n, Share: float64(n) / float64(tb.Flows), Sysctl: sysctl, Timeout: t})
-	}
-	known := 0
-	for st, n := range tb.TCPStates {
-		known += n
-		if st < len(tcpTimeoutSysctl) {
-			addRow("tcp "+model.StateName(model.ProtoTCP, uint8(st)), n, tcpTimeoutSysctl[st])
-		} else {
-			addRow("tcp "+model.StateName(model.ProtoTCP, uint8(st)), n, "")
-		}
-	}
-	addRow("tcp (state unknown)", tb.Protos[model.ProtoTCP]-known, "")
-	protos := make([]int, 0, len(tb.Protos))
-	for p := range tb.Protos {
-		if uint8(p) != model.ProtoTCP {
-			protos = append(protos, int(p))
-		}
-	}
-	sort.Ints(protos)
-	for _, p := range protos {
-		n := tb.Protos[uint8(p)]
-		switch uint8(p) {
-		case model.ProtoUDP:
-			addRow("udp", n-tb.UDPStream, "nf_conntrack_udp_timeout")
-			addRow("udp stream", tb.UDPStream, "nf_conntrack_udp_timeout_stream")
-		case model.ProtoICMP:
-			addRow("icmp", n, "nf_conntrack_icmp_timeout")
-		case model.ProtoICMPv6:
-			addRow("icmpv6", n, "nf_conntrack_icmpv6_timeout")
-		case model.ProtoGRE:
-			addRow("gre", n, "nf_conntrack_gre_timeout")
-		case model.ProtoSCTP, model.ProtoDCCP:
-			addRow(model.ProtoName(uint8(p)), n, "")
-		default:
-			addRow(model.ProtoName(uint8(p)), n, "nf_conntrack_generic_timeout")
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Flows > out[j].Flows })
-	return out
 }
 
 // pctMem formats bytes as a share of mem, with more precision when tiny.

@@ -53,8 +53,12 @@ func (a Advice) Report() format.Doc {
 		line("  %-24s %s%s", "nf_conntrack_buckets", format.Int(a.Buckets), chain)
 	}
 	if st := a.In.Table.Stats; st.Valid {
-		line("  %-24s drop %s  early_drop %s  insert_failed %s  invalid %s", "kernel counters",
-			format.Int(int64(st.Drop)), format.Int(int64(st.EarlyDrop)), format.Int(int64(st.InsertFailed)), format.Int(int64(st.Invalid)))
+		d.Item(fmt.Sprintf("  %-24s ", "kernel counters"), strings.Repeat(" ", 27), fmt.Sprintf("drop %s  early_drop %s  insert_failed %s  invalid %s (%s)",
+			format.Int(int64(st.Drop)), format.Int(int64(st.EarlyDrop)), format.Int(int64(st.InsertFailed)), format.Int(int64(st.Invalid)), a.since()))
+	}
+	if r := a.In.Recent; r.Known {
+		line("  %-24s drop + early_drop %s  insert_failed %s in %s", "while cttop watched",
+			format.Int(int64(r.Drops)), format.Int(int64(r.InsertFailed)), format.Elapsed(r.Span))
 	}
 	if s.Known {
 		line("  %-24s %s", "nf_conntrack_events", mode(s.Events, "off: no events, cttop relies on dumps", "on", "auto: events only for flows created while a listener exists"))
@@ -87,6 +91,10 @@ func (a Advice) subject() string {
 		what = a.In.FlowsFrom
 	case s.NetNS != "":
 		what = "the table of namespace " + s.NetNS
+	case s.Known && !s.MaxWritable:
+		// The kernel makes nf_conntrack_max read-only outside the
+		// initial namespace: this is not the host's table.
+		what = "the table of cttop's network namespace (not the host's)"
 	}
 	var facts []string
 	if s.KernelRelease != "" {
@@ -172,19 +180,18 @@ func (a Advice) compositionSection(d *format.Doc) {
 		return
 	}
 	d.Line("")
-	d.Line(fmt.Sprintf("Composition (%s flows)", format.Int(int64(tb.Flows))))
-	d.Line(fmt.Sprintf("  %-22s %10s %7s %8s  %s", "STATE", "FLOWS", "SHARE", "TIMEOUT", "SETTING"))
-	for _, r := range a.States {
-		t, setting := "-", ""
-		if r.Sysctl != "" {
-			t = format.Setting(r.Timeout)
-			setting = r.Sysctl
-			if r.Timeout >= 0 {
-				setting += fmt.Sprintf(" = %d", r.Timeout)
-			}
+	d.Line(fmt.Sprintf("Composition (%s flows, by the timeout that governs them)", format.Int(int64(tb.Flows))))
+	d.Line(fmt.Sprintf("  %-22s %9s %6s %8s %8s  %s", "STATE", "FLOWS", "SHARE", "TIMEOUT", "MAX TTL", "FROM"))
+	for i := range a.States {
+		r := &a.States[i]
+		t := format.Duration(r.Timeout)
+		if r.AtLeast {
+			t = ">=" + t
 		}
-		d.Line(fmt.Sprintf("  %-22s %10s %7s %8s  %s", r.Label, format.Int(int64(r.Flows)), format.Percent(r.Share), t, setting))
+		row := fmt.Sprintf("  %-22s %9s %6s %8s %8s  ", r.Label, format.Int(int64(r.Flows)), format.Percent(r.Share), t, format.Duration(r.MaxTTL))
+		d.Item(row, "      ", timeoutFromText(r))
 	}
+	d.Item("  ", "  ", "TIMEOUT is what the kernel keeps an idle flow for; MAX TTL the most any of them has left.")
 	if len(tb.TopServices) > 0 {
 		parts := make([]string, len(tb.TopServices))
 		for i, sv := range tb.TopServices {
@@ -255,4 +262,38 @@ func (a Advice) SysctlSnippet() string {
 		}
 	}
 	return b.String()
+}
+
+// timeoutFromText says where a composition row's timeout comes from.
+func timeoutFromText(r *StateShare) string {
+	setting := func(name string, v int64) string {
+		if v < 0 {
+			return name + " (not on this kernel)"
+		}
+		return fmt.Sprintf("%s=%d", name, v)
+	}
+	switch r.From {
+	case FromSetting:
+		return setting(r.Sysctl, r.Setting)
+	case FromCap:
+		return fmt.Sprintf("%s=%d (the kernel's cap for flows picked up mid-stream)", r.Cap, r.Timeout)
+	case FromTTLs:
+		if r.Setting < 0 {
+			return "the flows' TTLs: " + setting(r.Sysctl, r.Setting)
+		}
+		return fmt.Sprintf("the flows' TTLs, above %s=%d: an nft ct timeout policy, or a setting lowered since", r.Sysctl, r.Setting)
+	case FromRecorded:
+		t := "the flows' TTLs (their host's settings are unknown)"
+		if r.Setting >= 0 {
+			t = fmt.Sprintf("the flows' TTLs; this host: %s=%d", r.Sysctl, r.Setting)
+		}
+		if r.MaxTTL < 0 {
+			t = "unknown: no TTL recorded"
+		}
+		return t
+	}
+	if r.Offloaded {
+		return "none while offloaded: the flowtable keeps them"
+	}
+	return "unknown: the state is unknown"
 }

@@ -15,20 +15,31 @@ const gib = 1 << 30
 // defaultTimeouts are the kernel's defaults (6.18).
 func defaultTimeouts() map[string]int64 {
 	return map[string]int64{
-		"nf_conntrack_tcp_timeout_syn_sent":    120,
-		"nf_conntrack_tcp_timeout_syn_recv":    60,
-		"nf_conntrack_tcp_timeout_established": 432000,
-		"nf_conntrack_tcp_timeout_fin_wait":    120,
-		"nf_conntrack_tcp_timeout_close_wait":  60,
-		"nf_conntrack_tcp_timeout_last_ack":    30,
-		"nf_conntrack_tcp_timeout_time_wait":   120,
-		"nf_conntrack_tcp_timeout_close":       10,
-		"nf_conntrack_udp_timeout":             30,
-		"nf_conntrack_udp_timeout_stream":      120,
-		"nf_conntrack_icmp_timeout":            30,
-		"nf_conntrack_icmpv6_timeout":          30,
-		"nf_conntrack_generic_timeout":         600,
-		"nf_conntrack_gre_timeout":             30,
+		"nf_conntrack_tcp_timeout_syn_sent":           120,
+		"nf_conntrack_tcp_timeout_syn_recv":           60,
+		"nf_conntrack_tcp_timeout_established":        432000,
+		"nf_conntrack_tcp_timeout_fin_wait":           120,
+		"nf_conntrack_tcp_timeout_close_wait":         60,
+		"nf_conntrack_tcp_timeout_last_ack":           30,
+		"nf_conntrack_tcp_timeout_time_wait":          120,
+		"nf_conntrack_tcp_timeout_close":              10,
+		"nf_conntrack_udp_timeout":                    30,
+		"nf_conntrack_udp_timeout_stream":             120,
+		"nf_conntrack_icmp_timeout":                   30,
+		"nf_conntrack_icmpv6_timeout":                 30,
+		"nf_conntrack_generic_timeout":                600,
+		"nf_conntrack_gre_timeout":                    30,
+		"nf_conntrack_gre_timeout_stream":             180,
+		"nf_conntrack_tcp_timeout_unacknowledged":     300,
+		"nf_conntrack_tcp_timeout_max_retrans":        300,
+		"nf_conntrack_sctp_timeout_closed":            10,
+		"nf_conntrack_sctp_timeout_cookie_wait":       3,
+		"nf_conntrack_sctp_timeout_cookie_echoed":     3,
+		"nf_conntrack_sctp_timeout_established":       210,
+		"nf_conntrack_sctp_timeout_shutdown_sent":     3,
+		"nf_conntrack_sctp_timeout_shutdown_recd":     3,
+		"nf_conntrack_sctp_timeout_shutdown_ack_sent": 3,
+		"nf_conntrack_sctp_timeout_heartbeat_sent":    30,
 	}
 }
 
@@ -51,6 +62,27 @@ func table(flows int, max uint64, drops uint64) model.Composition {
 		Protos: map[uint8]int{model.ProtoTCP: flows},
 		Stats:  model.TableStats{Valid: true, Count: uint64(flows), Max: max, Drop: drops},
 	}
+}
+
+// spread returns n flows of proto in state st, their TTLs spread evenly
+// over the state's default timeout: flows last seen at every moment of it.
+func spread(proto uint8, st model.State, n int) StateFlows {
+	return spreadOver(proto, st, n, uint32(defaultTimeouts()[TimeoutSysctl(proto, st)]))
+}
+
+// spreadOver returns n flows of proto in state st with TTLs spread evenly
+// over (0, ttl].
+func spreadOver(proto uint8, st model.State, n int, ttl uint32) StateFlows {
+	sf := StateFlows{Proto: proto, State: st, Flows: n, TTLs: make([]uint32, n)}
+	for i := range sf.TTLs {
+		sf.TTLs[i] = uint32(uint64(ttl) * uint64(i+1) / uint64(n))
+	}
+	return sf
+}
+
+// addTCP adds n TCP flows in state s (spread) to in.
+func addTCP(in *Input, s uint8, n int) {
+	in.States = append(in.States, spread(model.ProtoTCP, model.TCPState(s), n))
 }
 
 func findings(a Advice, kind FindingKind) []string {
@@ -113,10 +145,11 @@ func TestAdvise(t *testing.T) {
 			in: Input{
 				Settings: host(64*gib, 16384, 16384),
 				Table:    table(15800, 16384, 1200),
+				Recent:   Recent{Known: true, Span: 10 * time.Second, Drops: 1200},
 			},
 			kind: FindingSize,
 			want: []string{
-				"The table is 96.4% full (15,800 of 16,384) and the kernel has dropped 1,200 packets",
+				"The table is 96.4% full (15,800 of 16,384) and the kernel dropped 1,200 packets for lack of room (drop + early_drop) in the 10s cttop watched",
 				"raise nf_conntrack_max to 262,144 (this kernel's default for 64 GiB) and nf_conntrack_buckets to 262,144: about 98 MiB at most, 0.1% of 64 GiB",
 			},
 			changes: map[string]int64{"nf_conntrack_max": 262144, "nf_conntrack_buckets": 262144},
@@ -160,21 +193,21 @@ func TestAdvise(t *testing.T) {
 				FlowsFrom: "replay file small.ctr", HostSettings: true,
 			},
 			kind: FindingSize,
-			want: []string{"The table is 100.0% full (65,536 of 65,536) and the kernel has dropped 12 packets for lack of room (drop + early_drop). This host's nf_conntrack_max 1,048,576 already has room for twice that peak."},
+			want: []string{"The table is 100.0% full (65,536 of 65,536) (the drop counters say 12 packets since boot; cttop did not watch, so it cannot say whether the kernel drops now). This host's nf_conntrack_max 1,048,576 already has room for twice that peak."},
 			not:  []string{"nf_conntrack_max", "nf_conntrack_buckets"},
 		},
 		{
 			name: "table dominated by ESTABLISHED",
 			in: func() Input {
 				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
-				in.Table.TCPStates[model.TCPEstablished] = 122000
-				in.Table.TCPStates[model.TCPTimeWait] = 20000
-				in.Table.TCPStates[model.TCPSynSent] = 8000
-				in.Table.TCPStates[model.TCPCloseWait] = 50000
+				addTCP(&in, model.TCPEstablished, 122000)
+				addTCP(&in, model.TCPTimeWait, 20000)
+				addTCP(&in, model.TCPSynSent, 8000)
+				addTCP(&in, model.TCPCloseWait, 50000)
 				return in
 			}(),
 			kind:    FindingTimeout,
-			want:    []string{"61.0% of flows (122,000) are ESTABLISHED, and the kernel keeps one for 5 days when idle (nf_conntrack_tcp_timeout_established=432000): 86400 (1 day) frees the idle ones sooner"},
+			want:    []string{"48.8% of flows (97,600) are ESTABLISHED with more than 1d00h left of the 5d00h the kernel gives them when idle (nf_conntrack_tcp_timeout_established=432000): 86400 (1d00h) frees the idle ones sooner"},
 			changes: map[string]int64{"nf_conntrack_tcp_timeout_established": 86400},
 			not:     []string{"nf_conntrack_tcp_timeout_time_wait", "nf_conntrack_tcp_timeout_syn_sent", "nf_conntrack_max"},
 		},
@@ -182,13 +215,13 @@ func TestAdvise(t *testing.T) {
 			name: "table dominated by TIME_WAIT",
 			in: func() Input {
 				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(150000, 262144, 0)}
-				in.Table.TCPStates[model.TCPEstablished] = 20000
-				in.Table.TCPStates[model.TCPTimeWait] = 120000
-				in.Table.TCPStates[model.TCPSynSent] = 10000
+				addTCP(&in, model.TCPEstablished, 20000)
+				addTCP(&in, model.TCPTimeWait, 120000)
+				addTCP(&in, model.TCPSynSent, 10000)
 				return in
 			}(),
 			kind:    FindingTimeout,
-			want:    []string{"80.0% of flows (120,000) are TIME_WAIT, and the kernel keeps one for 2 minutes when idle (nf_conntrack_tcp_timeout_time_wait=120): 30 (30 seconds) frees closed connections sooner"},
+			want:    []string{"59.3% of flows (89,001) are TIME_WAIT with more than 30s left of the 2m00s the kernel gives them when idle (nf_conntrack_tcp_timeout_time_wait=120): 30 (30s) frees closed connections sooner"},
 			changes: map[string]int64{"nf_conntrack_tcp_timeout_time_wait": 30},
 			not:     []string{"nf_conntrack_tcp_timeout_established", "nf_conntrack_tcp_timeout_syn_sent"},
 		},
@@ -196,13 +229,13 @@ func TestAdvise(t *testing.T) {
 			name: "SYN_SENT flood",
 			in: func() Input {
 				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
-				in.Table.TCPStates[model.TCPEstablished] = 20000
-				in.Table.TCPStates[model.TCPSynSent] = 170000
-				in.Table.TCPStates[model.TCPSynSent2] = 10000
+				addTCP(&in, model.TCPEstablished, 20000)
+				addTCP(&in, model.TCPSynSent, 170000)
+				addTCP(&in, model.TCPSynSent2, 10000)
 				return in
 			}(),
 			kind:    FindingTimeout,
-			want:    []string{"90.0% of flows (180,000) are SYN_SENT, and the kernel keeps one for 2 minutes when idle (nf_conntrack_tcp_timeout_syn_sent=120): 30 (30 seconds) forgets unanswered connection attempts sooner"},
+			want:    []string{"66.8% of flows (133,501) are SYN_SENT and SYN_SENT2 with more than 30s left of the 2m00s the kernel gives them when idle (nf_conntrack_tcp_timeout_syn_sent=120): 30 (30s) forgets unanswered connection attempts sooner"},
 			changes: map[string]int64{"nf_conntrack_tcp_timeout_syn_sent": 30},
 		},
 		{
@@ -210,8 +243,8 @@ func TestAdvise(t *testing.T) {
 			in: func() Input {
 				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
 				in.Table.Protos = map[uint8]int{model.ProtoTCP: 120000, model.ProtoUDP: 80000}
-				in.Table.TCPStates[model.TCPEstablished] = 120000 - 60000
-				in.Table.TCPStates[model.TCPTimeWait] = 60000
+				addTCP(&in, model.TCPEstablished, 120000-60000)
+				addTCP(&in, model.TCPTimeWait, 60000)
 				in.Table.TopServices = []model.ServiceCount{{Proto: model.ProtoUDP, Port: 53, Flows: 60000}, {Proto: model.ProtoTCP, Port: 53, Flows: 20000}, {Proto: model.ProtoTCP, Port: 443, Flows: 19000}, {Proto: model.ProtoUDP, Port: 123, Flows: 5000}}
 				return in
 			}(),
@@ -223,8 +256,8 @@ func TestAdvise(t *testing.T) {
 			name: "table dominated by one source",
 			in: func() Input {
 				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(200000, 262144, 0)}
-				in.Table.TCPStates[model.TCPSynRecv] = 10000
-				in.Table.TCPStates[model.TCPEstablished] = 190000
+				addTCP(&in, model.TCPSynRecv, 10000)
+				addTCP(&in, model.TCPEstablished, 190000)
 				in.Table.TopSources = []model.SourceCount{{Addr: netip.MustParseAddr("203.0.113.9"), Flows: 90000}, {Addr: netip.MustParseAddr("192.0.2.1"), Flows: 1000}}
 				return in
 			}(),
@@ -318,11 +351,11 @@ func TestAdvise(t *testing.T) {
 			name: "quiet table",
 			in: func() Input {
 				in := Input{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
-				in.Table.TCPStates[model.TCPEstablished] = 2000
+				addTCP(&in, model.TCPEstablished, 2000)
 				return in
 			}(),
 			kind:    FindingOK,
-			want:    []string{"The table is 0.8% full (2,000 of 262,144) and the kernel has dropped nothing: nothing needs changing now."},
+			want:    []string{"The table is 0.8% full (2,000 of 262,144) and the kernel has dropped nothing since boot: nothing needs changing now."},
 			changes: map[string]int64{"nf_conntrack_tcp_timeout_established": 86400},
 		},
 	} {
@@ -367,13 +400,13 @@ func TestAdvise(t *testing.T) {
 // setting, with pressure it does not.
 func TestAdviseQuietIsOptional(t *testing.T) {
 	in := Input{Settings: host(16*gib, 262144, 262144), Table: table(2000, 262144, 0)}
-	in.Table.TCPStates[model.TCPEstablished] = 2000
+	addTCP(&in, model.TCPEstablished, 2000)
 	snip := Advise(in).SysctlSnippet()
 	if !strings.Contains(snip, "\n#net.netfilter.nf_conntrack_tcp_timeout_established = 86400\n") {
 		t.Errorf("quiet table: the timeout line should be commented out:\n%s", snip)
 	}
 	in.Table = table(200000, 262144, 0)
-	in.Table.TCPStates[model.TCPEstablished] = 200000
+	addTCP(&in, model.TCPEstablished, 200000)
 	snip = Advise(in).SysctlSnippet()
 	if !strings.Contains(snip, "\nnet.netfilter.nf_conntrack_tcp_timeout_established = 86400\n") {
 		t.Errorf("busy table: the timeout line should be active:\n%s", snip)
@@ -386,7 +419,7 @@ func TestAdviseNamespaceSnippet(t *testing.T) {
 	s := host(64*gib, 16384, 16384)
 	s.MaxWritable, s.BucketsWritable, s.NetNS = false, false, "web"
 	in := Input{Settings: s, Table: table(16384, 16384, 9)}
-	in.Table.TCPStates[model.TCPEstablished] = 16000
+	addTCP(&in, model.TCPEstablished, 16000)
 	snip := Advise(in).SysctlSnippet()
 	for _, want := range []string{
 		"\n#net.netfilter.nf_conntrack_max = 262144\n",
@@ -404,22 +437,27 @@ func TestAdviseNamespaceSnippet(t *testing.T) {
 func goldenInput() Input {
 	s := host(16*gib, 65536, 16384)
 	c := model.Composition{
-		Flows:     65000,
-		Protos:    map[uint8]int{model.ProtoTCP: 52000, model.ProtoUDP: 12000, model.ProtoICMP: 900, model.ProtoGRE: 100},
-		UDPStream: 2000,
-		Stats:     model.TableStats{Valid: true, Count: 65536, Max: 65536, Drop: 31337, EarlyDrop: 4000, InsertFailed: 2, Invalid: 77},
+		Flows:  65000,
+		Protos: map[uint8]int{model.ProtoTCP: 52000, model.ProtoUDP: 12000, model.ProtoICMP: 900, model.ProtoGRE: 100},
+		Stats:  model.TableStats{Valid: true, Count: 65536, Max: 65536, Drop: 31337, EarlyDrop: 4000, InsertFailed: 2, Invalid: 77},
 	}
-	c.TCPStates[model.TCPEstablished] = 21000
-	c.TCPStates[model.TCPSynRecv] = 24000
-	c.TCPStates[model.TCPTimeWait] = 6000
-	c.TCPStates[model.TCPFinWait] = 1000
 	c.TopServices = []model.ServiceCount{{Proto: model.ProtoTCP, Port: 443, Flows: 40000}, {Proto: model.ProtoUDP, Port: 53, Flows: 10000}, {Proto: model.ProtoTCP, Port: 22, Flows: 3000}}
 	c.TopSources = []model.SourceCount{
 		{Addr: netip.MustParseAddr("203.0.113.66"), Flows: 23000},
 		{Addr: netip.MustParseAddr("2001:db8::7"), Flows: 900},
 		{Addr: netip.MustParseAddr("192.0.2.10"), Flows: 450},
 	}
-	return Input{Settings: s, Table: c}
+	in := Input{Settings: s, Table: c, Recent: Recent{Known: true, Span: 90 * time.Second, Drops: 5120, InsertFailed: 0}}
+	addTCP(&in, model.TCPEstablished, 21000)
+	addTCP(&in, model.TCPSynRecv, 24000)
+	addTCP(&in, model.TCPTimeWait, 6000)
+	addTCP(&in, model.TCPFinWait, 1000)
+	in.States = append(in.States,
+		spread(model.ProtoUDP, model.StateUnreplied, 10000),
+		spread(model.ProtoUDP, model.StateReplied, 2000),
+		spread(model.ProtoICMP, model.StateReplied, 900),
+		spread(model.ProtoGRE, model.StateReplied, 100))
+	return in
 }
 
 func TestTuningText(t *testing.T) {
@@ -431,12 +469,12 @@ func TestTuningText(t *testing.T) {
 	})
 	t.Run("replay_with_host_settings", func(t *testing.T) {
 		in := goldenInput()
-		in.FlowsFrom, in.HostSettings = "replay file incident.ctr", true
+		in.FlowsFrom, in.HostSettings, in.Recent = "replay file incident.ctr", true, Recent{}
 		golden.RequireEqual(t, Advise(in).Report().Text(100))
 	})
 	t.Run("replay_without_settings", func(t *testing.T) {
 		in := goldenInput()
-		in.FlowsFrom, in.Settings = "replay file incident.ctr", Settings{}
+		in.FlowsFrom, in.Settings, in.Recent = "replay file incident.ctr", Settings{}, Recent{}
 		golden.RequireEqual(t, Advise(in).Report().Text(100))
 	})
 	t.Run("quiet_namespace", func(t *testing.T) {
@@ -447,7 +485,7 @@ func TestTuningText(t *testing.T) {
 			TopServices: []model.ServiceCount{{Proto: model.ProtoTCP, Port: 443, Flows: 25000}},
 			Stats:       model.TableStats{Valid: true, Count: 25000, Max: 262144},
 		}}
-		in.Table.TCPStates[model.TCPEstablished] = 25000
+		addTCP(&in, model.TCPEstablished, 25000)
 		golden.RequireEqual(t, Advise(in).Report().Text(100))
 	})
 }
