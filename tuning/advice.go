@@ -295,7 +295,7 @@ func Advise(in Input) Advice {
 	if a.Max > 0 {
 		a.Fill = float64(a.Count) / float64(a.Max)
 	}
-	if st.Valid {
+	if a.countersKnown() {
 		a.Dropped = st.Drop + st.EarlyDrop
 	}
 	if in.Recent.Known {
@@ -381,8 +381,19 @@ func (a *Advice) dropsNow() string {
 	case a.Dropped > 0:
 		return fmt.Sprintf(" (the drop counters say %s %s; cttop did not watch, so it cannot say whether the kernel drops now)",
 			format.Plural(int(a.Dropped), "packet"), a.since())
-	case a.In.Table.Stats.Valid:
+	case a.countersKnown():
 		return " and the kernel has dropped nothing " + a.since()
 	}
 	return ""
+}
+
+// countersKnown reports whether the table's statistics carry the kernel's
+// counters: a live table's do; a replay of a file that recorded no
+// statistics (no max, no counter) has zeros that mean unknown.
+func (a *Advice) countersKnown() bool {
+	st := a.In.Table.Stats
+	if !st.Valid {
+		return false
+	}
+	return a.In.FlowsFrom == "" || st.Max > 0 || st.Drop+st.EarlyDrop+st.InsertFailed+st.Invalid > 0
 }

@@ -52,7 +52,7 @@ func (a Advice) Report() format.Doc {
 		}
 		line("  %-24s %s%s", "nf_conntrack_buckets", format.Int(a.Buckets), chain)
 	}
-	if st := a.In.Table.Stats; st.Valid {
+	if st := a.In.Table.Stats; a.countersKnown() {
 		d.Item(fmt.Sprintf("  %-24s ", "kernel counters"), strings.Repeat(" ", 27), fmt.Sprintf("drop %s  early_drop %s  insert_failed %s  invalid %s (%s)",
 			format.Int(int64(st.Drop)), format.Int(int64(st.EarlyDrop)), format.Int(int64(st.InsertFailed)), format.Int(int64(st.Invalid)), a.since()))
 	}
@@ -181,6 +181,31 @@ func (a Advice) compositionSection(d *format.Doc) {
 	}
 	d.Line("")
 	d.Line(fmt.Sprintf("Composition (%s flows, by the timeout that governs them)", format.Int(int64(tb.Flows))))
+	if len(a.States) > 0 {
+		a.statesTable(d)
+	}
+	if len(tb.TopServices) > 0 {
+		parts := make([]string, len(tb.TopServices))
+		for i, sv := range tb.TopServices {
+			parts[i] = fmt.Sprintf("%s %s (%s)", sv, format.Int(int64(sv.Flows)), format.Percent(float64(sv.Flows)/float64(tb.Flows)))
+		}
+		d.Item("  Top services: ", "                ", strings.Join(parts, ", "))
+	}
+	if top := tb.TopSources; len(top) > 0 && top[0].Flows*100 < tb.Flows {
+		d.Line(fmt.Sprintf("  Top sources:  none stands out: the busiest, %s, has %s (%s)",
+			format.IP(top[0].Addr), format.Plural(top[0].Flows, "flow"), format.Percent(float64(top[0].Flows)/float64(tb.Flows))))
+	} else if len(top) > 0 {
+		parts := make([]string, len(tb.TopSources))
+		for i, sc := range tb.TopSources {
+			parts[i] = fmt.Sprintf("%s %s (%s)", format.IP(sc.Addr), format.Int(int64(sc.Flows)), format.Percent(float64(sc.Flows)/float64(tb.Flows)))
+		}
+		d.Item("  Top sources:  ", "                ", strings.Join(parts, ", "))
+	}
+}
+
+// statesTable lists the composition's rows: each protocol and state with
+// the timeout that governs it and where that comes from.
+func (a Advice) statesTable(d *format.Doc) {
 	d.Line(fmt.Sprintf("  %-22s %9s %6s %8s %8s  %s", "STATE", "FLOWS", "SHARE", "TIMEOUT", "MAX TTL", "FROM"))
 	for i := range a.States {
 		r := &a.States[i]
@@ -192,23 +217,6 @@ func (a Advice) compositionSection(d *format.Doc) {
 		d.Item(row, "      ", timeoutFromText(r))
 	}
 	d.Item("  ", "  ", "TIMEOUT is what the kernel keeps an idle flow for; MAX TTL the most any of them has left.")
-	if len(tb.TopServices) > 0 {
-		parts := make([]string, len(tb.TopServices))
-		for i, sv := range tb.TopServices {
-			parts[i] = fmt.Sprintf("%s %s (%s)", sv, format.Int(int64(sv.Flows)), format.Percent(float64(sv.Flows)/float64(tb.Flows)))
-		}
-		d.Item("  Top services: ", "                ", strings.Join(parts, ", "))
-	}
-	if top := tb.TopSources; len(top) > 0 && top[0].Flows*100 < tb.Flows {
-		d.Line(fmt.Sprintf("  Top sources:  none stands out: the busiest, %s, has %s (%s)",
-			top[0].Addr, format.Plural(top[0].Flows, "flow"), format.Percent(float64(top[0].Flows)/float64(tb.Flows))))
-	} else if len(top) > 0 {
-		parts := make([]string, len(tb.TopSources))
-		for i, sc := range tb.TopSources {
-			parts[i] = fmt.Sprintf("%s %s (%s)", sc.Addr, format.Int(int64(sc.Flows)), format.Percent(float64(sc.Flows)/float64(tb.Flows)))
-		}
-		d.Item("  Top sources:  ", "                ", strings.Join(parts, ", "))
-	}
 }
 
 // SysctlSnippet returns the suggested settings as a sysctl.d file with

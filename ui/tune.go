@@ -56,6 +56,7 @@ func (m *Model) tuned(msg tuneMsg) {
 	}
 	in := tuning.InputFromTable(m.table, tuneTopN)
 	in.Settings, in.HostSettings = msg.in.Settings, msg.in.HostSettings
+	in.Recent = tuning.RecentFrom(m.watched.first, m.table.Stats(), m.watched.last.Sub(m.watched.since))
 	m.tune.advice = tuning.Advise(in)
 	m.tune.report = m.tune.advice.Report()
 }

@@ -118,6 +118,15 @@ type Model struct {
 	blocked *listState
 	tune    *tuneState
 
+	// watched holds the first valid statistics cttop saw and when, and
+	// the time of the latest batch: the drop counters' increase between
+	// them is what the tuning advice may rest on (not the counters since
+	// boot).
+	watched struct {
+		first       model.TableStats
+		since, last time.Time
+	}
+
 	paused bool
 	held   *model.Batch
 	// status is the last message of the status line; a brief one (an
@@ -268,6 +277,12 @@ func (m *Model) ingest(b *model.Batch) {
 		return
 	}
 	ch := m.table.Apply(b)
+	if st := m.table.Stats(); st.Valid && !b.Time.IsZero() {
+		if !m.watched.first.Valid {
+			m.watched.first, m.watched.since = st, b.Time
+		}
+		m.watched.last = b.Time
+	}
 	m.list.Update(ch)
 	m.groups.Update(ch)
 	m.recordHistory(b.Time)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"time"
 
+	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
 	"github.com/cttop/cttop/tuning"
 )
@@ -32,14 +34,24 @@ func runTune(ctx context.Context, cfg Config, stdout io.Writer) error {
 	return w.Flush()
 }
 
+// tuneWatch is how long cttop --tune watches the kernel's drop counters:
+// advice about drops rests on drops seen now, never on the counters since
+// boot.
+var tuneWatch = time.Second
+
 // tuningInput loads the table once and reads the settings of its namespace.
 // With --demo or --replay the flows are the demo's or the file's, and the
 // settings, if this host has conntrack, this host's (the report says so).
+// A live table's drop counters are read twice, tuneWatch apart.
 func tuningInput(ctx context.Context, cfg Config, log *slog.Logger) (tuning.Input, error) {
 	var set tuning.Input
+	var recent tuning.Recent
 	snap, err := loadOnce(ctx, cfg, log, func(src source.Source) error {
 		var err error
-		set, err = tuningSettings(src)
+		if set, err = tuningSettings(src); err != nil {
+			return err
+		}
+		recent, err = watchDrops(ctx, src, tuneWatch)
 		return err
 	})
 	if err != nil {
@@ -47,8 +59,38 @@ func tuningInput(ctx context.Context, cfg Config, log *slog.Logger) (tuning.Inpu
 	}
 	in := tuning.InputFromTable(snap.table, tuneTopN)
 	in.Table.Stats = snap.stats
-	in.Settings, in.HostSettings = set.Settings, set.HostSettings
+	in.Settings, in.HostSettings, in.Recent = set.Settings, set.HostSettings, recent
 	return in, nil
+}
+
+// statsReader is a source that reads its table's statistics on demand
+// (the kernel's).
+type statsReader interface {
+	Stats() (model.TableStats, error)
+}
+
+// watchDrops reads the source's statistics twice, span apart, for what the
+// drop counters did meanwhile; nothing for a source without statistics.
+func watchDrops(ctx context.Context, src source.Source, span time.Duration) (tuning.Recent, error) {
+	sr, ok := src.(statsReader)
+	if !ok {
+		return tuning.Recent{}, nil
+	}
+	first, err := sr.Stats()
+	if err != nil {
+		return tuning.Recent{}, err
+	}
+	start := time.Now()
+	select {
+	case <-time.After(span):
+	case <-ctx.Done():
+		return tuning.Recent{}, ctx.Err()
+	}
+	last, err := sr.Stats()
+	if err != nil {
+		return tuning.Recent{}, err
+	}
+	return tuning.RecentFrom(first, last, time.Since(start)), nil
 }
 
 // tuningSettings reads the settings the advisor works from: those of the
