@@ -66,13 +66,14 @@ func RecentFrom(first, last model.TableStats, span time.Duration) Recent {
 
 // InputFromTable describes t for the advisor: its composition with the
 // topN busiest destination services and sources (model.Compose), its flows
-// by protocol and state with their TTLs at the table's time, and where its
+// by protocol and state with their TTLs at the Unix time now (the table's
+// time, t.Now(), for a table fed by batches), and where its
 // flows come from when it is a replay or the demo. It walks the table
 // twice (Compose, then the states). The caller adds the Settings
 // (source.ReadTuning), Recent, and for a live table loaded without batches
 // the Stats of the same moment.
-func InputFromTable(t *model.Table, topN int) Input {
-	in := Input{Table: model.Compose(t, topN), States: StatesOf(t)}
+func InputFromTable(t *model.Table, topN int, now uint32) Input {
+	in := Input{Table: model.Compose(t, topN), States: StatesOf(t, now)}
 	switch info := t.Info(); info.Kind {
 	case "replay":
 		in.FlowsFrom = "replay file " + info.Name
@@ -83,15 +84,14 @@ func InputFromTable(t *model.Table, topN int) Input {
 }
 
 // StatesOf sorts t's flows by protocol and state (StateFlows), with their
-// TTLs at the table's time; protocols in number order, states in
+// TTLs at the Unix time now; protocols in number order, states in
 // model.State order.
-func StatesOf(t *model.Table) []StateFlows {
+func StatesOf(t *model.Table, now uint32) []StateFlows {
 	type key struct {
 		proto    uint8
 		state    model.State
 		mid, off bool
 	}
-	now := t.Now()
 	groups := make(map[key]*StateFlows)
 	for slot := int32(0); slot < t.Slots(); slot++ {
 		f := t.At(slot)

@@ -250,7 +250,7 @@ func TestStatesOf(t *testing.T) {
 		b.Snapshot.Add(&f, nil)
 	}
 	tab.Apply(b)
-	got := StatesOf(tab)
+	got := StatesOf(tab, tab.Now())
 	if len(got) != 4 {
 		t.Fatalf("StatesOf: %+v", got)
 	}

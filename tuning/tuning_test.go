@@ -557,7 +557,7 @@ func TestInputFromTable(t *testing.T) {
 	} {
 		tab := model.NewTable(0)
 		tab.Apply(&model.Batch{Time: time.Unix(1_700_000_000, 0), Info: c.info})
-		if in := InputFromTable(tab, 2); in.FlowsFrom != c.want || in.Table.Protos == nil {
+		if in := InputFromTable(tab, 2, tab.Now()); in.FlowsFrom != c.want || in.Table.Protos == nil {
 			t.Errorf("%s: FlowsFrom %q, want %q (composition %+v)", c.info.Kind, in.FlowsFrom, c.want, in.Table)
 		}
 	}

@@ -54,7 +54,7 @@ func (m *Model) tuned(msg tuneMsg) {
 	if msg.err != nil {
 		return
 	}
-	in := tuning.InputFromTable(m.table, tuneTopN)
+	in := tuning.InputFromTable(m.table, tuneTopN, m.table.Now())
 	in.Settings, in.HostSettings = msg.in.Settings, msg.in.HostSettings
 	in.Recent = tuning.RecentFrom(m.watched.first, m.table.Stats(), m.watched.last.Sub(m.watched.since))
 	m.tune.advice = tuning.Advise(in)

@@ -21,6 +21,9 @@ import (
 type snapshot struct {
 	table *model.Table
 	stats model.TableStats
+	// now is the Unix time TTLs and ages count from: the table's time, or
+	// when it was read for a table without one (a dump).
+	now uint32
 }
 
 // loadOnce opens the source the flags ask for and reads its table once,
@@ -47,7 +50,11 @@ func loadOnce(ctx context.Context, cfg Config, log *slog.Logger, with func(sourc
 			return nil, err
 		}
 	}
-	return &snapshot{table: t, stats: st}, nil
+	now := t.Now()
+	if now == 0 {
+		now = uint32(time.Now().Unix())
+	}
+	return &snapshot{table: t, stats: st, now: now}, nil
 }
 
 // skipReporter is a source that read a file and may have skipped records
@@ -82,7 +89,7 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	}
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	if cfg.Format == "json" {
-		ctjson.Write(w, ctjson.Document{Stats: snap.stats, Matched: l.Len(), Groups: groups, Now: snapNow(snap.table),
+		ctjson.Write(w, ctjson.Document{Stats: snap.stats, Matched: l.Len(), Groups: groups, Now: snap.now,
 			Flows: func(yield func(ctjson.Row) bool) {
 				for i := range n {
 					slot := l.Slot(i)
@@ -113,12 +120,4 @@ func writeGroupsText(w *bufio.Writer, groups []model.Group, matched int) {
 		fmt.Fprintf(w, "%-39s %9d %5.1f%%  %s\n", g.Key, g.Flows, 100*float64(g.Flows)/float64(max(matched, 1)), strings.Join(mix, " "))
 	}
 	w.WriteByte('\n')
-}
-// snapNow is the time of the table (Unix seconds), or now if it has none
-// (a kernel table loaded by one dump).
-func snapNow(t *model.Table) uint32 {
-	if now := t.Now(); now != 0 {
-		return now
-	}
-	return uint32(time.Now().Unix())
 }

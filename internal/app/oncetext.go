@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
@@ -22,10 +21,7 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 			st.Count, st.Max, 100*float64(st.Count)/float64(st.Max), st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
 	}
 	fmt.Fprintf(w, "matched %d\n", l.Len())
-	now := snap.table.Now()
-	if now == 0 {
-		now = uint32(time.Now().Unix())
-	}
+	now := snap.now
 	row := func(i int) format.Row {
 		slot := l.Slot(i)
 		c, _ := snap.table.CountersAt(slot)

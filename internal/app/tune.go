@@ -57,7 +57,7 @@ func tuningInput(ctx context.Context, cfg Config, log *slog.Logger) (tuning.Inpu
 	if err != nil {
 		return tuning.Input{}, err
 	}
-	in := tuning.InputFromTable(snap.table, tuneTopN)
+	in := tuning.InputFromTable(snap.table, tuneTopN, snap.now)
 	in.Table.Stats = snap.stats
 	in.Settings, in.HostSettings, in.Recent = set.Settings, set.HostSettings, recent
 	return in, nil
