@@ -390,7 +390,8 @@ func (f *Flow) NATed() bool {
 	switch {
 	case IsICMP(f.Proto):
 		return f.Reply.SrcPort != f.Orig.SrcPort
-	case HasPorts(f.Proto):
+	case HasPorts(f.Proto) || f.Proto == ProtoGRE:
+		// Ports, or GRE keys: NAT of PPTP rewrites the call IDs.
 		return f.Reply.SrcPort != f.Orig.DstPort || f.Reply.DstPort != f.Orig.SrcPort
 	}
 	return false

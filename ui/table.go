@@ -87,14 +87,14 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column, g *glyphs
 	if nat > 0 {
 		optional = append(optional, mk(format.ColNAT))
 	}
-	if counted > 0 {
-		optional = append(optional, mk(format.ColBytes), mk(format.ColPkts))
-	}
 	if marked > 0 {
 		optional = append(optional, mk(format.ColMark))
 	}
 	if zoned > 0 {
 		optional = append(optional, mk(format.ColZone))
+	}
+	if counted > 0 {
+		optional = append(optional, mk(format.ColBytes), mk(format.ColPkts))
 	}
 	for _, c := range optional {
 		w := c.width

@@ -38,9 +38,7 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 	for i := 0; i < n; i++ {
 		r := row(i)
 		for _, id := range show {
-			if id != format.ColNAT {
-				width[id] = max(width[id], cellWidth(all[id].Cell(&r)))
-			}
+			width[id] = max(width[id], cellWidth(all[id].Cell(&r)))
 		}
 		for _, c := range []byte(format.Flags(r.Flow)) {
 			if !seen[c] {
@@ -80,8 +78,9 @@ func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 	}
 }
 
-// textColumns chooses the columns of cttop --once text: every fixed one,
-// and the optional ones a written flow has a value for.
+// textColumns chooses the columns of cttop --once text, in the order of
+// format.Columns (the terminal table's): every fixed one, and the optional
+// ones a written flow has a value for.
 func textColumns(n int, row func(int) format.Row) []format.ColumnID {
 	cols := []format.ColumnID{format.ColProto, format.ColSrc, format.ColSport, format.ColDst,
 		format.ColDport, format.ColState, format.ColTTL, format.ColFlags}
@@ -98,6 +97,9 @@ func textColumns(n int, row func(int) format.Row) []format.ColumnID {
 		counted = counted || f.Attrs&model.HasCounters != 0
 		nat = nat || format.NAT(f) != ""
 	}
+	if nat {
+		cols = append(cols, format.ColNAT)
+	}
 	if mark {
 		cols = append(cols, format.ColMark)
 	}
@@ -105,10 +107,7 @@ func textColumns(n int, row func(int) format.Row) []format.ColumnID {
 		cols = append(cols, format.ColZone)
 	}
 	if counted {
-		cols = append(cols, format.ColPkts, format.ColBytes)
-	}
-	if nat {
-		cols = append(cols, format.ColNAT) // last: the only cell of no bound
+		cols = append(cols, format.ColBytes, format.ColPkts)
 	}
 	return cols
 }
