@@ -209,7 +209,7 @@ func (k *Kernel) TuningSettings() (tuning.Settings, error) {
 	if err != nil {
 		return s, err
 	}
-	s.NetNS = k.cfg.NetNS
+	s.NetNS, s.NetNSName = k.cfg.NetNS, k.info.Name
 	return s, nil
 }
 

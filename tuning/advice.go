@@ -17,8 +17,11 @@ import (
 type Settings struct {
 	// Known is set when the settings were read at all.
 	Known bool
-	// NetNS names the namespace they were read in ("" for cttop's own).
-	NetNS string
+	// NetNS is the path or ip netns name of the namespace they were read
+	// in ("" for cttop's own); NetNSName is how cttop names it (the
+	// header's name: "web (4026532177)"), also for cttop's own namespace
+	// when it is not the host's; "" for the host's.
+	NetNS, NetNSName string
 
 	Max, Buckets, Count     int64
 	Events, Acct, Timestamp int64

@@ -276,6 +276,8 @@ func (a *Advice) settingsFindings() {
 			enter = "nsenter --net=" + s.NetNS + " sysctl -p FILE"
 		case s.NetNS != "":
 			enter = "ip netns exec " + s.NetNS + " sysctl -p FILE"
+		default: // cttop runs inside it
+			enter = "sysctl -p FILE run there, as cttop runs now"
 		}
 		a.add(FindingNamespace, "nf_conntrack_max and nf_conntrack_buckets are read-only in this namespace: set them on the host (the initial namespace), where they apply to every namespace. The timeouts are this namespace's own: a sysctl.d file sets only the host's, so apply them inside it (%s, or the container's sysctl settings).", enter)
 	}

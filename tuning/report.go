@@ -89,6 +89,8 @@ func (a Advice) subject() string {
 	switch {
 	case a.In.FlowsFrom != "":
 		what = a.In.FlowsFrom
+	case s.NetNSName != "":
+		what = "the table of namespace " + s.NetNSName
 	case s.NetNS != "":
 		what = "the table of namespace " + s.NetNS
 	case s.Known && !s.MaxWritable:

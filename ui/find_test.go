@@ -156,7 +156,7 @@ func TestDetailPane(t *testing.T) {
 		"NAT        dst→10.0.0.80:80 (DNAT of 198.51.100.1:8080)",
 		"original   192.0.2.50:40050 → 198.51.100.1:8080",
 		"reply      10.0.0.80:80 → 192.0.2.50:40050",
-		"flags      SEEN_REPLY ASSURED CONFIRMED DST_NAT  (FLAGS A)", "ESTABLISHED", "kernel id  51", "5m00s left",
+		"flags      SEEN_REPLY ASSURED CONFIRMED DST_NAT (FLAGS A)", "ESTABLISHED", "kernel id  51", "5m00s left",
 	} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("detail lacks %q:\n%s", want, screen)

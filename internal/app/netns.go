@@ -10,10 +10,11 @@ import (
 // name the header shows: an ip netns name or a path as given; an inode
 // (as the kernel log prints it), pid:N, a container or a pod as discovery
 // names it. An unknown or ambiguous name is a one-line error that lists
-// the candidates.
+// the candidates. Without --netns the path is "" (cttop's own namespace)
+// and the name is ownNetNS's.
 func resolveNetNS(spec string) (path, label string, err error) {
 	if spec == "" {
-		return "", "", nil
+		return "", ownNetNS(), nil
 	}
 	t, err := (&hostns.Discoverer{}).Resolve(spec)
 	if err != nil {
@@ -24,4 +25,16 @@ func resolveNetNS(spec string) (path, label string, err error) {
 		label = t.NS.Name // what --netns 4026532177 or pid:N found
 	}
 	return t.Path, label, nil
+}
+
+// ownNetNS names cttop's own namespace when it is not the host's (cttop run
+// under ip netns exec, in a container) as --netns would name it, so that
+// the header and the tuning report do not call it the host's table; "" in
+// the initial namespace, or when /proc cannot say.
+func ownNetNS() string {
+	ns, initial, err := (&hostns.Discoverer{}).Own()
+	if err != nil || initial || ns == nil {
+		return ""
+	}
+	return ns.Label()
 }

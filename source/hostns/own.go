@@ -8,8 +8,8 @@ import (
 )
 
 // Own finds the network namespace cttop itself runs in (/proc/self/ns/net)
-// and reports whether it is the initial one (PID 1's, as discovery decides
-// which is the host's). When it is not (cttop run under `ip netns exec`, in
+// and reports whether it is the initial one (PID 1's, else kthreadd's, as
+// discovery decides which is the host's). When it is not (cttop run under `ip netns exec`, in
 // a container), ns is what discovery knows of it, named as --netns names
 // it; nil if discovery cannot see it.
 func (d *Discoverer) Own() (ns *Namespace, initial bool, err error) { return d.ownAs("self") }
@@ -22,7 +22,15 @@ func (d *Discoverer) ownAs(pid string) (ns *Namespace, initial bool, err error) 
 	}
 	host, err := d.nsInode("1")
 	if err != nil {
-		return nil, false, err
+		// Some sandboxes hide PID 1's namespaces even from root:
+		// kthreadd (PID 2) lives in the initial ones.
+		comm, cerr := d.readProc(2, "comm")
+		if cerr != nil || comm != "kthreadd\n" {
+			return nil, false, err
+		}
+		if host, err = d.nsInode("2"); err != nil {
+			return nil, false, err
+		}
 	}
 	if self == host {
 		return nil, true, nil
