@@ -46,37 +46,3 @@ func Elapsed(d time.Duration) string {
 	}
 	return d.Round(time.Second).String()
 }
-// Setting writes a timeout setting in seconds in the largest unit that
-// divides it, compactly for a table column: 5d, 2h, 90m, 30s; "?" if
-// negative (unknown).
-func Setting(sec int64) string {
-	switch {
-	case sec < 0:
-		return "?"
-	case sec > 0 && sec%86400 == 0:
-		return strconv.FormatInt(sec/86400, 10) + "d"
-	case sec > 0 && sec%3600 == 0:
-		return strconv.FormatInt(sec/3600, 10) + "h"
-	case sec > 0 && sec%60 == 0:
-		return strconv.FormatInt(sec/60, 10) + "m"
-	}
-	return strconv.FormatInt(sec, 10) + "s"
-}
-
-// SettingWords writes a timeout setting in seconds in words, in the
-// largest unit that divides it: 5 days, 2 minutes, 90 seconds; "?" if
-// negative (unknown).
-func SettingWords(sec int64) string {
-	plural := func(n int64, unit string) string { return Plural(int(n), unit) }
-	switch {
-	case sec < 0:
-		return "?"
-	case sec > 0 && sec%86400 == 0:
-		return plural(sec/86400, "day")
-	case sec > 0 && sec%3600 == 0:
-		return plural(sec/3600, "hour")
-	case sec > 0 && sec%60 == 0:
-		return plural(sec/60, "minute")
-	}
-	return plural(sec, "second")
-}
