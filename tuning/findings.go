@@ -114,14 +114,6 @@ func (a *Advice) change(c SysctlChange) {
 	a.Changes = append(a.Changes, c)
 }
 
-// timeout returns a timeout setting, -1 if unknown.
-func (a *Advice) timeout(name string) int64 {
-	if v, ok := a.In.Settings.Timeouts[name]; ok {
-		return v
-	}
-	return -1
-}
-
 func (a *Advice) timeoutFindings() {
 	flows := a.In.Table.Flows
 	if flows == 0 {
