@@ -18,9 +18,13 @@ func (a Advice) Report() format.Doc {
 	var d format.Doc
 	s := a.In.Settings
 	line := func(f string, args ...any) { d.Line(fmt.Sprintf(f, args...)) }
+	// kv writes a setting and its value, the value wrapped under itself.
+	kv := func(key, f string, args ...any) {
+		d.Item(fmt.Sprintf("  %-24s ", key), strings.Repeat(" ", 27), fmt.Sprintf(f, args...))
+	}
 	para := d.Para
 
-	line("cttop tuning report: %s", a.subject())
+	d.Item("", "  ", "cttop tuning report: "+a.subject())
 	if a.In.FlowsFrom != "" {
 		switch {
 		case s.Known && a.In.HostSettings:
@@ -35,35 +39,34 @@ func (a Advice) Report() format.Doc {
 	line("")
 	line("Table")
 	if a.Max > 0 {
-		line("  %-24s %s of nf_conntrack_max %s (%s full)", "entries", format.Int(a.Count), format.Int(a.Max), format.Percent(a.Fill))
+		kv("entries", "%s of nf_conntrack_max %s (%s full)", format.Int(a.Count), format.Int(a.Max), format.Percent(a.Fill))
 	} else {
-		line("  %-24s %s (nf_conntrack_max unknown)", "entries", format.Int(a.Count))
+		kv("entries", "%s (nf_conntrack_max unknown)", format.Int(a.Count))
 	}
 	// The size settings, when they are not those of the flows' table.
 	limit := a.Max
 	if s.Known && s.Max > 0 && s.Max != a.Max {
 		limit = s.Max
-		line("  %-24s %s on this host", "nf_conntrack_max", format.Int(s.Max))
+		kv("nf_conntrack_max", "%s on this host", format.Int(s.Max))
 	}
 	if a.Buckets > 0 {
 		chain := ""
 		if limit > 0 {
 			chain = fmt.Sprintf(" (a full table averages %.1f entries per hash chain)", 2*float64(limit)/float64(a.Buckets))
 		}
-		line("  %-24s %s%s", "nf_conntrack_buckets", format.Int(a.Buckets), chain)
+		kv("nf_conntrack_buckets", "%s%s", format.Int(a.Buckets), chain)
 	}
 	if st := a.In.Table.Stats; a.countersKnown() {
 		d.Item(fmt.Sprintf("  %-24s ", "kernel counters"), strings.Repeat(" ", 27), fmt.Sprintf("drop %s  early_drop %s  insert_failed %s  invalid %s (%s)",
 			format.Int(int64(st.Drop)), format.Int(int64(st.EarlyDrop)), format.Int(int64(st.InsertFailed)), format.Int(int64(st.Invalid)), a.since()))
 	}
 	if r := a.In.Recent; r.Known {
-		line("  %-24s drop + early_drop %s  insert_failed %s in %s", "while cttop watched",
-			format.Int(int64(r.Drops)), format.Int(int64(r.InsertFailed)), format.Elapsed(r.Span))
+		kv("while cttop watched", "drop + early_drop %s  insert_failed %s in %s", format.Int(int64(r.Drops)), format.Int(int64(r.InsertFailed)), format.Elapsed(r.Span))
 	}
 	if s.Known {
-		line("  %-24s %s", "nf_conntrack_events", mode(s.Events, "off: no events, cttop relies on dumps", "on", "auto: events only for flows created while a listener exists"))
-		line("  %-24s %s", "nf_conntrack_acct", mode(s.Acct, "off: no per-flow byte and packet counters", "on: per-flow counters", ""))
-		line("  %-24s %s", "nf_conntrack_timestamp", mode(s.Timestamp, "off: no flow start times", "on: flow start times", ""))
+		kv("nf_conntrack_events", "%s", mode(s.Events, "off: no events, cttop relies on dumps", "on", "auto: events only for flows created while a listener exists"))
+		kv("nf_conntrack_acct", "%s", mode(s.Acct, "off: no per-flow byte and packet counters", "on: per-flow counters", ""))
+		kv("nf_conntrack_timestamp", "%s", mode(s.Timestamp, "off: no flow start times", "on: flow start times", ""))
 	}
 
 	a.memorySection(&d)
