@@ -8,8 +8,9 @@ import (
 
 // flagLetters are the status flags the FLAGS cell shows, one letter each,
 // in this order. The others are shown elsewhere (SRC_NAT, DST_NAT: the NAT
-// cell) or are on every flow in a table (CONFIRMED) or none
-// (UNTRACKED); every set bit is in the detail pane and JSON (FlagNames).
+// cell) or are on every flow in a table (CONFIRMED, SEEN_REPLY) or concern
+// helpers' sequence numbers (SEQ_ADJUST, HELPER); every set bit is in the
+// detail pane and JSON (FlagNames).
 var flagLetters = [...]struct {
 	letter byte
 	name   string
@@ -23,6 +24,7 @@ var flagLetters = [...]struct {
 	{'H', "HW_OFFLOAD", func(s model.Status) bool { return s&model.StatusHWOffload != 0 }},
 	{'D', "DYING", func(s model.Status) bool { return s&model.StatusDying != 0 }},
 	{'T', "TEMPLATE", func(s model.Status) bool { return s&model.StatusTemplate != 0 }},
+	{'X', "UNTRACKED", func(s model.Status) bool { return s&model.StatusUntracked != 0 }},
 }
 
 // Flags writes the FLAGS cell, cttop's one compact rendering of the
@@ -30,7 +32,7 @@ var flagLetters = [...]struct {
 // U UNREPLIED (no reply seen), A ASSURED (early_drop spares it), E
 // EXPECTED (opened through a helper's expectation), F FIXED_TIMEOUT, O
 // OFFLOAD (in a flowtable: no timeout, no state), H HW_OFFLOAD, D DYING
-// (being destroyed), T TEMPLATE. FlagLegend spells them out.
+// (being destroyed), T TEMPLATE, X UNTRACKED. FlagLegend spells them out.
 func Flags(f *model.Flow) string {
 	var b [len(flagLetters)]byte
 	n := 0

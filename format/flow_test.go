@@ -141,6 +141,7 @@ func TestFlags(t *testing.T) {
 		{model.StatusSeenReply | model.StatusOffload, "O", "SEEN_REPLY OFFLOAD"},
 		{model.StatusSeenReply | model.StatusOffload | model.StatusHWOffload | model.StatusAssured, "AOH", "SEEN_REPLY ASSURED OFFLOAD HW_OFFLOAD"},
 		{model.StatusDying | model.StatusTemplate | model.StatusExpected | model.StatusFixedTimeout, "UEFDT", "UNREPLIED EXPECTED DYING FIXED_TIMEOUT TEMPLATE"},
+		{model.StatusSeenReply | model.StatusUntracked, "X", "SEEN_REPLY UNTRACKED"},
 	} {
 		f.Status = c.status
 		if got := Flags(&f); got != c.want {
