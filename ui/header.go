@@ -168,17 +168,10 @@ func maybeAlarm(s *Styles, text string, on bool) string {
 func (m *Model) renderNotices(width int) string {
 	s := &m.styles
 	if m.mode() == modePrompt {
-		p := m.preview
-		var res string
-		switch {
-		case p.err != nil:
-			res = s.Alarm.Render(p.err.Error())
-		case p.text == "":
-			res = s.Dim.Render("empty: show every flow")
-		default:
-			res = s.Notice.Render(fmt.Sprintf("%s %s of %s match", s.Glyphs.arrow, format.Commas(uint64(p.matched)), format.Commas(uint64(m.table.Len()))))
+		if res, ok := m.promptResult(width); ok {
+			return m.prompt.View() + "  " + res
 		}
-		return m.prompt.View() + "  " + res
+		return m.prompt.View() // the result goes to the status line
 	}
 	if m.mode() == modeSave {
 		return m.renderSavePrompt()
@@ -274,4 +267,21 @@ func (m *Model) dropsSeen() uint64 {
 		return 0
 	}
 	return st.Drop + st.EarlyDrop - min(m.dropBase.n, st.Drop+st.EarlyDrop)
+}
+
+// promptResult is what the filter being typed does, styled: the parse
+// error, or how many flows it matches; ok says whether it fits beside the
+// prompt in width cells (else the status line says it).
+func (m *Model) promptResult(width int) (res string, ok bool) {
+	s := &m.styles
+	p := m.preview
+	switch {
+	case p.err != nil:
+		res = s.Alarm.Render(p.err.Error())
+	case p.text == "":
+		res = s.Dim.Render("empty: show every flow")
+	default:
+		res = s.Notice.Render(fmt.Sprintf("%s %s of %s match", s.Glyphs.arrow, format.Commas(uint64(p.matched)), format.Commas(uint64(m.table.Len()))))
+	}
+	return res, lipgloss.Width(m.prompt.View())+2+lipgloss.Width(res) <= width
 }

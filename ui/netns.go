@@ -124,7 +124,7 @@ var nsColumns = []nsColumn{
 		}
 		return strconv.FormatFloat(100*float64(r.Entries)/float64(max), 'f', 1, 64) + "%"
 	}},
-	{"DROPS/s", 7, func(r *model.NamespaceRow, _ uint64) string {
+	{"DROPS/s", 8, func(r *model.NamespaceRow, _ uint64) string { // and its sort mark
 		return knownRate(r, func() string { return format.Rate(r.DropRate + r.EarlyDropRate) })
 	}},
 	{"INODE", 10, func(r *model.NamespaceRow, _ uint64) string { return strconv.FormatUint(r.Inode, 10) }},
@@ -174,11 +174,13 @@ func signedRate(r float64) string {
 	return "+" + format.Rate(r)
 }
 
-// nsLayout picks the columns that fit width and the name's width.
-func nsLayout(width int) (cols []nsColumn, nameW int) {
+// nsLayout picks the columns that fit width and the name's width: the
+// columns go, last first, before a name of up to need cells is shortened
+// (in its middle: the last resort); the first two stay.
+func nsLayout(width, need int) (cols []nsColumn, nameW int) {
 	used := 2 // the watched mark and a space
-	for _, c := range nsColumns {
-		if width-used-c.width-1 < nsNameMin {
+	for i, c := range nsColumns {
+		if width-used-c.width-1 < max(nsNameMin, min(need, width/2)) && i >= 2 || width-used-c.width-1 < nsNameMin {
 			break
 		}
 		cols = append(cols, c)
@@ -191,7 +193,11 @@ func nsLayout(width int) (cols []nsColumn, nameW int) {
 // headings, the rows. It scrolls to keep the cursor visible.
 func (v *nsView) render(w, h int, s *Styles) []string {
 	lines := []string{v.title(w, s)}
-	cols, nameW := nsLayout(w)
+	need := 0
+	for i := range v.rows {
+		need = max(need, cellWidth(format.Name(v.rows[i].Name)))
+	}
+	cols, nameW := nsLayout(w, need)
 	var head strings.Builder
 	head.WriteString("  " + pad("NAMESPACE", nameW))
 	for _, c := range cols {

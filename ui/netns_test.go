@@ -97,7 +97,7 @@ func TestNSViewRender(t *testing.T) {
 			t.Errorf("160 lacks the wide columns:\n%s", plain)
 		}
 	}
-	cols, nameW := nsLayout(80)
+	cols, nameW := nsLayout(80, 0)
 	if nameW < nsNameMin || len(cols) < 5 {
 		t.Errorf("80 columns: %d columns, name %d", len(cols), nameW)
 	}

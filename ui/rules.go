@@ -211,7 +211,7 @@ func saveFile(path, text string) tea.Cmd {
 // text (scrollable), and the keys.
 func (m *Model) renderRules(w, h int) []string {
 	st := m.rules
-	return scrolled(m.rulesHead(w), st.body(), st.scroll, h, w)
+	return scrolled(m.rulesHead(w), st.body(w), st.scroll, h, w)
 }
 
 // rulesHead is the dialog above the rule text: what will happen, warnings,
@@ -319,8 +319,12 @@ func (m *Model) tableFlows(yield func(*model.Flow) bool) {
 }
 
 // body is the scrollable rule text with its explanation.
-func (st *rulesState) body() []string {
-	return strings.Split(st.text()+"\n"+st.preview.Explain, "\n")
+func (st *rulesState) body(w int) []string {
+	var lines []string
+	for _, l := range strings.Split(st.text(), "\n") {
+		lines = append(lines, wrapCode(l, w)...)
+	}
+	return append(lines, strings.Split(st.preview.Explain, "\n")...)
 }
 
 // scrolled draws head, then the lines of body from scroll on that fit in
@@ -343,7 +347,7 @@ func clampScroll(scroll, n, room int) int { return max(0, min(scroll, n-max(1, r
 func (m *Model) clampScrolls() {
 	_, h := frameHeights(headerLines, m.height)
 	if st := m.rules; st != nil {
-		st.scroll = clampScroll(st.scroll, len(wrapLines(st.body(), m.width)), h-len(m.rulesHead(m.width)))
+		st.scroll = clampScroll(st.scroll, len(wrapLines(st.body(m.width), m.width)), h-len(m.rulesHead(m.width)))
 	}
 	if m.in(modeHelp) {
 		m.helpScroll = clampScroll(m.helpScroll, len(wrapLines(m.helpBody(m.width), m.width)), h-3)

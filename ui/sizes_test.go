@@ -6,9 +6,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/tuning"
@@ -228,6 +230,70 @@ func TestNoSizeFallsBack(t *testing.T) {
 		m.Update(tea.WindowSizeMsg{Width: 90, Height: 30})
 		if m.sizeNote != "" || m.width != 90 {
 			t.Errorf("a real size kept the note %q", m.sizeNote)
+		}
+	}
+}
+
+// TestNoWordCut: at 80 and 100 columns no screen has a line wider than
+// the terminal before clip (which would cut its end, maybe inside a
+// word), and no ellipsis sits inside a word: only an address may be
+// shortened in its middle.
+func TestNoWordCut(t *testing.T) {
+	for _, c := range allScreens() {
+		for _, ascii := range []bool{false, true} {
+			m := c.setup(t, ascii)
+			for _, sz := range [][2]int{{80, 24}, {100, 30}} {
+				m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+				for i, l := range m.frame() {
+					if w := lipgloss.Width(l); w > sz[0] {
+						t.Errorf("%s %dx%d ascii %v: line %d is %d wide: %q", c.name, sz[0], sz[1], ascii, i, w, ansi.Strip(l))
+					}
+					if cut := wordCut(ansi.Strip(l)); cut != "" {
+						t.Errorf("%s %dx%d ascii %v: line %d cuts %q: %q", c.name, sz[0], sz[1], ascii, i, cut, ansi.Strip(l))
+					}
+				}
+			}
+		}
+	}
+}
+
+// wordCut returns the first token of line with an ellipsis ("…" or
+// "...") between two letters or digits, unless the token is an address
+// (digits, hex, dots, colons, brackets, a prefix length): the one thing
+// cttop shortens in its middle. "" when there is none.
+func wordCut(line string) string {
+	for _, tok := range strings.Fields(line) {
+		for _, el := range []string{"…", "..."} {
+			i := strings.Index(tok, el)
+			if i <= 0 || i+len(el) >= len(tok) {
+				continue
+			}
+			before, after := rune(tok[i-1]), []rune(tok[i+len(el):])[0]
+			if !isWordRune(before) || !isWordRune(after) {
+				continue
+			}
+			if strings.Trim(strings.ReplaceAll(tok, el, ""), "0123456789abcdefABCDEF.:[]/") == "" {
+				continue // an address shortened in its middle
+			}
+			return tok
+		}
+	}
+	return ""
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func TestWordCut(t *testing.T) {
+	for line, want := range map[string]string{
+		"TIME_WAIT 42,475 10...nf_conntrack_tcp_timeout_time_wait = 120": "10...nf_conntrack_tcp_timeout_time_wait",
+		"REPL…D 0%  ESTA…ISHED 0%":                                       "REPL…D",
+		"tcp   192…2.0 40000 198…0.1":                                    "",
+		"2001:db8…::1 loading…":                                          "",
+		"deleting 5 flows… 3/5":                                          "",
+		"{ type ...rerouting priority":                                   "",
+	} {
+		if got := wordCut(line); got != want {
+			t.Errorf("wordCut(%q) = %q, want %q", line, got, want)
 		}
 	}
 }

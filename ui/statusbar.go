@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/cttop/cttop/format"
 )
 
@@ -160,8 +161,16 @@ func (m *Model) renderStatus(width int) string {
 	switch {
 	case m.mode() == modeConfirm:
 		msg = "" // the question is the message
-	case m.mode() == modePrompt && m.preview.note != "":
-		msg = m.preview.note // the NAT trap, while the filter is typed
+	case m.mode() == modePrompt:
+		// What the header has no room for, and the NAT trap.
+		var parts []string
+		if res, ok := m.promptResult(width); !ok {
+			parts = append(parts, ansi.Strip(res))
+		}
+		if m.preview.note != "" {
+			parts = append(parts, m.preview.note)
+		}
+		msg = strings.Join(parts, "; ")
 	}
 	hs := m.hints()
 	for {

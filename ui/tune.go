@@ -126,7 +126,7 @@ func (m *Model) renderTune(w, h int) []string {
 // w cells.
 func (m *Model) tuneHead(w int) []string {
 	s := &m.styles
-	lines := []string{s.Title.Render("Tuning") + s.Dim.Render("  (j/k scroll, s save the sysctl.d snippet, r refresh, esc close; nothing is applied)")}
+	lines := []string{s.Title.Render("Tuning") + s.Dim.Render("  (nothing is applied; s saves the sysctl.d snippet, r refreshes)")}
 	if m.tune.saving {
 		lines = append(lines, m.prompt.View())
 	}

@@ -543,10 +543,17 @@ func (m *Model) render() string {
 // above 0x7f on an ASCII terminal, so that the guard never has to act on
 // cttop's own text.
 func (m *Model) draw() string {
-	w, h := m.width, m.height
-	if w <= 0 || h <= 0 {
+	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
+	return clip(strings.Join(m.frame(), "\n"), m.width, m.height)
+}
+
+// frame is the screen's lines before clip cuts them to the terminal: a
+// test holds them to the width at 80 and 100 columns, so that clip never
+// has to cut a word there.
+func (m *Model) frame() []string {
+	w, h := m.width, m.height
 	status := m.renderStatusLines(w, max(1, h/3))
 	head := m.renderHeader(w)
 	nh, nb := frameHeights(len(head), h-len(status)+1)
@@ -558,8 +565,7 @@ func (m *Model) draw() string {
 	for len(lines) < h-len(status) {
 		lines = append(lines, "")
 	}
-	lines = append(lines, status...)
-	return clip(strings.Join(lines, "\n"), w, h)
+	return append(lines, status...)
 }
 
 func (m *Model) renderFlows(w int) []string {

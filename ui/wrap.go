@@ -44,3 +44,37 @@ func wrapLines(lines []string, w int) []string {
 	}
 	return out
 }
+
+// wrapCode breaks a line of nft or shell text wider than w cells at
+// spaces so that what is on screen is still valid text to paste: a
+// statement's lines end in " \\" (the line continuation of nft -f and of
+// sh) and go on indented; a comment's go on as comments. A word wider than
+// a line stays whole (the terminal's clip then shows its start): a rule
+// is never cut inside a word or split without its continuation.
+func wrapCode(line string, w int) []string {
+	if w <= 0 || len(line) <= w {
+		return []string{line}
+	}
+	cont, next, tail := " \\", "    ", 2
+	if strings.HasPrefix(strings.TrimLeft(line, " "), "#") {
+		cont, next, tail = "", "#   ", 0
+	}
+	var out []string
+	cur := ""
+	for _, word := range strings.Fields(line) {
+		prefix := next
+		if len(out) == 0 {
+			prefix = line[:len(line)-len(strings.TrimLeft(line, " "))]
+		}
+		switch {
+		case cur == "":
+			cur = prefix + word
+		case len(cur)+1+len(word)+tail > w:
+			out = append(out, cur+cont)
+			cur = next + word
+		default:
+			cur += " " + word
+		}
+	}
+	return append(out, cur)
+}
