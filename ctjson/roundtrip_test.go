@@ -18,7 +18,9 @@ func addr(s string) model.Addr { return model.AddrFrom(netip.MustParseAddr(s)) }
 
 // roundTripFlows are flows with every field the format carries set, in
 // every shape: TCP with a state and SNAT and DNAT, IPv6 UDP, ICMP and
-// ICMPv6 echoes, GRE (no ports), a flow without counters, id or age.
+// ICMPv6 echoes, GRE without and with keys (PPTP's, rewritten by NAT), an
+// echo whose id NAT rewrote, an offloaded flow without timeout or state, a
+// protocol without a name, SCTP, flows without counters, id or age.
 func roundTripFlows() []model.Flow {
 	tcp := model.Flow{
 		Orig:   model.Tuple{Src: addr("192.0.2.1"), Dst: addr("198.51.100.2"), SrcPort: 40000, DstPort: 80},
@@ -68,7 +70,30 @@ func roundTripFlows() []model.Flow {
 		Status: model.StatusConfirmed, Proto: model.ProtoGRE, Family: model.IPv4,
 	}
 	gre.SetExpires(now + 100)
-	return []model.Flow{tcp, udp6, ping, ping6, gre}
+	// PPTP through NAT: the call IDs (GRE keys) rewritten with the source.
+	pptp := model.Flow{
+		Orig:   model.Tuple{Src: addr("10.0.0.5"), Dst: addr("198.51.100.7"), SrcPort: 0x1f4, DstPort: 0x2a},
+		Reply:  model.Tuple{Src: addr("198.51.100.7"), Dst: addr("203.0.113.1"), SrcPort: 0x2a, DstPort: 0x8001},
+		Status: model.StatusConfirmed | model.StatusSeenReply | model.StatusSrcNAT, Proto: model.ProtoGRE, Family: model.IPv4,
+	}
+	pptp.SetExpires(now + 179)
+	// An echo whose id the kernel rewrote with the source (SNAT).
+	pingNAT := ping
+	pingNAT.Orig = model.Tuple{Src: addr("10.0.0.5"), Dst: addr("198.51.100.9"), SrcPort: 7, DstPort: 8 << 8}
+	pingNAT.Reply = model.Tuple{Src: addr("198.51.100.9"), Dst: addr("203.0.113.1"), SrcPort: 9, DstPort: 0}
+	pingNAT.Status |= model.StatusSrcNAT
+	// Offloaded to a flowtable: the kernel gives no timeout and no state.
+	off := tcp
+	off.Orig.SrcPort, off.Reply.DstPort = 40001, 61001
+	off.Status |= model.StatusOffload | model.StatusHWOffload
+	off.Forget(model.HasTimeout | model.HasState | model.HasStart)
+	// A protocol cttop has no name for, and SCTP in an INIT flood's state.
+	other := gre
+	other.Proto = 99
+	sctp := udp6
+	sctp.Proto, sctp.Status = model.ProtoSCTP, model.StatusConfirmed
+	sctp.SetProtoState(model.SCTPCookieWait)
+	return []model.Flow{tcp, udp6, ping, ping6, gre, pptp, pingNAT, off, other, sctp}
 }
 
 // roundTripExts are the flows' rare attributes: a helper, labels by bit
@@ -80,6 +105,7 @@ var roundTripExts = []*model.Ext{
 	{LabelNames: "only-names"},
 	nil,
 	nil,
+	nil, {LabelNames: "only-names"}, {Helper: "ftp", Labels: labelBits(1, 5, 127), LabelNames: "eth0-in,blue", Secctx: "x"}, nil, nil,
 }
 
 func labelBits(n ...int) model.Labels {
@@ -94,6 +120,7 @@ var roundTripCounters = []model.Counters{
 	{OrigPackets: 1, OrigBytes: 1 << 40, ReplyPackets: 3, ReplyBytes: 1<<63 - 1},
 	{OrigPackets: 10, OrigBytes: 1000},
 	{}, {}, {},
+	{}, {}, {OrigPackets: 5, OrigBytes: 500, ReplyPackets: 4, ReplyBytes: 400}, {}, {OrigBytes: 1},
 }
 
 // collect is a Handler that keeps what it is given.
@@ -145,9 +172,9 @@ func TestRoundTrip(t *testing.T) {
 		want := flows[i]
 		got := r.Flow
 		// Times travel as seconds from now: the timeout and the age.
-		ttl, _ := want.TTL(now)
-		if !r.HasTimeout || r.Timeout != ttl {
-			t.Errorf("flow %d: timeout %d (%v), want %d", i, r.Timeout, r.HasTimeout, ttl)
+		ttl, hasTTL := want.TTL(now)
+		if r.HasTimeout != hasTTL || r.Timeout != ttl {
+			t.Errorf("flow %d: timeout %d (%v), want %d (%v)", i, r.Timeout, r.HasTimeout, ttl, hasTTL)
 		}
 		age, hasAge := want.Age(now)
 		if r.HasAge != hasAge || hasAge && r.Age != uint64(age) {

@@ -135,6 +135,13 @@ func AppendFlow(b []byte, r Row, now uint32) []byte {
 	if model.HasPorts(f.Proto) {
 		num("reply_dport", uint64(f.Reply.DstPort))
 	}
+	if model.IsICMP(f.Proto) {
+		// The reply's type is the answer's, and its id the one the
+		// kernel rewrote the request's to (an ICMP flow's NAT).
+		num("reply_icmp_type", uint64(f.Reply.ICMPType()))
+		num("reply_icmp_code", uint64(f.Reply.ICMPCode()))
+		num("reply_icmp_id", uint64(f.Reply.SrcPort))
+	}
 	if f.Proto == model.ProtoGRE {
 		// GRE's keys, which tell its flows apart as ports do.
 		num("srckey", uint64(f.Orig.SrcPort))

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/cttop/cttop/ctjson"
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/replay"
 	"github.com/cttop/cttop/ui"
@@ -146,6 +148,88 @@ func TestTableRendersAsOnceText(t *testing.T) {
 					t.Errorf("row %d:\ntext:  %s\ntable: %s", i, a[i], b[i])
 				}
 			}
+		})
+	}
+}
+
+// TestOnceJSONIssue10: --once --format json of each of issue 10's inputs,
+// as golden files, and what each must say: an unknown value absent (never
+// 0), every field that tells the flows apart.
+func TestOnceJSONIssue10(t *testing.T) {
+	type flow = map[string]any
+	check := map[string]func(t *testing.T, fs []flow){
+		"offload.txt": func(t *testing.T, fs []flow) {
+			for _, f := range fs {
+				if _, ok := f["timeout"]; ok {
+					t.Errorf("offloaded flow with a timeout: %v", f)
+				}
+				if _, ok := f["state"]; ok {
+					t.Errorf("offloaded flow with a state: %v", f)
+				}
+				if !slices.Contains(f["status"].([]any), any("OFFLOAD")) {
+					t.Errorf("offloaded flow without OFFLOAD: %v", f)
+				}
+			}
+		},
+		"ipv6-nat.txt": func(t *testing.T, fs []flow) {
+			if f := fs[0]; f["reply_src"] != "2001:db8:177:177::680a" || f["reply_sport"] != 53.0 || f["state"] != "REPLIED" {
+				t.Errorf("IPv6 DNAT: %v", f)
+			}
+		},
+		"sctp.txt": func(t *testing.T, fs []flow) {
+			if f := fs[0]; f["state"] != "COOKIE_WAIT" || f["timeout"] != 2996.0 {
+				t.Errorf("SCTP: %v", f)
+			}
+		},
+		"zone-orig.txt": func(t *testing.T, fs []flow) {
+			want := []struct {
+				zone float64
+				dir  any
+			}{{7, "orig"}, {9, "reply"}, {5, nil}}
+			for i, w := range want {
+				if fs[i]["zone"] != w.zone || fs[i]["zone_dir"] != w.dir {
+					t.Errorf("flow %d: zone %v %v, want %v %v", i, fs[i]["zone"], fs[i]["zone_dir"], w.zone, w.dir)
+				}
+			}
+		},
+		"gre.txt": func(t *testing.T, fs []flow) {
+			f := fs[0]
+			if f["srckey"] != 500.0 || f["dstkey"] != 42.0 || f["reply_srckey"] != 42.0 || f["reply_dstkey"] != 0x8001+0.0 {
+				t.Errorf("GRE keys: %v", f)
+			}
+			if _, ok := f["sport"]; ok {
+				t.Errorf("GRE keys written as ports: %v", f)
+			}
+		},
+		"icmp.txt": func(t *testing.T, fs []flow) {
+			f := fs[0]
+			if f["icmp_type"] != 8.0 || f["icmp_id"] != 7.0 || f["reply_icmp_type"] != 0.0 || f["reply_icmp_id"] != 9.0 {
+				t.Errorf("ICMP with its id rewritten: %v", f)
+			}
+		},
+	}
+	for _, file := range issue10Files {
+		t.Run(strings.TrimSuffix(file, ".txt"), func(t *testing.T) {
+			out := once(t, filepath.Join("testdata", "issue10", file), "json")
+			var doc struct {
+				Version int    `json:"version"`
+				Flows   []flow `json:"flows"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("%v:\n%s", err, out)
+			}
+			if doc.Version != ctjson.Version || len(doc.Flows) == 0 {
+				t.Fatalf("version %d, %d flows:\n%s", doc.Version, len(doc.Flows), out)
+			}
+			for _, f := range doc.Flows {
+				for k, v := range f {
+					if v == nil && k != "helper" && k != "labels" && k != "secctx" {
+						t.Errorf("%s is null: unknown is absent", k)
+					}
+				}
+			}
+			check[file](t, doc.Flows)
+			golden.RequireEqual(t, []byte(out))
 		})
 	}
 }
