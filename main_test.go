@@ -48,6 +48,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--metrics-netns", "-1", "--metrics", "127.0.0.1:0"}, exitUsage, "cttop: --metrics-netns: want 0 to 1000\n"},
 		{[]string{"--replay-limits", "lines=5", "--demo"}, exitUsage, `cttop: --replay-limits: unknown limit "lines" (keys: records, line, token, gzip-ratio)`},
 		{[]string{"--replay-limits", "token=4MB", "--demo"}, exitUsage, `cttop: --replay-limits: token="4MB": want a positive number`},
+		// --headless logs to stderr: the error that ends it is still one line.
+		{[]string{"--headless", "--metrics", "127.0.0.1:0", "--netns", "cttop-no-such-namespace"}, exitError, `cttop: --netns: unknown network namespace "cttop-no-such-namespace"`},
 		// Names with control bytes are echoed escaped, never raw.
 		{[]string{"--replay", "/nonexistent/x\x1b[2J\a", "--once"}, exitError, `cttop: replay: open /nonexistent/x\x1b[2J\a: no such file`},
 		{[]string{"--netns", "no\x1b]0;owned\a", "--once"}, exitError, `cttop: --netns: unknown network namespace "no\x1b]0;owned\a"`},
