@@ -235,6 +235,7 @@ func TestIncident(t *testing.T) {
 		t.Errorf("gauge not in the alarm colour:\n%q", firstLine(colored))
 	}
 	in.screens["full"] = s
+	checkScreen(t, "full", s, 120)
 	in.pass("cttop shows the table at %.1f%% in red and DROPPING, and lands on the top sources, %s first", gaugePercent(t, s), in.attackers[0])
 
 	// 4. Filter by port 80, still in the top view by source: the
@@ -262,6 +263,7 @@ func TestIncident(t *testing.T) {
 		}
 	}
 	in.screens["top"] = s
+	checkScreen(t, "top", s, 120)
 	tune, err := exec.Command(bin, "--tune", "--netns", in.srv.Name).Output()
 	if err != nil {
 		t.Fatalf("cttop --tune: %v", err)
@@ -279,6 +281,7 @@ func TestIncident(t *testing.T) {
 	tm.keys("b")
 	s = tm.waitFor("block dialog", 5*time.Second, contains("Apply 3 rules for 1h?"))
 	in.screens["dialog"] = s
+	checkScreen(t, "dialog", s, 120)
 	tm.keys("a")
 	applied := time.Now()
 	deadline := applied.Add(2 * time.Second)
@@ -322,6 +325,7 @@ func TestIncident(t *testing.T) {
 	}
 	s = tm.waitFor("no more DROPPING", 5*time.Second, func(s string) bool { return !strings.Contains(s, "DROPPING") })
 	in.screens["after"] = s
+	checkScreen(t, "after", s, 120)
 	in.pass("attackers blocked: in cttop's set, their flows gone from the kernel in %v, gauge at %.1f%%, "+
 		"attacker refused, legitimate client served, drops flat", gone.Round(time.Millisecond), gaugePercent(t, s))
 

@@ -191,10 +191,10 @@ func chooseStart(t *model.Table, f *filter.Filter) startChoice {
 		return startChoice{model.Plain(model.BySrc), fmt.Sprintf("%d sources make %s of flows in like shares, none stands out: T advises",
 			len(top), pct(share(top3)))}
 	}
-	if p := topCounts(nets, 1); share(p[0].n) >= startPrefixShare {
+	if p, ok := narrowest(nets, startPrefixShare*float64(n)); ok {
 		// src/auto lists the most specific prefixes that stand out.
-		return startChoice{model.Grouping{By: model.BySrc, Auto: true}, "enter lists " + p[0].k.String() + ", " +
-			pct(share(p[0].n)) + " of flows from " + format.Commas(uint64(len(srcs))) + " sources"}
+		return startChoice{model.Grouping{By: model.BySrc, Auto: true}, "enter lists " + p.String() + ", " +
+			pct(share(nets[p])) + " of flows from " + format.Commas(uint64(len(srcs))) + " sources"}
 	}
 	if sv := topCounts(svcs, 1); share(sv[0].n) >= startServiceShare {
 		name := model.ProtoName(uint8(sv[0].k[0]))
@@ -241,4 +241,20 @@ func topCounts[K comparable](m map[K]int, n int) []counted[K] {
 		out = append(out, counted[K]{})
 	}
 	return out
+}
+
+// narrowest returns the longest prefix counted at least least times, the
+// busier of two as long.
+func narrowest(nets map[netip.Prefix]int, least float64) (netip.Prefix, bool) {
+	var best netip.Prefix
+	found := false
+	for p, c := range nets {
+		if float64(c) < least {
+			continue
+		}
+		if !found || p.Bits() > best.Bits() || p.Bits() == best.Bits() && c > nets[best] {
+			best, found = p, true
+		}
+	}
+	return best, found
 }

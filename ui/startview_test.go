@@ -144,7 +144,7 @@ func TestStartGrouping(t *testing.T) {
 		{"three equal load-test clients", func(i int) string { return fmt.Sprintf("192.0.2.%d", 11+i%3) }, port80, est,
 			model.Plain(model.BySrc), "3 sources make 100% of flows in like shares, none stands out: T advises"},
 		{"one /16", func(i int) string { return fmt.Sprintf("10.20.%d.%d", i/250%250, 1+i%250) }, port80, est,
-			model.Grouping{By: model.BySrc, Auto: true}, "enter lists 10.20.0.0/16"},
+			model.Grouping{By: model.BySrc, Auto: true}, "enter lists 10.20.0.0/16, 100% of flows from 3,000 sources"},
 		{"spoofed", func(i int) string { return fmt.Sprintf("%d.%d.%d.1", 1+i%200, i/200%250, i%251) }, port80,
 			func(int) uint8 { return model.TCPSynRecv }, model.Plain(model.ByDport), "tcp/80 gets 100% of flows"},
 		{"old flows", func(i int) string { return fmt.Sprintf("%d.%d.%d.1", 1+i%200, i/200%250, i%251) },
@@ -159,6 +159,11 @@ func TestStartGrouping(t *testing.T) {
 		m.Update(BatchMsg{pressureBatch(3000, 3000, c.src, c.dport, c.state)})
 		if m.view != viewTop || m.groups.Grouping() != c.want || !strings.Contains(m.status, c.why) {
 			t.Errorf("%s: view %d by %v, status %q", c.name, m.view, m.groups.Grouping(), m.status)
+		}
+		// 1 groups by plain source from any grouping, src/auto included.
+		pressRun(m, "1")
+		if m.groups.Grouping() != model.Plain(model.BySrc) {
+			t.Errorf("%s: 1 leaves the grouping %v", c.name, m.groups.Grouping())
 		}
 	}
 }

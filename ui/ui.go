@@ -442,7 +442,7 @@ func (m *Model) setGroup(msg tea.KeyPressMsg) {
 	case key.Matches(msg, k.GroupProto):
 		by = model.ByProto
 	}
-	if by != m.groups.By() {
+	if model.Plain(by) != m.groups.Grouping() { // src/auto is by source too
 		m.groups.SetBy(by)
 		m.top = topState{}
 		clear(m.groupTags)
