@@ -66,3 +66,13 @@ func FlagLegend(cells ...string) string {
 // for a flow that has seen no reply), separated by blanks: the detail pane
 // and JSON.
 func FlagNames(f *model.Flow) string { return strings.Join(f.Status.Names(), " ") }
+
+// AllFlags returns every letter Flags may write, in its order: for a
+// legend of them all (FlagLegend(AllFlags())).
+func AllFlags() string {
+	var b [len(flagLetters)]byte
+	for i, fl := range flagLetters {
+		b[i] = fl.letter
+	}
+	return string(b[:])
+}

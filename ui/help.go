@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/cttop/cttop/format"
 )
 
 // helpTitle heads the help: how it closes (helpKey).
@@ -40,7 +41,19 @@ func (m *Model) helpBody(w int) []string {
 	if len(cur) > 0 {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cur...))
 	}
-	return strings.Split(strings.Join(rows, "\n"), "\n")
+	out := strings.Split(strings.Join(rows, "\n"), "\n")
+	return append(out, wrapLines(cellsHelp(m.styles.Glyphs.text), w)...)
+}
+
+// cellsHelp says what the table's cells mean (format's one rendering of a
+// flow), for the help: the FLAGS letters, "-", ICMP's and GRE's columns.
+func cellsHelp(text func(string) string) []string {
+	return []string{"",
+		"Columns: - is unknown (the kernel did not say) or does not apply. TTL and ages read 59s, 1m38s, 4d23h.",
+		"FLAGS: " + format.FlagLegend(format.AllFlags()) + ".",
+		"ICMP: SPORT is its id (id 7), DPORT its type/code (8/0). GRE: SPORT and DPORT are its keys (0x1f4).",
+		text("NAT: dst→ and src→ what the kernel rewrites the destination and source to."),
+	}
 }
 
 // helpKey handles a key in the help. j/k and the page keys scroll it;
