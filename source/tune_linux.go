@@ -20,8 +20,8 @@ const (
 
 // ReadTuning reads what the tuning advisor needs about the namespace netns
 // (an open namespace file descriptor, 0 for cttop's own) and the host: the
-// conntrack sysctls with every timeout, whether the table's size can be set
-// from here, RAM, word size, kernel release, the size of the kernel's
+// conntrack sysctls with every timeout, the nft ct timeout policies, whether
+// the table's size can be set from here, RAM, word size, kernel release, the size of the kernel's
 // nf_conn, and how nf_conntrack was built. It only reads.
 //
 // Values the kernel does not offer stay -1 (sysctls) or zero; /proc/slabinfo
@@ -48,6 +48,8 @@ func ReadTuning(netns int) (tuning.Settings, error) {
 	if err != nil {
 		return s, err
 	}
+	s.Policies, err = readTimeoutPolicies(netns)
+	s.PoliciesKnown = err == nil
 	s.MemTotal = memTotal(meminfoPath)
 	if b, err := os.ReadFile(osreleasePath); err == nil {
 		s.KernelRelease = strings.TrimSpace(string(b))

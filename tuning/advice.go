@@ -49,6 +49,21 @@ type Settings struct {
 	// Module reports whether nf_conntrack is a loadable module rather than
 	// built into the kernel.
 	Module bool
+	// Policies are the nft ct timeout policies of the namespace (objects
+	// that `ct timeout set` attaches to flows): the flows a rule gives one
+	// keep its timeouts, not the sysctls'. PoliciesKnown says they could
+	// be listed.
+	Policies      []TimeoutPolicy
+	PoliciesKnown bool
+}
+
+// TimeoutPolicy is an nft ct timeout object: its name ("inet t long":
+// family, table, object), protocol and timeouts in seconds, keyed by the
+// sysctl each stands in for (nf_conntrack_tcp_timeout_established).
+type TimeoutPolicy struct {
+	Name     string
+	Proto    uint8
+	Timeouts map[string]int64
 }
 
 // Input is everything the tuning advisor works from.

@@ -177,8 +177,15 @@ func (a *Advice) timeoutFromFindings() {
 		if r.From != FromTTLs || r.Flows < MinEvidence || r.Setting < 0 {
 			continue
 		}
-		a.add(FindingTimeoutFrom, "%s %s flows have TTLs up to %s (%d seconds), above %s=%d: a longer timeout governs them, an nft ct timeout policy (nft list ct timeout; a rule with ct timeout set) or the setting was lowered after their last packet. Changing the sysctl does not shorten them; change the policy.",
-			format.Int(int64(r.Flows)), r.Label, format.Duration(r.MaxTTL), r.MaxTTL, r.Sysctl, r.Setting)
+		why := "an nft ct timeout policy (nft list ct timeouts; a rule with ct timeout set) or the setting was lowered after their last packet. Changing the sysctl does not shorten them; change the policy"
+		switch {
+		case len(r.Policies) > 0:
+			why = policyText(a.In.Settings.Policies, r.Policies, r.Sysctl) + ", which a rule attaches with ct timeout set. Changing the sysctl does not shorten them; change the policy"
+		case a.In.Settings.PoliciesKnown:
+			why = "no nft ct timeout policy here gives that long, so the setting was lowered after their last packet: they keep the old timeout until their next packet"
+		}
+		a.add(FindingTimeoutFrom, "%s %s flows have TTLs up to %s (%d seconds), above %s=%d: a longer timeout governs them, %s.",
+			format.Int(int64(r.Flows)), r.Label, format.Duration(r.MaxTTL), r.MaxTTL, r.Sysctl, r.Setting, why)
 	}
 }
 

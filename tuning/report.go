@@ -2,6 +2,7 @@ package tuning
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/cttop/cttop/format"
@@ -64,6 +65,7 @@ func (a Advice) Report() format.Doc {
 		kv("while cttop watched", "drop + early_drop %s  insert_failed %s in %s", format.Int(int64(r.Drops)), format.Int(int64(r.InsertFailed)), format.Elapsed(r.Span))
 	}
 	if s.Known {
+		a.policiesLines(kv)
 		kv("nf_conntrack_events", "%s", mode(s.Events, "off: no events, cttop relies on dumps", "on", "auto: events only for flows created while a listener exists"))
 		kv("nf_conntrack_acct", "%s", mode(s.Acct, "off: no per-flow byte and packet counters", "on: per-flow counters", ""))
 		kv("nf_conntrack_timestamp", "%s", mode(s.Timestamp, "off: no flow start times", "on: flow start times", ""))
@@ -219,7 +221,7 @@ func (a Advice) statesTable(d *format.Doc) {
 			t = ">=" + t
 		}
 		row := fmt.Sprintf("  %-22s %9s %6s %8s %8s  ", r.Label, format.Int(int64(r.Flows)), format.Percent(r.Share), t, format.Duration(r.MaxTTL))
-		d.Item(row, "      ", timeoutFromText(r))
+		d.Item(row, "      ", a.timeoutFromText(r))
 	}
 	d.Item("  ", "  ", "TIMEOUT is what the kernel keeps an idle flow for; MAX TTL the most any of them has left.")
 }
@@ -278,7 +280,8 @@ func (a Advice) SysctlSnippet() string {
 }
 
 // timeoutFromText says where a composition row's timeout comes from.
-func timeoutFromText(r *StateShare) string {
+func (a Advice) timeoutFromText(r *StateShare) string {
+	ps := a.In.Settings.Policies
 	setting := func(name string, v int64) string {
 		if v < 0 {
 			return name + " (not on this kernel)"
@@ -291,10 +294,17 @@ func timeoutFromText(r *StateShare) string {
 	case FromCap:
 		return fmt.Sprintf("%s=%d (the kernel's cap for flows picked up mid-stream)", r.Cap, r.Timeout)
 	case FromTTLs:
-		if r.Setting < 0 {
+		switch {
+		case r.Setting < 0:
 			return "the flows' TTLs: " + setting(r.Sysctl, r.Setting)
+		case len(r.Policies) > 0:
+			return fmt.Sprintf("the flows' TTLs, above %s=%d: %s", r.Sysctl, r.Setting, policyText(ps, r.Policies, r.Sysctl))
+		case a.In.Settings.PoliciesKnown:
+			return fmt.Sprintf("the flows' TTLs, above %s=%d, which no nft ct timeout policy here gives: the setting was lowered after their last packet", r.Sysctl, r.Setting)
 		}
 		return fmt.Sprintf("the flows' TTLs, above %s=%d: an nft ct timeout policy, or a setting lowered since", r.Sysctl, r.Setting)
+	case FromPolicyOrSetting:
+		return fmt.Sprintf("%s, or %s=%d for flows idle longer than %s", policyText(ps, r.Policies, r.Sysctl), r.Sysctl, r.Setting, format.Duration(r.Setting-r.Timeout))
 	case FromRecorded:
 		t := "the flows' TTLs (their host's settings are unknown)"
 		if r.Setting >= 0 {
@@ -309,4 +319,27 @@ func timeoutFromText(r *StateShare) string {
 		return "none while offloaded: the flowtable keeps them"
 	}
 	return "unknown: the state is unknown"
+}
+
+// policiesLines lists the namespace's nft ct timeout policies: each
+// timeout that differs from the sysctl it stands in for.
+func (a Advice) policiesLines(kv func(key, f string, args ...any)) {
+	s := a.In.Settings
+	for _, p := range s.Policies {
+		var parts []string
+		keys := make([]string, 0, len(p.Timeouts))
+		for k := range p.Timeouts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if v := p.Timeouts[k]; v != s.Timeouts[k] {
+				parts = append(parts, fmt.Sprintf("%s=%d (sysctl %d)", strings.TrimPrefix(k, "nf_conntrack_"), v, s.Timeouts[k]))
+			}
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "the sysctls' values")
+		}
+		kv("nft ct timeout", "%s: %s", p.Name, strings.Join(parts, ", "))
+	}
 }

@@ -3,6 +3,7 @@ package tuning
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cttop/cttop/model"
@@ -101,6 +102,11 @@ const (
 	// are not known: at least the largest TTL. Setting is then this
 	// host's, for comparison only.
 	FromRecorded
+	// FromPolicyOrSetting: TTLs no longer than what an nft ct timeout
+	// policy of the namespace gives the state (Timeout, shorter than the
+	// setting): that policy, if a rule attached it, or the setting for
+	// flows idle for long; the TTLs cannot tell which.
+	FromPolicyOrSetting
 )
 
 // StateShare is one row of the table's composition: the flows of a
@@ -125,11 +131,13 @@ type StateShare struct {
 	// Timeout is the timeout that governs the row's flows, in seconds, -1
 	// if unknown; AtLeast says it is a floor (the largest TTL seen), not
 	// a value read. From says where it comes from; for FromCap, Cap names
-	// the cap's setting.
-	Timeout int64
-	AtLeast bool
-	From    TimeoutFrom
-	Cap     string
+	// the cap's setting; Policies name the nft ct timeout policies that
+	// may govern the row (FromTTLs, FromPolicyOrSetting).
+	Timeout  int64
+	AtLeast  bool
+	From     TimeoutFrom
+	Cap      string
+	Policies []string
 	// MaxTTL is the largest TTL of the row's flows, -1 if none is known;
 	// TTLs are the known TTLs, ascending.
 	MaxTTL int64
@@ -227,11 +235,26 @@ func composition(in Input) []StateShare {
 		if len(above) > 0 {
 			hi := r
 			hi.Flows, hi.From, hi.AtLeast, hi.Cap = len(above), FromTTLs, true, ""
+			hi.Policies = policiesFor(in.Settings.Policies, sf.Proto, name, func(v int64) bool { return v >= int64(above[len(above)-1]) && v > limit })
 			add(hi, above)
 		}
 		r.Flows -= len(above)
 		r.Timeout = limit
-		add(r, sf.TTLs[:i])
+		ttls := sf.TTLs[:i]
+		// TTLs within a shorter policy's timeout: that policy, or the
+		// setting for flows idle for long.
+		short := policiesFor(in.Settings.Policies, sf.Proto, name, func(v int64) bool { return v < limit })
+		if v := maxPolicy(in.Settings.Policies, short, name); v >= 0 {
+			j := len(ttls) - longer(ttls, v)
+			if j > 0 {
+				lo := r
+				lo.Flows, lo.From, lo.Timeout, lo.Cap, lo.Policies = j, FromPolicyOrSetting, v, "", short
+				add(lo, ttls[:j])
+				r.Flows -= j
+				ttls = ttls[j:]
+			}
+		}
+		add(r, ttls)
 	}
 	slices.SortStableFunc(out, func(a, b StateShare) int { return b.Flows - a.Flows })
 	return out
@@ -250,4 +273,43 @@ func stateLabel(sf *StateFlows) string {
 		return p + " " + sf.State.String() + " (mid-stream)"
 	}
 	return p + " " + sf.State.String()
+}
+
+// policiesFor names the policies of protocol proto that set the timeout of
+// sysctl name to a value keep accepts.
+func policiesFor(ps []TimeoutPolicy, proto uint8, name string, keep func(int64) bool) []string {
+	var out []string
+	for _, p := range ps {
+		if v, ok := p.Timeouts[name]; ok && p.Proto == proto && keep(v) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// maxPolicy returns the largest timeout of sysctl name among the named
+// policies, -1 if none.
+func maxPolicy(ps []TimeoutPolicy, names []string, name string) int64 {
+	m := int64(-1)
+	for _, p := range ps {
+		if slices.Contains(names, p.Name) {
+			m = max(m, p.Timeouts[name])
+		}
+	}
+	return m
+}
+
+// policyText names policies and their value for sysctl name:
+// "the nft ct timeout policy inet t long (1000000)".
+func policyText(ps []TimeoutPolicy, names []string, name string) string {
+	var parts []string
+	for _, p := range ps {
+		if slices.Contains(names, p.Name) {
+			parts = append(parts, p.Name+" ("+strconv.FormatInt(p.Timeouts[name], 10)+")")
+		}
+	}
+	if len(parts) == 1 {
+		return "the nft ct timeout policy " + parts[0]
+	}
+	return "an nft ct timeout policy: " + strings.Join(parts, ", ")
 }

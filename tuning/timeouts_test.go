@@ -178,7 +178,7 @@ func TestCompositionRows(t *testing.T) {
 			t.Errorf("%s: %+v (found %v)", c.label, r, ok)
 			continue
 		}
-		if got := timeoutFromText(&r); got != c.text {
+		if got := a.timeoutFromText(&r); got != c.text {
 			t.Errorf("%s: from %q, want %q", c.label, got, c.text)
 		}
 	}
@@ -266,5 +266,65 @@ func TestStatesOf(t *testing.T) {
 	}
 	if un := got[3]; un.State != model.StateUnreplied || un.TTLs[0] != 20 {
 		t.Errorf("unreplied udp: %+v", un)
+	}
+}
+
+// TestPoliciesName: with the namespace's nft ct timeout policies known, the
+// flows above the sysctl are credited to the policy that gives that long,
+// the flows within a shorter policy's timeout are apart (that policy, or
+// the sysctl for flows idle for long), and the suggestion counts neither.
+func TestPoliciesName(t *testing.T) {
+	est := model.TCPState(model.TCPEstablished)
+	s := host(16*gib, 262144, 262144)
+	name := "nf_conntrack_tcp_timeout_established"
+	s.Policies = []TimeoutPolicy{
+		{Name: "inet cttimeouts long", Proto: model.ProtoTCP, Timeouts: map[string]int64{name: 1000000, "nf_conntrack_tcp_timeout_syn_sent": 120}},
+		{Name: "inet cttimeouts short", Proto: model.ProtoTCP, Timeouts: map[string]int64{name: 100}},
+		{Name: "inet other udp", Proto: model.ProtoUDP, Timeouts: map[string]int64{"nf_conntrack_udp_timeout": 5}},
+	}
+	s.PoliciesKnown = true
+	in := Input{Settings: s, Table: table(52, 262144, 0), States: []StateFlows{{Proto: model.ProtoTCP, State: est, Flows: 52}}}
+	for range 40 {
+		in.States[0].TTLs = append(in.States[0].TTLs, 999998)
+	}
+	in.States[0].TTLs = append(append([]uint32{98, 98, 98, 98, 98, 97, 97, 97, 97, 96}, 431990, 431999), in.States[0].TTLs...)
+	a := Advise(in)
+	for _, c := range []struct {
+		from  TimeoutFrom
+		flows int
+		text  string
+	}{
+		{FromTTLs, 40, "the flows' TTLs, above nf_conntrack_tcp_timeout_established=432000: the nft ct timeout policy inet cttimeouts long (1000000)"},
+		{FromPolicyOrSetting, 10, "the nft ct timeout policy inet cttimeouts short (100), or nf_conntrack_tcp_timeout_established=432000 for flows idle longer than 4d23h"},
+		{FromSetting, 2, "nf_conntrack_tcp_timeout_established=432000"},
+	} {
+		r, ok := rowOf(a, "tcp ESTABLISHED", c.from)
+		if !ok || r.Flows != c.flows {
+			t.Errorf("row from %d: %+v (found %v)", c.from, r, ok)
+			continue
+		}
+		if got := a.timeoutFromText(&r); got != c.text {
+			t.Errorf("row from %d: %q, want %q", c.from, got, c.text)
+		}
+	}
+	text := a.Report().Text(10000)
+	for _, want := range []string{
+		"nft ct timeout           inet cttimeouts long: tcp_timeout_established=1000000 (sysctl 432000)\n",
+		"nft ct timeout           inet cttimeouts short: tcp_timeout_established=100 (sysctl 432000)\n",
+		"nft ct timeout           inet other udp: udp_timeout=5 (sysctl 30)\n",
+		"40 tcp ESTABLISHED flows have TTLs up to 11d13h (999998 seconds), above nf_conntrack_tcp_timeout_established=432000: a longer timeout governs them, the nft ct timeout policy inet cttimeouts long (1000000), which a rule attaches",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	if _, ok := changeOf(a, name); ok {
+		t.Errorf("suggests the sysctl for flows it would not change: %+v", a.Changes)
+	}
+	// Known to have no policy: a TTL above the sysctl means it was lowered.
+	in.Settings.Policies = nil
+	r, _ := rowOf(Advise(in), "tcp ESTABLISHED", FromTTLs)
+	if got := Advise(in).timeoutFromText(&r); !strings.Contains(got, "which no nft ct timeout policy here gives: the setting was lowered after their last packet") {
+		t.Errorf("no policy: %q", got)
 	}
 }

@@ -107,8 +107,18 @@ func TestTuneCtTimeoutPolicies(t *testing.T) {
 	if got := in.Settings.Timeouts["nf_conntrack_tcp_timeout_established"]; got != 432000 {
 		t.Fatalf("established sysctl %d, want the default 432000", got)
 	}
+	// The policies, read from the namespace's nftables.
+	if !in.Settings.PoliciesKnown || len(in.Settings.Policies) != 2 {
+		t.Fatalf("policies: %+v (known %v)", in.Settings.Policies, in.Settings.PoliciesKnown)
+	}
+	for _, p := range in.Settings.Policies {
+		want := map[string]int64{"inet cttimeouts long": 1000000, "inet cttimeouts short": 100}[p.Name]
+		if p.Proto != model.ProtoTCP || p.Timeouts["nf_conntrack_tcp_timeout_established"] != want || want == 0 {
+			t.Errorf("policy %+v, want %s established %d", p, p.Name, want)
+		}
+	}
 	a := tuning.Advise(in)
-	var above, setting *tuning.StateShare
+	var above, setting, policy *tuning.StateShare
 	for i := range a.States {
 		r := &a.States[i]
 		if r.State != model.TCPState(model.TCPEstablished) || r.Proto != model.ProtoTCP {
@@ -119,13 +129,18 @@ func TestTuneCtTimeoutPolicies(t *testing.T) {
 			above = r
 		case tuning.FromSetting:
 			setting = r
+		case tuning.FromPolicyOrSetting:
+			policy = r
 		}
 	}
 	if above == nil || above.Flows != 40 || above.Timeout < 999000 || !above.AtLeast {
 		t.Fatalf("no row of the flows above the sysctl (40 with TTLs near 1000000): %+v\nrows %+v", above, a.States)
 	}
-	if setting == nil || setting.Flows != 12 || setting.Longer(86400) != 2 {
-		t.Fatalf("the sysctl's row: %+v, want 12 flows of which 2 above a day", setting)
+	if policy == nil || policy.Flows != 10 || policy.Timeout != 100 {
+		t.Fatalf("the short policy's row: %+v, want its 10 flows", policy)
+	}
+	if setting == nil || setting.Flows != 2 || setting.Longer(86400) != 2 {
+		t.Fatalf("the sysctl's row: %+v, want 2 flows above a day", setting)
 	}
 	for _, c := range a.Changes {
 		if c.Key == "nf_conntrack_tcp_timeout_established" {
@@ -134,7 +149,8 @@ func TestTuneCtTimeoutPolicies(t *testing.T) {
 	}
 	text := a.Report().Text(200)
 	for _, want := range []string{
-		"the flows' TTLs, above nf_conntrack_tcp_timeout_established=432000: an nft ct timeout policy",
+		"the flows' TTLs, above nf_conntrack_tcp_timeout_established=432000: the nft ct timeout policy inet cttimeouts long (1000000)",
+		"the nft ct timeout policy inet cttimeouts short (100), or nf_conntrack_tcp_timeout_established=432000 for flows idle longer than 4d23h",
 		"40 tcp ESTABLISHED flows have TTLs up to 11d13h",
 	} {
 		if !strings.Contains(text, want) {
