@@ -125,7 +125,7 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"cttop", "-sort", "b"}, []string{"bytes"}},
 		{[]string{"cttop", "--sort", "=", "b"}, []string{"bytes"}}, // --sort=b, = breaking words
 		{[]string{"cttop", "--sort=b"}, []string{"--sort=bytes"}},  // = not breaking words
-		{[]string{"cttop", "--group", "d"}, []string{"dst", "dport"}},
+		{[]string{"cttop", "--group", "d"}, []string{"dst", "dst/24", "dst/auto", "dport"}},
 		{[]string{"cttop", "--format", ""}, []string{"text", "json"}},
 		{[]string{"cttop", "--top", ""}, nil},
 		{[]string{"cttop", "--demo", "--he"}, []string{"--headless"}},
@@ -149,7 +149,7 @@ func TestFishCompletion(t *testing.T) {
 		{"cttop --sor", []string{"--sort"}},
 		{"cttop --sort b", []string{"bytes"}},
 		{"cttop --sort=b", []string{"--sort=bytes"}},
-		{"cttop --group d", []string{"dport", "dst"}},
+		{"cttop --group d", []string{"dport", "dst", "dst/24", "dst/auto"}},
 		{"cttop --format ", []string{"json", "text"}},
 		{"cttop --top ", nil},
 	} {

@@ -60,7 +60,7 @@ type Config struct {
 // rawFlags are the flags parsed after the flag set: their text is
 // checked into Config fields.
 type rawFlags struct {
-	sort, filter, group, replayLimits, startView string
+	sort, filter, group, replayLimits, startView, threshold string
 }
 
 // newFlagSet defines every flag on cfg. The man page is generated from it
@@ -79,7 +79,9 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, *rawFlags) {
 	fs.StringVar(&raw.replayLimits, "replay-limits", "", "bound a --replay load: `LIST` of records=N (default 8388608, duplicates included), line=SIZE and token=SIZE (1MiB), gzip-ratio=N (100), e.g. records=20000000,line=4MiB")
 	fs.DurationVar(&cfg.Interval, "interval", source.DefaultInterval, "refresh `interval`, 10ms to 10s: events are coalesced and shown at most once per interval")
 	fs.StringVar(&raw.filter, "filter", "", "show only flows matching `EXPR` (tcpdump syntax plus conntrack words, see README)")
-	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: "+strings.Join(groupNames(), ", ")+" (also groups --once)")
+	fs.StringVar(&raw.group, "group", "", "start in the top view grouped by `KEY`: src, dst, dport, state, proto; "+
+		"src/24 by prefix (src/24,48: IPv6 /48), src/auto by the heaviest prefixes; dst likewise (also groups --once)")
+	fs.StringVar(&raw.threshold, "threshold", model.ShareText(model.DefaultShare), "with --group src/auto or dst/auto: list prefixes holding at least `PCT` percent of the matched flows (0.1 to 50)")
 	fs.StringVar(&raw.startView, "start-view", "auto", "start in `VIEW`: flows, top, or auto (the top view by what concentrates the flows when the table is 80% full or the kernel drops at start, else flows)")
 	fs.StringVar(&raw.sort, "sort", "src", "sort by `COLUMN`: "+strings.Join(columnNames(), ", "))
 	fs.BoolVar(&cfg.Reverse, "reverse", false, "sort in descending order")
@@ -130,11 +132,14 @@ func checkFlags(cfg *Config, raw *rawFlags) error {
 	}
 	cfg.Filter = f
 	if raw.group != "" {
-		by, err := model.ParseGroupBy(raw.group)
+		gr, err := model.ParseGrouping(raw.group)
 		if err != nil {
 			return fmt.Errorf("--group: %w", err)
 		}
-		cfg.Group, cfg.HasGroup = by, true
+		cfg.Group, cfg.HasGroup = gr, true
+	}
+	if cfg.Share, err = model.ParseShare(raw.threshold); err != nil {
+		return fmt.Errorf("--threshold: %w", err)
 	}
 	if cfg.StartView, err = ui.ParseStartView(raw.startView); err != nil {
 		return fmt.Errorf("--start-view: %w", err)
@@ -192,10 +197,15 @@ func columnNames() []string {
 	return names
 }
 
+// groupNames lists the --group keys: every GroupBy, and for addresses a
+// prefix grouping and the heavy hitters.
 func groupNames() []string {
 	var names []string
 	for _, g := range model.GroupBys() {
 		names = append(names, g.String())
+		if gr := model.Plain(g); gr.IsAddr() {
+			names = append(names, g.String()+"/24", g.String()+"/auto")
+		}
 	}
 	return names
 }

@@ -17,6 +17,8 @@ type Document struct {
 	Matched int
 	// Groups are the top groups of --group ("groups"); nil writes none.
 	Groups []model.Group
+	// Grouping describes them ("group"), when Groups is not nil.
+	Grouping Grouping
 	// Flows are the flows to write, in order ("flows").
 	Flows iter.Seq[Row]
 	// Now is the time (Unix seconds) the timeouts and ages count from.
@@ -34,6 +36,20 @@ type Row struct {
 	Ext      *model.Ext
 }
 
+// Grouping says how Document.Groups are grouped.
+type Grouping struct {
+	// By is the --group value ("group"."by": "src", "src/24", "src/auto").
+	By model.Grouping
+	// Threshold is the heavy-hitter share of an Auto grouping, and
+	// Addresses the distinct addresses at its end of the matched flows.
+	Threshold float64
+	Addresses int
+	// PrefixFlows are, for an Auto grouping, the flows under each group's
+	// prefix ("prefix_flows"), those of the groups listed beneath it
+	// included; nil for others.
+	PrefixFlows []int
+}
+
 // Write writes d to w, by hand: a million flows through encoding/json
 // would cost more than the dump itself. The caller flushes w.
 func Write(w *bufio.Writer, d Document) {
@@ -43,12 +59,20 @@ func Write(w *bufio.Writer, d Document) {
 		st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
 	fmt.Fprintf(w, `"matched":%d,`, d.Matched)
 	if d.Groups != nil {
-		w.WriteString(`"groups":[`)
+		gr := &d.Grouping
+		fmt.Fprintf(w, `"group":{"by":%q`, gr.By.String())
+		if gr.By.Auto {
+			fmt.Fprintf(w, `,"threshold":%s,"addresses":%d`, strconv.FormatFloat(gr.Threshold, 'f', -1, 64), gr.Addresses)
+		}
+		w.WriteString(`},"groups":[`)
 		for i, g := range d.Groups {
 			if i > 0 {
 				w.WriteByte(',')
 			}
 			fmt.Fprintf(w, `{"key":%q,"flows":%d,"share":%.4f`, g.Key.String(), g.Flows, float64(g.Flows)/float64(max(d.Matched, 1)))
+			if i < len(gr.PrefixFlows) {
+				fmt.Fprintf(w, `,"prefix_flows":%d`, gr.PrefixFlows[i])
+			}
 			if g.Counted > 0 {
 				fmt.Fprintf(w, `,"bytes":%d,"packets":%d`, g.Bytes, g.Packets)
 			}

@@ -110,10 +110,15 @@ func dstPortNode(proto uint8, port uint16) *filterNode {
 // keyNode returns the text and the tree of Key(k).
 func keyNode(k model.GroupKey) (string, *filterNode) {
 	switch k.By {
-	case model.BySrc:
-		return "src host " + k.Addr.String(), hostNode(dirSrc, k.Addr)
-	case model.ByDst:
-		return "dst host " + k.Addr.String(), hostNode(dirDst, k.Addr)
+	case model.BySrc, model.ByDst:
+		dir, word := dirSrc, "src"
+		if k.By == model.ByDst {
+			dir, word = dirDst, "dst"
+		}
+		if k.Bits != 0 {
+			return word + " net " + k.Prefix().String(), leafNode(prefixInsn(k.Prefix(), dir))
+		}
+		return word + " host " + k.Addr.String(), hostNode(dir, k.Addr)
 	case model.ByDport:
 		if model.HasPorts(k.Proto) {
 			return model.ProtoName(k.Proto) + " dst port " + strconv.Itoa(int(k.Port)), dstPortNode(k.Proto, k.Port)

@@ -53,10 +53,21 @@ func TestKey(t *testing.T) {
 			live = append(live, *tab.At(s))
 		}
 	}
+	var groupings []model.Grouping
 	for by := model.BySrc; by <= model.ByProto; by++ {
-		t.Run(by.String(), func(t *testing.T) {
+		groupings = append(groupings, model.Plain(by))
+	}
+	for _, s := range []string{"src/24", "dst/16,48", "src/32", "dst/8"} {
+		gr, err := model.ParseGrouping(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groupings = append(groupings, gr)
+	}
+	for _, gr := range groupings {
+		t.Run(gr.String(), func(t *testing.T) {
 			g := model.NewGroups(tab)
-			g.SetBy(by)
+			g.SetGrouping(gr)
 			groups := g.Top(0, g.Len(), nil)
 			total := 0
 			var keys []model.GroupKey

@@ -206,9 +206,13 @@ func (g *Groups) Grouping() Grouping { return g.gr }
 // SetGrouping groups by another key or prefix length.
 func (g *Groups) SetGrouping(gr Grouping) {
 	if gr != g.gr {
+		// Address groupings count new flows per prefix level, whatever
+		// the length or heavy hitters: the window carries over.
+		if !gr.IsAddr() || gr.By != g.gr.By || !g.gr.IsAddr() {
+			g.resetNew()
+		}
 		g.gr, g.valid = gr, false
 		g.cancelBuild()
-		g.resetNew()
 	}
 }
 

@@ -46,6 +46,10 @@ type Composition struct {
 	// source addresses, most flows first.
 	TopServices []ServiceCount
 	TopSources  []SourceCount
+	// HalfOpen are the destination services of the half-open TCP flows
+	// (SYN_SENT, SYN_SENT2, SYN_RECV), and UnrepliedUDP those of the UDP
+	// flows that saw no reply, most flows first: where a flood goes.
+	HalfOpen, UnrepliedUDP []ServiceCount
 	// Stats is the kernel's statistics of the same moment (Valid if known).
 	Stats TableStats
 }
@@ -68,6 +72,8 @@ func Compose(t *Table, topN int) Composition {
 	}
 	srcs := make(map[Addr]int32)
 	svcs := make(map[serviceKey]int32)
+	half, unrep := make(map[serviceKey]int32), make(map[serviceKey]int32)
+	synSent, synSent2, synRecv := TCPState(TCPSynSent), TCPState(TCPSynSent2), TCPState(TCPSynRecv)
 	for slot := int32(0); slot < t.Slots(); slot++ {
 		f := t.At(slot)
 		if f.Family == 0 {
@@ -75,7 +81,14 @@ func Compose(t *Table, topN int) Composition {
 		}
 		srcs[f.Orig.Src]++
 		if HasPorts(f.Proto) {
-			svcs[serviceKey{f.Proto, f.Orig.DstPort}]++
+			k := serviceKey{f.Proto, f.Orig.DstPort}
+			svcs[k]++
+			switch st, _ := f.State(); {
+			case st == synSent || st == synSent2 || st == synRecv:
+				half[k]++
+			case f.Proto == ProtoUDP && st == StateUnreplied:
+				unrep[k]++
+			}
 		}
 		if f.Proto == ProtoUDP && f.Status&StatusAssured != 0 {
 			c.UDPStream++
@@ -83,6 +96,7 @@ func Compose(t *Table, topN int) Composition {
 	}
 	c.TopSources = topSources(srcs, topN)
 	c.TopServices = topServices(svcs, topN)
+	c.HalfOpen, c.UnrepliedUDP = topServices(half, topN), topServices(unrep, topN)
 	return c
 }
 

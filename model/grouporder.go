@@ -46,10 +46,13 @@ func (g *Groups) NewRate(k GroupKey) NewRate {
 	if g.rates == nil {
 		return NewRate{}
 	}
-	if !g.auto() {
+	if !g.gr.IsAddr() {
 		return g.rates.perSec(g.rates.counted(k, false))
 	}
-	n, exact, cover := g.rates.counted(k, true)
+	n, exact, cover := g.rates.counted(asPrefix(k), true)
+	if !g.auto() {
+		return g.rates.perSec(n, exact, cover)
+	}
 	rows := g.heavyRows()
 	for i := range rows {
 		sub := &rows[i].Key
@@ -61,6 +64,51 @@ func (g *Groups) NewRate(k GroupKey) NewRate {
 		exact = exact && ex
 	}
 	return g.rates.perSec(n, exact, cover)
+}
+
+// asPrefix returns an address key as a prefix: a plain address as /32 or
+// /128.
+func asPrefix(k GroupKey) GroupKey {
+	if k.Bits == 0 {
+		k.Bits = uint8(AddrBits(k.Family))
+	}
+	return k
+}
+
+// AddrBits is the length of an address of family fam.
+func AddrBits(fam uint8) int {
+	if fam == IPv6 {
+		return 128
+	}
+	return 32
+}
+
+// levelRanked returns the creations per row of an address grouping that
+// is not Auto, summed from the counts of each family's level.
+func (g *Groups) levelRanked() map[GroupKey]uint64 {
+	var buf [newRateBuckets + 1]*rateBucket
+	parts, _ := g.rates.span(buf[:0])
+	sums := map[GroupKey]uint64{}
+	for _, fam := range []uint8{IPv4, IPv6} {
+		bits := g.gr.bits(fam)
+		lv := levelFor(fam, uint8(familyBits(fam, bits)))
+		for _, b := range parts {
+			ss := b.ss[lv]
+			if ss == nil {
+				continue
+			}
+			for _, e := range ss.ents {
+				k := e.key
+				if g.gr.Bits4 == 0 {
+					k.Bits = 0
+				} else {
+					k.Addr, k.Bits = maskAddr(k.Addr, bits), uint8(familyBits(fam, bits))
+				}
+				sums[k] += uint64(e.count)
+			}
+		}
+	}
+	return sums
 }
 
 // underRow reports whether another row lies between k and its sub-prefix
@@ -127,6 +175,12 @@ func (g *Groups) rated() []Group {
 		for _, r := range g.heavyRows() {
 			if nr := g.NewRate(r.Key); nr.PerSec > 0 {
 				rows = append(rows, row{r.Group, nr.PerSec})
+			}
+		}
+	} else if g.gr.IsAddr() {
+		for k, c := range g.levelRanked() {
+			if _, ok := g.isRow(k); ok && c > 0 {
+				rows = append(rows, row{g.rowOf(k), float64(c)})
 			}
 		}
 	} else {

@@ -25,7 +25,7 @@ var shareSteps = []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}
 func ParseShare(s string) (float64, error) {
 	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
 	if err != nil || v/100 < MinShare-1e-12 || v/100 > MaxShare+1e-12 {
-		return 0, fmt.Errorf("threshold %q: want a percentage from %g to %g", s, 100*MinShare, 100*MaxShare)
+		return 0, fmt.Errorf("%q: want a percentage from %g to %g", s, 100*MinShare, 100*MaxShare)
 	}
 	return v / 100, nil
 }
@@ -82,9 +82,6 @@ func (g *Groups) SetShare(share float64) {
 	share = min(max(share, MinShare), MaxShare)
 	if share != g.Share() {
 		g.share, g.heavyDirty = share, true
-		if g.auto() {
-			g.resetNew()
-		}
 	}
 }
 

@@ -54,14 +54,6 @@ func bruteHeavy(by GroupBy, flows []Flow, share float64) []Group {
 	return out
 }
 
-// AddrBits is the length of an address of family fam.
-func AddrBits(fam uint8) int {
-	if fam == IPv6 {
-		return 128
-	}
-	return 32
-}
-
 // clustered returns a flow from one of a few clusters of sources, so that
 // heavy hitters form at several levels.
 func clustered(r *rand.Rand, id uint32) Flow {
@@ -368,7 +360,7 @@ func TestParseGrouping(t *testing.T) {
 		t.Fatal("widened dport")
 	}
 	p, ok := Plain(BySrc).Widen()
-	if !ok || p.Bits4 != 24 || p.Bits6 != 112 {
+	if !ok || p.Bits4 != 24 || p.Bits6 != 64 {
 		t.Fatalf("widen plain: %+v", p)
 	}
 }

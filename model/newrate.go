@@ -226,7 +226,7 @@ func (g *Groups) countNew(b *rateBucket, f *Flow, x *Ext) {
 		return
 	}
 	b.all++
-	if !g.auto() {
+	if !g.gr.IsAddr() {
 		g.rates.summary(b, 0).add(groupKeyOf(&g.gr, f), 1)
 		return
 	}
@@ -262,13 +262,14 @@ func (r *newRates) span(dst []*rateBucket) ([]*rateBucket, time.Duration) {
 }
 
 // counted returns the creations of key k over the window, whether that is
-// exact, and the time the window covers. An Auto grouping's prefix sums
-// the counts of the prefixes it holds at the next level.
-func (r *newRates) counted(k GroupKey, auto bool) (sum uint64, exact bool, cover time.Duration) {
+// exact, and the time the window covers. With levels (address groupings),
+// k is a prefix (Bits set): a prefix at a level is counted there, others
+// sum the counts of the prefixes they hold at the next level.
+func (r *newRates) counted(k GroupKey, levels bool) (sum uint64, exact bool, cover time.Duration) {
 	var buf [newRateBuckets + 1]*rateBucket
 	parts, cover := r.span(buf[:0])
 	lv := 0
-	if auto {
+	if levels {
 		if lv = levelFor(k.Family, k.Bits); lv < 0 {
 			return 0, false, cover
 		}
@@ -279,7 +280,7 @@ func (r *newRates) counted(k GroupKey, auto bool) (sum uint64, exact bool, cover
 		if ss == nil {
 			continue
 		}
-		if !auto || rateLevels[lv].bits == k.Bits {
+		if !levels || rateLevels[lv].bits == k.Bits {
 			c, e, ok := ss.get(k)
 			sum += uint64(c)
 			exact = exact && (ok && e == 0 || !ok && !ss.evicted)

@@ -110,9 +110,29 @@ func TestNewRateRanksTheCreatorFirst(t *testing.T) {
 	if top := g.Top(1, 1, nil); len(top) != 1 || top[0].Key != old {
 		t.Fatalf("by NEW/s from rank 1: %v", keys(top))
 	}
-	// A new grouping starts measuring again.
-	g.SetGrouping(Plain(BySrc))
-	if nr := g.NewRate(fresh); nr.Known {
+	// Another prefix length keeps the window: /16 and /21 sum the counts
+	// of the /24 level, the plain addresses are at /32.
+	for _, c := range []struct {
+		gr   string
+		key  GroupKey
+		rate float64
+	}{
+		{"src/16", GroupKey{By: BySrc, Family: IPv4, Bits: 16, Addr: addr("192.0.0.0")}, 300},
+		{"src/21", GroupKey{By: BySrc, Family: IPv4, Bits: 21, Addr: addr("192.0.0.0")}, 300},
+		{"src", GroupKey{By: BySrc, Family: IPv4, Addr: addr("192.0.2.7")}, 1.5},
+	} {
+		gr, _ := ParseGrouping(c.gr)
+		g.SetGrouping(gr)
+		if nr := g.NewRate(c.key); !nr.Known || math.Abs(nr.PerSec-c.rate) > 0.2 {
+			t.Fatalf("%s: NEW/s of %s: %+v, want %v", c.gr, c.key, nr, c.rate)
+		}
+		if top := g.Top(0, 1, nil); top[0].Key != c.key && c.gr != "src" {
+			t.Fatalf("%s by NEW/s: first %s", c.gr, top[0].Key)
+		}
+	}
+	// Another key starts measuring again.
+	g.SetGrouping(Plain(ByDport))
+	if nr := g.NewRate(GroupKey{By: ByDport, Proto: ProtoTCP, Port: 80}); nr.Known {
 		t.Fatalf("rate kept across groupings: %+v", nr)
 	}
 }

@@ -122,9 +122,10 @@ func parseBits(whole, s string, lo, hi int, fam string) (uint8, error) {
 }
 
 // Widen returns the grouping with prefixes StepBits4 (IPv4) and StepBits6
-// (IPv6) bits shorter, never shorter than MinBits4 and MinBits6; a plain
-// address grouping counts as /32 and /128. It reports false when g is not
-// an address grouping by prefix or address, or is as wide as it gets.
+// (IPv6) bits shorter, never shorter than MinBits4 and MinBits6; plain
+// addresses widen to /24 and IPv6's default for it (/64). It reports false
+// when g is not an address grouping by prefix or address, or is as wide as
+// it gets.
 func (g Grouping) Widen() (Grouping, bool) { return g.step(-1) }
 
 // Narrow returns the grouping with prefixes StepBits4 and StepBits6 bits
@@ -139,6 +140,12 @@ func (g Grouping) step(dir int) (Grouping, bool) {
 	}
 	b4, b6 := int(g.Bits4), int(g.Bits6)
 	if b4 == 0 {
+		if dir < 0 {
+			n := g
+			n.Bits4 = MaxBits4 - StepBits4
+			n.Bits6 = DefaultBits6(n.Bits4)
+			return n, true
+		}
 		b4, b6 = MaxBits4, MaxBits6
 	}
 	n := g

@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 )
@@ -262,7 +263,9 @@ func coveredBy(hs []HeavyShare, inner, outer GroupKey) bool {
 }
 
 // coverOf returns the longest common prefix of the heavy prefixes of each
-// family when it is no wider than MinBits4 (MinBits6), else the heavy
+// family when it is no wider than MinBits4 (MinBits6) and they fill at
+// least half of it (eight /24s make a /21; four addresses do not make the
+// /25 they share: blocking it would block 124 others), else the heavy
 // prefixes of that family themselves.
 func coverOf(hs []HeavyShare) []GroupKey {
 	var out []GroupKey
@@ -290,7 +293,11 @@ func coverOf(hs []HeavyShare) []GroupKey {
 		if fam == IPv6 {
 			lo = MinBits6
 		}
-		if int(c.Bits) >= lo {
+		fill := 0.0
+		for _, k := range keys {
+			fill += math.Ldexp(1, int(c.Bits)-int(k.Bits))
+		}
+		if int(c.Bits) >= lo && fill >= 0.5 {
 			out = append(out, c)
 		} else {
 			out = append(out, keys...)

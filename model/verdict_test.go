@@ -121,3 +121,19 @@ func TestVerdictMeasuringAndCalm(t *testing.T) {
 		t.Fatalf("10 of 1,000: %v", rep.Kind)
 	}
 }
+
+// TestVerdictCoverIsTight: heavy addresses spread inside a /25 are named
+// one by one, not as the /25 that would block 124 others too.
+func TestVerdictCoverIsTight(t *testing.T) {
+	attackers := []string{"203.0.113.206", "203.0.113.244", "203.0.113.170", "203.0.113.177"}
+	v, tab := verdictRun(t, 8, 40, func(r *rand.Rand, j int) string { return attackers[j%4] })
+	rep := v.Judge(tab)
+	var got []string
+	for _, c := range rep.Cover {
+		got = append(got, c.String())
+	}
+	slices.Sort(got)
+	if rep.Kind != Concentrated || fmt.Sprint(got) != "[203.0.113.170/32 203.0.113.177/32 203.0.113.206/32 203.0.113.244/32]" {
+		t.Fatalf("verdict %v, cover %v", rep.Kind, got)
+	}
+}

@@ -43,6 +43,9 @@ func ReadTuning(netns int) (tuning.Settings, error) {
 	err = inNetNS(netns, func() error {
 		s.MaxWritable = writable(sysctlDir + "nf_conntrack_max")
 		s.BucketsWritable = writable(sysctlDir + "nf_conntrack_buckets")
+		s.TCP = tuning.TCPSettings{Known: true,
+			SynCookies:    readInt(ipv4Dir + "tcp_syncookies"),
+			MaxSynBacklog: readInt(ipv4Dir + "tcp_max_syn_backlog")}
 		return nil
 	})
 	if err != nil {
@@ -63,6 +66,9 @@ func ReadTuning(netns int) (tuning.Settings, error) {
 	s.Module = err == nil
 	return s, nil
 }
+
+// ipv4Dir holds the namespace's IPv4 (and TCP) sysctls.
+const ipv4Dir = "/proc/sys/net/ipv4/"
 
 func writable(path string) bool {
 	st, err := os.Stat(path)

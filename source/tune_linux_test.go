@@ -26,6 +26,9 @@ func TestReadTuningNamespace(t *testing.T) {
 	}
 	ns.Sysctl(t, "net.netfilter."+key, strconv.FormatInt(want, 10))
 	ns.Sysctl(t, "net.netfilter.nf_conntrack_acct", "1")
+	// The TCP stack's SYN flood settings are the namespace's own too.
+	ns.Sysctl(t, "net.ipv4.tcp_syncookies", "2")
+	ns.Sysctl(t, "net.ipv4.tcp_max_syn_backlog", "333")
 	f := ns.Open(t)
 	s, err := ReadTuning(int(f.Fd()))
 	if err != nil {
@@ -33,6 +36,9 @@ func TestReadTuningNamespace(t *testing.T) {
 	}
 	if !s.Known || s.Timeouts[key] != want || s.Acct != 1 {
 		t.Errorf("netns: %s=%d acct=%d (known %v), want %d and 1", key, s.Timeouts[key], s.Acct, s.Known, want)
+	}
+	if !s.TCP.Known || s.TCP.SynCookies != 2 || s.TCP.MaxSynBacklog != 333 {
+		t.Errorf("netns: TCP settings %+v, want tcp_syncookies 2, tcp_max_syn_backlog 333", s.TCP)
 	}
 	if s.MaxWritable || s.BucketsWritable {
 		t.Errorf("netns: max writable %v, buckets writable %v; the kernel makes both read-only outside the initial namespace",
@@ -49,6 +55,10 @@ func TestReadTuningNamespace(t *testing.T) {
 	again, err := ReadTuning(0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	cookies, _ := os.ReadFile("/proc/sys/net/ipv4/tcp_syncookies")
+	if v := strings.TrimSpace(string(cookies)); !again.TCP.Known || strconv.FormatInt(again.TCP.SynCookies, 10) != v {
+		t.Errorf("host: tcp_syncookies %+v, the file says %s", again.TCP, v)
 	}
 	if again.Timeouts[key] != host.Timeouts[key] {
 		t.Errorf("host's %s changed from %d to %d", key, host.Timeouts[key], again.Timeouts[key])

@@ -55,6 +55,9 @@ type Settings struct {
 	// be listed.
 	Policies      []TimeoutPolicy
 	PoliciesKnown bool
+
+	// TCP are the namespace's TCP stack settings a SYN flood meets.
+	TCP TCPSettings
 }
 
 // TimeoutPolicy is an nft ct timeout object: its name ("inet t long":
@@ -64,6 +67,18 @@ type TimeoutPolicy struct {
 	Name     string
 	Proto    uint8
 	Timeouts map[string]int64
+}
+
+// TCPSettings are the settings of a namespace's TCP stack that decide how
+// it weathers a SYN flood, read with the others (source.ReadTuning).
+type TCPSettings struct {
+	// Known is set when they were read.
+	Known bool
+	// SynCookies is net.ipv4.tcp_syncookies (0 off, 1 when a listener's
+	// SYN queue overflows, 2 always), MaxSynBacklog
+	// net.ipv4.tcp_max_syn_backlog (the SYN queue of a listener); -1 when
+	// unreadable.
+	SynCookies, MaxSynBacklog int64
 }
 
 // Input is everything the tuning advisor works from.
@@ -84,6 +99,10 @@ type Input struct {
 	// read from the host cttop runs on now rather than recorded with the
 	// flows.
 	HostSettings bool
+	// SynProxyPorts are the TCP ports cttop has under SYNPROXY in the
+	// namespace, when SynProxyKnown (its rules could be read).
+	SynProxyPorts []uint16
+	SynProxyKnown bool
 }
 
 // FindingKind classifies a finding.
@@ -104,6 +123,8 @@ const (
 	FindingNamespace    FindingKind = "namespace"     // where settings can be changed
 	FindingModule       FindingKind = "module"        // boot-time ordering of a module
 	FindingEvents       FindingKind = "events"        // nf_conntrack_events off
+	FindingSynFlood     FindingKind = "syn-flood"     // half-open TCP flows fill the table
+	FindingUDPFlood     FindingKind = "udp-flood"     // unreplied UDP flows to one service
 )
 
 // Finding is one observation or suggestion, as a paragraph of plain text.
@@ -165,6 +186,10 @@ type Advice struct {
 	States   []StateShare
 	Findings []Finding
 	Changes  []SysctlChange
+
+	// floodService is the UDP service udpFloodFinding proposed NOTRACK
+	// for, which noTrackFinding then leaves out.
+	floodService model.ServiceCount
 }
 
 // Thresholds and constants of the advisor.
@@ -326,6 +351,8 @@ func Advise(in Input) Advice {
 	a.States = composition(in)
 	a.sizeFindings()
 	a.timeoutFindings()
+	a.synFloodFinding()
+	a.udpFloodFinding()
 	a.noTrackFinding()
 	a.sourceFinding()
 	a.settingsFindings()

@@ -201,6 +201,9 @@ func (a *Advice) noTrackFinding() {
 		if float64(sv.Flows) < 0.10*float64(flows) {
 			break
 		}
+		if sv.Proto == a.floodService.Proto && sv.Port == a.floodService.Port {
+			continue // the UDP flood finding says it
+		}
 		picked = append(picked, sv)
 		total += sv.Flows
 	}

@@ -31,7 +31,7 @@ type busyState struct {
 // the key was one of them.
 func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := &m.keys
-	if !key.Matches(msg, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked) {
+	if !key.Matches(msg, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Protect, k.Blocked) {
 		return nil, false
 	}
 	if m.cfg.Actions == nil {
@@ -51,6 +51,8 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.openRules(action.Drop), true
 	case key.Matches(msg, k.NoTrack):
 		return m.openRules(action.NoTrack), true
+	case key.Matches(msg, k.Protect):
+		return m.openRules(action.SynProxy), true
 	case key.Matches(msg, k.Blocked):
 		m.blocked = &listState{loading: true}
 		m.enter(modeBlocked)
@@ -190,6 +192,8 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		m.busy = nil
 		clear(m.tags)
+	case rulePreviewMsg:
+		m.previewed(msg)
 	case rulesAppliedMsg:
 		return m.rulesApplied(msg), true
 	case rulesListMsg:
@@ -260,32 +264,23 @@ func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) rulesFor(kind action.Kind) ([]action.Target, error) {
 	var rules []action.Target
 	seen := map[action.Target]bool{}
-	add := func(r action.Target) {
-		if !seen[r] {
+	add := func(r action.Target, err error) error {
+		if err == nil && !seen[r] {
 			seen[r] = true
 			rules = append(rules, r)
 		}
+		return err
 	}
 	if m.view == viewTop {
 		for _, k := range m.topTargets() {
-			switch {
-			case k.By == model.BySrc || k.By == model.ByDst:
-				add(action.Host(kind, k.Addr.IP()))
-			case k.By == model.ByDport && kind == action.NoTrack && model.HasPorts(k.Proto):
-				add(action.Target{Action: kind, Proto: k.Proto, Port: k.Port})
-			default:
-				return nil, fmt.Errorf("%s rows cannot be blocked: group by source (1)", k.By)
+			if err := add(rowTarget(kind, k)); err != nil {
+				return nil, err
 			}
 		}
 	} else {
 		for _, f := range m.selectedFlows() {
-			if kind == action.NoTrack {
-				if !model.HasPorts(f.Proto) {
-					return nil, fmt.Errorf("%s has no port to untrack", model.ProtoName(f.Proto))
-				}
-				add(action.Target{Action: kind, Proto: f.Proto, Port: f.Orig.DstPort})
-			} else {
-				add(action.Host(kind, f.Orig.Src.IP()))
+			if err := add(flowTarget(kind, &f)); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -294,6 +289,49 @@ func (m *Model) rulesFor(kind action.Kind) ([]action.Target, error) {
 	}
 	slices.SortFunc(rules, action.Compare)
 	return rules, nil
+}
+
+// rowTarget is what b, n or P propose for a top row: its address or
+// network (source and destination rows), its service (a port row, for
+// NOTRACK and SYNPROXY).
+func rowTarget(kind action.Kind, k model.GroupKey) (action.Target, error) {
+	switch {
+	case (k.By == model.BySrc || k.By == model.ByDst) && kind != action.SynProxy:
+		return action.Source(kind, k.Prefix()), nil
+	case k.By == model.ByDport && kind == action.SynProxy && k.Proto == model.ProtoTCP:
+		return action.SynProxyService(k.Port), nil
+	case k.By == model.ByDport && kind == action.NoTrack && model.HasPorts(k.Proto):
+		return action.Target{Action: kind, Proto: k.Proto, Port: k.Port}, nil
+	case kind == action.SynProxy:
+		return action.Target{}, fmt.Errorf("SYNPROXY protects a TCP service: press it on a tcp row of the top view by port (3) or on a TCP flow")
+	}
+	return action.Target{}, fmt.Errorf("%s rows cannot be blocked: group by source (1, or 6 for prefixes)", k.By)
+}
+
+// flowTarget is what b, n or P propose for a flow: its source (DROP), its
+// service (NOTRACK, SYNPROXY for TCP).
+func flowTarget(kind action.Kind, f *model.Flow) (action.Target, error) {
+	switch kind {
+	case action.Drop:
+		return action.Host(kind, f.Orig.Src.IP()), nil
+	case action.SynProxy:
+		if f.Proto != model.ProtoTCP {
+			return action.Target{}, fmt.Errorf("SYNPROXY protects TCP services; this flow is %s", model.ProtoName(f.Proto))
+		}
+		return action.SynProxyService(f.Orig.DstPort), nil
+	}
+	if !model.HasPorts(f.Proto) {
+		return action.Target{}, fmt.Errorf("%s has no port to untrack", model.ProtoName(f.Proto))
+	}
+	return action.Target{Action: kind, Proto: f.Proto, Port: f.Orig.DstPort}, nil
+}
+
+// halfOpen reports whether a TCP flow has not completed its handshake:
+// the entries a SYN flood leaves.
+func halfOpen(f *model.Flow) bool {
+	s, ok := f.State()
+	return ok && (s == model.TCPState(model.TCPSynSent) || s == model.TCPState(model.TCPSynRecv) ||
+		s == model.TCPState(model.TCPSynSent2))
 }
 
 // partialApply is an Apply error that knows which targets the kernel
@@ -321,10 +359,21 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 		done = fmt.Sprintf("applied only %s of %d for %s: %v", format.Plural(len(rules), "rule"), len(msg.rules), durText(msg.d), msg.err)
 	}
 	m.leave(modeRules)
-	f := filter.Targets(rules)
+	// SYNPROXY's flows to free are the half-open ones: its service's
+	// established connections must live on (with nf_conntrack_tcp_loose=0,
+	// which SYNPROXY needs, a deleted one would not be picked up again).
+	var others, synproxy []action.Target
+	for _, r := range rules {
+		if r.Action == action.SynProxy {
+			synproxy = append(synproxy, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	f, fs := filter.Targets(others), filter.Targets(synproxy)
 	var flows []model.Flow
 	for s := int32(0); s < m.table.Slots(); s++ {
-		if fl := m.table.At(s); fl.Family != 0 && f.Match(fl, m.table.ExtAt(s)) {
+		if fl := m.table.At(s); fl.Family != 0 && (f.Match(fl, m.table.ExtAt(s)) || halfOpen(fl) && fs.Match(fl, m.table.ExtAt(s))) {
 			flows = append(flows, *fl)
 		}
 	}

@@ -10,9 +10,19 @@ import (
 )
 
 // RulePreview is the exact text of the rules, for the user to read, save
-// or copy before anything is applied.
+// or copy before anything is applied, and for SYNPROXY the settings it
+// depends on.
 type RulePreview struct {
 	NFT, IPTables, Explain string
+	Checks                 []SettingCheck
+}
+
+// SettingCheck is a kernel setting a rule depends on, as read in the
+// watched namespace: its name, value ("unknown" when unreadable), and
+// whether it is as the rule needs.
+type SettingCheck struct {
+	Setting, Value string
+	OK             bool
 }
 
 // Actions carries out what the user asks. main wires it to the kernel and
@@ -24,7 +34,8 @@ type Actions interface {
 	Delete(ctx context.Context, flows []model.Flow, progress func(done int)) (action.DeleteResult, error)
 	// Flush deletes in the kernel every flow the selector matches.
 	Flush(ctx context.Context, sel action.KernelSelector) error
-	// Preview returns the exact rule text for rules lasting d (0: no timeout).
+	// Preview returns the exact rule text for rules lasting d (0: no
+	// timeout); for SYNPROXY it reads the namespace's settings.
 	Preview(rules []action.Target, d time.Duration) (RulePreview, error)
 	// Apply installs the rules, whole or not at all.
 	Apply(ctx context.Context, rules []action.Target, d time.Duration) error
@@ -62,6 +73,11 @@ type (
 		// request; it does not count then, and res.Deleted is what cttop
 		// saw before.
 		flushed bool
+	}
+	rulePreviewMsg struct {
+		seq     int
+		preview RulePreview
+		err     error
 	}
 	rulesAppliedMsg struct {
 		rules []action.Target
@@ -110,6 +126,14 @@ func flushFlows(a Actions, sel action.KernelSelector, seen int, what string) tea
 	return func() tea.Msg {
 		err := a.Flush(context.Background(), sel)
 		return deleteDoneMsg{res: action.DeleteResult{Deleted: seen}, flushed: true, err: err, what: what}
+	}
+}
+
+// previewRules asks for the preview of rules lasting d.
+func previewRules(a Actions, seq int, rules []action.Target, d time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		p, err := a.Preview(rules, d)
+		return rulePreviewMsg{seq: seq, preview: p, err: err}
 	}
 }
 

@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"fmt"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/format"
 )
 
 // listState is the list B opens: what cttop has blocked or untracked.
@@ -56,7 +57,11 @@ func (m *Model) refreshBlocked() tea.Cmd {
 func (m *Model) renderBlocked(w int) []string {
 	s := &m.styles
 	l := m.blocked
-	lines := []string{"", s.Title.Render("Blocked and untracked by cttop") + s.Dim.Render("  (table inet cttop; u removes, esc closes)"), ""}
+	title, hint := "Blocked, untracked and protected by cttop", "(table inet cttop; u removes, esc closes)"
+	lines := []string{"", s.Title.Render(title) + s.Dim.Render("  "+hint), ""}
+	if len(title)+2+len(hint) > w {
+		lines = []string{"", s.Title.Render(title), s.Dim.Render(hint), ""}
+	}
 	switch {
 	case l.err != nil:
 		return append(lines, s.Alarm.Render("  "+l.err.Error()))
@@ -65,17 +70,39 @@ func (m *Model) renderBlocked(w int) []string {
 	case len(l.entries) == 0:
 		return append(lines, s.Dim.Render("  nothing"))
 	}
-	lines = append(lines, s.Bold.Render(fmt.Sprintf("  %-44s %-14s %s", "RULE", "LEFT", "FOR")))
+	ruleW := len("RULE")
+	for _, e := range l.entries {
+		ruleW = max(ruleW, len(e.Target.String()))
+	}
+	ruleW = min(ruleW, max(20, w-2-1-9-1-8-1-12))
+	row := func(rule, left, total, pkts string) string {
+		return "  " + pad(m.fit(rule, ruleW), ruleW) + " " + pad(left, 9) + " " + pad(total, 8) + " " + padLeft(pkts, 12)
+	}
+	lines = append(lines, s.Bold.Render(row("RULE", "LEFT", "FOR", "PACKETS")))
 	for i, e := range l.entries {
 		left, total := "no limit", "-"
 		if e.Timeout > 0 {
 			left, total = durText(e.Expires.Round(1e9)), durText(e.Timeout)
 		}
-		line := pad(fmt.Sprintf("  %-44s %-14s %s", e.Target.String(), left, total), w)
+		line := pad(row(e.Target.String(), left, total, counterText(e.Counter)), w)
 		if i == l.cursor {
 			line = s.Cursor.Render(line)
 		}
 		lines = append(lines, line)
 	}
+	lines = append(lines, "")
+	note := "PACKETS: matched since the rule was added: dropped (drop), untracked (notrack), SYNs answered (synproxy); - unknown."
+	for _, l := range strings.Split(strings.TrimSuffix(format.Wrap(note, w, "  ", "  "), "\n"), "\n") {
+		lines = append(lines, s.Dim.Render(l))
+	}
 	return lines
+}
+
+// counterText is an entry's packet count, or "-" when the kernel keeps
+// none for it (a set made by an older cttop): unknown, never 0.
+func counterText(c action.Counter) string {
+	if !c.Known {
+		return "-"
+	}
+	return format.Commas(c.Packets)
 }

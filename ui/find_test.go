@@ -134,7 +134,7 @@ func TestTopViewAndDrillDown(t *testing.T) {
 		t.Fatalf("esc: %d flows, filter %q", m.list.Len(), m.filterText())
 	}
 	// --group and the top view at start.
-	m2 := New(Config{Group: model.ByDport, TopView: true})
+	m2 := New(Config{Group: model.Plain(model.ByDport), TopView: true})
 	m2.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	m2.Update(BatchMsg{attackBatch()})
 	if m2.view != viewTop || m2.top.rows[0].Key.String() != "tcp/80" || m2.top.rows[0].Flows != 30 {

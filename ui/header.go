@@ -69,7 +69,11 @@ func (m *Model) renderHeader(width int) []string {
 	}
 	line1 := left + gauge + s.Dim.Render(rates)
 
-	return []string{line1, m.renderCounters(width), m.renderNotices(width)}
+	lines := []string{line1, m.renderCounters(width), m.renderNotices(width)}
+	if v := m.renderVerdict(width); v != "" {
+		lines = append(lines, v)
+	}
+	return lines
 }
 
 // renderCounters is the second header line: what the kernel refuses, and
@@ -184,6 +188,9 @@ func (m *Model) renderNotices(width int) string {
 	}
 	if n := m.tagCount(); n > 0 {
 		parts = append(parts, s.Bold.Render(format.Commas(uint64(n))+" tagged"))
+	}
+	for _, n := range m.topNotices() {
+		parts = append(parts, s.Dim.Render(n))
 	}
 	if m.paused {
 		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))

@@ -12,36 +12,80 @@ import (
 // helpTitle heads the help: how it closes (helpKey).
 const helpTitle = "  (esc closes, j/k scroll; any other key closes this help and acts)"
 
-// renderHelp lays the key map's groups out in as many columns as fit,
-// wrapping to further rows on narrow terminals: every key is listed, and
-// the list scrolls when it is longer than the h lines it has.
+// renderHelp lays every key of the key map out for width w (helpBody),
+// under a title that says how the help closes and, when the action keys
+// are unavailable, why; the list scrolls when it is longer than the h
+// lines it has.
 func (m *Model) renderHelp(w, h int) []string {
-	head := []string{"", m.styles.Title.Render("Keys") + m.styles.Dim.Render(helpTitle), ""}
+	head := []string{"", m.styles.Title.Render("Keys") + m.styles.Dim.Render(helpTitle)}
+	if why := m.keys.Unavailable; why != "" {
+		var names []string
+		for _, b := range m.keys.actionKeys() {
+			names = append(names, b.Help().Key)
+		}
+		head = append(head, m.styles.Warn.Render("unavailable ("+why+"): "+strings.Join(names, " ")))
+	} else {
+		head = append(head, "")
+	}
 	return scrolled(wrapLines(head, w), m.helpBody(w), m.helpScroll, h, w)
 }
 
-// helpBody is the list of keys laid out for width w.
+// helpBody lays the keys out in as few lines as fit width w: the groups in
+// order, in columns of equal height, each as wide as its widest entry.
 func (m *Model) helpBody(w int) []string {
-	var blocks []string
+	type entry struct{ key, desc string }
+	var entries []entry
+	keyW := 0
 	for _, g := range m.keys.FullHelp() {
-		blocks = append(blocks, m.help.FullHelpView([][]key.Binding{g}))
-	}
-	var rows []string
-	var cur []string
-	curW := 0
-	for _, b := range blocks {
-		bw := lipgloss.Width(b) + 4
-		if curW > 0 && curW+bw > w {
-			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cur...), "")
-			cur, curW = nil, 0
+		for _, b := range g {
+			h := b.Help()
+			entries = append(entries, entry{h.Key, h.Desc})
+			keyW = max(keyW, lipgloss.Width(h.Key))
 		}
-		cur = append(cur, lipgloss.NewStyle().PaddingRight(4).Render(b))
-		curW += bw
 	}
-	if len(cur) > 0 {
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cur...))
+	st := m.help.Styles
+	const gap = 3
+	// layout splits the entries into n columns of equal height and
+	// returns them with their widths and the total width.
+	layout := func(n int) (cols [][]entry, widths []int, total int) {
+		per := (len(entries) + n - 1) / n
+		for i := 0; i < len(entries); i += per {
+			col := entries[i:min(i+per, len(entries))]
+			cw := 0
+			for _, e := range col {
+				cw = max(cw, keyW+1+lipgloss.Width(e.desc))
+			}
+			cols, widths = append(cols, col), append(widths, cw)
+			total += cw
+		}
+		return cols, widths, total + gap*(len(cols)-1)
 	}
-	out := strings.Split(strings.Join(rows, "\n"), "\n")
+	cols, widths, _ := layout(1)
+	for n := 2; n <= len(entries); n++ {
+		c, wd, total := layout(n)
+		if total > w {
+			break
+		}
+		cols, widths = c, wd
+	}
+	var out []string
+	for r := range cols[0] {
+		var line strings.Builder
+		for c, col := range cols {
+			if r >= len(col) {
+				continue
+			}
+			if c > 0 {
+				line.WriteString(spaces(gap))
+			}
+			e := col[r]
+			line.WriteString(st.FullKey.Render(pad(e.key, keyW)) + " " + st.FullDesc.Render(e.desc))
+			if c < len(cols)-1 {
+				line.WriteString(spaces(widths[c] - keyW - 1 - lipgloss.Width(e.desc)))
+			}
+		}
+		out = append(out, line.String())
+	}
 	return append(out, wrapLines(cellsHelp(m.styles.Glyphs.text), w)...)
 }
 

@@ -309,7 +309,7 @@ func (m *Model) switched(msg watchedMsg) tea.Cmd {
 	m.cfg.Actions, m.cfg.ReadOnly, m.cfg.Tuning = w.Actions, w.ReadOnly, w.Tuning
 	m.keys = DefaultKeyMap()
 	if w.Actions == nil {
-		m.keys.disableActions("unavailable: " + m.readOnlyReason())
+		m.keys.disableActions(m.readOnlyReason())
 	}
 	sort, desc := m.list.Sort()
 	m.table = model.NewTable(0)

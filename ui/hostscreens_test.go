@@ -129,11 +129,11 @@ func TestHostScreensSay(t *testing.T) {
 	}
 	press(m, "N")
 	ns := strings.Split(plain(m), "\n")
-	if !strings.Contains(ns[headerLines+2], "web1") || !strings.Contains(ns[headerLines+2], "250,000") {
+	if !strings.Contains(ns[m.headerHeight()+2], "web1") || !strings.Contains(ns[m.headerHeight()+2], "250,000") {
 		t.Errorf("the fullest namespace is not first:\n%s", strings.Join(ns, "\n"))
 	}
-	if !strings.Contains(ns[headerLines], "20 namespaces, 15 idle") {
-		t.Errorf("title %q", ns[headerLines])
+	if !strings.Contains(ns[m.headerHeight()], "20 namespaces, 15 idle") {
+		t.Errorf("title %q", ns[m.headerHeight()])
 	}
 }
 

@@ -18,7 +18,12 @@ type KeyMap struct {
 	Namespaces, Log, History, Write       key.Binding
 	GroupSrc, GroupDst, GroupDport        key.Binding
 	GroupState, GroupProto                key.Binding
+	GroupAuto, Widen, Narrow              key.Binding
+	ShareUp, ShareDown                    key.Binding
+	Protect, Verdict                      key.Binding
 	Pause, Help, Quit                     key.Binding
+	// Unavailable says why the action keys do nothing ("" when they act).
+	Unavailable string
 }
 
 // DefaultKeyMap returns the standard bindings.
@@ -30,26 +35,33 @@ func DefaultKeyMap() KeyMap {
 		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
 		Home:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "first row")),
 		End:        key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "last row")),
-		SortPrev:   key.NewBinding(key.WithKeys("<", ","), key.WithHelp("<", "sort: previous column")),
-		SortNext:   key.NewBinding(key.WithKeys(">", "."), key.WithHelp(">", "sort: next column")),
+		SortPrev:   key.NewBinding(key.WithKeys("<", ","), key.WithHelp("<", "sort: previous")),
+		SortNext:   key.NewBinding(key.WithKeys(">", "."), key.WithHelp(">", "sort: next")),
 		Reverse:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse sort")),
 		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		SwitchView: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "flows ⇄ top")),
-		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details / drill down")),
+		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details, drill in")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close / back")),
 		Tag:        key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "tag / untag")),
 		TagAll:     key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "tag all matching")),
 		ClearTags:  key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "untag all")),
 		GroupSrc:   key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "top: by source")),
-		GroupDst:   key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "top: by destination")),
-		GroupDport: key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "top: by dest. port")),
+		GroupDst:   key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "top: destination")),
+		GroupDport: key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "top: dest. port")),
 		GroupState: key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "top: by state")),
-		GroupProto: key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "top: by protocol")),
+		GroupProto: key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "top: protocol")),
+		GroupAuto:  key.NewBinding(key.WithKeys("6"), key.WithHelp("6", "top: heavy prefix")),
+		Widen:      key.NewBinding(key.WithKeys("["), key.WithHelp("[", "prefix: wider")),
+		Narrow:     key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "prefix: narrower")),
+		ShareUp:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "threshold up")),
+		ShareDown:  key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "threshold down")),
+		Protect:    key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "SYNPROXY service")),
+		Verdict:    key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "act on verdict")),
 		Delete:     key.NewBinding(key.WithKeys("d", "x"), key.WithHelp("d/x", "delete flow(s)")),
-		DeleteAll:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete all matching")),
+		DeleteAll:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete matching")),
 		Block:      key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "block source(s)")),
-		NoTrack:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "notrack service/source")),
-		Blocked:    key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "list blocked")),
+		NoTrack:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "notrack svc/src")),
+		Blocked:    key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "list rules")),
 		Tune:       key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "tuning advice")),
 		Namespaces: key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "namespaces")),
 		Log:        key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "kernel log")),
@@ -61,13 +73,14 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// disableActions marks the action keys unavailable in the help, with why.
-func (k *KeyMap) disableActions(why string) {
-	for _, b := range []*key.Binding{&k.Delete, &k.DeleteAll, &k.Block, &k.NoTrack, &k.Blocked} {
-		h := b.Help()
-		b.SetHelp(h.Key, h.Desc+" ("+why+")")
-	}
+// actionKeys are the keys that act on the kernel.
+func (k *KeyMap) actionKeys() []*key.Binding {
+	return []*key.Binding{&k.Delete, &k.DeleteAll, &k.Block, &k.NoTrack, &k.Protect, &k.Blocked}
 }
+
+// disableActions notes why the action keys are unavailable; the help says
+// it once, above the keys, so that the keys still fit 80x24.
+func (k *KeyMap) disableActions(why string) { k.Unavailable = why }
 
 // ShortHelp is the status line's selection of keys.
 func (k KeyMap) ShortHelp() []key.Binding {
@@ -79,8 +92,9 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Help},
 		{k.SortPrev, k.SortNext, k.Reverse, k.Filter, k.Enter, k.Back, k.Quit},
-		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto, k.Pause},
-		{k.Tag, k.TagAll, k.ClearTags, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Blocked, k.Tune},
+		{k.SwitchView, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto, k.GroupAuto, k.Pause},
+		{k.Widen, k.Narrow, k.ShareUp, k.ShareDown, k.Verdict, k.Tune},
+		{k.Tag, k.TagAll, k.ClearTags, k.Delete, k.DeleteAll, k.Block, k.NoTrack, k.Protect, k.Blocked},
 		{k.Namespaces, k.Log, k.History, k.Write},
 	}
 }

@@ -20,13 +20,13 @@ func TestModeStack(t *testing.T) {
 		t.Fatalf("starts in mode %d", m.mode())
 	}
 	pressRun(m, "B")
-	if m.mode() != modeBlocked || !strings.Contains(plain(m), "Blocked and untracked by cttop") {
+	if m.mode() != modeBlocked || !strings.Contains(plain(m), "Blocked, untracked and protected by cttop") {
 		t.Fatalf("B: mode %d\n%s", m.mode(), plain(m))
 	}
 	pressRun(m, "u")
 	screen := plain(m)
 	if m.mode() != modeConfirm || m.bodyMode() != modeBlocked ||
-		!strings.Contains(screen, "Blocked and untracked by cttop") || !strings.Contains(screen, "Remove drop from 203.0.113.7? [y/N]") {
+		!strings.Contains(screen, "Blocked, untracked and protected by cttop") || !strings.Contains(screen, "Remove drop from 203.0.113.7? [y/N]") {
 		t.Fatalf("u: mode %d over %d\n%s", m.mode(), m.bodyMode(), screen)
 	}
 	pressRun(m, "j") // an answer: no

@@ -10,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/internal/outfile"
@@ -29,13 +30,16 @@ type rulesState struct {
 	guard   GuardReport
 	showIPT bool
 	scroll  int
+	// loading is set until the preview of seq (the latest asked for) comes.
+	loading bool
+	seq     int
 	// editing is what the input edits: "" (nothing), "duration", "path",
 	// "danger" (the second confirmation: type yes).
 	editing string
 	input   textinput.Model
 }
 
-// openRules opens the dialog for b (drop) or n (notrack).
+// openRules opens the dialog for b (drop), n (notrack) or P (synproxy).
 func (m *Model) openRules(kind action.Kind) tea.Cmd {
 	var (
 		rules []action.Target
@@ -51,17 +55,33 @@ func (m *Model) openRules(kind action.Kind) tea.Cmd {
 		m.status = err.Error()
 		return nil
 	}
+	return m.openRulesFor(rules, note)
+}
+
+// openRulesFor opens the dialog for rules, with a note on how they were
+// chosen ("" for none).
+func (m *Model) openRulesFor(rules []action.Target, note string) tea.Cmd {
 	st := &rulesState{rules: rules, dur: DefaultRuleDuration, note: note}
 	st.guard = m.cfg.Actions.Guard(rules, m.tableFlows)
 	m.rules = st
 	m.enter(modeRules)
-	m.previewRules()
-	return nil
+	return m.previewRules()
 }
 
-func (m *Model) previewRules() {
+// previewRules asks for the rules' text (off Update: SYNPROXY's reads the
+// namespace's settings); the dialog says preparing until it comes.
+func (m *Model) previewRules() tea.Cmd {
 	st := m.rules
-	st.preview, st.err = m.cfg.Actions.Preview(st.rules, st.dur)
+	st.seq++
+	st.loading = true
+	return previewRules(m.cfg.Actions, st.seq, st.rules, st.dur)
+}
+
+// previewed takes a preview that came, if it is the dialog's latest.
+func (m *Model) previewed(msg rulePreviewMsg) {
+	if st := m.rules; st != nil && msg.seq == st.seq {
+		st.preview, st.err, st.loading = msg.preview, msg.err, false
+	}
 }
 
 // rulesText is the preview shown: nft or iptables, with the explanation.
@@ -85,7 +105,7 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+c":
 		return tea.Quit
 	case "a", "enter":
-		if st.err != nil {
+		if st.err != nil || st.loading {
 			return nil
 		}
 		if len(st.guard.Warnings) > 0 {
@@ -154,7 +174,7 @@ func (m *Model) rulesInputKey(msg tea.KeyPressMsg) tea.Cmd {
 				return nil
 			}
 			st.dur = d
-			m.previewRules()
+			return m.previewRules()
 		case "path":
 			return saveFile(v, st.text())
 		case "danger":
@@ -225,6 +245,10 @@ func (m *Model) rulesHead(w int) []string {
 	}
 	lines = append(lines, ruleNames(st.rules, w, 2)...)
 	lines = append(lines, guardLines(st.guard, len(st.rules), s)...)
+	lines = append(lines, m.checkLines(w)...)
+	if st.loading {
+		lines = append(lines, s.Dim.Render("  preparing the rules"+s.Glyphs.ellipsis))
+	}
 	if st.err != nil {
 		lines = append(lines, s.Alarm.Render("  "+st.err.Error()))
 	}
@@ -345,7 +369,7 @@ func clampScroll(scroll, n, room int) int { return max(0, min(scroll, n-max(1, r
 // tuning report within their texts, as the screen shows them. Update calls
 // it after every message, so drawing changes nothing.
 func (m *Model) clampScrolls() {
-	_, h := frameHeights(headerLines, m.height)
+	_, h := frameHeights(m.headerHeight(), m.height)
 	if st := m.rules; st != nil {
 		st.scroll = clampScroll(st.scroll, len(wrapLines(st.body(m.width), m.width)), h-len(m.rulesHead(m.width)))
 	}
@@ -355,4 +379,30 @@ func (m *Model) clampScrolls() {
 	if t := m.tune; t != nil && !t.loading && t.err == nil {
 		t.scroll = clampScroll(t.scroll, len(wrapLines(t.body(m.width), m.width)), h-len(m.tuneHead(m.width)))
 	}
+}
+
+// checkLines says, for SYNPROXY, the settings it depends on and whether
+// each is as it needs ("tcp_syncookies 1 ok"), as many to a line as fit;
+// the rule text below says what each means.
+func (m *Model) checkLines(w int) []string {
+	s := &m.styles
+	var lines []string
+	line := "  needs:"
+	for _, c := range m.rules.preview.Checks {
+		name := c.Setting[strings.LastIndex(c.Setting, ".")+1:]
+		item := " " + name + " " + c.Value + " "
+		verdict := s.Dim.Render("ok")
+		if !c.OK {
+			verdict = s.Alarm.Render("PROBLEM")
+		}
+		if lipgloss.Width(line+item+"PROBLEM,") > w && line != "  needs:" {
+			lines = append(lines, line)
+			line = "        "
+		}
+		line += item + verdict
+	}
+	if line != "  needs:" {
+		lines = append(lines, line)
+	}
+	return lines
 }

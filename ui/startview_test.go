@@ -61,7 +61,7 @@ func TestStartFull(t *testing.T) {
 	}
 	screen := plain(m)
 	rows := strings.Split(screen, "\n")
-	if !strings.HasPrefix(rows[4], "10.99.0.11") {
+	if !strings.HasPrefix(rows[m.headerHeight()+1], "10.99.0.11") {
 		t.Errorf("the offender is not first:\n%s", screen)
 	}
 	if s := statusLine(m); !strings.Contains(m.status, "table 100% full") || !strings.Contains(s, "b blocks 10.99.0.11") || !strings.Contains(s, "? help") {

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -41,6 +43,8 @@ func (m *Model) topKey(msg tea.KeyPressMsg) bool {
 		m.clearTags()
 	case key.Matches(msg, k.Back):
 		m.popFilter()
+	case key.Matches(msg, k.SortPrev, k.SortNext, k.Reverse):
+		m.toggleTopOrder()
 	default:
 		return false
 	}
@@ -94,8 +98,69 @@ func (m *Model) refreshTop() {
 
 var groupTitles = [...]string{"SOURCE", "DESTINATION", "DPORT", "STATE", "PROTO"}
 
-// renderTop draws the top view: KEY, FLOWS, SHARE with a bar, the state
-// mix, and bytes/packets when the kernel counts them.
+// topTitle is the key column's title: the grouping, with its prefix
+// lengths or threshold.
+func (m *Model) topTitle() string {
+	gr := m.groups.Grouping()
+	title := groupTitles[gr.By]
+	switch {
+	case gr.Auto:
+		return title + " PREFIX " + model.ShareText(m.groups.Share()) + "+"
+	case gr.IsPrefix():
+		return fmt.Sprintf("%s /%d (v6 /%d)", title, gr.Bits4, gr.Bits6)
+	}
+	return title
+}
+
+// topColumns are the top view's column widths at width w.
+type topColumns struct {
+	gutter, key, bar, mix int
+	counted               bool
+}
+
+func (m *Model) topColumns(w int) topColumns {
+	_, _, _, counted := m.table.Extras()
+	c := topColumns{key: max(8, len(m.topTitle())), bar: 10, counted: counted > 0}
+	for _, g := range m.top.rows {
+		c.key = max(c.key, len(g.Key.String()))
+	}
+	if len(m.groupTags) > 0 {
+		c.gutter = 2
+	}
+	// A long IPv6 key is cut in its middle rather than leave the state
+	// mix no room.
+	c.key = min(c.key, 43, max(w-c.gutter-26-minMixWidth, len(m.topTitle()), len("255.255.255.255/32")))
+	if w >= 120 {
+		c.bar = 20
+	}
+	width := func() int {
+		fixed := c.gutter + c.key + 1 + 9 + 1 + 6 + 1 + 7 + 1
+		if c.bar > 0 {
+			fixed += c.bar + 1
+		}
+		if c.counted {
+			fixed += 14
+		}
+		return w - fixed
+	}
+	// The state mix says most about a row: the share's bar goes first,
+	// then bytes and packets, before it gets too narrow.
+	if width() < minMixWidth {
+		c.bar = 0
+	}
+	if width() < minMixWidth {
+		c.counted = false
+	}
+	c.mix = max(0, width())
+	return c
+}
+
+// minMixWidth is the narrowest the state mix gets before other columns go:
+// two states with their shares.
+const minMixWidth = 26
+
+// renderTop draws the top view: KEY, FLOWS, SHARE with a bar, NEW/s, the
+// state mix, and bytes/packets when the kernel counts them.
 func (m *Model) renderTop(w int) []string {
 	s := &m.styles
 	t := &m.top
@@ -104,48 +169,44 @@ func (m *Model) renderTop(w int) []string {
 			s.Notice.Render(fmt.Sprintf("counting %s by %s%s", format.Plural(n, "flow"), m.groups.Grouping(), s.Glyphs.ellipsis))}
 	}
 	total := max(m.groups.Matched(), 1)
-	_, _, _, counted := m.table.Extras()
-	keyW := 8
-	for _, g := range t.rows {
-		keyW = max(keyW, len(g.Key.String()))
+	c := m.topColumns(w)
+	flowsT, newT := "FLOWS"+s.Glyphs.sortDn, "NEW/s"
+	if m.groups.Order() == model.ByNewRate {
+		flowsT, newT = "FLOWS", "NEW/s"+s.Glyphs.sortDn
 	}
-	keyW = min(keyW, 39)
-	gutter := 0
-	if len(m.groupTags) > 0 {
-		gutter = 2
+	shareW := 6
+	if c.bar > 0 {
+		shareW += 1 + c.bar
 	}
-	barW := 10
-	if w >= 120 {
-		barW = 20
-	}
-	fixed := gutter + keyW + 1 + 9 + 1 + 7 + barW + 1
-	if counted > 0 {
-		fixed += 14
-	}
-	mixW := max(0, w-fixed)
-	title := groupTitles[m.groups.By()]
-	head := pad(title, keyW) + " " + padLeft("FLOWS"+s.Glyphs.sortDn, 9) + " " + pad("SHARE", 7+barW)
-	if counted > 0 {
+	head := pad(m.topTitle(), c.key) + " " + padLeft(flowsT, 9) + " " + pad("SHARE", shareW) + " " + padLeft(newT, 7)
+	if c.counted {
 		head += " " + padLeft("BYTES", 6) + " " + padLeft("PKTS", 6)
 	}
-	head += " " + pad("STATES", mixW)
-	lines := []string{strings.Repeat(" ", gutter) + s.ColHeader.Render(head)}
+	head += " " + pad("STATES", c.mix)
+	lines := []string{strings.Repeat(" ", c.gutter) + s.ColHeader.Render(head)}
 	for i, g := range t.rows {
 		share := float64(g.Flows) / float64(total)
-		full := int(share*float64(barW) + 0.5)
-		filled, empty := s.Glyphs.bars(full, barW)
-		bar := filled + empty
-		line := pad(m.fit(g.Key.String(), keyW), keyW) + " " + padLeft(format.Commas(uint64(g.Flows)), 9) + " " +
-			padLeft(fmt.Sprintf("%.1f%%", 100*share), 6) + " " + bar
-		if counted > 0 {
+		line := pad(m.fit(g.Key.String(), c.key), c.key) + " " + padLeft(format.Commas(uint64(g.Flows)), 9) + " " +
+			padLeft(fmt.Sprintf("%.1f%%", 100*share), 6)
+		if c.bar > 0 {
+			filled, empty := s.Glyphs.bars(int(share*float64(c.bar)+0.5), c.bar)
+			line += " " + filled + empty
+		}
+		line += " " + padLeft(newRateText(m.groups.NewRate(g.Key)), 7)
+		detailed := m.groups.Detailed(g.Key)
+		if c.counted {
 			b, p := "-", "-"
-			if g.Counted > 0 {
+			if g.Counted > 0 && detailed {
 				b, p = format.Count(g.Bytes), format.Count(g.Packets)
 			}
 			line += " " + padLeft(b, 6) + " " + padLeft(p, 6)
 		}
-		line += " " + m.fit(mixText(&g), mixW)
-		if gutter > 0 {
+		mix := "-"
+		if detailed {
+			mix = mixText(&g, c.mix)
+		}
+		line += " " + m.fit(mix, c.mix)
+		if c.gutter > 0 {
 			mark := "  "
 			if _, ok := m.groupTags[g.Key]; ok {
 				mark = "* "
@@ -159,16 +220,79 @@ func (m *Model) renderTop(w int) []string {
 		lines = append(lines, line)
 	}
 	if len(t.rows) == 0 {
-		lines = append(lines, s.Dim.Render("no flows match"))
+		lines = append(lines, s.Dim.Render(m.noRowsText()))
 	}
 	return lines
 }
 
-// mixText is a group's state mix: "SYN_RECV 80% SYN_SENT 20%".
-func mixText(g *model.Group) string {
-	var parts []string
-	for _, sc := range g.States() {
-		parts = append(parts, fmt.Sprintf("%s %d%%", sc.State, (100*sc.Flows+g.Flows/2)/max(g.Flows, 1)))
+// noRowsText says why the top view has no rows.
+func (m *Model) noRowsText() string {
+	if m.groups.Grouping().Auto && m.groups.Matched() > 0 {
+		return fmt.Sprintf("no prefix from /8 to /32 (IPv6 /16 to /128) holds %s of the %s flows: press - to lower the threshold",
+			model.ShareText(m.groups.Share()), format.Commas(uint64(m.groups.Matched())))
 	}
-	return strings.Join(parts, " ")
+	return "no flows match"
+}
+
+// topNotices are the top view's remarks for the header: what the heavy
+// hitters leave out, and that NEW/s figures marked ~ are estimates.
+func (m *Model) topNotices() []string {
+	if m.view != viewTop {
+		return nil
+	}
+	var out []string
+	g := m.groups
+	if g.Grouping().Auto && g.Matched() > 0 {
+		held := 0
+		for _, r := range g.Top(0, g.Len(), nil) {
+			held += r.Flows
+		}
+		out = append(out, fmt.Sprintf("%s prefixes hold %s of %s flows",
+			format.Commas(uint64(g.Len())), format.Percent(float64(held)/float64(g.Matched())), format.Commas(uint64(g.Matched()))))
+	}
+	for _, r := range m.top.rows {
+		if nr := g.NewRate(r.Key); nr.Known && !nr.Exact {
+			out = append(out, fmt.Sprintf("~: NEW/s estimated (more keys than the %s tracked)", format.Commas(model.NewRateKeys)))
+			break
+		}
+	}
+	if measured, window := g.NewWindow(); window > 0 && measured < window && m.table.Info().EventMode != model.EventsUnknown {
+		if measured < time.Second {
+			out = append(out, "NEW/s: measuring")
+		} else {
+			out = append(out, fmt.Sprintf("NEW/s over %ds so far", int(measured.Seconds())))
+		}
+	}
+	return out
+}
+
+// mixText is a group's state mix in at most w cells, largest first:
+// "SYN_RECV 80% SYN_SENT 20%"; the states that do not fit whole go, and
+// "+N" says how many.
+func mixText(g *model.Group, w int) string {
+	states := g.States()
+	text := ""
+	for i, sc := range states {
+		part := fmt.Sprintf("%s %d%%", sc.State, (100*sc.Flows+g.Flows/2)/max(g.Flows, 1))
+		next := part
+		if text != "" {
+			next = text + " " + part
+		}
+		more := ""
+		if rest := len(states) - i - 1; rest > 0 {
+			more = " +" + strconv.Itoa(rest)
+		}
+		if len(next)+len(more) > w {
+			left := "+" + strconv.Itoa(len(states)-i)
+			if text == "" {
+				if len(left) > w {
+					return ""
+				}
+				return left
+			}
+			return text + " " + left
+		}
+		text = next
+	}
+	return text
 }

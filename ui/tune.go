@@ -57,6 +57,7 @@ func (m *Model) tuned(msg tuneMsg) {
 	in := tuning.InputFromTable(m.table, tuneTopN, m.table.Now())
 	in.Settings, in.HostSettings = msg.in.Settings, msg.in.HostSettings
 	in.Recent = tuning.RecentFrom(m.watched.first, m.table.Stats(), m.watched.last.Sub(m.watched.since))
+	in.SynProxyPorts, in.SynProxyKnown = msg.in.SynProxyPorts, msg.in.SynProxyKnown
 	m.tune.advice = tuning.Advise(in)
 	m.tune.report = m.tune.advice.Report()
 }

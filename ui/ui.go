@@ -26,9 +26,11 @@ type Config struct {
 	Reverse bool
 	// Filter is applied from the start (nil: every flow).
 	Filter *filter.Filter
-	// Group is the top view's key; TopView starts in the top view (as
+	// Group is the top view's grouping, Share its heavy-hitter threshold
+	// (model.DefaultShare when 0); TopView starts in the top view (as
 	// StartView StartTop does; StartAuto lands there under pressure).
-	Group     model.GroupBy
+	Group     model.Grouping
+	Share     float64
 	TopView   bool
 	StartView StartView
 	// Actions deletes flows and applies rules; nil makes them unavailable
@@ -67,8 +69,13 @@ type Config struct {
 	ASCII bool
 }
 
-// headerLines is the height of the header above the table.
+// headerLines is the height of the header above the table, without the
+// verdict line (headerHeight).
 const headerLines = 3
+
+// heavyDetailLimit bounds the addresses whose state mix is summed for the
+// rows of src/auto each frame (model.Groups.SetDetailLimit).
+const heavyDetailLimit = 1 << 16
 
 type viewKind int
 
@@ -90,6 +97,12 @@ type Model struct {
 	list   *model.List
 	groups *model.Groups
 	filter *filter.Filter
+
+	// verdict judges the table under pressure (verdict.go); judged is its
+	// last judgment, made at judgedAt (table seconds).
+	verdict  *model.Verdict
+	judged   model.VerdictReport
+	judgedAt uint32
 
 	view viewKind
 	// The flows cursor follows a flow (sel) once the user moves it; until
@@ -161,17 +174,24 @@ func New(cfg Config) *Model {
 	l := model.NewList(t)
 	l.SetSort(cfg.Sort, cfg.Reverse)
 	g := model.NewGroups(t)
-	g.SetBy(cfg.Group)
+	g.SetGrouping(cfg.Group)
+	g.TrackNew(0)
+	g.SetDetailLimit(heavyDetailLimit)
+	v := model.NewVerdict(0)
+	if cfg.Share > 0 {
+		g.SetShare(cfg.Share)
+		v.SetShare(cfg.Share)
+	}
 	m := &Model{
 		cfg: cfg, keys: DefaultKeyMap(), help: help.New(),
-		table: t, list: l, groups: g, atTop: true, width: 80, height: 24,
+		table: t, list: l, groups: g, verdict: v, atTop: true, width: 80, height: 24,
 		tags: map[model.Key]struct{}{}, groupTags: map[model.GroupKey]struct{}{},
 		prompt: newPrompt(), host: newHostState(cfg), status: cfg.Status,
 	}
 	m.setStyles(true)
 	m.keys.useGlyphs(&m.styles.Glyphs)
 	if cfg.Actions == nil {
-		m.keys.disableActions("unavailable: " + m.readOnlyReason())
+		m.keys.disableActions(m.readOnlyReason())
 	}
 	m.setFilter(cfg.Filter)
 	switch {
@@ -289,6 +309,7 @@ func (m *Model) ingest(b *model.Batch) {
 	if st := m.table.Stats(); st.Valid && m.dropBase.t != m.table {
 		m.dropBase.t, m.dropBase.n = m.table, st.Drop+st.EarlyDrop
 	}
+	m.observeVerdict(ch)
 	m.decideStart(b)
 	m.refresh()
 }
@@ -317,6 +338,10 @@ func (m *Model) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openTune()
 	case key.Matches(msg, k.GroupSrc, k.GroupDst, k.GroupDport, k.GroupState, k.GroupProto):
 		m.setGroup(msg)
+	case key.Matches(msg, k.GroupAuto, k.Widen, k.Narrow, k.ShareUp, k.ShareDown):
+		m.groupingKey(msg)
+	case key.Matches(msg, k.Verdict):
+		return m.actOnVerdict()
 	case m.view == viewTop:
 		if !m.topKey(msg) {
 			m.unknownKey(msg, "in the top view")
@@ -442,13 +467,7 @@ func (m *Model) setGroup(msg tea.KeyPressMsg) {
 	case key.Matches(msg, k.GroupProto):
 		by = model.ByProto
 	}
-	if model.Plain(by) != m.groups.Grouping() { // src/auto is by source too
-		m.groups.SetBy(by)
-		m.top = topState{}
-		clear(m.groupTags)
-	}
-	m.view = viewTop
-	m.refresh()
+	m.applyGrouping(model.Plain(by))
 }
 
 // move moves the cursor by d rows and makes it follow the flow there.
@@ -466,7 +485,7 @@ func (m *Model) move(d int) {
 
 // tableHeight is the number of rows on screen below the column titles.
 func (m *Model) tableHeight() int {
-	_, body := frameHeights(headerLines, m.height)
+	_, body := frameHeights(m.headerHeight(), m.height)
 	return max(1, body-1)
 }
 

@@ -10,6 +10,7 @@
 // production table:
 //
 //	ctbench fill -netns NAME -n 262144
+//	ctbench flood -netns NAME -rate 500 -duration 60s
 //	ctbench storm -netns NAME -rate 100000 -duration 30s -log gen.log
 //	ctbench lag -gen gen.log -trace cttop.log
 //	ctbench key -t SESSION -key '>=sorted by' -reps 5
@@ -29,6 +30,8 @@ func main() {
 	switch os.Args[1] {
 	case "fill":
 		err = fillCmd(os.Args[2:])
+	case "flood":
+		err = floodCmd(os.Args[2:])
 	case "storm":
 		err = stormCmd(os.Args[2:])
 	case "lag":
@@ -47,7 +50,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ctbench fill|storm|lag|key|launch [flags] (ctbench CMD -h for flags)")
+	fmt.Fprintln(os.Stderr, "usage: ctbench fill|flood|storm|lag|key|launch [flags] (ctbench CMD -h for flags)")
 	os.Exit(2)
 }
 

@@ -170,15 +170,21 @@ func (c *conn) finish(at int) { put32(c.out[at:], uint32(len(c.out)-at)) }
 
 // addCreate queues the creation of an ESTABLISHED TCP flow.
 func (c *conn) addCreate(f *flow4, timeout uint32) {
+	c.addCreateState(f, timeout, 3, statusConfirmed|statusSeenReply|statusAssured)
+}
+
+// addCreateState queues the creation of a TCP flow in TCP state state
+// (2 SYN_RECV, 3 ESTABLISHED...) with status bits status.
+func (c *conn) addCreateState(f *flow4, timeout uint32, state byte, status uint32) {
 	at := c.header(ctMsgNew, nlmFRequest|nlmFCreate|nlmFExcl)
 	c.out = tuple(c.out, ctaTupleOrig, f.src, f.dst, f.sport, f.dport)
 	c.out = tuple(c.out, ctaTupleReply, f.dst, f.src, f.dport, f.sport)
-	c.out = attr(c.out, ctaStatus, binary.BigEndian.AppendUint32(nil, statusConfirmed|statusSeenReply|statusAssured))
+	c.out = attr(c.out, ctaStatus, binary.BigEndian.AppendUint32(nil, status))
 	c.out = attr(c.out, ctaTimeout, binary.BigEndian.AppendUint32(nil, timeout))
 	var pi, tcp int
 	c.out, pi = nest(c.out, ctaProtoinfo)
 	c.out, tcp = nest(c.out, ctaProtoinfoTCP)
-	c.out = attr(c.out, ctaProtoinfoTCPState, []byte{3})
+	c.out = attr(c.out, ctaProtoinfoTCPState, []byte{state})
 	c.out = end(c.out, tcp)
 	c.out = end(c.out, pi)
 	c.finish(at)

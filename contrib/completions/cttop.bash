@@ -40,7 +40,7 @@ _cttop() {
 		mapfile -t COMPREPLY < <(compgen -W 'text json' -- "$cur")
 		;;
 	--group|-group)
-		mapfile -t COMPREPLY < <(compgen -W 'src dst dport state proto' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'src src/24 src/auto dst dst/24 dst/auto dport state proto' -- "$cur")
 		;;
 	--history|-history)
 		return
@@ -80,12 +80,15 @@ _cttop() {
 	--start-view|-start-view)
 		mapfile -t COMPREPLY < <(compgen -W 'flows top auto' -- "$cur")
 		;;
+	--threshold|-threshold)
+		return
+		;;
 	--top|-top)
 		return
 		;;
 	*)
 		[[ -z $pre ]] || return
-		mapfile -t COMPREPLY < <(compgen -W '--all --demo --filter --format --group --headless --history --interval --limit --log --metrics --metrics-netns --metrics-public --netns --once --read-only --replay --replay-limits --reverse --seed --sort --start-view --top --tune --version --yes' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W '--all --demo --filter --format --group --headless --history --interval --limit --log --metrics --metrics-netns --metrics-public --netns --once --read-only --replay --replay-limits --reverse --seed --sort --start-view --threshold --top --tune --version --yes' -- "$cur")
 		return
 		;;
 	esac

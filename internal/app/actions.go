@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -183,12 +184,46 @@ func selectorText(sel action.KernelSelector) string {
 	return strings.Join(parts, " and ")
 }
 
-func (a *kernelActions) Preview(targets []action.Target, d time.Duration) (ui.RulePreview, error) {
+// plan makes the plan of targets lasting d; with a SYNPROXY target it
+// reads the settings of the watched namespace that SYNPROXY's options come
+// from, and returns what SYNPROXY needs of them.
+func (a *kernelActions) plan(targets []action.Target, d time.Duration) (firewall.Plan, []firewall.SynProxyCheck, error) {
 	p := firewall.Plan{Targets: targets, Duration: d}
-	if err := p.Validate(); err != nil {
-		return ui.RulePreview{}, err
+	if !slices.ContainsFunc(targets, func(t action.Target) bool { return t.Action == action.SynProxy }) {
+		return p, nil, nil
 	}
-	return ui.RulePreview{NFT: p.NFT(), IPTables: p.IPTables(), Explain: p.Explain()}, nil
+	facts, err := firewall.ReadSynProxyFacts(a.k.NetNSFd())
+	if err != nil {
+		return p, nil, err
+	}
+	checks := facts.Checks()
+	if p.SynProxy, err = facts.Params(); err != nil {
+		return p, checks, fmt.Errorf("SYNPROXY: %w", err)
+	}
+	return p, checks, nil
+}
+
+func (a *kernelActions) Preview(targets []action.Target, d time.Duration) (ui.RulePreview, error) {
+	p, checks, err := a.plan(targets, d)
+	var rp ui.RulePreview
+	for _, c := range checks {
+		rp.Checks = append(rp.Checks, ui.SettingCheck{Setting: c.Setting, Value: c.Value, OK: c.OK})
+	}
+	if err != nil {
+		return rp, err
+	}
+	if err := p.Validate(); err != nil {
+		return rp, err
+	}
+	rp.NFT, rp.IPTables, rp.Explain = p.NFT(), p.IPTables(), p.Explain()
+	if len(checks) > 0 {
+		lines := []string{"", "The settings SYNPROXY depends on, in this namespace:"}
+		for _, c := range checks {
+			lines = append(lines, "  "+c.String())
+		}
+		rp.Explain += strings.Join(lines, "\n")
+	}
+	return rp, nil
 }
 
 func (a *kernelActions) Apply(ctx context.Context, targets []action.Target, d time.Duration) error {
@@ -196,8 +231,12 @@ func (a *kernelActions) Apply(ctx context.Context, targets []action.Target, d ti
 	defer done()
 	start := time.Now()
 	fw, err := a.firewall()
+	var p firewall.Plan
 	if err == nil {
-		err = fw.Apply(firewall.Plan{Targets: targets, Duration: d})
+		p, _, err = a.plan(targets, d)
+	}
+	if err == nil {
+		err = fw.Apply(p)
 	}
 	for _, r := range applyRecords(targets, d, err) {
 		r.Took = time.Since(start)

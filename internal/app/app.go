@@ -29,12 +29,14 @@ type Config struct {
 	Limit        int
 	LogFile      string
 	// Filter is the parsed --filter (nil: every flow); Group is --group,
-	// and HasGroup says whether it was given.
+	// and HasGroup says whether it was given; Share is --threshold, the
+	// share of the matched flows a heavy-hitter prefix holds (src/auto).
 	Filter   *filter.Filter
-	Group    model.GroupBy
+	Group    model.Grouping
 	HasGroup bool
 	// StartView is --start-view: the view the UI starts in.
 	StartView ui.StartView
+	Share     float64
 	// ReadOnly disables every action; Yes skips confirming deletions.
 	ReadOnly bool
 	Yes      bool

@@ -77,19 +77,13 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 		n = cfg.Limit
 	}
 	var groups []model.Group
+	var gr ctjson.Grouping
 	if cfg.HasGroup {
-		g := model.NewGroups(snap.table)
-		g.SetBy(cfg.Group)
-		g.SetFilter(cfg.Filter)
-		depth := g.Len()
-		if cfg.Limit > 0 {
-			depth = min(depth, cfg.Limit)
-		}
-		groups = g.Top(0, depth, nil)
+		groups, gr = onceGroups(snap.table, cfg)
 	}
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	if cfg.Format == "json" {
-		ctjson.Write(w, ctjson.Document{Stats: snap.stats, Matched: l.Len(), Groups: groups, Now: snap.now,
+		ctjson.Write(w, ctjson.Document{Stats: snap.stats, Matched: l.Len(), Groups: groups, Grouping: gr, Now: snap.now,
 			Flows: func(yield func(ctjson.Row) bool) {
 				for i := range n {
 					slot := l.Slot(i)
@@ -100,24 +94,60 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 				}
 			}})
 	} else {
-		writeGroupsText(w, groups, l.Len())
+		writeGroupsText(w, groups, gr, l.Len())
 		writeText(w, snap, l, n)
 	}
 	return w.Flush()
 }
 
-// writeGroupsText prints the top groups before the flows.
-func writeGroupsText(w *bufio.Writer, groups []model.Group, matched int) {
+// onceGroups ranks the groups of --group over the matched flows, at most
+// --limit of them, and describes the grouping.
+func onceGroups(t *model.Table, cfg Config) ([]model.Group, ctjson.Grouping) {
+	g := model.NewGroups(t)
+	g.SetGrouping(cfg.Group)
+	g.SetShare(cfg.Share)
+	g.SetFilter(cfg.Filter)
+	depth := g.Len()
+	if cfg.Limit > 0 {
+		depth = min(depth, cfg.Limit)
+	}
+	groups := g.Top(0, depth, nil)
+	gr := ctjson.Grouping{By: g.Grouping()}
+	if gr.By.Auto {
+		gr.Threshold, gr.Addresses = g.Share(), g.Addresses()
+		gr.PrefixFlows = make([]int, len(groups))
+		for i := range groups {
+			gr.PrefixFlows[i] = g.Total(groups[i].Key)
+		}
+	}
+	return groups, gr
+}
+
+// writeGroupsText prints the top groups before the flows; heavy hitters
+// with the flows under their prefix and the threshold.
+func writeGroupsText(w *bufio.Writer, groups []model.Group, gr ctjson.Grouping, matched int) {
 	if groups == nil {
 		return
 	}
-	fmt.Fprintf(w, "%-39s %9s %6s  %s\n", "KEY", "FLOWS", "SHARE", "STATES")
-	for _, g := range groups {
+	if gr.By.Auto {
+		fmt.Fprintf(w, "%s: the most specific prefixes holding at least %s of the %d matched flows (from %d addresses),\n"+
+			"each without the flows of those listed beneath it (PREFIX: all the flows under it)\n",
+			gr.By, model.ShareText(gr.Threshold), matched, gr.Addresses)
+		fmt.Fprintf(w, "%-43s %9s %6s %9s  %s\n", "KEY", "FLOWS", "SHARE", "PREFIX", "STATES")
+	} else {
+		fmt.Fprintf(w, "%-43s %9s %6s  %s\n", "KEY", "FLOWS", "SHARE", "STATES")
+	}
+	for i, g := range groups {
 		var mix []string
 		for _, sc := range g.States() {
 			mix = append(mix, fmt.Sprintf("%s %d", sc.State, sc.Flows))
 		}
-		fmt.Fprintf(w, "%-39s %9d %5.1f%%  %s\n", g.Key, g.Flows, 100*float64(g.Flows)/float64(max(matched, 1)), strings.Join(mix, " "))
+		share := 100 * float64(g.Flows) / float64(max(matched, 1))
+		if i < len(gr.PrefixFlows) {
+			fmt.Fprintf(w, "%-43s %9d %5.1f%% %9d  %s\n", g.Key, g.Flows, share, gr.PrefixFlows[i], strings.Join(mix, " "))
+			continue
+		}
+		fmt.Fprintf(w, "%-43s %9d %5.1f%%  %s\n", g.Key, g.Flows, share, strings.Join(mix, " "))
 	}
 	w.WriteByte('\n')
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cttop/cttop/model"
+	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/firewall"
 	"github.com/cttop/cttop/source"
 	"github.com/cttop/cttop/tuning"
 )
@@ -60,6 +62,7 @@ func tuningInput(ctx context.Context, cfg Config, log *slog.Logger) (tuning.Inpu
 	in := tuning.InputFromTable(snap.table, tuneTopN, snap.now)
 	in.Table.Stats = snap.stats
 	in.Settings, in.HostSettings, in.Recent = set.Settings, set.HostSettings, recent
+	in.SynProxyPorts, in.SynProxyKnown = set.SynProxyPorts, set.SynProxyKnown
 	return in, nil
 }
 
@@ -111,7 +114,32 @@ func tuningSettings(src source.Source) (tuning.Input, error) {
 		return in, err
 	}
 	in.Settings = s
+	if ns, ok := src.(source.Namespaced); ok {
+		in.SynProxyPorts, in.SynProxyKnown = synProxyPorts(ns.NetNSFd())
+	}
 	return in, nil
+}
+
+// synProxyPorts lists the TCP ports cttop has under SYNPROXY in the
+// namespace netnsFd, reading its nftables table (nothing is changed);
+// false when that cannot be read.
+func synProxyPorts(netnsFd int) ([]uint16, bool) {
+	fw, err := firewall.Open(netnsFd)
+	if err != nil {
+		return nil, false
+	}
+	defer fw.Close()
+	entries, err := fw.List()
+	if err != nil {
+		return nil, false
+	}
+	var ports []uint16
+	for _, e := range entries {
+		if e.Target.Action == action.SynProxy {
+			ports = append(ports, e.Target.Port)
+		}
+	}
+	return ports, true
 }
 
 // tuningReader is what the UI's tuning view (T) calls, off its goroutine,

@@ -33,7 +33,7 @@ func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	uc := ui.Config{
 		Batches: w.Batches, Done: w.Done, Sort: cfg.Sort, Reverse: cfg.Reverse,
-		Filter: cfg.Filter, Group: cfg.Group, TopView: cfg.HasGroup, StartView: cfg.StartView, Yes: cfg.Yes,
+		Filter: cfg.Filter, Group: cfg.Group, Share: cfg.Share, TopView: cfg.HasGroup, StartView: cfg.StartView, Yes: cfg.Yes,
 		Tuning: w.Tuning, Actions: w.Actions, ReadOnly: w.ReadOnly,
 		History: cfg.History, StartAll: cfg.All, Watching: w.Inode,
 	}

@@ -1,0 +1,272 @@
+package ui
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/model"
+)
+
+// synFakeActions is fakeActions that says what SYNPROXY needs.
+type synFakeActions struct{ fakeActions }
+
+func (a *synFakeActions) Preview(rules []action.Target, d time.Duration) (RulePreview, error) {
+	p, err := a.fakeActions.Preview(rules, d)
+	for _, r := range rules {
+		if r.Action == action.SynProxy {
+			p.Checks = []SettingCheck{{"net.ipv4.tcp_syncookies", "1", true}, {"net.ipv4.tcp_timestamps", "1", true},
+				{"net.netfilter.nf_conntrack_tcp_loose", "1", false}}
+		}
+	}
+	return p, err
+}
+
+func TestPrefixKeys(t *testing.T) {
+	m := actionModel(t, &fakeActions{}, false)
+	for _, c := range []struct{ key, grouping, status string }{
+		{"1", "src", ""},
+		{"[", "src/24", "grouped by src /24 (IPv6 /64)"},
+		{"[", "src/16", ""},
+		{"[", "src/8", ""},
+		{"[", "src/8,16", ""},
+		{"[", "src/8,16", "the prefix is already as wide as it goes (IPv4 /8 to /32, IPv6 /16 to /128)"},
+		{"]", "src/16,32", ""},
+		{"]", "src/24,48", ""},
+		{"]", "src/32,64", ""},
+		{"]", "src/32,80", ""},
+		{"2", "dst", ""},
+		{"6", "dst/auto", "prefixes with 5%+ of flows (+ - change it)"},
+		{"[", "dst/auto", "[ and ] change the prefix of a grouping by source (1) or destination (2)"},
+		{"1", "src", ""},
+		{"6", "src/auto", ""},
+		{"3", "dport", ""},
+		{"]", "dport", "[ and ] change the prefix of a grouping by source (1) or destination (2)"},
+	} {
+		m.status = ""
+		pressRun(m, c.key)
+		if got := m.groups.Grouping().String(); got != c.grouping || m.view != viewTop {
+			t.Fatalf("after %s: %s (view %d), want %s", c.key, got, m.view, c.grouping)
+		}
+		if c.status != "" && m.status != c.status {
+			t.Fatalf("after %s: status %q, want %q", c.key, m.status, c.status)
+		}
+	}
+	// The column title names the lengths.
+	pressRun(m, "1", "[")
+	if !strings.Contains(plain(m), "SOURCE /24 (v6 /64)") || !strings.Contains(plain(m), "203.0.113.0/24") {
+		t.Fatalf("prefix view:\n%s", plain(m))
+	}
+}
+
+func TestThresholdKeys(t *testing.T) {
+	m := actionModel(t, &fakeActions{}, false)
+	pressRun(m, "6")
+	for _, c := range []struct {
+		key   string
+		share float64
+	}{{"+", 0.1}, {"+", 0.2}, {"-", 0.1}, {"-", 0.05}, {"-", 0.02}, {"=", 0.05}} {
+		pressRun(m, c.key)
+		if m.groups.Share() != c.share || m.verdict == nil {
+			t.Fatalf("after %s: share %v, want %v", c.key, m.groups.Share(), c.share)
+		}
+	}
+	// At 50%, 203.0.113.7 (20 of the 41 flows) is not heavy, a prefix
+	// holding it and 203.0.113.8 is.
+	for range 4 {
+		pressRun(m, "+")
+	}
+	rows := m.groups.Top(0, 10, nil)
+	if m.groups.Share() != 0.5 || len(rows) != 1 || rows[0].Key.String() != "203.0.113.0/28" {
+		t.Fatalf("at 50%%: %v", rows)
+	}
+}
+
+func TestBlockPrefixRow(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, false)
+	pressRun(m, "1", "[", "b")
+	if m.rules == nil || !strings.Contains(plain(m), "drop from 203.0.113.0/24") {
+		t.Fatalf("b on 203.0.113.0/24:\n%s", plain(m))
+	}
+	pressRun(m, "a")
+	if len(a.applied) != 1 || a.applied[0][0] != action.Source(action.Drop, netip.MustParsePrefix("203.0.113.0/24")) {
+		t.Fatalf("applied %+v", a.applied)
+	}
+	// The prefix's 30 flows are deleted, and no other.
+	if len(a.deleted) != 30 {
+		t.Fatalf("deleted %d flows, want the 30 of 203.0.113.0/24", len(a.deleted))
+	}
+	for _, f := range a.deleted {
+		if !netip.MustParsePrefix("203.0.113.0/24").Contains(f.Orig.Src.IP()) {
+			t.Fatalf("deleted a flow from %s", f.Orig.Src)
+		}
+	}
+	// Tagged heavy-hitter rows are blocked together.
+	a2 := &fakeActions{}
+	m2 := actionModel(t, a2, false)
+	pressRun(m2, "6")
+	rows := m2.groups.Top(0, 10, nil)
+	if len(rows) < 2 || rows[0].Key.String() != "203.0.113.7/32" {
+		t.Fatalf("src/auto rows %v", rows)
+	}
+	pressRun(m2, " ", " ", "b", "a")
+	if len(a2.applied) != 1 || len(a2.applied[0]) != 2 {
+		t.Fatalf("applied %+v", a2.applied)
+	}
+	for _, r := range a2.applied[0] {
+		if r.Addr.Bits() == 0 || r.Action != action.Drop {
+			t.Fatalf("rule %s", r)
+		}
+	}
+}
+
+func TestSynProxyKey(t *testing.T) {
+	a := &synFakeActions{}
+	m := actionModel(t, a, false)
+	// On a flow: its service.
+	pressRun(m, "P")
+	screen := plain(m)
+	if m.rules == nil || !strings.Contains(screen, "synproxy to tcp port 443") ||
+		!strings.Contains(screen, "needs: tcp_syncookies 1 ok tcp_timestamps 1 ok nf_conntrack_tcp_loose 1 PROBLEM") {
+		t.Fatalf("P on a flow to 443:\n%s", screen)
+	}
+	pressRun(m, "esc")
+	// On the port row tcp/80: applied, and only its half-open flows go
+	// (27 SYN_RECV; the 3 established of 203.0.113.9 stay).
+	pressRun(m, "3")
+	for m.top.sel.Port != 80 {
+		pressRun(m, "j")
+	}
+	pressRun(m, "P", "a")
+	if len(a.applied) != 1 || a.applied[0][0] != action.SynProxyService(80) {
+		t.Fatalf("applied %+v", a.applied)
+	}
+	if len(a.deleted) != 27 {
+		t.Fatalf("deleted %d flows, want the 27 half-open ones", len(a.deleted))
+	}
+	// Not on UDP, nor on a source row.
+	pressRun(m, "1", "P")
+	if m.rules != nil || !strings.Contains(m.status, "SYNPROXY protects a TCP service") {
+		t.Fatalf("P on a source row: %q", m.status)
+	}
+}
+
+func TestBlockedCounters(t *testing.T) {
+	drop := action.Source(action.Drop, netip.MustParsePrefix("198.18.0.0/21"))
+	old := action.Host(action.Drop, netip.MustParseAddr("203.0.113.7"))
+	a := &fakeActions{entries: []action.Entry{
+		{Target: drop, Timeout: time.Hour, Expires: 59 * time.Minute, Counter: action.Counter{Known: true, Packets: 123456}},
+		{Target: old, Counter: action.Counter{}},
+		{Target: action.SynProxyService(80), Counter: action.Counter{Known: true}},
+	}}
+	m := actionModel(t, a, false)
+	m.Update(tea80x24())
+	pressRun(m, "B")
+	screen := plain(m)
+	for _, want := range []string{"PACKETS", "drop from 198.18.0.0/21", "123,456", "synproxy to tcp port 80"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("list lacks %q:\n%s", want, screen)
+		}
+	}
+	lines := strings.Split(screen, "\n")
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, "drop from 203.0.113.7"):
+			if !strings.HasSuffix(strings.TrimRight(l, " "), " -") {
+				t.Fatalf("unknown count not shown as -: %q", l)
+			}
+		case strings.Contains(l, "synproxy to tcp port 80"):
+			if !strings.HasSuffix(strings.TrimRight(l, " "), " 0") {
+				t.Fatalf("known zero not shown as 0: %q", l)
+			}
+		}
+	}
+}
+
+// rateBatches feeds m 12 s of batches in which 192.0.2.0/24 opens 30 new
+// flows a second while the table is 90% full.
+func rateBatches(m *Model, src func(i int) string, dport uint16) {
+	id := uint32(100000)
+	for i := 1; i <= 120; i++ {
+		b := &model.Batch{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond),
+			Info:  model.SourceInfo{Kind: "kernel", EventMode: model.EventsOn},
+			Stats: model.TableStats{Valid: true, Count: 900, Max: 1000}}
+		for j := 0; j < 3; j++ {
+			f := flow(0, dport)
+			f.Orig.Src = model.AddrFrom(netip.MustParseAddr(src(int(id))))
+			f.Orig.SrcPort = uint16(id)
+			f.SetID(id)
+			f.SetProtoState(model.TCPSynRecv)
+			f.Reply = f.Orig.Inverse()
+			b.Add(&model.Event{Type: model.EventNew, Flow: f})
+			id++
+		}
+		m.Update(BatchMsg{b})
+	}
+}
+
+func TestTopSortByNewRate(t *testing.T) {
+	m := actionModel(t, &fakeActions{}, false)
+	rateBatches(m, func(i int) string { return fmt.Sprintf("192.0.2.%d", 100+i%50) }, 8080)
+	pressRun(m, "1", "[")
+	// By flows, 192.0.2.0/24 (the 10 old flows and 360 new ones) leads
+	// anyway; by NEW/s it leads with 30/s, 203.0.113.0/24 made none.
+	pressRun(m, ">")
+	if m.groups.Order() != model.ByNewRate || !strings.Contains(plain(m), "NEW/s▼") {
+		t.Fatalf("> in the top view: order %v", m.groups.Order())
+	}
+	rows := m.groups.Top(0, 2, nil)
+	if rows[0].Key.String() != "192.0.2.0/24" || m.groups.NewRate(rows[0].Key).PerSec < 29 {
+		t.Fatalf("by NEW/s: %v %+v", rows, m.groups.NewRate(rows[0].Key))
+	}
+	if nr := m.groups.NewRate(rows[1].Key); rows[1].Key.String() != "203.0.113.0/24" || nr.PerSec != 0 || !nr.Known {
+		t.Fatalf("second row %s %+v", rows[1].Key, nr)
+	}
+	pressRun(m, "<")
+	if m.groups.Order() != model.ByFlows {
+		t.Fatal("< did not go back to flows")
+	}
+}
+
+func TestVerdictKey(t *testing.T) {
+	a := &fakeActions{}
+	m := actionModel(t, a, false)
+	pressRun(m, "!")
+	if !strings.Contains(m.status, "no verdict") {
+		t.Fatalf("calm table: %q", m.status)
+	}
+	rateBatches(m, func(i int) string { return fmt.Sprintf("198.18.%d.%d", i%8, 1+i%250) }, 80)
+	m.Update(tea80x24())
+	screen := plain(m)
+	if !strings.Contains(screen, "198.18.0.0/21 holds 100.0% of new flows") || !strings.Contains(screen, "! blocks it") {
+		t.Fatalf("no verdict:\n%s", screen)
+	}
+	pressRun(m, "!", "a")
+	if len(a.applied) != 1 || a.applied[0][0] != action.Source(action.Drop, netip.MustParsePrefix("198.18.0.0/21")) {
+		t.Fatalf("! applied %+v", a.applied)
+	}
+
+	// Sources everywhere: protect the service.
+	a2 := &fakeActions{}
+	m2 := actionModel(t, a2, false)
+	rateBatches(m2, func(i int) string {
+		return fmt.Sprintf("%d.%d.%d.%d", 1+i*37%223, i*101%256, i*7%256, 1+i%250)
+	}, 443)
+	m2.Update(tea80x24())
+	screen = plain(m2)
+	if !strings.Contains(screen, "303 sources, no prefix above 5%: likely spoofed: ! protects tcp/443") {
+		t.Fatalf("spread verdict:\n%s", screen)
+	}
+	pressRun(m2, "!", "a")
+	if len(a2.applied) != 1 || a2.applied[0][0] != action.SynProxyService(443) {
+		t.Fatalf("! applied %+v", a2.applied)
+	}
+
+}
+
+func tea80x24() tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: 80, Height: 24} }
