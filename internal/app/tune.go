@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/firewall"
+	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source"
 	"github.com/cttop/cttop/tuning"
 )
