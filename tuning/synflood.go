@@ -26,8 +26,7 @@ const (
 // host's own SYN cookies and SYN queue.
 func (a *Advice) synFloodFinding() {
 	tb := a.In.Table
-	recv := tb.TCPStates[model.TCPSynRecv]
-	sent := tb.TCPStates[model.TCPSynSent] + tb.TCPStates[model.TCPSynSent2]
+	recv, sent := a.halfOpen()
 	half := recv + sent
 	if tb.Flows == 0 || half < floodMin || float64(half) < floodShare*float64(tb.Flows) {
 		return
@@ -57,6 +56,25 @@ func (a *Advice) synFloodFinding() {
 			sv, format.Percent(float64(sv.Flows)/float64(half)))
 	}
 	a.add(FindingSynFlood, "%s %s", text, a.synCookiesText())
+}
+
+// halfOpen counts the SYN_RECV and the SYN_SENT (and SYN_SENT2) flows:
+// from the flows by state when the input has them, else from the
+// composition's TCP states.
+func (a *Advice) halfOpen() (recv, sent int) {
+	if len(a.In.States) == 0 {
+		tb := &a.In.Table
+		return tb.TCPStates[model.TCPSynRecv], tb.TCPStates[model.TCPSynSent] + tb.TCPStates[model.TCPSynSent2]
+	}
+	for _, sf := range a.In.States {
+		switch sf.State {
+		case model.TCPState(model.TCPSynRecv):
+			recv += sf.Flows
+		case model.TCPState(model.TCPSynSent), model.TCPState(model.TCPSynSent2):
+			sent += sf.Flows
+		}
+	}
+	return recv, sent
 }
 
 // keptText is a timeout for the prose: "1 minute (nf_..._syn_recv = 60)".
