@@ -66,3 +66,35 @@ func NATLines(f *model.Flow) []string {
 	}
 	return out
 }
+
+// NATShort is NAT without ports, ICMP ids or GRE keys, for a narrow
+// table: "dst→192.0.2.10", "dst→192.0.2.10 src→203.0.113.1"; the detail
+// pane and NAT have the rest.
+func NATShort(f *model.Flow) string {
+	dst, src := Translated(f)
+	newDst, newSrc := Addr(f.Reply.Src), Addr(f.Reply.Dst)
+	switch {
+	case dst && src:
+		return "dst→" + newDst + " src→" + newSrc
+	case dst:
+		return "dst→" + newDst
+	case src:
+		return "src→" + newSrc
+	}
+	return ""
+}
+
+// NATKind names the translation only, for the narrowest table: "DNAT",
+// "SNAT", "DNAT+SNAT"; "" if the kernel rewrites nothing.
+func NATKind(f *model.Flow) string {
+	dst, src := Translated(f)
+	switch {
+	case dst && src:
+		return "DNAT+SNAT"
+	case dst:
+		return "DNAT"
+	case src:
+		return "SNAT"
+	}
+	return ""
+}

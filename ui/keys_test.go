@@ -126,10 +126,14 @@ func statusLine(m *Model) string {
 func TestHintsByPriority(t *testing.T) {
 	for _, keys := range [][]string{nil, {"tab"}, {"enter"}, {"T"}, {"b"}, {"B"}, {"/"}, {"d"}, {"h"}} {
 		m := screenModel(t, false, keys...)
-		prev := -1
+		prev, prevHidden := -1, ""
 		for w := 300; w >= 1; w-- {
 			m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
 			line := ansi.Strip(m.renderStatus(w))
+			// A column that gives way adds its note: the hints make room.
+			if _, _, hidden := m.flowColumns(w); strings.Join(hidden, " ") != prevHidden {
+				prev, prevHidden = -1, strings.Join(hidden, " ")
+			}
 			help := "? help"
 			if m.mode() == modePrompt {
 				help = "F1 help"

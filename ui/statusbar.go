@@ -157,6 +157,11 @@ func (m *Model) renderStatus(width int) string {
 	if m.sizeNote != "" {
 		left = append(left, s.Warn.Render(m.sizeNote))
 	}
+	if m.mode() == modeBrowse && m.view == viewFlows {
+		if _, _, hidden := m.flowColumns(width); len(hidden) > 0 {
+			left = append(left, s.Dim.Render("hidden: "+strings.Join(hidden, " ")))
+		}
+	}
 	msg := m.status
 	switch {
 	case m.mode() == modeConfirm:

@@ -38,83 +38,138 @@ var minWidth = [format.NumColumns]int{
 	format.ColFlags: 5, format.ColNAT: 10, format.ColMark: 8, format.ColZone: 5, format.ColBytes: 6, format.ColPkts: 6,
 }
 
-// layout chooses the columns for a table width: the fixed ones, address
-// columns as wide as the visible addresses need (shortened in the middle
-// when the screen is narrow), then optional columns while they fit. Every
-// cell is format's (format.Columns), the one rendering of a flow that
-// cttop --once text shows too (in ASCII where the glyphs say so); a column
-// is as wide as its widest cell in view.
-func layout(width int, rows []row, extras [4]int, sorted model.Column, g *glyphs) []column {
+// Forms of a column as it gives way (giveWay).
+const (
+	giveDrop  = iota // the column goes
+	giveShort        // NAT without ports (format.NATShort)
+	giveKind         // NAT as its kind only (format.NATKind)
+)
+
+// giveWay is the order in which the flows table's columns give way when
+// the terminal is too narrow for all of them, first first: the counters
+// and flags, then SPORT and TTL; NAT shortens (its addresses without
+// ports, then its kind) before PROTO, STATE and DPORT go, and goes last.
+// SRC and DST never go: only when nothing else can give way are they
+// shortened, in their middle. The sort column never goes.
+var giveWay = []struct {
+	id   format.ColumnID
+	form int
+}{
+	{format.ColPkts, giveDrop}, {format.ColFlags, giveDrop}, {format.ColBytes, giveDrop},
+	{format.ColMark, giveDrop}, {format.ColZone, giveDrop}, {format.ColSport, giveDrop},
+	{format.ColTTL, giveDrop}, {format.ColNAT, giveShort}, {format.ColProto, giveDrop},
+	{format.ColNAT, giveKind}, {format.ColState, giveDrop}, {format.ColDport, giveDrop},
+	{format.ColNAT, giveDrop},
+}
+
+// natForms are the NAT column's cells by form.
+var natForms = [...]func(*model.Flow) string{giveDrop: format.NAT, giveShort: format.NATShort, giveKind: format.NATKind}
+
+// layout chooses the columns for a table width: every column the table
+// has (the optional ones when some flow has a value: NAT, MARK, ZONE,
+// counters), each as wide as its widest cell in view (and not narrower
+// than minWidth, so columns do not jump as rows change), in format's
+// order; when they do not fit, columns give way in giveWay's order, and
+// hidden names those that went. Every cell is format's (format.Columns),
+// the one rendering of a flow that cttop --once text shows too (in ASCII
+// where the glyphs say so).
+func layout(width int, rows []row, extras [4]int, sorted model.Column, g *glyphs) (cols []column, hidden []string) {
 	all := format.Columns()
-	mk := func(id format.ColumnID) column {
+	mk := func(id format.ColumnID, cell func(r *row) string, least int) column {
 		fc := all[id]
-		c := column{title: fc.Title, sort: sortOf[id], right: fc.Right, width: minWidth[id]}
-		// The glyphs' text: the NAT arrow in ASCII on a console without
-		// UTF-8.
-		cell := func(r *row) string { return g.text(fc.Cell(r)) }
-		c.cell = cell
-		if id != format.ColSrc && id != format.ColDst {
-			for i := range rows {
-				c.width = max(c.width, cellWidth(cell(&rows[i])))
-			}
+		c := column{title: fc.Title, sort: sortOf[id], right: fc.Right, width: least, cell: cell}
+		for i := range rows {
+			c.width = max(c.width, cellWidth(cell(&rows[i])))
 		}
 		c.width = max(c.width, len(c.title), sortedWidth(c, sorted))
 		return c
 	}
-	cols := []column{mk(format.ColProto), mk(format.ColSrc), mk(format.ColSport), mk(format.ColDst),
-		mk(format.ColDport), mk(format.ColState), mk(format.ColTTL)}
-	used := len(cols) - 1 // separators
-	for i := range cols {
-		if i != 1 && i != 3 {
-			used += cols[i].width
-		}
+	text := func(f func(r *row) string) func(r *row) string {
+		// The glyphs' text: the NAT arrow in ASCII on a console
+		// without UTF-8.
+		return func(r *row) string { return g.text(f(r)) }
 	}
-	// Addresses: at least 7 cells, at most what the rows need.
-	need := 3
-	for i := range rows {
-		need = max(need, len(format.Addr(rows[i].Flow.Orig.Src)), len(format.Addr(rows[i].Flow.Orig.Dst)))
-	}
-	addrW := min(need, max(7, (width-used)/2))
-	addrW = max(addrW, sortedWidth(cols[1], sorted), sortedWidth(cols[3], sorted))
-	cols[1].width, cols[3].width = addrW, addrW
-	src, dst := cols[1].cell, cols[3].cell
-	cols[1].cell = func(r *row) string { return g.fit(src(r), addrW) }
-	cols[3].cell = func(r *row) string { return g.fit(dst(r), addrW) }
-	used += 2 * addrW
-
 	nat, marked, zoned, counted := extras[0], extras[1], extras[2], extras[3]
-	optional := []column{mk(format.ColFlags)}
-	if nat > 0 {
-		optional = append(optional, mk(format.ColNAT))
-	}
-	if marked > 0 {
-		optional = append(optional, mk(format.ColMark))
-	}
-	if zoned > 0 {
-		optional = append(optional, mk(format.ColZone))
-	}
-	if counted > 0 {
-		optional = append(optional, mk(format.ColBytes), mk(format.ColPkts))
-	}
-	for _, c := range optional {
-		w := c.width
-		if c.title == "NAT" {
-			// The NAT column may be shortened to what is left, not below 16.
-			w = min(c.width, width-used-1)
-			if w < 16 {
-				continue
-			}
-			c.width = w
-			full := c.cell
-			c.cell = func(r *row) string { return g.fit(full(r), w) }
-		}
-		if used+1+w > width {
+	has := map[format.ColumnID]bool{format.ColNAT: nat > 0, format.ColMark: marked > 0, format.ColZone: zoned > 0,
+		format.ColBytes: counted > 0, format.ColPkts: counted > 0}
+	on := make([]bool, format.NumColumns)
+	byID := make([]column, format.NumColumns)
+	for id := range format.NumColumns {
+		if ok, optional := has[id]; optional && !ok {
 			continue
 		}
-		cols = append(cols, c)
-		used += 1 + w
+		on[id], byID[id] = true, mk(id, text(all[id].Cell), minWidth[id])
 	}
-	return cols
+	total := func() int {
+		n := -1
+		for id, c := range byID {
+			if on[id] {
+				n += c.width + 1
+			}
+		}
+		return n
+	}
+	setNAT := func(f int) { // a shorter form of NAT, as wide as its cells
+		form := natForms[f]
+		byID[format.ColNAT] = mk(format.ColNAT, text(func(r *row) string { return form(r.Flow) }), 0)
+	}
+	var dropped []format.ColumnID
+	for _, st := range giveWay {
+		if total() <= width {
+			break
+		}
+		if !on[st.id] || st.form == giveDrop && sortOf[st.id] == sorted {
+			continue
+		}
+		if st.form == giveDrop {
+			on[st.id] = false
+			dropped = append(dropped, st.id)
+		} else {
+			setNAT(st.form)
+		}
+	}
+	// A late step (NAT shortened) may have made more room than needed:
+	// the columns that went come back, the most useful first, while they
+	// fit. NAT's form only ever shortens as the terminal narrows.
+	for i := len(dropped) - 1; i >= 0; i-- {
+		if id := dropped[i]; id != format.ColNAT {
+			if on[id] = true; total() > width {
+				on[id] = false
+			}
+		}
+	}
+	if total() > width {
+		// Nothing else can give way: the addresses are shortened in
+		// their middle, the longer first, to at least 7 cells each.
+		src, dst := &byID[format.ColSrc], &byID[format.ColDst]
+		avail := width - (total() - src.width - dst.width)
+		sw, dw := src.width, dst.width
+		switch {
+		case sw <= avail/2:
+			dw = avail - sw
+		case dw <= avail/2:
+			sw = avail - dw
+		default:
+			sw, dw = avail/2, avail-avail/2
+		}
+		for _, c := range []struct {
+			col *column
+			w   int
+		}{{src, max(7, sw)}, {dst, max(7, dw)}} {
+			full, w := c.col.cell, min(c.col.width, c.w)
+			c.col.width = w
+			c.col.cell = func(r *row) string { return g.fit(full(r), w) }
+		}
+	}
+	for id, c := range byID {
+		switch {
+		case on[id]:
+			cols = append(cols, c)
+		case c.title != "":
+			hidden = append(hidden, c.title) // in the table's order
+		}
+	}
+	return cols, hidden
 }
 
 // sortedWidth is the room the title of the sort column needs for its arrow.

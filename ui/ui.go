@@ -587,21 +587,28 @@ func (m *Model) frame() []string {
 	return append(lines, status...)
 }
 
-func (m *Model) renderFlows(w int) []string {
+// flowColumns lays out the flows table's visible rows for width w: the
+// rows, the columns, and the names of the columns that gave way (which
+// the status line says).
+func (m *Model) flowColumns(w int) (rows []row, cols []column, hidden []string) {
 	now := m.table.Now()
-	rows := make([]row, len(m.rows))
+	rows = make([]row, len(m.rows))
 	for i, s := range m.rows {
 		c, _ := m.table.CountersAt(s)
 		rows[i] = row{Flow: m.table.At(s), Counters: c, Now: now}
 	}
 	nat, marked, zoned, counted := m.table.Extras()
 	sorted, _ := m.list.Sort()
-	tagged := len(m.tags) > 0
-	cw := w
-	if tagged {
-		cw -= 2
+	if len(m.tags) > 0 {
+		w -= 2 // the tags' gutter
 	}
-	cols := layout(cw, rows, [4]int{nat, marked, zoned, counted}, sorted, &m.styles.Glyphs)
+	cols, hidden = layout(w, rows, [4]int{nat, marked, zoned, counted}, sorted, &m.styles.Glyphs)
+	return rows, cols, hidden
+}
+
+func (m *Model) renderFlows(w int) []string {
+	rows, cols, _ := m.flowColumns(w)
+	tagged := len(m.tags) > 0
 	head := m.renderHeaderRow(cols)
 	if tagged {
 		head = "  " + head
