@@ -152,6 +152,13 @@ func TestStatusSaysHidden(t *testing.T) {
 	if s := statusLine(m); !strings.Contains(s, "hidden: SPORT") || !strings.Contains(s, "? help") {
 		t.Errorf("status line %q", s)
 	}
+	// A message (here the metrics address) is news: the note gives way
+	// to it, never the other way round.
+	m.status = "metrics on http://[::1]:40123/metrics"
+	if s := statusLine(m); !strings.Contains(s, m.status) || strings.Contains(s, "hidden") {
+		t.Errorf("with a message: %q", s)
+	}
+	m.status = ""
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 12})
 	if s := statusLine(m); strings.Contains(s, "hidden") {
 		t.Errorf("at 200: %q", s)

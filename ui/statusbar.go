@@ -157,9 +157,14 @@ func (m *Model) renderStatus(width int) string {
 	if m.sizeNote != "" {
 		left = append(left, s.Warn.Render(m.sizeNote))
 	}
+	// The columns too narrow a terminal hides are named last on the left,
+	// and go before the message is shortened (a message is news, this
+	// note is not).
+	hiddenNote := false
 	if m.mode() == modeBrowse && m.view == viewFlows {
 		if _, _, hidden := m.flowColumns(width); len(hidden) > 0 {
 			left = append(left, s.Dim.Render("hidden: "+strings.Join(hidden, " ")))
+			hiddenNote = true
 		}
 	}
 	msg := m.status
@@ -185,6 +190,8 @@ func (m *Model) renderStatus(width int) string {
 		}
 		switch {
 		case dropHint(&hs):
+		case hiddenNote:
+			left, hiddenNote = left[:len(left)-1], false
 		case msg != "":
 			// Shorten the message to whole words, else drop it.
 			room := width - lipgloss.Width(strings.Join(left, "  ")) - 4 - lipgloss.Width(m.renderHints(hs))
