@@ -24,7 +24,13 @@ type snapshot struct {
 	// now is the Unix time TTLs and ages count from: the table's time, or
 	// when it was read for a table without one (a dump).
 	now uint32
+	// info describes the source (its kind, and the namespace's name).
+	info model.SourceInfo
 }
+
+// infoer is a source that describes itself (the kernel's names its
+// namespace).
+type infoer interface{ Info() model.SourceInfo }
 
 // loadOnce opens the source the flags ask for and reads its table once,
 // without following it. with, if not nil, runs on the open source before it
@@ -54,7 +60,11 @@ func loadOnce(ctx context.Context, cfg Config, log *slog.Logger, with func(sourc
 	if now == 0 {
 		now = uint32(time.Now().Unix())
 	}
-	return &snapshot{table: t, stats: st, now: now}, nil
+	info := t.Info()
+	if i, ok := src.(infoer); ok {
+		info = i.Info()
+	}
+	return &snapshot{table: t, stats: st, now: now, info: info}, nil
 }
 
 // skipReporter is a source that read a file and may have skipped records

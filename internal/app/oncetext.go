@@ -17,8 +17,8 @@ import (
 func writeText(w *bufio.Writer, snap *snapshot, l *model.List, n int) {
 	st := snap.stats
 	if st.Max > 0 {
-		fmt.Fprintf(w, "table %d / %d (%.1f%%)  drops %d  early_drop %d  insert_failed %d  invalid %d (since boot)\n",
-			st.Count, st.Max, 100*float64(st.Count)/float64(st.Max), st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
+		fmt.Fprintf(w, "table %d / %d (%.1f%%)  drops %d  early_drop %d  insert_failed %d  invalid %d (%s)\n",
+			st.Count, st.Max, 100*float64(st.Count)/float64(st.Max), st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid, countersSince(snap.info))
 	}
 	fmt.Fprintf(w, "matched %d\n", l.Len())
 	now := snap.now
@@ -115,3 +115,18 @@ func textColumns(n int, row func(int) format.Row) []format.ColumnID {
 // cellWidth counts the cells of a cell's text (our cells are ASCII but for
 // the NAT arrow).
 func cellWidth(s string) int { return len([]rune(s)) }
+
+// countersSince says what the kernel's cumulative counters count from:
+// boot for the host's table, the namespace's creation for another's, the
+// recorded host's for a replay.
+func countersSince(info model.SourceInfo) string {
+	switch {
+	case info.Kind == "replay":
+		return "as recorded"
+	case info.Kind == "demo":
+		return "synthetic"
+	case info.Name != "":
+		return "since namespace " + format.Name(info.Name) + " was made"
+	}
+	return "since boot"
+}

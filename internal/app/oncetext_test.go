@@ -233,3 +233,20 @@ func TestOnceJSONIssue10(t *testing.T) {
 		})
 	}
 }
+
+// TestCountersSince: --once text labels the kernel's cumulative counters
+// with what they count from.
+func TestCountersSince(t *testing.T) {
+	for _, c := range []struct {
+		info model.SourceInfo
+		want string
+	}{
+		{model.SourceInfo{Kind: "kernel"}, "since boot"},
+		{model.SourceInfo{Kind: "kernel", Name: "web (4026532177)"}, "since namespace web (4026532177) was made"},
+		{model.SourceInfo{Kind: "replay", Name: "x.txt"}, "as recorded"},
+	} {
+		if got := countersSince(c.info); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.info, got, c.want)
+		}
+	}
+}
