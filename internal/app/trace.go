@@ -12,6 +12,8 @@ import (
 // second: frames drawn, batches and events applied, and the time of the last
 // batch, so that bench/compare.sh can check the view's refresh rate and how
 // far it lags behind the kernel in an event storm (bench/ctbench lag).
+// It also writes a line for each key: how long its Update and the View
+// after it took, the part of a key's latency that is cttop's own.
 type tracer struct {
 	*ui.Model
 	log *slog.Logger
@@ -23,6 +25,8 @@ type tracer struct {
 	count                   uint64
 	maxUpdate, maxView      time.Duration
 	last                    time.Time
+	key                     string // the key whose View comes next
+	keyUpdate               time.Duration
 }
 
 func newTracer(m *ui.Model, log *slog.Logger) *tracer {
@@ -33,6 +37,9 @@ func newTracer(m *ui.Model, log *slog.Logger) *tracer {
 func (t *tracer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	start := time.Now()
 	_, cmd := t.Model.Update(msg)
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		t.key, t.keyUpdate = k.String(), time.Since(start)
+	}
 	if b := (ui.BatchMsg{Batch: ui.BatchOf(msg)}); b.Batch != nil {
 		t.applied = time.Now()
 		t.maxUpdate = max(t.maxUpdate, t.applied.Sub(start))
@@ -57,7 +64,12 @@ func (t *tracer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (t *tracer) View() tea.View {
 	start := time.Now()
 	v := t.Model.View()
-	t.maxView = max(t.maxView, time.Since(start))
+	d := time.Since(start)
+	t.maxView = max(t.maxView, d)
 	t.frames++
+	if t.key != "" {
+		t.log.Debug("key", "key", t.key, "update_us", t.keyUpdate.Microseconds(), "view_us", d.Microseconds())
+		t.key = ""
+	}
 	return v
 }
