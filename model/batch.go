@@ -40,6 +40,16 @@ type Event struct {
 	Ext *Ext
 }
 
+// Pending is an event a batch holds: the Event without its Ext, which the
+// batch keeps aside (Batch.ExtOf). So the events hold no pointer, and the
+// garbage collector never scans them nor pays write barriers to copy them
+// (an Ext pointer in each cost the event path a third of its time).
+type Pending struct {
+	Type     EventType
+	Flow     Flow
+	Counters Counters
+}
+
 // TableStats is one sample of the kernel's table statistics. The counters
 // are cumulative, summed over CPUs.
 type TableStats struct {
@@ -163,8 +173,8 @@ type Batch struct {
 	Snapshot *Snapshot
 	// Events are coalesced: at most one per flow key, latest state wins.
 	// Events that coalescing cancelled stay with Type 0 and must be
-	// skipped; Len counts the others.
-	Events []Event
+	// skipped; Len counts the others. ExtOf(i) is Events[i]'s Ext.
+	Events []Pending
 	// Stats is the latest table statistics sample (Stats.Valid if any).
 	Stats TableStats
 	Info  SourceInfo
@@ -176,6 +186,41 @@ type Batch struct {
 	Checker Checker
 
 	pos map[Key]int32
+	// ext holds the Ext of the events that have one, by index in Events.
+	ext map[int32]*Ext
+}
+
+// ExtOf returns the Ext of Events[i] (nil if it has none).
+func (b *Batch) ExtOf(i int) *Ext {
+	if b.Events[i].Flow.Attrs&HasExt == 0 {
+		return nil
+	}
+	return b.ext[int32(i)]
+}
+
+// store sets Events[i] to e; HasExt says whether e has an Ext.
+func (b *Batch) store(i int32, e *Event) {
+	p := &b.Events[i]
+	*p = Pending{e.Type, e.Flow, e.Counters}
+	p.Flow.Attrs &^= HasExt
+	if !e.Ext.IsZero() {
+		p.Flow.Attrs |= HasExt
+		b.setExt(i, e.Ext)
+	} else if b.ext != nil {
+		delete(b.ext, i)
+	}
+}
+
+// setExt records x as the Ext of Events[i].
+func (b *Batch) setExt(i int32, x *Ext) {
+	switch {
+	case x != nil && b.ext == nil:
+		b.ext = map[int32]*Ext{i: x}
+	case x != nil:
+		b.ext[i] = x
+	case b.ext != nil:
+		delete(b.ext, i)
+	}
 }
 
 // Len returns the number of pending events, cancelled ones excluded.
@@ -205,8 +250,10 @@ func (b *Batch) add(e *Event) {
 	k := e.Flow.Key()
 	i, ok := b.pos[k]
 	if !ok {
-		b.pos[k] = int32(len(b.Events))
-		b.Events = append(b.Events, *e)
+		i = int32(len(b.Events))
+		b.pos[k] = i
+		b.Events = append(b.Events, Pending{})
+		b.store(i, e)
 		return
 	}
 	p := &b.Events[i]
@@ -214,7 +261,7 @@ func (b *Batch) add(e *Event) {
 	case e.Type == EventRefresh && p.Type == EventDestroy:
 		// Learned before the flow ended: the end stands.
 	case e.Type == EventRefresh:
-		mergeInto(p, e)
+		b.mergeInto(i, e)
 		if p.Type == EventRefresh || p.Type == 0 {
 			p.Type = EventRefresh
 		}
@@ -222,22 +269,22 @@ func (b *Batch) add(e *Event) {
 		p.Type = 0
 		delete(b.pos, k)
 	case e.Type == EventDestroy:
-		mergeInto(p, e)
+		b.mergeInto(i, e)
 		p.Type = EventDestroy
 	case p.Type == EventDestroy && e.Type == EventNew:
 		// The same key again after its end: a new flow (the kernel reuses
 		// an ID with the memory of an entry).
-		*p = *e
+		b.store(i, e)
 	case p.Type == EventDestroy:
 		// An UPDATE after the end, without a NEW between: the kernel
 		// delivered it late (events of one flow from two CPUs); the flow
 		// is gone, and bringing it back would hold a flow the kernel has
 		// not.
 	case p.Type == EventRefresh:
-		mergeInto(p, e)
+		b.mergeInto(i, e)
 		p.Type = e.Type
 	default:
-		mergeInto(p, e)
+		b.mergeInto(i, e)
 	}
 }
 
@@ -246,11 +293,14 @@ func (b *Batch) add(e *Event) {
 // Unlike Add it counts no NEW or DESTROY event: the kernel sent none.
 func (b *Batch) AddChecked(e *Event) { b.add(e) }
 
-// mergeInto updates p with the newer event e, keeping what e lacks.
-func mergeInto(p, e *Event) {
-	old, ctr, x := p.Flow, p.Counters, p.Ext
+// mergeInto updates Events[i] with the newer event e, keeping what e lacks.
+func (b *Batch) mergeInto(i int32, e *Event) {
+	p := &b.Events[i]
+	old, ctr, x := p.Flow, p.Counters, b.ExtOf(int(i))
 	p.Flow, p.Counters = e.Flow, e.Counters
-	p.Ext = mergeFlow(&p.Flow, &p.Counters, e.Ext, &old, &ctr, x)
+	if nx := mergeFlow(&p.Flow, &p.Counters, e.Ext, &old, &ctr, x); nx != x {
+		b.setExt(i, nx)
+	}
 }
 
 // mergeFlow completes the newer flow f (with counters c and ext x) with the
@@ -309,10 +359,13 @@ func (b *Batch) Merge(n *Batch) {
 		b.Snapshot = n.Snapshot
 		b.Events = b.Events[:0]
 		clear(b.pos)
+		clear(b.ext)
 	}
+	var e Event
 	for i := range n.Events {
-		if n.Events[i].Type != 0 {
-			b.add(&n.Events[i])
+		if p := &n.Events[i]; p.Type != 0 {
+			e = Event{p.Type, p.Flow, p.Counters, n.ExtOf(i)}
+			b.add(&e)
 		}
 	}
 }
@@ -322,6 +375,7 @@ func (b *Batch) Reset() {
 	b.Snapshot = nil
 	b.Events = b.Events[:0]
 	clear(b.pos)
+	clear(b.ext)
 	b.New, b.Gone = 0, 0
 	b.Stats = TableStats{}
 	b.Checker = nil

@@ -334,3 +334,45 @@ func TestExtRemovedByUpdate(t *testing.T) {
 		t.Errorf("an update that changes nothing listed %d changes", len(ch.List))
 	}
 }
+
+// TestBatchKeepsExtAside: a batch holds its events without pointers and
+// their Ext aside; coalescing, a NEW after a DESTROY, Merge and Reset keep
+// each event's Ext its own.
+func TestBatchKeepsExtAside(t *testing.T) {
+	ftp := tcpFlow(1, "192.0.2.1", 40000, "198.51.100.1", 21)
+	ftp.Attrs |= HasHelper
+	other := tcpFlow(2, "192.0.2.2", 40000, "198.51.100.1", 80)
+	x := &Ext{Helper: "ftp"}
+	b := &Batch{Time: t0}
+	b.Add(&Event{Type: EventNew, Flow: other})
+	b.Add(&Event{Type: EventNew, Flow: ftp, Ext: x})
+	u := ftp
+	u.Attrs &^= HasHelper // an update that does not say the helper
+	b.Add(&Event{Type: EventUpdate, Flow: u})
+	if b.ExtOf(0) != nil || b.ExtOf(1) == nil || b.ExtOf(1).Helper != "ftp" {
+		t.Fatalf("after coalescing: %v %v", b.ExtOf(0), b.ExtOf(1))
+	}
+	n := &Batch{Time: t0.Add(time.Second)}
+	n.Add(&Event{Type: EventDestroy, Flow: ftp})
+	n.Add(&Event{Type: EventNew, Flow: ftp}) // the key again, without a helper
+	b.Merge(n)
+	if b.ExtOf(1) != nil || b.Events[1].Flow.Attrs&HasExt != 0 {
+		t.Errorf("a new flow on the key kept the old one's helper: %v", b.ExtOf(1))
+	}
+	n = &Batch{Time: t0.Add(2 * time.Second)}
+	n.Add(&Event{Type: EventUpdate, Flow: other, Ext: &Ext{Secctx: "system_u:object_r:ssh_t"}})
+	b.Merge(n)
+	if x := b.ExtOf(0); x == nil || x.Secctx != "system_u:object_r:ssh_t" {
+		t.Errorf("merged ext %v", x)
+	}
+	tab := NewTable(0)
+	tab.Apply(b)
+	if x := tab.ExtAt(tab.Find(other.Key())); x == nil || x.Secctx == "" {
+		t.Errorf("table ext %v", x)
+	}
+	b.Reset()
+	b.Add(&Event{Type: EventNew, Flow: ftp})
+	if b.ExtOf(0) != nil {
+		t.Errorf("reset kept an ext: %v", b.ExtOf(0))
+	}
+}

@@ -167,7 +167,7 @@ func BenchmarkNewRateMemory(b *testing.B) {
 					// kept out of the table: only the tracker grows.
 					bt := &Batch{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond), Info: SourceInfo{EventMode: EventsOn}}
 					for j := 0; j < 5000; j++ {
-						bt.Events = append(bt.Events, Event{Type: EventNew, Flow: spoofedFlow(id, now)})
+						bt.Events = append(bt.Events, Pending{Type: EventNew, Flow: spoofedFlow(id, now)})
 						id++
 					}
 					g.rates.observe(&Changes{batch: bt}, t, g.countNew)

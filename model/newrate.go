@@ -187,7 +187,7 @@ func (r *newRates) observe(ch *Changes, t *Table, count func(*rateBucket, *Flow,
 		for i := range b.Events {
 			// Type 0 is a NEW that a DESTROY cancelled within the batch.
 			if e := &b.Events[i]; e.Type == EventNew || e.Type == 0 {
-				count(cur, &e.Flow, e.Ext)
+				count(cur, &e.Flow, b.ExtOf(i))
 			}
 		}
 		return

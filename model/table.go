@@ -236,10 +236,10 @@ func (t *Table) Apply(b *Batch) *Changes {
 			k := e.Flow.Key()
 			switch e.Type {
 			case EventNew, EventUpdate:
-				t.upsert(&e.Flow, &e.Counters, e.Ext, &k, hs[i], e.Type == EventNew, false)
+				t.upsert(&e.Flow, &e.Counters, b.ExtOf(base+i), &k, hs[i], e.Type == EventNew, false)
 			case EventRefresh:
 				if t.idx.findHash(&t.s, &k, hs[i]) >= 0 {
-					t.upsert(&e.Flow, &e.Counters, e.Ext, &k, hs[i], false, false)
+					t.upsert(&e.Flow, &e.Counters, b.ExtOf(base+i), &k, hs[i], false, false)
 				}
 			case EventDestroy:
 				if slot := t.idx.findHash(&t.s, &k, hs[i]); slot >= 0 {

@@ -176,6 +176,7 @@ const (
 type decoder struct {
 	names map[string]string
 	x     model.Ext
+	xUsed bool // x holds something: clear it before the next flow
 }
 
 // maxNames bounds the strings a decoder keeps; beyond it a new name costs
@@ -227,7 +228,9 @@ func (d *decoder) flow(b []byte, fam uint8, now uint32, known model.Attr, f *mod
 	default:
 		return nil, fmt.Errorf("unknown address family %d", fam)
 	}
-	d.x = model.Ext{}
+	if d.xUsed {
+		d.x, d.xUsed = model.Ext{}, false
+	}
 	// The kernel omits the default zone and, in events, a zero mark.
 	f.SetZone(model.Zone{})
 	if known&model.HasMark != 0 {
@@ -261,7 +264,7 @@ func (d *decoder) flow(b []byte, fam uint8, now uint32, known model.Attr, f *mod
 			}
 		case ctaHelp:
 			if n := nested(v, ctaHelpName); len(n) > 0 && n[0] != 0 {
-				d.x.Helper = d.name(n)
+				d.x.Helper, d.xUsed = d.name(n), true
 			}
 			f.Attrs |= model.HasHelper
 		case ctaTimeout:
@@ -282,7 +285,7 @@ func (d *decoder) flow(b []byte, fam uint8, now uint32, known model.Attr, f *mod
 			}
 		case ctaSecctx:
 			if n := nested(v, ctaSecctxName); len(n) > 0 && n[0] != 0 {
-				d.x.Secctx = d.name(n)
+				d.x.Secctx, d.xUsed = d.name(n), true
 			}
 			f.Attrs |= model.HasSecctx
 		case ctaTimestamp:
@@ -291,6 +294,7 @@ func (d *decoder) flow(b []byte, fam uint8, now uint32, known model.Attr, f *mod
 			}
 		case ctaLabels:
 			copy(d.x.Labels[:], v)
+			d.xUsed = true
 			f.Attrs |= model.HasLabels
 		}
 	}
@@ -305,7 +309,7 @@ func (d *decoder) flow(b []byte, fam uint8, now uint32, known model.Attr, f *mod
 		mapV4(&f.Orig)
 		mapV4(&f.Reply)
 	}
-	if d.x == (model.Ext{}) {
+	if !d.xUsed || d.x == (model.Ext{}) {
 		return nil, nil
 	}
 	f.Attrs |= model.HasExt
