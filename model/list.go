@@ -69,13 +69,23 @@ func NewList(t *Table) *List { return &List{t: t, col: ColSrc, needSlot: -1} }
 // Sort returns the sort column and direction.
 func (l *List) Sort() (Column, bool) { return l.col, l.desc }
 
-// SetSort sorts by column c, descending if desc.
+// SetSort sorts by column c, descending if desc. A new column rebuilds the
+// list; the same column in the other direction reverses it (reverse.go),
+// or, while a rebuild sorts in the background, has its windows selected
+// again and the order reversed when it is adopted.
 func (l *List) SetSort(c Column, desc bool) {
-	if c != l.col || desc != l.desc {
+	switch {
+	case c == l.col && desc == l.desc:
+	case c == l.col && l.valid && l.pend == nil:
+		l.reverse()
+	case c == l.col && l.valid:
+		l.desc = desc
+		l.pend.stale = true
+	default:
 		l.cancel()
 		l.valid = false
+		l.col, l.desc = c, desc
 	}
-	l.col, l.desc = c, desc
 }
 
 // Filter returns the current filter (nil: every flow).

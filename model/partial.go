@@ -37,7 +37,8 @@ type window struct {
 
 // pending is a rebuild whose full order is being sorted by a worker.
 type pending struct {
-	n     int // matched flows
+	n     int  // matched flows
+	desc  bool // the direction the worker sorts in (List.SetSort may flip the list's)
 	wins  []window
 	stale bool // the table changed since the windows were selected
 
@@ -129,6 +130,9 @@ func (l *List) settle(wait bool) bool {
 	}
 	l.pend = nil
 	items := p.out
+	// The worker's order is in its direction; so are the ties.
+	desc := l.desc
+	l.desc = p.desc
 	var run []sortItem
 	for _, r := range p.ties {
 		run = run[:0]
@@ -142,6 +146,9 @@ func (l *List) settle(wait bool) bool {
 	}
 	l.items = items
 	l.valid = true
+	if desc != p.desc {
+		l.reverse()
+	}
 	if len(l.dirty) > 0 {
 		l.incremental(l.dirty)
 	}
@@ -200,7 +207,7 @@ func (l *List) rebuild() {
 		l.valid = true
 		return
 	}
-	p := &pending{n: sel.n, wins: sel.windows(l), done: make(chan struct{})}
+	p := &pending{n: sel.n, desc: l.desc, wins: sel.windows(l), done: make(chan struct{})}
 	l.pend = p
 	l.valid = true
 	dst := l.items[:0]
