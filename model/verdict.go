@@ -74,9 +74,12 @@ type VerdictReport struct {
 	// steps of 16 bits and /128), largest first.
 	Heavy []HeavyShare
 	// Cover are the smallest prefixes that hold the heavy ones: their
-	// longest common prefix when that is no wider than /8 (/16), else the
-	// heavy prefixes themselves; CoverShare the share of the new flows
-	// they make.
+	// longest common prefix when that is no wider than /8 (/16) and they
+	// fill half of it, else the heavy prefixes themselves (none inside
+	// another), each then narrowed to the longest prefix under it that
+	// leaves out fewer than Threshold of the new flows (a flood in a /22 is
+	// named as the /22, not the /16 it was counted in); CoverShare the
+	// share of the new flows they make.
 	Cover      []GroupKey
 	CoverShare float64
 	// Service is the service (ByDport key) that most new flows go to and
@@ -191,6 +194,9 @@ func (v *Verdict) Judge(t *Table) VerdictReport {
 		return rep
 	}
 	rep.Cover = coverOf(rep.Heavy)
+	for i, c := range rep.Cover {
+		rep.Cover[i] = tighten(levels, c, float64(n), v.share)
+	}
 	var under2 uint64
 	for _, c := range rep.Cover {
 		under2 += prefixCount(levels, c)
@@ -299,11 +305,66 @@ func coverOf(hs []HeavyShare) []GroupKey {
 		}
 		if int(c.Bits) >= lo && fill >= 0.5 {
 			out = append(out, c)
-		} else {
-			out = append(out, keys...)
+			continue
+		}
+		for _, k := range keys {
+			// A heavy prefix inside another is covered by it.
+			if !slices.ContainsFunc(keys, func(o GroupKey) bool { return o.Bits < k.Bits && o.Contains(fam, k.Addr) }) {
+				out = append(out, k)
+			}
 		}
 	}
 	return out
+}
+
+// tighten returns the longest prefix under cover c that holds all the new
+// flows under c but fewer than share of the window's n, from the counts
+// of the levels longer than c: the heavy prefixes are counted at /8, /16,
+// /24, /32 and IPv6's levels only, and a flood inside a /22 or a /56 is
+// named as such, not as the /16 or /48 of its level. It steps down one bit
+// at a time into the half that holds more, as long as the flows the halves
+// left behind hold fewer than share of n together (they would not make a
+// heavy prefix of their own), and stops where both halves hold more.
+func tighten(levels []map[GroupKey]uint64, c GroupKey, n, share float64) GroupKey {
+	off := 0
+	if c.Family == IPv4 {
+		off = 96
+	}
+	left := share * n
+	type keyCount struct {
+		a Addr
+		n float64
+	}
+	var under []keyCount
+	for lv := levelFor(c.Family, c.Bits+1); lv >= 0 && lv < len(rateLevels) && rateLevels[lv].fam == c.Family; lv++ {
+		under = under[:0]
+		for k, cnt := range levels[lv] {
+			if c.Contains(k.Family, k.Addr) {
+				under = append(under, keyCount{k.Addr, float64(cnt)})
+			}
+		}
+		for c.Bits < rateLevels[lv].bits {
+			bit := off + int(c.Bits)
+			var half [2]float64
+			for _, e := range under {
+				half[bitAt(&e.a, bit)] += e.n
+			}
+			side := 0
+			if half[1] > half[0] {
+				side = 1
+			}
+			if half[1-side] >= left {
+				return c
+			}
+			left -= half[1-side]
+			c.Bits++
+			if side == 1 {
+				c.Addr[bit>>3] |= 0x80 >> (bit & 7)
+			}
+			under = slices.DeleteFunc(under, func(e keyCount) bool { return bitAt(&e.a, bit) != side })
+		}
+	}
+	return c
 }
 
 // prefixCount estimates the new flows under prefix k from the counts of

@@ -137,3 +137,90 @@ func TestVerdictCoverIsTight(t *testing.T) {
 		t.Fatalf("verdict %v, cover %v", rep.Kind, got)
 	}
 }
+
+// TestVerdictNamesTheSmallestPrefix: the cover is the smallest prefix
+// that holds the flood at any length, not the /16 or /48 of the level its
+// heavy prefixes were counted at: floods inside a /22 (each /24 under the
+// threshold), a /20, an IPv6 /56 and /64, four /24s far apart, and an IPv4
+// and an IPv6 prefix at once; random sources make the rest.
+func TestVerdictNamesTheSmallestPrefix(t *testing.T) {
+	rnd4 := func(r *rand.Rand) string {
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+	}
+	rnd6 := func(r *rand.Rand) string {
+		return fmt.Sprintf("%x:%x:%x::%x", 0x2000+r.IntN(0x1000), r.IntN(65536), r.IntN(65536), 1+r.IntN(65535))
+	}
+	tests := []struct {
+		name  string
+		src   func(r *rand.Rand, j int) string
+		kind  VerdictKind
+		cover string
+		share float64
+	}{
+		{"a /22 at 16%, each /24 under 5%", func(r *rand.Rand, j int) string {
+			if j%25 < 4 {
+				return fmt.Sprintf("10.20.%d.%d", 4+r.IntN(4), r.IntN(256))
+			}
+			return rnd4(r)
+		}, Mixed, "[10.20.4.0/22]", 0.16},
+		{"a /20 at 60%", func(r *rand.Rand, j int) string {
+			if j%5 < 3 {
+				return fmt.Sprintf("10.20.%d.%d", 16+r.IntN(16), r.IntN(256))
+			}
+			return rnd4(r)
+		}, Concentrated, "[10.20.16.0/20]", 0.6},
+		{"an IPv6 /56 at 70%", func(r *rand.Rand, j int) string {
+			if j%10 < 7 {
+				return fmt.Sprintf("2001:db8:10:%x::%x", 0x2000+r.IntN(256), 1+r.IntN(65535))
+			}
+			return rnd6(r)
+		}, Concentrated, "[2001:db8:10:2000::/56]", 0.7},
+		{"an IPv6 /64 at 70%", func(r *rand.Rand, j int) string {
+			if j%10 < 7 {
+				return fmt.Sprintf("2001:db8:10:20:%x::%x", r.IntN(65536), 1+r.IntN(65535))
+			}
+			return rnd6(r)
+		}, Concentrated, "[2001:db8:10:20::/64]", 0.7},
+		{"four /24s far apart", func(r *rand.Rand, j int) string {
+			nets := []string{"10.1.5", "10.1.200", "172.16.9", "203.0.113"}
+			if j%10 < 7 {
+				return fmt.Sprintf("%s.%d", nets[j%4], 1+r.IntN(254))
+			}
+			return rnd4(r)
+		}, Concentrated, "[10.1.200.0/24 10.1.5.0/24 172.16.9.0/24 203.0.113.0/24]", 0.7},
+		{"an IPv4 /24 and an IPv6 /64", func(r *rand.Rand, j int) string {
+			switch j % 10 {
+			case 0, 1, 2, 3:
+				return fmt.Sprintf("203.0.113.%d", 1+r.IntN(254))
+			case 4, 5, 6, 7:
+				return fmt.Sprintf("2001:db8:10:20:%x::%x", r.IntN(65536), 1+r.IntN(65535))
+			}
+			return rnd4(r)
+		}, Concentrated, "[2001:db8:10:20::/64 203.0.113.0/24]", 0.8},
+		{"a heavy address inside a heavy /24, and another /24", func(r *rand.Rand, j int) string {
+			switch j % 10 {
+			case 0, 1, 2:
+				return "203.0.113.7"
+			case 3, 4:
+				return fmt.Sprintf("203.0.113.%d", 8+r.IntN(200))
+			case 5, 6:
+				return fmt.Sprintf("10.1.5.%d", 1+r.IntN(254))
+			}
+			return rnd4(r)
+		}, Concentrated, "[10.1.5.0/24 203.0.113.0/24]", 0.7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, tab := verdictRun(t, 8, 50, tt.src)
+			rep := v.Judge(tab)
+			var got []string
+			for _, c := range rep.Cover {
+				got = append(got, c.String())
+			}
+			slices.Sort(got)
+			if rep.Kind != tt.kind || fmt.Sprint(got) != tt.cover || math.Abs(rep.CoverShare-tt.share) > 0.03 {
+				t.Fatalf("verdict %v, cover %v holding %.3f; want %v, %s holding %.2f", rep.Kind, got, rep.CoverShare, tt.kind, tt.cover, tt.share)
+			}
+		})
+	}
+}
