@@ -69,6 +69,9 @@ type VerdictReport struct {
 	Sources   int
 	// Threshold is the share a prefix must make to be heavy.
 	Threshold float64
+	// FromIPv4 and FromIPv6 say which families the new flows of the window
+	// came from (set once the window is judged for heavy prefixes).
+	FromIPv4, FromIPv6 bool
 	// Heavy are the hierarchical heavy hitters among the sources of the
 	// new flows (estimated, at /8, /16, /24, /32 and IPv6's /16 to /128 in
 	// steps of 16 bits and /128), largest first.
@@ -188,6 +191,8 @@ func (v *Verdict) Judge(t *Table) VerdictReport {
 		return rep
 	}
 	levels := v.mergeLevels(parts)
+	rep.FromIPv4 = len(levels[levelFor(IPv4, MinBits4)]) > 0
+	rep.FromIPv6 = len(levels[levelFor(IPv6, MinBits6)]) > 0
 	rep.Heavy = streamHeavy(levels, float64(n), v.share)
 	if len(rep.Heavy) == 0 {
 		rep.Kind = Spread

@@ -101,8 +101,18 @@ func TestVerdictSpread(t *testing.T) {
 		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
 	})
 	rep := v.Judge(tab)
-	if rep.Kind != Spread || len(rep.Heavy) != 0 || rep.Sources < 3800 {
+	if rep.Kind != Spread || len(rep.Heavy) != 0 || rep.Sources < 3800 || !rep.FromIPv4 || rep.FromIPv6 {
 		t.Fatalf("verdict %+v", rep)
+	}
+	// Spoofed over IPv6 as well: still spread, from both families.
+	v, tab = verdictRun(t, 8, 50, func(r *rand.Rand, j int) string {
+		if j%2 == 0 {
+			return fmt.Sprintf("%x:%x:%x::%x", 0x2000+r.IntN(0x1000), r.IntN(65536), r.IntN(65536), 1+r.IntN(65535))
+		}
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+	})
+	if rep = v.Judge(tab); rep.Kind != Spread || len(rep.Heavy) != 0 || !rep.FromIPv4 || !rep.FromIPv6 {
+		t.Fatalf("verdict over both families %+v", rep)
 	}
 }
 

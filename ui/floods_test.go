@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
 )
@@ -270,3 +271,50 @@ func TestVerdictKey(t *testing.T) {
 }
 
 func tea80x24() tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: 80, Height: 24} }
+
+// TestVerdictTextsFit: at 80 columns every verdict has a wording that fits
+// whole (the line is never cut), with the longest parts it can hold: a
+// full IPv6 address as the cover, a million sources, a five-digit UDP or
+// TCP port, a threshold of 0.1%. The spread verdict names the lengths of
+// the families the new flows came from.
+func TestVerdictTextsFit(t *testing.T) {
+	long := model.GroupKey{By: model.BySrc, Family: model.IPv6, Bits: 128,
+		Addr: model.AddrFrom(netip.MustParseAddr("2001:db8:1234:5678:9abc:def0:1234:5678"))}
+	long56 := model.GroupKey{By: model.BySrc, Family: model.IPv6, Bits: 56,
+		Addr: model.AddrFrom(netip.MustParseAddr("2001:db8:1234:5600::"))}
+	udp := model.GroupKey{By: model.ByDport, Proto: model.ProtoUDP, Port: 65535}
+	tcp := model.GroupKey{By: model.ByDport, Proto: model.ProtoTCP, Port: 65535}
+	icmp := model.GroupKey{By: model.ByDport, Proto: model.ProtoICMP}
+	base := model.VerdictReport{Sources: 1_000_000, NewPerSec: 123456, Threshold: 0.001, CoverShare: 0.123,
+		Measured: 3 * time.Second, Window: 10 * time.Second, FromIPv4: true, FromIPv6: true}
+	var reports []model.VerdictReport
+	for _, kind := range []model.VerdictKind{model.Measuring, model.FewNew, model.Concentrated, model.Mixed, model.Spread} {
+		for _, svc := range []model.GroupKey{udp, tcp, icmp} {
+			for _, cover := range [][]model.GroupKey{{long}, {long56}, {long, long56}} {
+				for _, dropping := range []bool{false, true} {
+					r := base
+					r.Kind, r.Service, r.Cover, r.Dropping = kind, svc, cover, dropping
+					reports = append(reports, r)
+				}
+			}
+		}
+	}
+	for _, r := range reports {
+		texts := verdictTexts(&r)
+		if len(texts) == 0 || lipgloss.Width(texts[len(texts)-1]) > 80 {
+			t.Errorf("%v to %s, cover %v: no wording fits 80 columns: %q", r.Kind, r.Service, r.Cover, texts)
+		}
+	}
+	spread := base
+	spread.Kind, spread.Service = model.Spread, tcp
+	for _, c := range []struct {
+		v4, v6 bool
+		want   string
+	}{{true, false, "no prefix from /8 to /32 above"}, {false, true, "no prefix from /16 to /128 above"},
+		{true, true, "no prefix from /8 to /32 (IPv6 /16 to /128) above"}} {
+		spread.FromIPv4, spread.FromIPv6 = c.v4, c.v6
+		if got := verdictTexts(&spread)[0]; !strings.Contains(got, c.want) {
+			t.Errorf("IPv4 %v, IPv6 %v: %q lacks %q", c.v4, c.v6, got, c.want)
+		}
+	}
+}

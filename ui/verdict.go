@@ -116,26 +116,47 @@ func verdictTexts(v *model.VerdictReport) []string {
 		}
 		thr := model.ShareText(v.Threshold)
 		return []string{
-			"new flows from " + sources + ", no prefix from /8 to /32 above " + thr + ": likely spoofed" + tail,
+			"new flows from " + sources + ", no prefix from " + lengthRange(v) + " above " + thr + ": likely spoofed" + tail,
 			"new flows from " + sources + ", no prefix above " + thr + ": likely spoofed" + tailShort,
 			sources + ", no prefix above " + thr + ": likely spoofed" + tailShort,
 			sources + ", no prefix above " + thr + tailShort,
 		}
 	case model.Mixed:
 		act := protectWord(v)
+		short := act[:strings.Index(act+" (", " (")]
 		first := prefixText(v.Cover[0])
 		if len(v.Cover) > 1 {
 			first = strconv.Itoa(len(v.Cover)) + " prefixes"
 		}
 		if act == "" {
-			return []string{first + " make " + share + " of new flows, the rest is spread: 6 lists them"}
+			return []string{
+				first + " make " + share + " of new flows, the rest is spread: 6 lists them",
+				first + " make " + share + " of new flows: 6 lists them",
+				first + " " + share + " of new: 6 lists",
+			}
 		}
 		return []string{
 			first + " make " + share + " of new flows, the rest comes from everywhere: ! " + act,
-			first + " make " + share + " of new flows, the rest is spread: ! " + act[:strings.Index(act+" (", " (")],
+			first + " make " + share + " of new flows, the rest is spread: ! " + short,
+			first + " make " + share + " of new flows: ! " + short,
+			first + " " + share + " of new: ! " + short,
 		}
 	}
 	return nil
+}
+
+// lengthRange names the prefix lengths the verdict looked at, for the
+// families the new flows came from: "/8 to /32", "/16 to /128" or both.
+func lengthRange(v *model.VerdictReport) string {
+	v4 := "/" + strconv.Itoa(model.MinBits4) + " to /" + strconv.Itoa(model.MaxBits4)
+	v6 := "/" + strconv.Itoa(model.MinBits6) + " to /" + strconv.Itoa(model.MaxBits6)
+	switch {
+	case v.FromIPv6 && !v.FromIPv4:
+		return v6
+	case v.FromIPv6:
+		return v4 + " (IPv6 " + v6 + ")"
+	}
+	return v4
 }
 
 // renderVerdict is the verdict line, or "" when the table is calm.
