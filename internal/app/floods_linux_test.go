@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -417,4 +418,83 @@ func TestSpoofedVerdictKernel(t *testing.T) {
 		t.Fatalf("verdict %q", verdict)
 	}
 	t.Logf("verdict: %s", verdict)
+}
+
+// TestFloodPrefixesIPv6Kernel: an IPv6 flood through ctnetlink, 1,000
+// sources at random in four /64s of 2001:db8:a:100::/56 (12 half-open
+// flows each; a /64 holds 8% of the flows, each half of it under 5%),
+// three heavy IPv6 addresses elsewhere and an IPv4 one, and ordinary flows
+// over both families. --group src/24 keys IPv6 by /64,
+// src/16,48 by /48, src/auto lists the four /64s, the three /128s and the
+// /32, each with the count conntrack -L lists under it.
+func TestFloodPrefixesIPv6Kernel(t *testing.T) {
+	netnstest.Require(t, "conntrack")
+	ns := netnstest.New(t)
+	var specs []sourcetest.Spec
+	r := rand.New(rand.NewPCG(5, 6))
+	for s := range 1000 {
+		src := fmt.Sprintf("2001:db8:a:1%02x:%x:%x:%x:%x", s%4, r.IntN(65536), r.IntN(65536), r.IntN(65536), 1+r.IntN(65535))
+		for j := range 12 {
+			specs = append(specs, sourcetest.Spec{Src: src, Dst: "2001:db8::1", SrcPort: uint16(1024 + j), DstPort: 80,
+				State: 2, Status: confirmedOnly, Timeout: 600})
+		}
+	}
+	heavy := []string{"2001:db8:ff::5", "2001:db8:ee:1::77", "2a00:1450:4001::200e", "203.0.113.5"}
+	for _, a := range heavy {
+		dst := "2001:db8::1"
+		if netip.MustParseAddr(a).Is4() {
+			dst = "192.0.2.1"
+		}
+		for j := range 2500 {
+			specs = append(specs, sourcetest.Spec{Src: a, Dst: dst, SrcPort: uint16(2000 + j), DstPort: 443, State: 2,
+				Status: confirmedOnly, Timeout: 600})
+		}
+	}
+	for i := range 14000 {
+		src, dst := fmt.Sprintf("%x:%x:%x::%x", 0x2400+r.IntN(0x800), r.IntN(65536), r.IntN(65536), 1+r.IntN(65535)), "2001:db8::1"
+		if i%2 == 0 {
+			src = netip.AddrFrom4([4]byte{byte(1 + r.IntN(126)), byte(r.IntN(256)), byte(r.IntN(256)), byte(1 + r.IntN(254))}).String()
+			dst = "192.0.2.1"
+		}
+		specs = append(specs, sourcetest.Spec{Src: src, Dst: dst, SrcPort: uint16(1024 + i), DstPort: 443, Timeout: 600})
+	}
+	createAll(t, ns.Path, specs)
+	srcs := kernelSources(t, ns) // both families: conntrack -L lists IPv6 as well
+	if len(srcs) != len(specs) {
+		t.Fatalf("conntrack -L lists %d flows, created %d", len(srcs), len(specs))
+	}
+	keys := func(doc onceDoc, n int) []string {
+		t.Helper()
+		var got []string
+		for _, g := range doc.Groups[:min(n, len(doc.Groups))] {
+			p, err := netip.ParsePrefix(g.Key)
+			if err != nil {
+				t.Fatalf("group key %q is not in CIDR notation", g.Key)
+			}
+			want := countUnder(srcs, p)
+			if g.PrefixFlows != nil {
+				if *g.PrefixFlows != want {
+					t.Errorf("%s: prefix_flows %d, conntrack -L lists %d", g.Key, *g.PrefixFlows, want)
+				}
+			} else if g.Flows != want {
+				t.Errorf("%s: %d flows, conntrack -L lists %d", g.Key, g.Flows, want)
+			}
+			got = append(got, g.Key)
+		}
+		slices.Sort(got)
+		return got
+	}
+	wantTop := "[2001:db8:a:100::/64 2001:db8:a:101::/64 2001:db8:a:102::/64 2001:db8:a:103::/64]"
+	if got := keys(onceGroupsKernel(t, ns, "src/24", 20), 4); fmt.Sprint(got) != wantTop {
+		t.Errorf("src/24 ranks %v first, want the four /64s", got)
+	}
+	if got := keys(onceGroupsKernel(t, ns, "src/16,48", 20), 1); fmt.Sprint(got) != "[2001:db8:a::/48]" {
+		t.Errorf("src/16,48 ranks %v first", got)
+	}
+	doc := onceGroupsKernel(t, ns, "src/auto", 0)
+	want := "[2001:db8:a:100::/64 2001:db8:a:101::/64 2001:db8:a:102::/64 2001:db8:a:103::/64 " +
+		"2001:db8:ee:1::77/128 2001:db8:ff::5/128 203.0.113.5/32 2a00:1450:4001::200e/128]"
+	if got := keys(doc, len(doc.Groups)); fmt.Sprint(got) != want {
+		t.Errorf("src/auto lists %v, want %s", got, want)
+	}
 }
