@@ -59,6 +59,27 @@ func TestGuardOverSSH(t *testing.T) {
 	}
 	tm.keys("a")
 	tm.waitFor("the typed confirmation", 5*time.Second, contains("type yes to apply anyway"))
+	for _, k := range []string{"Escape", "Escape"} { // apart: ESC then a key reads as alt+key
+		tm.keys(k)
+		time.Sleep(300 * time.Millisecond)
+	}
+
+	// The /24 that holds the session's client (and the host's own
+	// address): b on its prefix row asks for the typed yes too.
+	tm.keys("[")
+	tm.waitFor("the /24 row", 5*time.Second, contains("10.201.0.0/24"))
+	tm.keys("g", "b")
+	s = tm.waitFor("the prefix dialog", 5*time.Second, contains("Apply 1 rule for 1h?"))
+	flat = strings.Join(strings.Fields(s), " ")
+	for _, want := range []string{
+		"drop from 10.201.0.0/24: 10.201.0.0/24 contains 10.201.0.2, the address your SSH session comes from: you would lock yourself out",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("prefix dialog lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("a")
+	tm.waitFor("the typed confirmation", 5*time.Second, contains("type yes to apply anyway"))
 	for _, k := range []string{"Escape", "Escape", "q"} { // apart: ESC then a key reads as alt+key
 		tm.keys(k)
 		time.Sleep(300 * time.Millisecond)
