@@ -160,47 +160,52 @@ func (g *Groups) isRow(k GroupKey) (int, bool) {
 	return g.list[i].Flows, true
 }
 
+// ratedRow is a row that created flows in the window: its key, NEW/s
+// count and flows, all a ranking by NEW/s compares.
+type ratedRow struct {
+	key   GroupKey
+	rate  float64
+	flows int
+}
+
 // rated returns the rows that created flows in the window, by NEW/s,
-// then flows, then key.
-func (g *Groups) rated() []Group {
+// then flows, then key. It keeps only what it compares, so that ranking
+// the some ten thousand keys NEW/s tracks neither copies their rows nor
+// looks each up twice in a million groups (rowOf gives the rows shown).
+func (g *Groups) rated() []ratedRow {
 	if g.rates == nil {
 		return nil
 	}
-	type row struct {
-		g    Group
-		rate float64
-	}
-	var rows []row
+	var rows []ratedRow
 	if g.auto() {
 		for _, r := range g.heavyRows() {
 			if nr := g.NewRate(r.Key); nr.PerSec > 0 {
-				rows = append(rows, row{r.Group, nr.PerSec})
+				rows = append(rows, ratedRow{r.Key, nr.PerSec, r.Flows})
 			}
 		}
 	} else if g.gr.IsAddr() {
 		for k, c := range g.levelRanked() {
-			if _, ok := g.isRow(k); ok && c > 0 {
-				rows = append(rows, row{g.rowOf(k), float64(c)})
+			if flows, ok := g.isRow(k); ok && c > 0 {
+				rows = append(rows, ratedRow{k, float64(c), flows})
 			}
 		}
 	} else {
 		for _, rk := range g.rates.rank() {
-			if _, ok := g.isRow(rk.key); ok && rk.count > 0 {
-				rows = append(rows, row{g.rowOf(rk.key), float64(rk.count)})
+			if flows, ok := g.isRow(rk.key); ok && rk.count > 0 {
+				rows = append(rows, ratedRow{rk.key, float64(rk.count), flows})
 			}
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int {
+	slices.SortFunc(rows, func(a, b ratedRow) int {
 		if c := cmp.Compare(b.rate, a.rate); c != 0 {
 			return c
 		}
-		return compareGroups(&a.g, &b.g)
+		if c := cmp.Compare(b.flows, a.flows); c != 0 {
+			return c
+		}
+		return compareGroupKeys(&a.key, &b.key)
 	})
-	out := make([]Group, len(rows))
-	for i := range rows {
-		out[i] = rows[i].g
-	}
-	return out
+	return rows
 }
 
 func (g *Groups) rowOf(k GroupKey) Group {
@@ -220,10 +225,10 @@ func (g *Groups) topByNew(offset, n int, dst []Group) []Group {
 	rated := g.rated()
 	seen := make(map[GroupKey]bool, len(rated))
 	for _, r := range rated {
-		seen[r.Key] = true
+		seen[r.key] = true
 	}
 	for i := max(offset, 0); i < offset+n && i < len(rated); i++ {
-		dst = append(dst, rated[i])
+		dst = append(dst, g.rowOf(rated[i].key))
 	}
 	if offset+n <= len(rated) {
 		return dst

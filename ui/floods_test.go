@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/cttop/cttop/action"
+	"github.com/cttop/cttop/format"
 	"github.com/cttop/cttop/model"
 )
 
@@ -315,6 +316,37 @@ func TestVerdictTextsFit(t *testing.T) {
 		spread.FromIPv4, spread.FromIPv6 = c.v4, c.v6
 		if got := verdictTexts(&spread)[0]; !strings.Contains(got, c.want) {
 			t.Errorf("IPv4 %v, IPv6 %v: %q lacks %q", c.v4, c.v6, got, c.want)
+		}
+	}
+}
+
+// TestHeavyCountWords: the header and the verdict agree in number with
+// one prefix as with several ("1 prefix holds", "203.0.113.0/24 makes").
+func TestHeavyCountWords(t *testing.T) {
+	m := actionModel(t, &fakeActions{}, false)
+	pressRun(m, "6")
+	for i := 0; i < 10 && m.groups.Len() > 1; i++ {
+		pressRun(m, "+")
+	}
+	if m.groups.Len() != 1 || !strings.Contains(plain(m), "1 prefix holds ") {
+		t.Fatalf("%d rows:\n%s", m.groups.Len(), plain(m))
+	}
+	pressRun(m, "-", "-", "-")
+	if m.groups.Len() < 2 || !strings.Contains(plain(m), format.Commas(uint64(m.groups.Len()))+" prefixes hold ") {
+		t.Fatalf("%d rows:\n%s", m.groups.Len(), plain(m))
+	}
+	one := model.GroupKey{By: model.BySrc, Family: model.IPv4, Bits: 24, Addr: model.AddrFrom(netip.MustParseAddr("203.0.113.0"))}
+	v := model.VerdictReport{Kind: model.Mixed, Cover: []model.GroupKey{one}, CoverShare: 0.3, Sources: 40,
+		Service: model.GroupKey{By: model.ByDport, Proto: model.ProtoTCP, Port: 80}}
+	for _, text := range verdictTexts(&v)[:3] {
+		if !strings.HasPrefix(text, "203.0.113.0/24 makes 30") {
+			t.Errorf("%q", text)
+		}
+	}
+	v.Cover = append(v.Cover, one)
+	for _, text := range verdictTexts(&v)[:3] {
+		if !strings.HasPrefix(text, "2 prefixes make 30") {
+			t.Errorf("%q", text)
 		}
 	}
 }

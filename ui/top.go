@@ -247,8 +247,12 @@ func (m *Model) topNotices() []string {
 		for _, r := range g.Top(0, g.Len(), nil) {
 			held += r.Flows
 		}
-		out = append(out, fmt.Sprintf("%s prefixes hold %s of %s flows",
-			format.Commas(uint64(g.Len())), format.Percent(float64(held)/float64(g.Matched())), format.Commas(uint64(g.Matched()))))
+		what := format.Commas(uint64(g.Len())) + " prefixes hold "
+		if g.Len() == 1 {
+			what = "1 prefix holds "
+		}
+		out = append(out, what+format.Percent(float64(held)/float64(g.Matched()))+
+			" of "+format.Commas(uint64(g.Matched()))+" flows")
 	}
 	for _, r := range m.top.rows {
 		if nr := g.NewRate(r.Key); nr.Known && !nr.Exact {

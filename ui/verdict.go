@@ -124,25 +124,33 @@ func verdictTexts(v *model.VerdictReport) []string {
 	case model.Mixed:
 		act := protectWord(v)
 		short := act[:strings.Index(act+" (", " (")]
-		first := prefixText(v.Cover[0])
+		first := prefixText(v.Cover[0]) + " makes"
 		if len(v.Cover) > 1 {
-			first = strconv.Itoa(len(v.Cover)) + " prefixes"
+			first = strconv.Itoa(len(v.Cover)) + " prefixes make"
 		}
 		if act == "" {
 			return []string{
-				first + " make " + share + " of new flows, the rest is spread: 6 lists them",
-				first + " make " + share + " of new flows: 6 lists them",
-				first + " " + share + " of new: 6 lists",
+				first + " " + share + " of new flows, the rest is spread: 6 lists them",
+				first + " " + share + " of new flows: 6 lists them",
+				prefixOrCount(v) + " " + share + " of new: 6 lists",
 			}
 		}
 		return []string{
-			first + " make " + share + " of new flows, the rest comes from everywhere: ! " + act,
-			first + " make " + share + " of new flows, the rest is spread: ! " + short,
-			first + " make " + share + " of new flows: ! " + short,
-			first + " " + share + " of new: ! " + short,
+			first + " " + share + " of new flows, the rest comes from everywhere: ! " + act,
+			first + " " + share + " of new flows, the rest is spread: ! " + short,
+			first + " " + share + " of new flows: ! " + short,
+			prefixOrCount(v) + " " + share + " of new: ! " + short,
 		}
 	}
 	return nil
+}
+
+// prefixOrCount is the cover's only prefix, or how many prefixes it has.
+func prefixOrCount(v *model.VerdictReport) string {
+	if len(v.Cover) == 1 {
+		return prefixText(v.Cover[0])
+	}
+	return strconv.Itoa(len(v.Cover)) + " prefixes"
 }
 
 // lengthRange names the prefix lengths the verdict looked at, for the
