@@ -13,7 +13,13 @@ const PressureFill = 0.80
 
 // verdictKeys is how many keys each part of the Verdict's window counts
 // per prefix level and for services.
-const verdictKeys = 256
+//
+// A Space-Saving summary of k counters tracks every key that makes more
+// than 1/k of what it counted, within 1/k: with k at least 1/MinShare, a
+// prefix is heavy by the summaries' counts at every threshold a user can
+// set, not by their errors (with 256, random sources showed as heavy /32s
+// at 0.1%).
+const verdictKeys = 1024
 
 // minNewFlows is the fewest new flows a window must hold for the Verdict
 // to judge where they come from.
@@ -41,7 +47,8 @@ const (
 	// the rest comes from everywhere.
 	Mixed
 	// Spread: no prefix from /8 to /32 (/16 to /128) makes the threshold
-	// share of the new flows: the sources are likely spoofed, and the
+	// share of the new flows, or none makes more than sources spread over
+	// the address space would give it: the sources are likely spoofed, and the
 	// service must be protected instead (SYNPROXY for TCP, NOTRACK for a
 	// stateless UDP service).
 	Spread
@@ -74,7 +81,9 @@ type VerdictReport struct {
 	FromIPv4, FromIPv6 bool
 	// Heavy are the hierarchical heavy hitters among the sources of the
 	// new flows (estimated, at /8, /16, /24, /32 and IPv6's /16 to /128 in
-	// steps of 16 bits and /128), largest first.
+	// steps of 16 bits and /128), largest first, less those that hold
+	// under minLift times their part of the address space (what sources
+	// spread at random give a prefix: a /8 at a threshold under 1.6%).
 	Heavy []HeavyShare
 	// Cover are the smallest prefixes that hold the heavy ones: their
 	// longest common prefix when that is no wider than /8 (/16) and they
@@ -193,7 +202,7 @@ func (v *Verdict) Judge(t *Table) VerdictReport {
 	levels := v.mergeLevels(parts)
 	rep.FromIPv4 = len(levels[levelFor(IPv4, MinBits4)]) > 0
 	rep.FromIPv6 = len(levels[levelFor(IPv6, MinBits6)]) > 0
-	rep.Heavy = streamHeavy(levels, float64(n), v.share)
+	rep.Heavy = slices.DeleteFunc(streamHeavy(levels, float64(n), v.share), asSpread)
 	if len(rep.Heavy) == 0 {
 		rep.Kind = Spread
 		return rep
@@ -228,6 +237,21 @@ func (v *Verdict) mergeLevels(parts []*rateBucket) []map[GroupKey]uint64 {
 		}
 	}
 	return levels
+}
+
+// minLift is how many times its part of the address space a heavy
+// prefix's share of the new flows must be for the verdict to name it as a
+// source to block. Sources spread at random over the address space give
+// each prefix about its part of it (a /8 about 1/256 of the new flows): a
+// threshold lowered to that makes such prefixes heavy, and blocking them
+// would block everyone without stopping the flood.
+const minLift = 4
+
+// asSpread reports whether heavy prefix h holds no more of the new flows
+// than sources spread over the whole address space would give it (see
+// minLift).
+func asSpread(h HeavyShare) bool {
+	return h.Share < minLift*math.Ldexp(1, -int(h.Key.Bits))
 }
 
 // streamHeavy finds the hierarchical heavy hitters among the counted

@@ -114,6 +114,31 @@ func TestVerdictSpread(t *testing.T) {
 	if rep = v.Judge(tab); rep.Kind != Spread || len(rep.Heavy) != 0 || !rep.FromIPv4 || !rep.FromIPv6 {
 		t.Fatalf("verdict over both families %+v", rep)
 	}
+	// A threshold lowered under the share random sources give each /8
+	// (1/223 here) makes /8s heavy; they are still spread, not 200
+	// prefixes to block.
+	for _, share := range []float64{0.01, 0.005, 0.002, 0.001} {
+		v, tab = verdictRun(t, 8, 50, func(r *rand.Rand, j int) string {
+			return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+		})
+		v.SetShare(share)
+		if rep = v.Judge(tab); rep.Kind != Spread || len(rep.Heavy) != 0 {
+			t.Fatalf("threshold %g: %v, %d heavy, cover %v", share, rep.Kind, len(rep.Heavy), rep.Cover)
+		}
+	}
+	// At 0.1%, a /21 that makes 70% of the new flows among random sources
+	// is still named alone.
+	v, tab = verdictRun(t, 8, 50, func(r *rand.Rand, j int) string {
+		if j%10 < 7 {
+			s := r.IntN(2000)
+			return fmt.Sprintf("198.18.%d.%d", s/250, s%250+1)
+		}
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+	})
+	v.SetShare(0.001)
+	if rep = v.Judge(tab); rep.Kind != Concentrated || len(rep.Cover) != 1 || rep.Cover[0].String() != "198.18.0.0/21" {
+		t.Fatalf("a /21 at 0.1%%: %v, cover %v", rep.Kind, rep.Cover)
+	}
 }
 
 func TestVerdictMeasuringAndCalm(t *testing.T) {
