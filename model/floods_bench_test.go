@@ -190,3 +190,53 @@ func BenchmarkNewRateMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVerdictMemory fills the Verdict's summaries (every prefix level
+// of both families, the services, the distinct sources) with new flows
+// from more distinct sources than they hold, a fifth IPv6, over more than
+// a window, and reports the heap they take per tracked key and in all.
+func BenchmarkVerdictMemory(b *testing.B) {
+	for b.Loop() {
+		t := NewTable(0)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		v := NewVerdict(0)
+		id := uint32(1)
+		now := uint32(t0.Unix())
+		r := rand.New(rand.NewPCG(4, 4))
+		for i := 0; i < 120; i++ {
+			bt := &Batch{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond), Info: SourceInfo{EventMode: EventsOn}}
+			for j := 0; j < 5000; j++ {
+				f := spoofedFlow(id, now)
+				if id%5 == 0 {
+					f.Family = IPv6
+					for k := range f.Orig.Src {
+						f.Orig.Src[k] = byte(r.Uint32())
+					}
+					f.Orig.Src[0] = 0x20 | f.Orig.Src[0]&0x1f
+				}
+				bt.Events = append(bt.Events, Pending{Type: EventNew, Flow: f})
+				id++
+			}
+			v.rates.observe(&Changes{batch: bt}, t, v.count)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		keys := 0
+		for _, bk := range v.rates.ring {
+			for _, ss := range bk.ss {
+				if ss != nil {
+					keys += len(ss.ents)
+				}
+			}
+			if bk.svc != nil {
+				keys += len(bk.svc.ents)
+			}
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(keys), "B/key")
+		b.ReportMetric(float64(keys), "keys")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc), "B")
+		runtime.KeepAlive(v)
+	}
+}
