@@ -24,7 +24,7 @@ var shareSteps = []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}
 // from 0.1% to 50%.
 func ParseShare(s string) (float64, error) {
 	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err != nil || v/100 < MinShare-1e-12 || v/100 > MaxShare+1e-12 {
+	if err != nil || !(v/100 >= MinShare-1e-12 && v/100 <= MaxShare+1e-12) { // NaN fails both
 		return 0, fmt.Errorf("%q: want a percentage from %g to %g", s, 100*MinShare, 100*MaxShare)
 	}
 	return v / 100, nil

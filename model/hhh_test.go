@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -324,6 +325,13 @@ func TestParseGrouping(t *testing.T) {
 		{in: "src/24,8", err: `group "src/24,8": the IPv6 prefix length must be a number from 16 to 128, or auto`},
 		{in: "dport/24", err: `group "dport/24": only src and dst take a prefix length (src/24) or auto`},
 		{in: "src/x", err: `group "src/x": the IPv4 prefix length must be a number from 8 to 32, or auto`},
+		{in: "src/+24", err: `group "src/+24": the IPv4 prefix length must be a number from 8 to 32, or auto`},
+		{in: "src/24,+64", err: `group "src/24,+64": the IPv6 prefix length must be a number from 16 to 128, or auto`},
+		{in: "src/33", err: `group "src/33": the IPv4 prefix length must be a number from 8 to 32, or auto`},
+		{in: "dst/24,129", err: `group "dst/24,129": the IPv6 prefix length must be a number from 16 to 128, or auto`},
+		{in: "src/", err: `group "src/": the IPv4 prefix length must be a number from 8 to 32, or auto`},
+		{in: "src/024", out: "src/24"},
+		{in: "dst/8,128", out: "dst/8,128"},
 	} {
 		g, err := ParseGrouping(c.in)
 		if c.err != "" {
@@ -362,6 +370,21 @@ func TestParseGrouping(t *testing.T) {
 	p, ok := Plain(BySrc).Widen()
 	if !ok || p.Bits4 != 24 || p.Bits6 != 64 {
 		t.Fatalf("widen plain: %+v", p)
+	}
+}
+
+// TestParseShare: percentages from 0.1 to 50, with or without %; NaN,
+// infinities and numbers out of range are refused.
+func TestParseShare(t *testing.T) {
+	for in, want := range map[string]float64{"5": 0.05, "5%": 0.05, " 0.1 ": 0.001, "50%": 0.5, "1e-1": 0.001} {
+		if got, err := ParseShare(in); err != nil || math.Abs(got-want) > 1e-12 {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"NaN", "nan%", "Inf", "-Inf", "0", "0.09", "50.1", "-5", "", "%", "5%%", "abc"} {
+		if got, err := ParseShare(in); err == nil {
+			t.Errorf("%q: %v, want an error", in, got)
+		}
 	}
 }
 

@@ -115,6 +115,9 @@ func ParseGrouping(s string) (Grouping, error) {
 
 func parseBits(whole, s string, lo, hi int, fam string) (uint8, error) {
 	n, err := strconv.Atoi(s)
+	if strings.Trim(s, "0123456789") != "" {
+		err = strconv.ErrSyntax // Atoi takes a sign: "+24", "-0"
+	}
 	if err != nil || n < lo || n > hi {
 		return 0, fmt.Errorf("group %q: the %s prefix length must be a number from %d to %d, or auto", whole, fam, lo, hi)
 	}
