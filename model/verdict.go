@@ -89,7 +89,7 @@ type VerdictReport struct {
 	// longest common prefix when that is no wider than /8 (/16) and they
 	// fill half of it, else the heavy prefixes themselves (none inside
 	// another), each then narrowed to the longest prefix under it that
-	// leaves out fewer than Threshold of the new flows (a flood in a /22 is
+	// leaves out fewer than Threshold of its new flows (a flood in a /22 is
 	// named as the /22, not the /16 it was counted in); CoverShare the
 	// share of the new flows they make.
 	Cover      []GroupKey
@@ -209,7 +209,7 @@ func (v *Verdict) Judge(t *Table) VerdictReport {
 	}
 	rep.Cover = coverOf(rep.Heavy)
 	for i, c := range rep.Cover {
-		rep.Cover[i] = tighten(levels, c, float64(n), v.share)
+		rep.Cover[i] = tighten(levels, c, v.share)
 	}
 	var under2 uint64
 	for _, c := range rep.Cover {
@@ -346,20 +346,21 @@ func coverOf(hs []HeavyShare) []GroupKey {
 	return out
 }
 
-// tighten returns the longest prefix under cover c that holds all the new
-// flows under c but fewer than share of the window's n, from the counts
-// of the levels longer than c: the heavy prefixes are counted at /8, /16,
-// /24, /32 and IPv6's levels only, and a flood inside a /22 or a /56 is
-// named as such, not as the /16 or /48 of its level. It steps down one bit
-// at a time into the half that holds more, as long as the flows the halves
-// left behind hold fewer than share of n together (they would not make a
-// heavy prefix of their own), and stops where both halves hold more.
-func tighten(levels []map[GroupKey]uint64, c GroupKey, n, share float64) GroupKey {
+// tighten returns the longest prefix under cover c that holds all its new
+// flows but fewer than share of them, from the counts of the levels longer
+// than c: the heavy prefixes are counted at /8, /16, /24, /32 and IPv6's
+// levels only, and a flood inside a /22 or a /56 is named as such, not as
+// the /16 or /48 of its level. It steps down one bit at a time into the
+// half that holds more, as long as the flows the halves left behind hold
+// fewer than share of c's together, and stops where both halves hold more.
+// The flows under c that the longer level does not count are left behind
+// too: a cover is never narrowed to where the counts cannot follow it.
+func tighten(levels []map[GroupKey]uint64, c GroupKey, share float64) GroupKey {
 	off := 0
 	if c.Family == IPv4 {
 		off = 96
 	}
-	left := share * n
+	left := share * float64(prefixCount(levels, c))
 	type keyCount struct {
 		a Addr
 		n float64
@@ -367,9 +368,19 @@ func tighten(levels []map[GroupKey]uint64, c GroupKey, n, share float64) GroupKe
 	var under []keyCount
 	for lv := levelFor(c.Family, c.Bits+1); lv >= 0 && lv < len(rateLevels) && rateLevels[lv].fam == c.Family; lv++ {
 		under = under[:0]
+		var sum float64
 		for k, cnt := range levels[lv] {
 			if c.Contains(k.Family, k.Addr) {
 				under = append(under, keyCount{k.Addr, float64(cnt)})
+				sum += float64(cnt)
+			}
+		}
+		// Flows the longer level does not see under c (its keys lost
+		// their counters, or c's count is an overestimate) may be in
+		// either half: they count as left out.
+		if own := float64(prefixCount(levels, c)); own > sum {
+			if left -= own - sum; left <= 0 {
+				return c
 			}
 		}
 		for c.Bits < rateLevels[lv].bits {

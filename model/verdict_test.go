@@ -259,3 +259,28 @@ func TestVerdictNamesTheSmallestPrefix(t *testing.T) {
 		})
 	}
 }
+
+// TestTightenFollowsOnlyCounts: a /24 counted 100 times whose addresses
+// the /32 level lost but one stays the /24; one whose addresses the /32
+// level holds goes down to the /26 they fill.
+func TestTightenFollowsOnlyCounts(t *testing.T) {
+	key := func(s string, bits uint8) GroupKey {
+		return GroupKey{By: BySrc, Family: IPv4, Bits: bits, Addr: addr(s)}
+	}
+	levels := make([]map[GroupKey]uint64, len(rateLevels))
+	for i := range levels {
+		levels[i] = map[GroupKey]uint64{}
+	}
+	c := key("203.0.113.0", 24)
+	levels[levelFor(IPv4, 24)][c] = 100
+	levels[levelFor(IPv4, 32)][key("203.0.113.198", 32)] = 1
+	if got := tighten(levels, c, 0.05); got != c {
+		t.Fatalf("tightened to %s with the /32 level seeing 1 of 100 flows", got)
+	}
+	for i := range 50 {
+		levels[levelFor(IPv4, 32)][key(fmt.Sprintf("203.0.113.%d", 64+i), 32)] = 2
+	}
+	if got := tighten(levels, c, 0.05); got.String() != "203.0.113.64/26" {
+		t.Fatalf("tightened to %s, want 203.0.113.64/26", got)
+	}
+}
