@@ -1,21 +1,20 @@
 package model
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // A rebuild of big plain groupings (a new key, a new filter, a snapshot)
 // runs in the background, as a list's sort does (partial.go), so that a
-// key press at a million flows is answered within a frame: the owner
-// passes over the table once (two halves on two goroutines while it
-// waits) and writes, for each matching flow, its group key and what its
-// group counts of it (groupItem); a worker aggregates those into its own
+// key press at a million flows is answered within a frame: a worker
+// passes over the table in the read gate the owner entered for it
+// (gate.go: no batch changes the table until it has read it) and writes,
+// for each matching flow, its group key and what its group counts of it
+// (groupItem); then, out of the gate, it aggregates those into its own
 // index and list, reading nothing else; the owner adopts them and applies
 // the changes of the batches that came meanwhile, from the first change of
-// each slot (what the flow was when the pass read it). Until then the
-// groups say they are being counted (Counting), with the number of flows.
-// Auto groupings (the heavy-hitter trie) and small tables build at once.
+// each slot (what the flow was when the worker read it). Until then the
+// groups say they are being counted (Counting), with the number of flows
+// once known. Auto groupings (the heavy-hitter trie) and small tables
+// build at once.
 
 // groupItem is what aggregating a flow needs of it.
 type groupItem struct {
@@ -27,7 +26,10 @@ type groupItem struct {
 
 // groupBuild is a background rebuild of the groups.
 type groupBuild struct {
-	flows int // matching flows collected
+	// flows is the number of matching flows: the table's at the start
+	// without a filter, else -1 until the worker has read them.
+	flows atomic.Int64
+	read  chan struct{} // closed when the worker has read the table
 	done  chan struct{}
 	stop  atomic.Bool
 	// Written by the worker before done is closed.
@@ -37,8 +39,9 @@ type groupBuild struct {
 }
 
 // Counting reports whether the groups are being rebuilt in the background,
-// and how many flows that aggregates: Len, Matched, Top and Rank wait for
-// it, so a screen asks first.
+// and how many flows that aggregates (-1 while a filter's matches are
+// still being read: unknown yet): Len, Matched, Top and Rank wait for it,
+// so a screen asks first.
 func (g *Groups) Counting() (bool, int) {
 	if g.build == nil && !g.valid && !g.auto() && int(g.t.Slots()) >= g.buildMin() {
 		g.start()
@@ -48,7 +51,7 @@ func (g *Groups) Counting() (bool, int) {
 		case <-b.done:
 			g.adopt()
 		default:
-			return true, b.flows
+			return true, int(b.flows.Load())
 		}
 	}
 	return false, 0
@@ -80,70 +83,98 @@ func (g *Groups) cancelBuild() {
 	}
 }
 
-// start collects the items and starts the worker.
+// start starts the worker, in the table's read gate.
 func (g *Groups) start() {
 	g.cancelBuild()
-	n := int(g.t.Slots())
-	mid := n / 2
-	var halves [2][]groupItem
-	var wg sync.WaitGroup
-	collect := func(h, lo, hi int) {
-		items := make([]groupItem, 0, hi-lo)
-		for slot := int32(lo); slot < int32(hi); slot++ {
-			f := g.t.At(slot)
-			if f.Family == 0 || !g.match(f, g.t.ExtAt(slot)) {
-				continue
-			}
-			it := groupItem{key: groupKeyOf(&g.gr, f)}
-			it.state, _ = f.State()
-			if f.Attrs&HasCounters != 0 {
-				c, _ := g.t.CountersAt(slot)
-				it.counted, it.bytes, it.packets = true, c.Bytes(), c.Packets()
-			}
-			items = append(items, it)
-		}
-		halves[h] = items
+	b := &groupBuild{read: make(chan struct{}), done: make(chan struct{})}
+	b.flows.Store(-1)
+	if g.filter == nil {
+		b.flows.Store(int64(g.t.Len()))
 	}
-	wg.Add(1)
-	go func() { defer wg.Done(); collect(1, mid, n) }()
-	collect(0, 0, mid)
-	wg.Wait()
-	b := &groupBuild{flows: len(halves[0]) + len(halves[1]), done: make(chan struct{})}
 	g.build = b
-	go b.aggregate(halves, g.hold)
+	w := &groupReader{t: g.t, gr: g.gr, filter: g.filter}
+	g.t.gate.enter()
+	go b.run(w, g.hold)
 }
 
-// aggregate is the worker: it builds the index and list from the items.
-func (b *groupBuild) aggregate(halves [2][]groupItem, hold chan struct{}) {
+// groupReader is what the worker reads the table with.
+type groupReader struct {
+	t      *Table
+	gr     Grouping
+	filter Matcher
+}
+
+// items returns the group items of the matching flows in slots [lo, hi).
+func (r *groupReader) items(lo, hi int, dst []groupItem) []groupItem {
+	for slot := int32(lo); slot < int32(hi); slot++ {
+		f := r.t.At(slot)
+		if f.Family == 0 || (r.filter != nil && !r.filter.Match(f, r.t.ExtAt(slot))) {
+			continue
+		}
+		it := groupItem{key: groupKeyOf(&r.gr, f)}
+		it.state, _ = f.State()
+		if f.Attrs&HasCounters != 0 {
+			c, _ := r.t.CountersAt(slot)
+			it.counted, it.bytes, it.packets = true, c.Bytes(), c.Packets()
+		}
+		dst = append(dst, it)
+	}
+	return dst
+}
+
+// run is the worker: it reads the items in the gate, leaves it, and
+// aggregates them.
+func (b *groupBuild) run(r *groupReader, hold chan struct{}) {
 	defer close(b.done)
+	items := b.readAll(r)
 	if hold != nil {
 		<-hold
 	}
+	b.aggregate(items)
+}
+
+// readAll reads the items of the matching flows and leaves the gate.
+func (b *groupBuild) readAll(r *groupReader) []groupItem {
+	defer close(b.read)
+	defer r.t.gate.leave()
+	n := int(r.t.Slots())
+	items := make([]groupItem, 0, r.t.Len())
+	const step = 1 << 16
+	for lo := 0; lo < n && !b.stop.Load(); lo += step {
+		items = r.items(lo, min(lo+step, n), items)
+	}
+	b.flows.Store(int64(len(items)))
+	return items
+}
+
+// aggregate builds the index and list from the items.
+func (b *groupBuild) aggregate(items []groupItem) {
 	b.idx = make(map[GroupKey]int32)
-	for _, items := range halves {
-		if b.stop.Load() {
+	if b.stop.Load() {
+		return
+	}
+	for i := range items {
+		it := &items[i]
+		j, ok := b.idx[it.key]
+		if !ok {
+			j = int32(len(b.list))
+			b.idx[it.key] = j
+			b.list = append(b.list, Group{Key: it.key})
+		}
+		// As Group.account adds a flow.
+		gr := &b.list[j]
+		gr.Flows++
+		gr.Mix.Add(it.state, 1)
+		if it.counted {
+			gr.Counted++
+			gr.Bytes += it.bytes
+			gr.Packets += it.packets
+		}
+		if i&0xffff == 0 && b.stop.Load() {
 			return
 		}
-		for i := range items {
-			it := &items[i]
-			j, ok := b.idx[it.key]
-			if !ok {
-				j = int32(len(b.list))
-				b.idx[it.key] = j
-				b.list = append(b.list, Group{Key: it.key})
-			}
-			// As Group.account adds a flow.
-			gr := &b.list[j]
-			gr.Flows++
-			gr.Mix.Add(it.state, 1)
-			if it.counted {
-				gr.Counted++
-				gr.Bytes += it.bytes
-				gr.Packets += it.packets
-			}
-		}
-		b.matched += len(items)
 	}
+	b.matched = len(items)
 }
 
 // markDirty keeps the first change of each slot during a rebuild: its Old

@@ -252,7 +252,10 @@ func (l *List) collect(lo, hi int, dst []sortItem) []sortItem {
 		if f.Family == 0 || !l.match(f, slot) {
 			continue
 		}
-		c, _ := l.t.CountersAt(slot)
+		var c Counters
+		if l.col.counted() {
+			c, _ = l.t.CountersAt(slot)
+		}
 		dst = append(dst, l.item(f, &c, slot))
 	}
 	return dst

@@ -196,7 +196,7 @@ func (l *List) rebuild() {
 		l.sortNow()
 		return
 	}
-	sel := l.selectPass(true)
+	sel := l.selectPass(l.partialMin())
 	if sel.n < l.partialMin() {
 		all := append(sel.halves[0], sel.halves[1]...)
 		l.sortItems(all, nil)
@@ -212,8 +212,12 @@ func (l *List) rebuild() {
 	l.valid = true
 	dst := l.items[:0]
 	l.items = nil
-	w := &List{col: l.col, keysOnly: true, hold: l.hold}
-	go w.sortInBackground(p, sel.halves, dst)
+	w := &List{t: l.t, col: l.col, desc: l.desc, filter: l.filter, keysOnly: true, hold: l.hold}
+	// The worker reads the items off the frame; no batch changes the
+	// table before it has (gate.go), so they are the table the windows
+	// were selected from.
+	l.t.gate.enter()
+	go w.sortInBackground(p, sel.n, dst)
 }
 
 // reselect recomputes the windows of a pending rebuild after the table
@@ -222,7 +226,7 @@ func (l *List) reselect() {
 	if l.settle(false) || !l.pend.stale {
 		return
 	}
-	sel := l.selectPass(false)
+	sel := l.selectPass(0)
 	l.pend.n, l.pend.wins, l.pend.stale = sel.n, sel.windows(l), false
 }
 
@@ -247,41 +251,31 @@ func (l *List) sortNow() {
 	l.valid = true
 }
 
-// sortInBackground is the worker: it sorts the halves on their summaries,
-// merges them into dst, lists the runs of equal summaries and hands the
+// sortInBackground is the worker: it reads the n matching flows' items
+// from the table (in the read gate the owner entered for it), sorts them
+// on their summaries, lists the runs of equal summaries and hands the
 // result over by closing p.done. l is the worker's own keys-only List.
-func (l *List) sortInBackground(p *pending, halves [2][]sortItem, dst []listItem) {
+func (l *List) sortInBackground(p *pending, n int, dst []listItem) {
 	defer close(p.done)
+	a := l.readItems(p, n)
 	if l.hold != nil {
 		<-l.hold
 	}
 	if p.stop.Load() {
 		return
 	}
-	a, b := halves[0], halves[1]
-	tmp := make([]sortItem, len(a)+len(b)) // scratch, allocated off the frame
-	// One goroutine: the other core draws the frame that answers the key
-	// (with the halves on two, > at a million flows reached the screen
-	// through tmux in 52-71 ms, with one in 44-45 ms).
-	l.sortItems(a, tmp[:len(a)])
+	// One goroutine: the other core draws the frames meanwhile.
+	l.sortItems(a, make([]sortItem, len(a))) // scratch, allocated off the frame
 	if p.stop.Load() {
 		return
 	}
-	l.sortItems(b, tmp[len(a):len(a)+len(b)])
-	if p.stop.Load() {
-		return
-	}
-	total := len(a) + len(b)
 	out := dst[:0]
-	if cap(out) < total || cap(out) > 2*total+1024 {
-		out = make([]listItem, 0, total+total/8)
+	if cap(out) < len(a) || cap(out) > 2*len(a)+1024 {
+		out = make([]listItem, 0, len(a)+len(a)/8)
 	}
-	i, j := 0, 0
-	var last sortItem
 	runStart := -1
-	emit := func(it *sortItem) {
-		k := len(out)
-		if k > 0 && it.k1 == last.k1 && it.k2 == last.k2 {
+	for k := range a {
+		if k > 0 && a[k].k1 == a[k-1].k1 && a[k].k2 == a[k-1].k2 {
 			if runStart < 0 {
 				runStart = k - 1
 			}
@@ -289,28 +283,25 @@ func (l *List) sortInBackground(p *pending, halves [2][]sortItem, dst []listItem
 			p.ties = append(p.ties, [2]int{runStart, k})
 			runStart = -1
 		}
-		last = *it
-		out = append(out, pack(it))
-	}
-	for i < len(a) && j < len(b) {
-		if keyBefore(&b[j], &a[i]) {
-			emit(&b[j])
-			j++
-		} else {
-			emit(&a[i])
-			i++
-		}
-	}
-	for ; i < len(a); i++ {
-		emit(&a[i])
-	}
-	for ; j < len(b); j++ {
-		emit(&b[j])
+		out = append(out, pack(&a[k]))
 	}
 	if runStart >= 0 {
 		p.ties = append(p.ties, [2]int{runStart, len(out)})
 	}
 	p.out = out
+}
+
+// readItems collects the items of the n matching flows and leaves the
+// table's read gate; it stops early if the rebuild is abandoned.
+func (l *List) readItems(p *pending, n int) []sortItem {
+	defer l.t.gate.leave()
+	items := make([]sortItem, 0, n)
+	const step = 1 << 16
+	end := int(l.t.Slots())
+	for lo := 0; lo < end && !p.stop.Load(); lo += step {
+		items = l.collect(lo, min(lo+step, end), items)
+	}
+	return items
 }
 
 // keyBefore orders items by their summaries alone.

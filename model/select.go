@@ -7,17 +7,19 @@ import (
 
 // selection is the result of one pass over the table for a rebuild: the
 // number of matching flows, the items of the windows the screen needs
-// (unordered), and, if asked, every matching item in two halves.
+// (unordered), and, if there are at most collectMax of them, every
+// matching item in two halves (complete reports whether they are all).
 type selection struct {
-	n      int
-	head   []sortItem // the need smallest items
-	tail   []sortItem // the need largest items
-	pivot  sortItem
-	hasPiv bool
-	rank   int        // items before the pivot
-	below  []sortItem // the need largest items before the pivot
-	above  []sortItem // the need smallest items after the pivot
-	halves [2][]sortItem
+	n        int
+	head     []sortItem // the need smallest items
+	tail     []sortItem // the need largest items
+	pivot    sortItem
+	hasPiv   bool
+	rank     int        // items before the pivot
+	below    []sortItem // the need largest items before the pivot
+	above    []sortItem // the need smallest items after the pivot
+	halves   [2][]sortItem
+	complete bool
 }
 
 // selector is one half's share of a selection pass.
@@ -29,14 +31,16 @@ type selector struct {
 	hasPiv                   bool
 	n, rank                  int
 	items                    []sortItem
-	collectAll               bool
+	collectMax               int
 	lo, hi                   int
 }
 
 // selectPass runs the pass over the whole table, in two halves on two
 // goroutines for a big table (the owner waits, so the table does not
-// change meanwhile). collect says whether to keep every matching item.
-func (l *List) selectPass(collect bool) *selection {
+// change meanwhile). It keeps every matching item if there are at most
+// collectMax: a small result is sorted at once, a big one is read again by
+// the worker, off the frame (partial.go).
+func (l *List) selectPass(collectMax int) *selection {
 	n := int(l.t.Slots())
 	need := l.needRows
 	if need <= 0 {
@@ -58,7 +62,7 @@ func (l *List) selectPass(collect bool) *selection {
 		if i == 1 {
 			lo, hi = mid, n
 		}
-		parts[i] = &selector{l: l, need: need, pivot: piv, hasPiv: hasPiv, lo: lo, hi: hi, collectAll: collect}
+		parts[i] = &selector{l: l, need: need, pivot: piv, hasPiv: hasPiv, lo: lo, hi: hi, collectMax: collectMax}
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -74,6 +78,7 @@ func (l *List) selectPass(collect bool) *selection {
 		sel.above = append(sel.above, p.above.items...)
 		sel.halves[i] = p.items
 	}
+	sel.complete = sel.n <= collectMax
 	return sel
 }
 
@@ -117,23 +122,26 @@ func (sel *selection) windows(l *List) []window {
 // run passes over the selector's slots.
 func (s *selector) run() {
 	l := s.l
-	if s.collectAll {
-		// Each half zeroes its own buffer: 12 MB each at a million flows.
-		s.items = make([]sortItem, 0, s.hi-s.lo)
+	if s.collectMax > 0 {
+		s.items = make([]sortItem, 0, min(s.hi-s.lo, s.collectMax))
 	}
 	s.head = boundHeap{l: l, k: s.need, keepLow: true}
 	s.tail = boundHeap{l: l, k: s.need}
 	s.below = boundHeap{l: l, k: s.need}
 	s.above = boundHeap{l: l, k: s.need, keepLow: true}
+	counted := l.col.counted()
 	for slot := int32(s.lo); slot < int32(s.hi); slot++ {
 		f := l.t.At(slot)
 		if f.Family == 0 || !l.match(f, slot) {
 			continue
 		}
-		c, _ := l.t.CountersAt(slot)
+		var c Counters
+		if counted {
+			c, _ = l.t.CountersAt(slot)
+		}
 		it := l.item(f, &c, slot)
 		s.n++
-		if s.collectAll {
+		if len(s.items) < s.collectMax {
 			s.items = append(s.items, it)
 		}
 		s.head.offer(&it)

@@ -4,8 +4,10 @@ import "time"
 
 // Table is the flow table: a compact store of flows keyed by their kernel
 // identity, fed with batches. It is not safe for concurrent use: one
-// goroutine (the UI's) owns it.
+// goroutine (the UI's) owns it; the background workers of its lists and
+// groups read it only through its read gate (gate.go).
 type Table struct {
+	gate  readGate
 	s     store
 	idx   index
 	free  []int32
@@ -216,6 +218,7 @@ func (c *Changes) unlist() {
 // past their timeout by more than the grace go. It returns what changed,
 // valid until the next Apply.
 func (t *Table) Apply(b *Batch) *Changes {
+	t.gate.wait()
 	t.changes.reset()
 	t.changes.batch = b
 	t.now = unixSeconds(b.Time)
@@ -289,6 +292,7 @@ func (t *Table) Insert(f *Flow, c *Counters) { t.InsertExt(f, c, nil) }
 // InsertExt is Insert for a flow with rare attributes x (nil: none), which
 // the table keeps and which must not change.
 func (t *Table) InsertExt(f *Flow, c *Counters, x *Ext) {
+	t.gate.wait()
 	k := f.Key()
 	t.upsert(f, c, x, &k, t.idx.hash(&k), false, false)
 	t.free = append(t.free, t.freed...)

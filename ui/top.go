@@ -165,8 +165,12 @@ func (m *Model) renderTop(w int) []string {
 	s := &m.styles
 	t := &m.top
 	if counting, n := m.groups.Counting(); counting {
+		what := "flows" // a filter's matches, not read yet
+		if n >= 0 {
+			what = format.Plural(n, "flow")
+		}
 		return []string{s.ColHeader.Render(pad(groupTitles[m.groups.By()], w)),
-			s.Notice.Render(fmt.Sprintf("counting %s by %s%s", format.Plural(n, "flow"), m.groups.Grouping(), s.Glyphs.ellipsis))}
+			s.Notice.Render(fmt.Sprintf("counting %s by %s%s", what, m.groups.Grouping(), s.Glyphs.ellipsis))}
 	}
 	total := max(m.groups.Matched(), 1)
 	c := m.topColumns(w)
