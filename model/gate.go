@@ -39,3 +39,19 @@ func (g *readGate) wait() {
 		g.mu.Unlock() //lint:ignore SA2001 an empty critical section: waiting for the readers is the point
 	}
 }
+
+// ReadAside runs read on a goroutine of its own while the table does not
+// change: Apply and InsertExt wait until read has returned. read must only
+// read the table (At, ExtAt, CountersAt, Slots, Len). The owner calls it,
+// for a pass over a big table that need not hold up a frame (a filter's
+// match count as it is typed). The channel is closed when read returns.
+func (t *Table) ReadAside(read func()) <-chan struct{} {
+	done := make(chan struct{})
+	t.gate.enter()
+	go func() {
+		defer close(done)
+		defer t.gate.leave()
+		read()
+	}()
+	return done
+}

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/cttop/cttop/filter"
 	"github.com/cttop/cttop/format"
+	"github.com/cttop/cttop/model"
 )
 
 // promptPreview is what the filter being typed would do.
@@ -17,7 +19,25 @@ type promptPreview struct {
 	// note warns of the NAT trap: a direction that misses flows holding
 	// the address at another end ("" when none would).
 	note string
+	// counting is set while a worker counts the matches (big tables).
+	counting bool
 }
+
+// previewAsideMin is the table size from which the match count is taken
+// off the frame: a pass over a million flows took 30-60 ms a key typed.
+const previewAsideMin = 1 << 16
+
+// previewRun is a match count under way off the frame.
+type previewRun struct {
+	canon string // the filter's canonical text, as filterText says it
+	stop  atomic.Bool
+	done  <-chan struct{}
+	// Written by the worker before done is closed.
+	res promptPreview
+}
+
+// previewDoneMsg says the match count of run ended.
+type previewDoneMsg struct{ run *previewRun }
 
 func newPrompt() textinput.Model {
 	ti := textinput.New()
@@ -54,8 +74,7 @@ func (m *Model) openPrompt() tea.Cmd {
 	m.prompt.SetValue(m.filterText())
 	m.prompt.CursorEnd()
 	m.fitPrompt()
-	m.updatePreview()
-	return m.prompt.Focus()
+	return tea.Batch(m.updatePreview(), m.prompt.Focus())
 }
 
 // promptKey edits the filter: the header shows the match count (or the
@@ -65,6 +84,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+c":
 		return tea.Quit
 	case "esc":
+		m.stopPreview()
 		m.closePrompt()
 		return nil
 	case "enter":
@@ -85,7 +105,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.prompt, cmd = m.prompt.Update(msg)
 	if m.prompt.Value() != m.preview.text {
 		m.fitPrompt()
-		m.updatePreview()
+		cmd = tea.Batch(cmd, m.updatePreview())
 	}
 	return cmd
 }
@@ -103,29 +123,77 @@ func (m *Model) closePrompt() {
 }
 
 // updatePreview counts the flows the typed filter matches: one pass over
-// the table, about 20 ms at a million flows. With a directional address
-// test (src A, dst net N) it also counts the flows the filter misses but
-// would match with the address at any end, and notes them.
-func (m *Model) updatePreview() {
+// the table, 30-60 ms at a million flows, so from previewAsideMin flows on
+// a worker counts while the header says so (the command it returns brings
+// the count). With a directional address test (src A, dst net N) it also
+// counts the flows the filter misses but would match with the address at
+// any end, and notes them.
+func (m *Model) updatePreview() tea.Cmd {
+	m.stopPreview()
 	text := m.prompt.Value()
 	m.preview = promptPreview{text: text}
 	f, err := filter.Parse(text)
 	if err != nil {
 		m.preview.err = err
-		return
+		return nil
 	}
 	if f == nil {
 		m.preview.matched = m.table.Len()
-		return
+		return nil
 	}
+	if m.table.Slots() < previewAsideMin {
+		m.preview = countMatches(m.table, text, f, nil)
+		return nil
+	}
+	r := &previewRun{canon: f.String()}
+	t := m.table
+	r.done = t.ReadAside(func() { r.res = countMatches(t, text, f, &r.stop) })
+	m.previewRun = r
+	m.preview.counting = true
+	return func() tea.Msg { <-r.done; return previewDoneMsg{r} }
+}
+
+// counted takes a match count that ended: shown if it is the one the
+// prompt waits for; its NAT note goes to the status line if its filter was
+// applied meanwhile.
+func (m *Model) counted(r *previewRun) {
+	switch {
+	case r.stop.Load():
+	case m.previewRun == r && m.mode() == modePrompt:
+		m.preview = r.res
+		m.previewRun = nil
+	case m.previewRun == r:
+		m.previewRun = nil
+		if r.res.note != "" && m.filterText() == r.canon {
+			m.status += "; " + r.res.note
+		}
+	}
+}
+
+// stopPreview abandons a match count under way.
+func (m *Model) stopPreview() {
+	if r := m.previewRun; r != nil {
+		r.stop.Store(true)
+		m.previewRun = nil
+	}
+}
+
+// countMatches counts the flows of t that f matches, and those it would
+// match with its address at any end (the NAT note); it stops early, with
+// a count that is not shown, when stop is set.
+func countMatches(t *model.Table, text string, f *filter.Filter, stop *atomic.Bool) promptPreview {
+	p := promptPreview{text: text}
 	orig, every := f.Widened()
 	n, moreOrig, moreAny := 0, 0, 0
-	for s := int32(0); s < m.table.Slots(); s++ {
-		fl := m.table.At(s)
+	for s := int32(0); s < t.Slots(); s++ {
+		if s&0xffff == 0 && stop != nil && stop.Load() {
+			return p
+		}
+		fl := t.At(s)
 		if fl.Family == 0 {
 			continue
 		}
-		x := m.table.ExtAt(s)
+		x := t.ExtAt(s)
 		switch {
 		case f.Match(fl, x):
 			n++
@@ -136,12 +204,13 @@ func (m *Model) updatePreview() {
 			}
 		}
 	}
-	m.preview.matched = n
+	p.matched = n
 	word := "host"
 	if strings.Contains(text, "/") {
 		word = "net"
 	}
-	m.preview.note = natNote(n, moreOrig, moreAny, word)
+	p.note = natNote(n, moreOrig, moreAny, word)
+	return p
 }
 
 // natNote says how many more flows hold the filter's address at another

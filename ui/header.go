@@ -287,6 +287,8 @@ func (m *Model) promptResult(width int) (res string, ok bool) {
 		res = s.Alarm.Render(p.err.Error())
 	case p.text == "":
 		res = s.Dim.Render("empty: show every flow")
+	case p.counting:
+		res = s.Dim.Render(fmt.Sprintf("%s counting the matches of %s%s", s.Glyphs.arrow, format.Commas(uint64(m.table.Len())), s.Glyphs.ellipsis))
 	default:
 		res = s.Notice.Render(fmt.Sprintf("%s %s of %s match", s.Glyphs.arrow, format.Commas(uint64(p.matched)), format.Commas(uint64(m.table.Len()))))
 	}

@@ -123,6 +123,7 @@ type Model struct {
 
 	prompt      textinput.Model
 	preview     promptPreview
+	previewRun  *previewRun // a match count under way (filter.go)
 	filterStack []*filter.Filter
 
 	confirm *confirmState
@@ -278,6 +279,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Quit
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
+	case previewDoneMsg:
+		m.counted(msg.run)
+		return nil
 	}
 	if cmd, ok := m.hostMsgs(msg); ok {
 		return cmd
