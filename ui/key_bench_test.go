@@ -81,6 +81,7 @@ var keyCases = []keyCase{
 	one("?").with(nil, "esc"),
 	one("/").with(nil, "esc"),
 	one("t").with([]string{"/"}, "esc").as("filter/type"), // the match count follows
+	one("3").with(keys([]string{"/"}, typed("dst port 44")), "esc").as("filter/count"), // a filter that parses: its match count
 	one("enter").with(keys([]string{"/"}, typed("tcp and dst port 443")), "esc").as("filter/enter"),
 	one("esc").with(keys([]string{"/"}, typed("dst port 443"), []string{"enter"})).as("filter/esc"),
 	one("d").with(nil, "n"),
@@ -148,6 +149,10 @@ func settle(m *Model) {
 	}
 	if d := m.groups.Done(); d != nil {
 		<-d
+	}
+	if r := m.previewRun; r != nil {
+		<-r.done
+		m.counted(r)
 	}
 	m.refresh()
 }
