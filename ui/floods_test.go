@@ -350,3 +350,50 @@ func TestHeavyCountWords(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockIPv6PrefixRow: IPv6 sources in four /64s of 2001:db8:bad::/48
+// among IPv4 ones; grouped by /16 (IPv6 /48), b on the /48 row proposes
+// DROP for 2001:db8:bad::/48 and deletes its flows, and only them.
+func TestBlockIPv6PrefixRow(t *testing.T) {
+	a := &fakeActions{}
+	m := New(Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), Actions: a})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	b := attackBatch()
+	for i := range 40 {
+		f := flow(0, 443)
+		f.Family = model.IPv6
+		f.Orig.Src = model.AddrFrom(netip.MustParseAddr(fmt.Sprintf("2001:db8:bad:%x::%x", i%4, 1+i)))
+		f.Orig.Dst = model.AddrFrom(netip.MustParseAddr("2001:db8::1"))
+		f.Orig.SrcPort = uint16(20000 + i)
+		f.SetID(uint32(5000 + i))
+		f.Reply = f.Orig.Inverse()
+		b.Snapshot.Add(&f, nil)
+	}
+	b.Stats.Count += 40
+	m.Update(BatchMsg{b})
+	pressRun(m, "1", "[", "[")
+	if got := m.groups.Grouping().String(); got != "src/16" {
+		t.Fatalf("grouping %s", got)
+	}
+	rows := m.groups.Top(0, 5, nil)
+	if len(rows) == 0 || rows[0].Key.String() != "2001:db8:bad::/48" || rows[0].Flows != 40 {
+		t.Fatalf("first row %v", rows)
+	}
+	pressRun(m, "g", "b")
+	if !strings.Contains(plain(m), "drop from 2001:db8:bad::/48") {
+		t.Fatalf("b on the /48 row:\n%s", plain(m))
+	}
+	pressRun(m, "a")
+	want := netip.MustParsePrefix("2001:db8:bad::/48")
+	if len(a.applied) != 1 || a.applied[0][0] != action.Source(action.Drop, want) {
+		t.Fatalf("applied %+v", a.applied)
+	}
+	if len(a.deleted) != 40 {
+		t.Fatalf("deleted %d flows, want the 40 of %s", len(a.deleted), want)
+	}
+	for _, f := range a.deleted {
+		if !want.Contains(f.Orig.Src.IP()) {
+			t.Fatalf("deleted a flow from %s", f.Orig.Src)
+		}
+	}
+}
