@@ -123,11 +123,11 @@ func AppendFlow(b []byte, r Row, now uint32) []byte {
 	b = append(b, `"family":`...)
 	b = strconv.AppendQuote(b, model.FamilyName(f.Family))
 	str("proto", model.ProtoName(f.Proto))
-	str("src", f.Orig.Src.String())
+	str("src", f.Orig.Src.StringIn(f.Family))
 	if model.HasPorts(f.Proto) {
 		num("sport", uint64(f.Orig.SrcPort))
 	}
-	str("dst", f.Orig.Dst.String())
+	str("dst", f.Orig.Dst.StringIn(f.Family))
 	if model.HasPorts(f.Proto) {
 		num("dport", uint64(f.Orig.DstPort))
 	}
@@ -151,11 +151,11 @@ func AppendFlow(b []byte, r Row, now uint32) []byte {
 		b = strconv.AppendQuote(b, s)
 	}
 	b = append(b, ']')
-	str("reply_src", f.Reply.Src.String())
+	str("reply_src", f.Reply.Src.StringIn(f.Family))
 	if model.HasPorts(f.Proto) {
 		num("reply_sport", uint64(f.Reply.SrcPort))
 	}
-	str("reply_dst", f.Reply.Dst.String())
+	str("reply_dst", f.Reply.Dst.StringIn(f.Family))
 	if model.HasPorts(f.Proto) {
 		num("reply_dport", uint64(f.Reply.DstPort))
 	}

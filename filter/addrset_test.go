@@ -16,9 +16,11 @@ import (
 func randomTargets(r *rand.Rand, flows []model.Flow, n int) []action.Target {
 	var ts []action.Target
 	for range n {
-		a := flows[r.IntN(len(flows))].Orig.Src.IP()
+		f := &flows[r.IntN(len(flows))]
+		a := f.Orig.Src.In(f.Family)
 		if r.IntN(3) == 0 {
-			a = flows[r.IntN(len(flows))].Reply.Dst.IP()
+			f = &flows[r.IntN(len(flows))]
+			a = f.Reply.Dst.In(f.Family)
 		}
 		bits := a.BitLen()
 		if r.IntN(4) == 0 { // a prefix
@@ -78,7 +80,7 @@ func TestAddrSetSameAsTests(t *testing.T) {
 		for i := range flows {
 			got, want := f.Match(&flows[i], nil), evalNode(f.root, &flows[i], nil)
 			if got != want {
-				t.Fatalf("%.80s...: flow %d (%s -> %s): compiled %v, tree %v", f, i, flows[i].Orig.Src, flows[i].Orig.Dst, got, want)
+				t.Fatalf("%.80s...: flow %d (%s -> %s): compiled %v, tree %v", f, i, flows[i].Orig.Src.StringIn(flows[i].Family), flows[i].Orig.Dst.StringIn(flows[i].Family), got, want)
 			}
 			if got {
 				matched++
@@ -122,7 +124,8 @@ func BenchmarkTargets1M(b *testing.B) {
 	targets := func(k, bits int) []action.Target {
 		var ts []action.Target
 		for range k {
-			a := flows[r.IntN(n)].Orig.Src.IP()
+			f := &flows[r.IntN(n)]
+			a := f.Orig.Src.In(f.Family)
 			if a.Is4() && bits < 32 {
 				ts = append(ts, action.Source(action.Drop, netip.PrefixFrom(a, bits).Masked()))
 			} else {

@@ -95,9 +95,10 @@ func negate(n *filterNode) *filterNode {
 	return n
 }
 
-// hostNode tests one end of the original tuple for the address a.
-func hostNode(d filterDir, a model.Addr) *filterNode {
-	ip := a.IP()
+// hostNode tests one end of the original tuple for the address a of
+// family fam.
+func hostNode(d filterDir, fam uint8, a model.Addr) *filterNode {
+	ip := a.In(fam)
 	return leafNode(prefixInsn(netip.PrefixFrom(ip, ip.BitLen()), d))
 }
 
@@ -118,7 +119,7 @@ func keyNode(k model.GroupKey) (string, *filterNode) {
 		if k.Bits != 0 {
 			return word + " net " + k.Prefix().String(), leafNode(prefixInsn(k.Prefix(), dir))
 		}
-		return word + " host " + k.Addr.String(), hostNode(dir, k.Addr)
+		return word + " host " + k.Addr.StringIn(k.Family), hostNode(dir, k.Family, k.Addr)
 	case model.ByDport:
 		if model.HasPorts(k.Proto) {
 			return model.ProtoName(k.Proto) + " dst port " + strconv.Itoa(int(k.Port)), dstPortNode(k.Proto, k.Port)

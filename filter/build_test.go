@@ -96,7 +96,7 @@ func TestKey(t *testing.T) {
 
 func TestTargets(t *testing.T) {
 	flows := buildFlows()
-	src := flows[0].Orig.Src.IP()
+	src := flows[0].Orig.Src.In(flows[0].Family)
 	targets := []action.Target{
 		action.Host(action.Drop, src),
 		action.Source(action.Drop, netip.MustParsePrefix("10.1.0.0/16")),
@@ -109,7 +109,7 @@ func TestTargets(t *testing.T) {
 	want := 0
 	for i := range flows {
 		fl := &flows[i]
-		m := fl.Orig.Src.IP() == src || netip.MustParsePrefix("10.1.0.0/16").Contains(fl.Orig.Src.IP()) ||
+		m := fl.Orig.Src.In(fl.Family) == src || netip.MustParsePrefix("10.1.0.0/16").Contains(fl.Orig.Src.In(fl.Family)) ||
 			fl.Proto == model.ProtoUDP && fl.Orig.DstPort == 53
 		if m {
 			want++

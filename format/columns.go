@@ -54,9 +54,9 @@ const maxAddr = 39
 func Columns() []Column {
 	return []Column{
 		{ColProto, "PROTO", false, 12, func(r *Row) string { return Proto(r.Flow.Proto) }}, // unknown(255)
-		{ColSrc, "SRC", false, maxAddr, func(r *Row) string { return Addr(r.Flow.Orig.Src) }},
+		{ColSrc, "SRC", false, maxAddr, func(r *Row) string { return Addr(r.Flow.Family, r.Flow.Orig.Src) }},
 		{ColSport, "SPORT", true, 8, func(r *Row) string { return SrcPort(r.Flow) }}, // id 65535
-		{ColDst, "DST", false, maxAddr, func(r *Row) string { return Addr(r.Flow.Orig.Dst) }},
+		{ColDst, "DST", false, maxAddr, func(r *Row) string { return Addr(r.Flow.Family, r.Flow.Orig.Dst) }},
 		{ColDport, "DPORT", true, 7, func(r *Row) string { return DstPort(r.Flow) }},    // 255/255
 		{ColState, "STATE", false, 17, func(r *Row) string { return State(r.Flow) }},    // SHUTDOWN_ACK_SENT
 		{ColTTL, "TTL", true, 9, func(r *Row) string { return FlowTTL(r.Flow, r.Now) }}, // 49710d06h

@@ -7,13 +7,15 @@ import (
 	"github.com/cttop/cttop/model"
 )
 
-// Addr writes an address alone as netip does (IPv4 dotted, IPv6
-// compressed, never bracketed): the SRC and DST cells, group keys, the
-// metrics' top sources.
-func Addr(a model.Addr) string { return a.String() }
+// Addr writes an address of a flow of family fam alone as netip does
+// (IPv4 dotted, IPv6 compressed, an IPv6 flow's IPv4-mapped address as
+// ::ffff:192.0.2.1, never bracketed): the SRC and DST cells, group keys,
+// the metrics' top sources.
+func Addr(fam uint8, a model.Addr) string { return a.StringIn(fam) }
 
-// IP writes a netip address as Addr does (an IPv4-mapped one as IPv4).
-func IP(a netip.Addr) string { return a.Unmap().String() }
+// IP writes a netip address as Addr does. An IPv4-mapped address stays
+// IPv6: it is an IPv6 flow's (model.Addr.In unmaps an IPv4 flow's).
+func IP(a netip.Addr) string { return a.WithZone("").String() }
 
 // hasIDs reports whether the protocol's tuple carries something beside the
 // addresses in SrcPort and DstPort that is an end's own: ports (tcp, udp,
@@ -27,11 +29,11 @@ func hasIDs(proto uint8) bool { return model.HasPorts(proto) || proto == model.P
 // key is written as a key, never as a port (192.0.2.1 key 0x1f); other
 // protocols, ICMP among them (its id and type are the flow's, see
 // ICMPLong), give the address alone.
-func Endpoint(a model.Addr, id uint16, proto uint8) string {
-	s := Addr(a)
+func Endpoint(fam uint8, a model.Addr, id uint16, proto uint8) string {
+	s := Addr(fam, a)
 	switch {
 	case model.HasPorts(proto):
-		if !a.Is4() {
+		if fam != model.IPv4 {
 			s = "[" + s + "]"
 		}
 		return s + ":" + strconv.Itoa(int(id))
@@ -86,11 +88,11 @@ func ICMPLong(t model.Tuple) string {
 		" id " + strconv.Itoa(int(t.SrcPort))
 }
 
-// Tuple writes one direction of a flow for the detail pane: "192.0.2.1:80
-// → 198.51.100.7:443", "192.0.2.1 key 0x0 → 192.0.2.2 key 0x1", and for
-// ICMP the addresses then the type, code and id.
-func Tuple(t model.Tuple, proto uint8) string {
-	s := Endpoint(t.Src, t.SrcPort, proto) + " → " + Endpoint(t.Dst, t.DstPort, proto)
+// Tuple writes one direction t of a flow of family fam for the detail
+// pane: "192.0.2.1:80 → 198.51.100.7:443", "192.0.2.1 key 0x0 → 192.0.2.2
+// key 0x1", and for ICMP the addresses then the type, code and id.
+func Tuple(t model.Tuple, fam, proto uint8) string {
+	s := Endpoint(fam, t.Src, t.SrcPort, proto) + " → " + Endpoint(fam, t.Dst, t.DstPort, proto)
 	if model.IsICMP(proto) {
 		s += " (" + ICMPLong(t) + ")"
 	}

@@ -30,17 +30,17 @@ func TestEndpointsAndPorts(t *testing.T) {
 	ping := flow(model.ProtoICMP, "192.0.2.1", 7, "192.0.2.2", 8<<8)
 	gre := flow(model.ProtoGRE, "192.0.2.1", 1, "192.0.2.2", 2)
 	for _, c := range []struct{ got, want string }{
-		{Endpoint(tcp6.Orig.Dst, 443, model.ProtoTCP), "[2001:db8::2]:443"},
-		{Endpoint(addr("192.0.2.1"), 80, model.ProtoUDP), "192.0.2.1:80"},
-		{Endpoint(addr("192.0.2.1"), 0x1f, model.ProtoGRE), "192.0.2.1 key 0x1f"},
-		{Endpoint(addr("2001:db8::1"), 7, model.ProtoICMPv6), "2001:db8::1"},
-		{Endpoint(addr("192.0.2.1"), 7, 99), "192.0.2.1"},
+		{Endpoint(model.IPv6, tcp6.Orig.Dst, 443, model.ProtoTCP), "[2001:db8::2]:443"},
+		{Endpoint(model.IPv4, addr("192.0.2.1"), 80, model.ProtoUDP), "192.0.2.1:80"},
+		{Endpoint(model.IPv4, addr("192.0.2.1"), 0x1f, model.ProtoGRE), "192.0.2.1 key 0x1f"},
+		{Endpoint(model.IPv6, addr("2001:db8::1"), 7, model.ProtoICMPv6), "2001:db8::1"},
+		{Endpoint(model.IPv4, addr("192.0.2.1"), 7, 99), "192.0.2.1"},
 		{SrcPort(&tcp6), "40000"}, {DstPort(&tcp6), "443"},
 		{SrcPort(&ping), "id 7"}, {DstPort(&ping), "8/0"},
 		{SrcPort(&gre), "0x1"}, {DstPort(&gre), "0x2"},
-		{Tuple(gre.Orig, gre.Proto), "192.0.2.1 key 0x1 → 192.0.2.2 key 0x2"},
-		{Tuple(ping.Orig, ping.Proto), "192.0.2.1 → 192.0.2.2 (type 8 code 0 id 7)"},
-		{Tuple(tcp6.Orig, tcp6.Proto), "[2001:db8::1]:40000 → [2001:db8::2]:443"},
+		{Tuple(gre.Orig, gre.Family, gre.Proto), "192.0.2.1 key 0x1 → 192.0.2.2 key 0x2"},
+		{Tuple(ping.Orig, ping.Family, ping.Proto), "192.0.2.1 → 192.0.2.2 (type 8 code 0 id 7)"},
+		{Tuple(tcp6.Orig, tcp6.Family, tcp6.Proto), "[2001:db8::1]:40000 → [2001:db8::2]:443"},
 		{Proto(model.ProtoICMPv6), "icmp6"}, {Proto(model.ProtoTCP), "tcp"},
 	} {
 		if c.got != c.want {
@@ -211,5 +211,38 @@ func TestColumnsBounded(t *testing.T) {
 				t.Errorf("%s cell %q is wider than %d", c.Title, v, c.Max)
 			}
 		}
+	}
+}
+
+// TestMappedIsIPv6: an IPv6 flow's IPv4-mapped address (::ffff:192.0.2.1)
+// is another flow's than an IPv4 flow's 192.0.2.1, whose bytes the model
+// shares: every rendering writes it as IPv6, bracketed before a port.
+func TestMappedIsIPv6(t *testing.T) {
+	m := flow(model.ProtoTCP, "::ffff:192.0.2.1", 40000, "::ffff:198.51.100.1", 443)
+	m.Reply.Dst = addr("::ffff:203.0.113.1") // SNAT
+	v4 := flow(model.ProtoTCP, "192.0.2.1", 40000, "198.51.100.1", 443)
+	if m.Orig.Src != v4.Orig.Src {
+		t.Fatal("the test wants the two flows' addresses to share their bytes")
+	}
+	for _, c := range []struct{ got, want string }{
+		{Addr(m.Family, m.Orig.Src), "::ffff:192.0.2.1"},
+		{Addr(v4.Family, v4.Orig.Src), "192.0.2.1"},
+		{Endpoint(m.Family, m.Orig.Dst, 443, m.Proto), "[::ffff:198.51.100.1]:443"},
+		{Tuple(m.Orig, m.Family, m.Proto), "[::ffff:192.0.2.1]:40000 → [::ffff:198.51.100.1]:443"},
+		{NAT(&m), "src→[::ffff:203.0.113.1]:40000"},
+		{NATShort(&m), "src→::ffff:203.0.113.1"},
+		{IP(m.Orig.Src.In(m.Family)), "::ffff:192.0.2.1"},
+		{IP(v4.Orig.Src.In(v4.Family)), "192.0.2.1"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	cols := Columns()
+	if got := cols[ColSrc].Cell(&Row{Flow: &m}); got != "::ffff:192.0.2.1" {
+		t.Errorf("SRC cell %q, want ::ffff:192.0.2.1", got)
+	}
+	if got := cols[ColDst].Cell(&Row{Flow: &v4}); got != "198.51.100.1" {
+		t.Errorf("an IPv4 flow's DST cell %q, want 198.51.100.1", got)
 	}
 }

@@ -22,10 +22,10 @@ func Translated(f *model.Flow) (dst, src bool) {
 // destination and what the reply comes from, the original source and what
 // the reply goes to.
 func natEnds(f *model.Flow) (oldDst, newDst, oldSrc, newSrc string) {
-	oldDst = Endpoint(f.Orig.Dst, f.Orig.DstPort, f.Proto)
-	newDst = Endpoint(f.Reply.Src, f.Reply.SrcPort, f.Proto)
-	oldSrc = Endpoint(f.Orig.Src, f.Orig.SrcPort, f.Proto)
-	newSrc = Endpoint(f.Reply.Dst, f.Reply.DstPort, f.Proto)
+	oldDst = Endpoint(f.Family, f.Orig.Dst, f.Orig.DstPort, f.Proto)
+	newDst = Endpoint(f.Family, f.Reply.Src, f.Reply.SrcPort, f.Proto)
+	oldSrc = Endpoint(f.Family, f.Orig.Src, f.Orig.SrcPort, f.Proto)
+	newSrc = Endpoint(f.Family, f.Reply.Dst, f.Reply.DstPort, f.Proto)
 	if model.IsICMP(f.Proto) {
 		oldSrc += " id " + strconv.Itoa(int(f.Orig.SrcPort))
 		newSrc += " id " + strconv.Itoa(int(f.Reply.SrcPort))
@@ -72,7 +72,7 @@ func NATLines(f *model.Flow) []string {
 // pane and NAT have the rest.
 func NATShort(f *model.Flow) string {
 	dst, src := Translated(f)
-	newDst, newSrc := Addr(f.Reply.Src), Addr(f.Reply.Dst)
+	newDst, newSrc := Addr(f.Family, f.Reply.Src), Addr(f.Family, f.Reply.Dst)
 	switch {
 	case dst && src:
 		return "dst→" + newDst + " src→" + newSrc

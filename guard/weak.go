@@ -24,10 +24,10 @@ func (g *Guard) SSHClients(flows func(yield func(*model.Flow) bool)) map[netip.A
 		if s, ok := f.State(); f.Proto != model.ProtoTCP || !ok || s != model.TCPState(model.TCPEstablished) {
 			continue
 		}
-		if !slices.Contains(ports, f.Reply.SrcPort) || (len(local) > 0 && !local[f.Reply.Src.IP()]) {
+		if !slices.Contains(ports, f.Reply.SrcPort) || (len(local) > 0 && !local[f.Reply.Src.In(f.Family)]) {
 			continue
 		}
-		out[f.Orig.Src.IP()] = true
+		out[f.Orig.Src.In(f.Family)] = true
 	}
 	return out
 }

@@ -91,7 +91,7 @@ func (k GroupKey) String() string {
 		if k.Bits != 0 {
 			return k.Prefix().String()
 		}
-		return k.Addr.String()
+		return k.Addr.StringIn(k.Family)
 	case ByDport:
 		if !HasPorts(k.Proto) {
 			return ProtoName(k.Proto)

@@ -70,7 +70,7 @@ func Compose(t *Table, topN int) Composition {
 			c.Protos[uint8(p)] = n
 		}
 	}
-	srcs := make(map[Addr]int32)
+	srcs := make(map[famAddr]int32)
 	svcs := make(map[serviceKey]int32)
 	half, unrep := make(map[serviceKey]int32), make(map[serviceKey]int32)
 	synSent, synSent2, synRecv := TCPState(TCPSynSent), TCPState(TCPSynSent2), TCPState(TCPSynRecv)
@@ -79,7 +79,7 @@ func Compose(t *Table, topN int) Composition {
 		if f.Family == 0 {
 			continue
 		}
-		srcs[f.Orig.Src]++
+		srcs[famAddr{f.Orig.Src, f.Family}]++
 		if HasPorts(f.Proto) {
 			k := serviceKey{f.Proto, f.Orig.DstPort}
 			svcs[k]++
@@ -109,7 +109,15 @@ type serviceKey struct {
 // calls, so counting a large table once a second does not churn memory.
 // It is not safe for concurrent use.
 type SourceTally struct {
-	m map[Addr]int32
+	m map[famAddr]int32
+}
+
+// famAddr is an address with its flow's family: an IPv4 flow's 192.0.2.1
+// and an IPv6 flow's ::ffff:192.0.2.1 have the same bytes but are two
+// sources.
+type famAddr struct {
+	a   Addr
+	fam uint8
 }
 
 // Top returns the n source addresses of t with the most flows, most first;
@@ -120,12 +128,12 @@ func (st *SourceTally) Top(t *Table, n int) []SourceCount {
 		return nil
 	}
 	if st.m == nil {
-		st.m = make(map[Addr]int32)
+		st.m = make(map[famAddr]int32)
 	}
 	clear(st.m)
 	for slot := int32(0); slot < t.Slots(); slot++ {
 		if f := t.At(slot); f.Family != 0 {
-			st.m[f.Orig.Src]++
+			st.m[famAddr{f.Orig.Src, f.Family}]++
 		}
 	}
 	return topSources(st.m, n)
@@ -163,16 +171,16 @@ func topN[T any](n int, better func(a, b T) bool, each func(yield func(T))) []T 
 }
 
 type addrCount struct {
-	a Addr
+	a famAddr
 	n int32
 }
 
-func topSources(m map[Addr]int32, n int) []SourceCount {
+func topSources(m map[famAddr]int32, n int) []SourceCount {
 	if n <= 0 {
 		return nil
 	}
 	best := topN(n, func(x, y addrCount) bool {
-		return x.n > y.n || x.n == y.n && bytes.Compare(x.a[:], y.a[:]) < 0
+		return x.n > y.n || x.n == y.n && (x.a.fam < y.a.fam || x.a.fam == y.a.fam && bytes.Compare(x.a.a[:], y.a.a[:]) < 0)
 	}, func(yield func(addrCount)) {
 		for a, c := range m {
 			yield(addrCount{a, c})
@@ -180,7 +188,7 @@ func topSources(m map[Addr]int32, n int) []SourceCount {
 	})
 	out := make([]SourceCount, len(best))
 	for i, b := range best {
-		out[i] = SourceCount{Addr: b.a.IP(), Flows: int(b.n)}
+		out[i] = SourceCount{Addr: b.a.a.In(b.a.fam), Flows: int(b.n)}
 	}
 	return out
 }

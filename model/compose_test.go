@@ -50,11 +50,11 @@ func TestCompose(t *testing.T) {
 
 // TestTopSourcesTies: equal counts go to the lower address, whatever the map order.
 func TestTopSourcesTies(t *testing.T) {
-	m := map[Addr]int32{}
+	m := map[famAddr]int32{}
 	for i := 0; i < 50; i++ {
-		m[AddrFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}))] = 3
+		m[famAddr{AddrFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})), IPv4}] = 3
 	}
-	m[addr("10.0.1.1")] = 4
+	m[famAddr{addr("10.0.1.1"), IPv4}] = 4
 	for range 20 {
 		got := topSources(m, 3)
 		want := []string{"10.0.1.1", "10.0.0.0", "10.0.0.1"}

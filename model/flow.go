@@ -32,16 +32,27 @@ type Addr [16]byte
 // AddrFrom converts a netip.Addr.
 func AddrFrom(a netip.Addr) Addr { return Addr(a.As16()) }
 
-// IP returns the address as a netip.Addr, unmapped for IPv4.
-func (a Addr) IP() netip.Addr { return netip.AddrFrom16(a).Unmap() }
+// In returns the address as a netip.Addr of family fam: an IPv4 flow's
+// unmapped (192.0.2.1), an IPv6 flow's as it is, an IPv4-mapped one
+// included (::ffff:192.0.2.1: another address, of another flow, than
+// 192.0.2.1's). The bytes alone cannot tell the two apart: only the flow's
+// Family can.
+func (a Addr) In(fam uint8) netip.Addr {
+	ip := netip.AddrFrom16(a)
+	if fam == IPv4 {
+		return ip.Unmap()
+	}
+	return ip
+}
 
 // Is4 reports whether a is an IPv4-mapped address.
 func (a Addr) Is4() bool {
 	return a[10] == 0xff && a[11] == 0xff && a[0]|a[1]|a[2]|a[3]|a[4]|a[5]|a[6]|a[7]|a[8]|a[9] == 0
 }
 
-// String formats the address as netip does (IPv4 dotted, IPv6 compressed).
-func (a Addr) String() string { return a.IP().String() }
+// StringIn formats the address of family fam as netip does (IPv4 dotted,
+// IPv6 compressed, IPv4-mapped IPv6 as ::ffff:a.b.c.d).
+func (a Addr) StringIn(fam uint8) string { return a.In(fam).String() }
 
 // Tuple is one direction of a connection. For ICMP and ICMPv6, SrcPort holds
 // the ICMP id and DstPort holds type<<8 | code, as the kernel keys them.
@@ -360,23 +371,27 @@ func (c Counters) Packets() uint64 { return c.OrigPackets + c.ReplyPackets }
 // Bytes returns the bytes of both directions.
 func (c Counters) Bytes() uint64 { return c.OrigBytes + c.ReplyBytes }
 
-// Key identifies a flow as the kernel does: its original tuple, zone and
-// protocol, and its ID (0 when unknown).
+// Key identifies a flow as the kernel does: its family, original tuple,
+// zone and protocol, and its ID (0 when unknown). The family counts: an
+// IPv4 flow's addresses and an IPv6 flow's IPv4-mapped ones (::ffff:a.b.c.d)
+// have the same bytes, and the kernel keeps both flows.
 type Key struct {
 	Orig    Tuple
 	ID      uint32
 	Zone    uint16
 	ZoneDir ZoneDir
 	Proto   uint8
+	Family  uint8
 }
 
 // Key returns the flow's identity.
 func (f *Flow) Key() Key {
-	return Key{Orig: f.Orig, ID: f.id, Zone: f.zone, ZoneDir: f.zoneDir(), Proto: f.Proto}
+	return Key{Orig: f.Orig, ID: f.id, Zone: f.zone, ZoneDir: f.zoneDir(), Proto: f.Proto, Family: f.Family}
 }
 
 func (f *Flow) hasKey(k *Key) bool {
-	return f.id == k.ID && f.Orig == k.Orig && f.zone == k.Zone && f.zoneDir() == k.ZoneDir && f.Proto == k.Proto
+	return f.id == k.ID && f.Orig == k.Orig && f.zone == k.Zone && f.zoneDir() == k.ZoneDir &&
+		f.Proto == k.Proto && f.Family == k.Family
 }
 
 // NATed reports whether the reply tuple is not the inverse of the original,

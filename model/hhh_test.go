@@ -128,7 +128,7 @@ func TestHeavyHittersMatchDefinition(t *testing.T) {
 					p := row.Key.Prefix()
 					n := 0
 					for i := range flows {
-						if ip := endAddr(by, &flows[i]).IP(); p.Contains(ip) {
+						if ip := endAddr(by, &flows[i]).In(flows[i].Family); p.Contains(ip) {
 							n++
 						}
 					}

@@ -46,7 +46,7 @@ func (x *index) hash(k *Key) uint32 {
 	binary.LittleEndian.PutUint32(b[36:], k.ID)
 	binary.LittleEndian.PutUint16(b[40:], k.Zone)
 	b[42] = k.Proto
-	b[43] = uint8(k.ZoneDir)
+	b[43] = uint8(k.ZoneDir) | k.Family<<2
 	h := maphash.Bytes(x.seed, b[:])
 	return uint32(h ^ h>>32)
 }

@@ -204,7 +204,7 @@ func (k GroupKey) Prefix() netip.Prefix {
 	if k.By != BySrc && k.By != ByDst {
 		return netip.Prefix{}
 	}
-	ip := k.Addr.IP()
+	ip := k.Addr.In(k.Family)
 	if k.Bits == 0 {
 		return netip.PrefixFrom(ip, ip.BitLen())
 	}

@@ -156,8 +156,10 @@ func dport(f *Flow) uint16 {
 }
 
 // unknownKey is the k1 of a flow whose value in the sort column is unknown
-// (no timeout, no counters...): above every known value, so that ascending
-// lists put such flows last, and List keeps them last when descending too.
+// (no timeout, no counters...) or that has none (the ports of ICMP, GRE or
+// an unknown protocol, whose cells are an id, keys or "-"): above every
+// known value, so that ascending lists put such flows last, and List keeps
+// them last when descending too, never as if their value were 0.
 // No known value reaches it (known counter sums are capped below it).
 const unknownKey = ^uint64(0)
 
@@ -204,14 +206,14 @@ func (c Column) item(f *Flow, ctr *Counters, slot int32) sortItem {
 			it.k2 = addrLo(&f.Orig.Src)
 		}
 	case ColSport:
-		it.k1 = uint64(sport(f))
+		it.k1 = known(uint64(f.Orig.SrcPort), HasPorts(f.Proto))
 	case ColDst:
 		it.k1 = addrKey(f.Family, &f.Orig.Dst, dport(f))
 		if f.Family != IPv4 {
 			it.k2 = addrLo(&f.Orig.Dst)
 		}
 	case ColDport:
-		it.k1 = uint64(dport(f))
+		it.k1 = known(uint64(f.Orig.DstPort), HasPorts(f.Proto))
 	case ColState:
 		it.k1 = stateKey(f)
 	case ColTTL:

@@ -313,7 +313,7 @@ func rowTarget(kind action.Kind, k model.GroupKey) (action.Target, error) {
 func flowTarget(kind action.Kind, f *model.Flow) (action.Target, error) {
 	switch kind {
 	case action.Drop:
-		return action.Host(kind, f.Orig.Src.IP()), nil
+		return action.Host(kind, f.Orig.Src.In(f.Family)), nil
 	case action.SynProxy:
 		if f.Proto != model.ProtoTCP {
 			return action.Target{}, fmt.Errorf("SYNPROXY protects TCP services; this flow is %s", model.ProtoName(f.Proto))

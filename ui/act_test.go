@@ -88,7 +88,7 @@ func (a *fakeActions) Guard(rules []action.Target, flows func(yield func(*model.
 	ssh := map[netip.Addr]bool{}
 	for f := range flows {
 		if f.Proto == model.ProtoTCP && f.Orig.DstPort == cmp.Or(a.sshPort, 22) {
-			ssh[f.Orig.Src.IP()] = true
+			ssh[f.Orig.Src.In(f.Family)] = true
 		}
 	}
 	for _, r := range rules {
@@ -182,8 +182,8 @@ func TestDeleteMatching(t *testing.T) {
 		t.Fatalf("D deleted %d flows, want the 7 matching", len(a.deleted))
 	}
 	for _, fl := range a.deleted {
-		if fl.Orig.Src.String() != "203.0.113.8" {
-			t.Fatalf("deleted a flow outside the filter: %v", fl.Orig.Src)
+		if fl.Orig.Src.StringIn(fl.Family) != "203.0.113.8" {
+			t.Fatalf("deleted a flow outside the filter: %v", fl.Orig.Src.StringIn(fl.Family))
 		}
 	}
 	// A filter the kernel can express is flushed in one request.
@@ -401,8 +401,8 @@ func TestApplyPartly(t *testing.T) {
 		t.Fatal("the flows of the rule the kernel holds were not deleted")
 	}
 	for _, f := range a.deleted {
-		if !held.Addr.Contains(f.Orig.Src.IP()) {
-			t.Fatalf("deleted a flow from %s, whose rule the kernel does not hold", f.Orig.Src)
+		if !held.Addr.Contains(f.Orig.Src.In(f.Family)) {
+			t.Fatalf("deleted a flow from %s, whose rule the kernel does not hold", f.Orig.Src.StringIn(f.Family))
 		}
 	}
 

@@ -104,8 +104,8 @@ func TestBlockPrefixRow(t *testing.T) {
 		t.Fatalf("deleted %d flows, want the 30 of 203.0.113.0/24", len(a.deleted))
 	}
 	for _, f := range a.deleted {
-		if !netip.MustParsePrefix("203.0.113.0/24").Contains(f.Orig.Src.IP()) {
-			t.Fatalf("deleted a flow from %s", f.Orig.Src)
+		if !netip.MustParsePrefix("203.0.113.0/24").Contains(f.Orig.Src.In(f.Family)) {
+			t.Fatalf("deleted a flow from %s", f.Orig.Src.StringIn(f.Family))
 		}
 	}
 	// Tagged heavy-hitter rows are blocked together.

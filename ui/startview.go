@@ -151,7 +151,7 @@ func chooseStart(t *model.Table, f *filter.Filter) startChoice {
 			continue
 		}
 		n++
-		a := fl.Orig.Src.IP()
+		a := fl.Orig.Src.In(fl.Family)
 		srcs[a]++
 		bits := []int{16, 24}
 		if a.Is6() {

@@ -28,7 +28,7 @@ func (m *Model) sourcesOfDestinations(keys []model.GroupKey) ([]action.Target, s
 	seen := map[netip.Addr]bool{}
 	var rules []action.Target
 	for i := range flows {
-		if a := flows[i].Orig.Src.IP(); !seen[a] {
+		if a := flows[i].Orig.Src.In(flows[i].Family); !seen[a] {
 			seen[a] = true
 			rules = append(rules, action.Host(action.Drop, a))
 		}

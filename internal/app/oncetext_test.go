@@ -127,6 +127,9 @@ func TestTableRendersAsOnceText(t *testing.T) {
 	for _, f := range issue10Files {
 		files = append(files, filepath.Join("testdata", "issue10", f))
 	}
+	for _, f := range kindFiles {
+		files = append(files, filepath.Join("testdata", "kinds", f))
+	}
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			text := textRows(once(t, path, "text"))

@@ -128,7 +128,7 @@ func demoAddrOK(a model.Addr, fam uint8) bool {
 		return false
 	}
 	for _, p := range demoPrefixes {
-		if p.Contains(a.IP()) {
+		if p.Contains(a.In(fam)) {
 			return true
 		}
 	}
@@ -260,10 +260,10 @@ func TestDemoPlausible(t *testing.T) {
 			w := d.waveFor(0)
 			src := demoTopSource(tbl)
 			if !slices.Contains(w.srcs, src) {
-				t.Errorf("in the flood: top source %v is not one of the flood's %v", src.IP(), w.srcs)
+				t.Errorf("in the flood: top source %v is not one of the flood's %v", src.In(model.IPv4), w.srcs)
 			}
 			if src != w.srcs[0] {
-				t.Errorf("in the flood: top source %v, want the dominant %v", src.IP(), w.srcs[0].IP())
+				t.Errorf("in the flood: top source %v, want the dominant %v", src.In(model.IPv4), w.srcs[0].In(model.IPv4))
 			}
 		}
 		switch {

@@ -96,7 +96,7 @@ func formatConntrack(f *model.Flow, c *model.Counters) string {
 		b.WriteString(model.StateName(f.Proto, s) + " ")
 	}
 	tuple := func(t *model.Tuple, pk, by uint64) {
-		fmt.Fprintf(&b, "src=%s dst=%s ", t.Src, t.Dst)
+		fmt.Fprintf(&b, "src=%s dst=%s ", t.Src.StringIn(f.Family), t.Dst.StringIn(f.Family))
 		switch {
 		case model.IsICMP(f.Proto):
 			fmt.Fprintf(&b, "type=%d code=%d id=%d ", t.ICMPType(), t.ICMPCode(), t.SrcPort)
