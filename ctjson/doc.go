@@ -2,7 +2,7 @@
 // cttop --once --format json (Write) and one of the formats of a replay
 // (Read). docs/json.md lists every field, its unit and when it is absent.
 //
-//	{"version": 2,
+//	{"version": 3,
 //	 "table": {"count": N, "max": N, "drops": N, "early_drops": N, "insert_failed": N, "invalid": N},
 //	 "matched": N,
 //	 "flows": [{"id": N, "family": "ipv4", "proto": "tcp", "src": "192.0.2.1", "sport": N,
@@ -12,7 +12,9 @@
 //	            "bytes": N, "packets": N, "orig_bytes": N, "orig_packets": N,
 //	            "reply_bytes": N, "reply_packets": N, "age": N, "helper": "ftp"}]}
 //
-// What a source did not give is absent (never 0); the helper, labels and
+// The table's max and counters are null when unknown (a replay of a file
+// without them; version 2 wrote 0). What a source did not give of a flow
+// is absent (never 0); the helper, labels and
 // security context are absent when the flow has none and null when
 // unknown. ICMP flows have "icmp_type", "icmp_code", "icmp_id" and their
 // "reply_icmp_*" instead of ports (a reader derives the reply's from the

@@ -52,8 +52,9 @@ type Record struct {
 // "secctx", and made every value a flow may lack absent when
 // unknown ("id", "mark", "zone", "timeout", "age"); a document without
 // "version" is of version 1, whose silence about a helper, labels or a
-// security context says nothing.
-const Version = 2
+// security context says nothing. 3 writes the table's "max" and counters
+// null when unknown (a replay of a file without them), where 2 wrote 0.
+const Version = 3
 
 // Handler receives what Read finds, in document order.
 type Handler interface {
@@ -178,12 +179,12 @@ func (rd *Reader) document() error {
 // the flows.
 func (rd *Reader) table() error {
 	var t struct {
-		Count        uint64 `json:"count"`
-		Max          uint64 `json:"max"`
-		Drops        uint64 `json:"drops"`
-		EarlyDrops   uint64 `json:"early_drops"`
-		InsertFailed uint64 `json:"insert_failed"`
-		Invalid      uint64 `json:"invalid"`
+		Count        uint64  `json:"count"`
+		Max          *uint64 `json:"max"`
+		Drops        uint64  `json:"drops"`
+		EarlyDrops   uint64  `json:"early_drops"`
+		InsertFailed uint64  `json:"insert_failed"`
+		Invalid      uint64  `json:"invalid"`
 	}
 	if err := rd.dec.Decode(&t); err != nil {
 		if isRecordError(err) {
@@ -192,7 +193,13 @@ func (rd *Reader) table() error {
 		return err
 	}
 	rd.ours = true
-	rd.h.Table(model.TableStats{Valid: true, Max: t.Max, Drop: t.Drops,
+	// Known: a max, which version 3 writes null when unknown; before it,
+	// 0 stood for unknown (and the counters beside it were 0 too).
+	if t.Max == nil || *t.Max == 0 && rd.version < 3 {
+		rd.h.Table(model.TableStats{})
+		return nil
+	}
+	rd.h.Table(model.TableStats{Valid: true, Max: *t.Max, Drop: t.Drops,
 		EarlyDrop: t.EarlyDrops, InsertFailed: t.InsertFailed, Invalid: t.Invalid})
 	return nil
 }

@@ -55,8 +55,14 @@ type Grouping struct {
 func Write(w *bufio.Writer, d Document) {
 	st := d.Stats
 	fmt.Fprintf(w, `{"version":%d,"table":{`, Version)
-	fmt.Fprintf(w, `"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
-		st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
+	if st.Valid && !st.Unrecorded {
+		fmt.Fprintf(w, `"count":%d,"max":%d,"drops":%d,"early_drops":%d,"insert_failed":%d,"invalid":%d},`,
+			st.Count, st.Max, st.Drop, st.EarlyDrop, st.InsertFailed, st.Invalid)
+	} else {
+		// A replay of a file without the kernel's statistics: its flows,
+		// and the rest unknown (null), never 0.
+		fmt.Fprintf(w, `"count":%d,"max":null,"drops":null,"early_drops":null,"insert_failed":null,"invalid":null},`, st.Count)
+	}
 	fmt.Fprintf(w, `"matched":%d,`, d.Matched)
 	if d.Groups != nil {
 		gr := &d.Grouping

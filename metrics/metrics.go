@@ -227,6 +227,10 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	entries := uint64(s.Flows)
 	if s.Stats.Valid {
 		entries = s.Stats.Count
+	}
+	// A replayed file that recorded no statistics has no max and no
+	// counters: no series, never 0.
+	if s.Stats.Valid && !s.Stats.Unrecorded {
 		gauge(descMax, float64(s.Stats.Max))
 		if s.Stats.Max > 0 {
 			gauge(descFill, float64(s.Stats.Count)/float64(s.Stats.Max))

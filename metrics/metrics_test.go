@@ -371,3 +371,32 @@ func TestSCTPFloodInMetrics(t *testing.T) {
 		t.Errorf("udp unknown %d, want 1 (%v)", n, sn.ByState)
 	}
 }
+
+// TestUnrecordedStatsHaveNoSeries: a replay of a file without the kernel's
+// statistics exports its flows as the entries, and no max, fill ratio or
+// drop counters (unknown, never 0).
+func TestUnrecordedStatsHaveNoSeries(t *testing.T) {
+	tab := model.NewTable(0)
+	b := &model.Batch{Time: t0, Stats: model.TableStats{Valid: true, Unrecorded: true, Count: 1}}
+	b.Add(&model.Event{Type: model.EventNew, Flow: flow(1, "192.0.2.5", 5, "198.51.100.1", 53, model.ProtoUDP, 0)})
+	tab.Apply(b)
+	sn := SnapshotFromTable(tab, 0)
+	if !sn.Stats.Valid || !sn.Stats.Unrecorded {
+		t.Fatalf("the snapshot's statistics %+v, want the batch's", sn.Stats)
+	}
+	e := NewExporter("v1", "c")
+	e.Publish(sn)
+	for _, name := range []string{"cttop_conntrack_max", "cttop_conntrack_fill_ratio", "cttop_conntrack_drops_total",
+		"cttop_conntrack_early_drops_total", "cttop_conntrack_insert_failed_total", "cttop_conntrack_invalid_total"} {
+		if n := testutil.CollectAndCount(e, name); n != 0 {
+			t.Errorf("%s: %d series, want none", name, n)
+		}
+	}
+	if err := testutil.CollectAndCompare(e, strings.NewReader(`
+# HELP cttop_conntrack_entries Entries in the conntrack table (nf_conntrack_count).
+# TYPE cttop_conntrack_entries gauge
+cttop_conntrack_entries 1
+`), "cttop_conntrack_entries"); err != nil {
+		t.Error(err)
+	}
+}

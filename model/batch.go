@@ -53,7 +53,10 @@ type Pending struct {
 // TableStats is one sample of the kernel's table statistics. The counters
 // are cumulative, summed over CPUs.
 type TableStats struct {
-	Valid        bool
+	Valid bool
+	// Unrecorded says a replayed file recorded no kernel statistics: Count
+	// is the flows it holds, Max and the counters are unknown (not 0).
+	Unrecorded   bool
 	Count, Max   uint64
 	Drop         uint64
 	EarlyDrop    uint64

@@ -437,8 +437,5 @@ func (a *Advice) dropsNow() string {
 // statistics (no max, no counter) has zeros that mean unknown.
 func (a *Advice) countersKnown() bool {
 	st := a.In.Table.Stats
-	if !st.Valid {
-		return false
-	}
-	return a.In.FlowsFrom == "" || st.Max > 0 || st.Drop+st.EarlyDrop+st.InsertFailed+st.Invalid > 0
+	return st.Valid && !st.Unrecorded
 }

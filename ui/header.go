@@ -87,7 +87,7 @@ func (m *Model) renderCounters(width int) string {
 		prio int // lower stays longer
 	}
 	var parts []part
-	if info.Kind == "replay" && st.Max == 0 && st.Drop+st.EarlyDrop+st.InsertFailed == 0 {
+	if st.Unrecorded {
 		st.Valid = false // the file recorded no kernel counters
 	}
 	if st.Valid {

@@ -123,3 +123,57 @@ func TestOnceTextKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestOnceTableUnknown: a replay of a file that recorded no kernel
+// statistics writes the table's max and counters as null (unknown), never
+// 0, and keeps them unknown through its own JSON; a version 2 document's
+// 0 max (which stood for unknown) reads as unknown too; a recorded max and
+// counters are kept.
+func TestOnceTableUnknown(t *testing.T) {
+	table := func(js string) map[string]any {
+		t.Helper()
+		var doc struct {
+			Table map[string]any `json:"table"`
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatalf("%v: %s", err, js)
+		}
+		return doc.Table
+	}
+	unknown := func(what string, tb map[string]any) {
+		t.Helper()
+		for _, k := range []string{"max", "drops", "early_drops", "insert_failed", "invalid"} {
+			if v, ok := tb[k]; !ok || v != nil {
+				t.Errorf("%s: %s is %v, want null", what, k, v)
+			}
+		}
+	}
+	js := once(t, filepath.Join("testdata", "kinds", "noports.txt"), "json")
+	tb := table(js)
+	unknown("a text replay", tb)
+	if tb["count"] != 7.0 {
+		t.Errorf("count %v, want the 7 flows loaded", tb["count"])
+	}
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unknown("its JSON replayed", table(once(t, write("v3.json", js), "json")))
+	v2 := strings.Replace(strings.Replace(js, `"version":3`, `"version":2`, 1),
+		`"max":null,"drops":null,"early_drops":null,"insert_failed":null,"invalid":null`,
+		`"max":0,"drops":0,"early_drops":0,"insert_failed":0,"invalid":0`, 1)
+	unknown("a version 2 document's 0", table(once(t, write("v2.json", v2), "json")))
+	rec := strings.Replace(js, `"max":null,"drops":null,"early_drops":null,"insert_failed":null,"invalid":null`,
+		`"max":262144,"drops":3,"early_drops":0,"insert_failed":1,"invalid":0`, 1)
+	got := table(once(t, write("rec.json", rec), "json"))
+	if got["max"] != 262144.0 || got["drops"] != 3.0 || got["early_drops"] != 0.0 || got["insert_failed"] != 1.0 {
+		t.Errorf("recorded statistics: %v", got)
+	}
+	if text := once(t, write("rec2.json", rec), "text"); !strings.HasPrefix(text, "table 7 / 262144") {
+		t.Errorf("recorded statistics in text: %s", text)
+	}
+}

@@ -524,6 +524,9 @@ func (r *Source) Load(ctx context.Context) error {
 		return fmt.Errorf("replay: %s: %w", r.name, err)
 	}
 	stats := meta.stats
+	if !stats.Valid {
+		stats = model.TableStats{Unrecorded: true}
+	}
 	stats.Valid = true
 	stats.Count = uint64(sn.Len())
 	info := model.SourceInfo{

@@ -360,7 +360,7 @@ func TestReplayRun(t *testing.T) {
 	if b.Info != wantInfo {
 		t.Errorf("info %+v, want %+v", b.Info, wantInfo)
 	}
-	if want := (model.TableStats{Valid: true, Count: 18}); b.Stats != want {
+	if want := (model.TableStats{Valid: true, Unrecorded: true, Count: 18}); b.Stats != want {
 		t.Errorf("stats %+v, want %+v", b.Stats, want)
 	}
 	if rep := r.Report(); rep.Lines != 18 || rep.Format != FormatConntrack {
