@@ -93,7 +93,16 @@ func roundTripFlows() []model.Flow {
 	sctp := udp6
 	sctp.Proto, sctp.Status = model.ProtoSCTP, model.StatusConfirmed
 	sctp.SetProtoState(model.SCTPCookieWait)
-	return []model.Flow{tcp, udp6, ping, ping6, gre, pptp, pingNAT, off, other, sctp}
+	// An IPv6 flow between IPv4-mapped addresses, SNATed to another: its
+	// addresses are IPv6, never read back as an IPv4 flow's.
+	mapped := tcp
+	mapped.Family = model.IPv6
+	mapped.Orig.Src, mapped.Orig.Dst = addr("::ffff:192.0.2.1"), addr("::ffff:198.51.100.2")
+	mapped.Reply = mapped.Orig.Inverse()
+	mapped.Reply.Dst = addr("::ffff:203.0.113.1")
+	mapped.Status = model.StatusConfirmed | model.StatusSeenReply | model.StatusSrcNAT
+	mapped.Attrs &^= model.HasExt | model.HasCounters
+	return []model.Flow{tcp, udp6, ping, ping6, gre, pptp, pingNAT, off, other, sctp, mapped}
 }
 
 // roundTripExts are the flows' rare attributes: a helper, labels by bit
@@ -106,6 +115,7 @@ var roundTripExts = []*model.Ext{
 	nil,
 	nil,
 	nil, {LabelNames: "only-names"}, {Helper: "ftp", Labels: labelBits(1, 5, 127), LabelNames: "eth0-in,blue", Secctx: "x"}, nil, nil,
+	nil,
 }
 
 func labelBits(n ...int) model.Labels {
@@ -121,6 +131,7 @@ var roundTripCounters = []model.Counters{
 	{OrigPackets: 10, OrigBytes: 1000},
 	{}, {}, {},
 	{}, {}, {OrigPackets: 5, OrigBytes: 500, ReplyPackets: 4, ReplyBytes: 400}, {}, {OrigBytes: 1},
+	{},
 }
 
 // collect is a Handler that keeps what it is given.
