@@ -143,11 +143,14 @@ func Timeout(f *model.Flow, now uint32) string {
 
 // Age writes how long the flow has existed at Unix time now, from its
 // start timestamp (the kernel's or the file's), for the detail pane; when
-// that is unknown, "unknown" and how long cttop has seen the flow, which is
-// not its age.
-func Age(f *model.Flow, now uint32) string {
+// that is unknown, "unknown" and, live, how long cttop has seen the flow,
+// which is not its age (info says where the flows come from).
+func Age(f *model.Flow, now uint32, info model.SourceInfo) string {
 	if a, ok := f.Age(now); ok {
 		return Duration(int64(a)) + " (start timestamp)"
+	}
+	if info.Kind == "replay" {
+		return "unknown (the saved table gives no start)"
 	}
 	seen := ""
 	if fs, ok := f.FirstSeen(); ok && fs <= now {
@@ -157,10 +160,18 @@ func Age(f *model.Flow, now uint32) string {
 }
 
 // Counters writes a flow's counters per direction for the detail pane, or
-// why there are none (info says whether the kernel counts at all).
+// why there are none (info says whether the kernel counts at all, and
+// whether the flows come from a saved table).
 func Counters(f *model.Flow, c model.Counters, info model.SourceInfo) string {
 	if f.Attrs&model.HasCounters == 0 {
-		if info.AcctKnown && !info.Acct {
+		switch {
+		case info.Kind == "replay" && !info.AcctKnown:
+			return "unknown (the saved table's format has no counters)"
+		case info.Kind == "replay" && info.Acct:
+			return "not in the saved table (its host did not count this flow)"
+		case info.Kind == "replay":
+			return "not in the saved table (its host counted none: net.netfilter.nf_conntrack_acct=0)"
+		case info.AcctKnown && !info.Acct:
 			return "not counted (net.netfilter.nf_conntrack_acct=0)"
 		}
 		return "not known yet (counters come with dumps)"

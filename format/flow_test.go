@@ -246,3 +246,28 @@ func TestMappedIsIPv6(t *testing.T) {
 		t.Errorf("an IPv4 flow's DST cell %q, want 198.51.100.1", got)
 	}
 }
+
+// TestWhyUnknownSaysWhere: the detail pane's words for a flow without
+// counters or start say what is known of why, and from where: a live
+// kernel's setting, or a saved table (whose format may carry no counters,
+// -o save, and whose host's settings are not this host's).
+func TestWhyUnknownSaysWhere(t *testing.T) {
+	f := flow(model.ProtoTCP, "192.0.2.1", 1, "192.0.2.2", 2)
+	for _, c := range []struct {
+		info          model.SourceInfo
+		counters, age string
+	}{
+		{model.SourceInfo{Kind: "kernel", AcctKnown: true}, "not counted (net.netfilter.nf_conntrack_acct=0)", "unknown (nf_conntrack_timestamp=1 gives the start)"},
+		{model.SourceInfo{Kind: "kernel", AcctKnown: true, Acct: true}, "not known yet (counters come with dumps)", "unknown (nf_conntrack_timestamp=1 gives the start)"},
+		{model.SourceInfo{Kind: "replay"}, "unknown (the saved table's format has no counters)", "unknown (the saved table gives no start)"},
+		{model.SourceInfo{Kind: "replay", AcctKnown: true}, "not in the saved table (its host counted none: net.netfilter.nf_conntrack_acct=0)", "unknown (the saved table gives no start)"},
+		{model.SourceInfo{Kind: "replay", AcctKnown: true, Acct: true}, "not in the saved table (its host did not count this flow)", "unknown (the saved table gives no start)"},
+	} {
+		if got := Counters(&f, model.Counters{}, c.info); got != c.counters {
+			t.Errorf("%+v: counters %q, want %q", c.info, got, c.counters)
+		}
+		if got := Age(&f, 100, c.info); got != c.age {
+			t.Errorf("%+v: age %q, want %q", c.info, got, c.age)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (m *Model) renderDetail(w int) []string {
 	lines = append(lines,
 		label("flags")+flags,
 		label("timeout")+format.Timeout(f, now),
-		label("age")+format.Age(f, now),
+		label("age")+format.Age(f, now, m.table.Info()),
 		label("mark")+format.MarkLong(f),
 		label("zone")+format.ZoneLong(f),
 		label("counters")+format.Counters(f, c, m.table.Info()),

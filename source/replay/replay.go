@@ -534,7 +534,9 @@ func (r *Source) Load(ctx context.Context) error {
 		Name:      r.name,
 		EventMode: model.EventsUnknown,
 		Acct:      meta.acct,
-		AcctKnown: true,
+		// Whether its host counted: the flows say, unless the format
+		// carries no counters at all (-o save).
+		AcctKnown: meta.acct || rep.Format != FormatSave,
 		// The count is the flows loaded (a file's own count, if it has
 		// one, is of another moment).
 		Entries: model.CountFileFlows,

@@ -426,3 +426,40 @@ func TestReplayRunErrors(t *testing.T) {
 		t.Fatalf("Run with ended ctx: %v", err)
 	}
 }
+
+// TestReplayAcctKnown: whether the saved table's host counted is known
+// from its flows (some have counters, or none although the format carries
+// them), but not from conntrack -L -o save, which carries no counters.
+func TestReplayAcctKnown(t *testing.T) {
+	for _, c := range []struct {
+		file            string
+		acct, acctKnown bool
+	}{
+		{"conntrack-L-save.txt", false, false},
+		{"conntrack-L-extended.txt", true, true},
+		{"conntrack-L-id.txt", true, true},
+		{"", false, true}, // conntrack -L without counters: its host counted none
+	} {
+		data := []byte("udp      17 29 src=192.0.2.1 dst=192.0.2.2 sport=1 dport=2 [UNREPLIED] src=192.0.2.2 dst=192.0.2.1 sport=2 dport=1 mark=0 use=1\n")
+		if c.file != "" {
+			data = readReplayFile(t, c.file)
+		}
+		r := New("-", bytes.NewReader(data))
+		ctx, cancel := context.WithCancel(context.Background())
+		out := make(chan *model.Batch, 1)
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx, out) }()
+		select {
+		case b := <-out:
+			if b.Info.Acct != c.acct || b.Info.AcctKnown != c.acctKnown {
+				t.Errorf("%s: Acct %v AcctKnown %v, want %v %v", c.file, b.Info.Acct, b.Info.AcctKnown, c.acct, c.acctKnown)
+			}
+		case err := <-done:
+			t.Fatalf("%s: %v", c.file, err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: no batch", c.file)
+		}
+		cancel()
+		<-done
+	}
+}
