@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,11 +18,23 @@ import (
 // internal/app's --once tests.
 const issue10Dir = "../internal/app/testdata/issue10"
 
-// replayAt returns a program showing the replay of file at w x h, at a
-// fixed clock.
+// kindsDir holds inputs of issue 10's kinds beyond its examples (IPv6
+// flows between IPv4-mapped addresses, protocols without ports), shared
+// with internal/app's --once tests.
+const kindsDir = "../internal/app/testdata/kinds"
+
+// replayAt returns a program showing the replay of file (in issue10Dir)
+// at w x h, at a fixed clock.
 func replayAt(t *testing.T, file string, w, h int) *ui.Model {
 	t.Helper()
-	f, err := os.Open(filepath.Join(issue10Dir, file))
+	return replayPathAt(t, filepath.Join(issue10Dir, file), w, h)
+}
+
+// replayPathAt is replayAt for a file anywhere.
+func replayPathAt(t *testing.T, path string, w, h int) *ui.Model {
+	t.Helper()
+	file := filepath.Base(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,4 +63,31 @@ func TestRowScreens(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestKindScreens: the rows of kinds beyond issue 10's examples at 80 and
+// 160 columns, and the detail pane of an IPv6 flow between IPv4-mapped
+// addresses (its second row): its addresses IPv6 and bracketed, never the
+// IPv4 flow's.
+func TestKindScreens(t *testing.T) {
+	for _, file := range []string{"mapped.txt", "noports.txt"} {
+		for _, w := range []int{80, 160} {
+			name := file[:len(file)-len(filepath.Ext(file))] + "_" + map[int]string{80: "80x12", 160: "160x12"}[w]
+			t.Run(name, func(t *testing.T) {
+				golden.RequireEqual(t, ascii(t, replayPathAt(t, filepath.Join(kindsDir, file), w, 12)))
+			})
+		}
+	}
+	t.Run("mapped_detail_80x24", func(t *testing.T) {
+		m := replayPathAt(t, filepath.Join(kindsDir, "mapped.txt"), 80, 24)
+		m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+		m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+		screen := ascii(t, m)
+		for _, want := range []string{"[::ffff:192.0.2.1]:40000 → [::ffff:198.51.100.1]:443", "tcp (ipv6)"} {
+			if !bytes.Contains(screen, []byte(want)) {
+				t.Errorf("the detail pane lacks %q:\n%s", want, screen)
+			}
+		}
+		golden.RequireEqual(t, screen)
+	})
 }
