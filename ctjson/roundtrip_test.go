@@ -223,6 +223,7 @@ func TestRoundTrip(t *testing.T) {
 			Share   float64        `json:"share"`
 			Bytes   uint64         `json:"bytes"`
 			Packets uint64         `json:"packets"`
+			Counted int            `json:"counted"`
 			States  map[string]int `json:"states"`
 		} `json:"groups"`
 	}
@@ -230,7 +231,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if g := doc.Groups; doc.Matched != 5 || len(g) != 1 || g[0].Key != "192.0.2.1" || g[0].Flows != 2 || g[0].Share != 0.4 ||
-		g[0].Bytes != 99 || g[0].Packets != 9 || len(g[0].States) != 1 || g[0].States["ESTABLISHED"] != 1 {
+		g[0].Bytes != 99 || g[0].Packets != 9 || g[0].Counted != 1 || len(g[0].States) != 1 || g[0].States["ESTABLISHED"] != 1 {
 		t.Errorf("matched and groups: %+v", doc)
 	}
 }

@@ -80,7 +80,9 @@ func Write(w *bufio.Writer, d Document) {
 				fmt.Fprintf(w, `,"prefix_flows":%d`, gr.PrefixFlows[i])
 			}
 			if g.Counted > 0 {
-				fmt.Fprintf(w, `,"bytes":%d,"packets":%d`, g.Bytes, g.Packets)
+				// "counted" says how many flows the sums are of: fewer
+				// than "flows" when some have no counters.
+				fmt.Fprintf(w, `,"bytes":%d,"packets":%d,"counted":%d`, g.Bytes, g.Packets, g.Counted)
 			}
 			w.WriteString(`,"states":{`)
 			for j, sc := range g.States() {
