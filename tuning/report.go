@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cttop/cttop/format"
+	"github.com/cttop/cttop/model"
 )
 
 // SnippetPath is where the tuning snippet is meant to be saved.
@@ -315,8 +316,12 @@ func (a Advice) timeoutFromText(r *StateShare) string {
 		}
 		return t
 	}
-	if r.Offloaded {
+	switch {
+	case r.Offloaded:
 		return "none while offloaded: the flowtable keeps them"
+	case r.State != model.StateUnknown:
+		// A state no setting names (TCP NONE, DCCP IGNORE...).
+		return "unknown: no setting for this state"
 	}
 	return "unknown: the state is unknown"
 }

@@ -160,6 +160,8 @@ func TestCompositionRows(t *testing.T) {
 			flowsAt(model.ProtoUDP, model.StateReplied, 20, 100),
 			{Proto: model.ProtoTCP, State: model.TCPState(model.TCPEstablished), MidStream: true, Flows: 10, TTLs: []uint32{299, 299, 299, 299, 299, 299, 299, 299, 299, 299}},
 			{Proto: model.ProtoTCP, Offloaded: true, Flows: 30},
+			flowsAt(model.ProtoTCP, model.TCPState(model.TCPNone), 3, 50),
+			{Proto: model.ProtoDCCP, State: model.StateUnknown, Flows: 2},
 		}}
 	a := Advise(in)
 	for _, c := range []struct {
@@ -172,6 +174,9 @@ func TestCompositionRows(t *testing.T) {
 		{"udp REPLIED", FromSetting, 120, "nf_conntrack_udp_timeout_stream=120"},
 		{"tcp ESTABLISHED (mid-stream)", FromCap, 300, "nf_conntrack_tcp_timeout_unacknowledged=300 (the kernel's cap for flows picked up mid-stream)"},
 		{"tcp (offloaded)", FromNone, -1, "none while offloaded: the flowtable keeps them"},
+		// A known state no setting names, and a state the source did not give.
+		{"tcp NONE", FromNone, -1, "unknown: no setting for this state"},
+		{"dccp (state unknown)", FromNone, -1, "unknown: the state is unknown"},
 	} {
 		r, ok := rowOf(a, c.label, c.from)
 		if !ok || r.Timeout != c.timeout {
