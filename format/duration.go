@@ -34,15 +34,16 @@ func two(a int64, ua string, b int64, ub string) string {
 	return s + strconv.FormatInt(b, 10) + ub
 }
 
-// Elapsed writes a measured time, rounded to what a person reads: 350ms,
-// 4s, 1m30s; "-" for none. It is for how long cttop's own work took (a
-// dump), not for the kernel's timeouts (Duration).
+// Elapsed writes a measured time, rounded to what a person reads: 350ms
+// below a second, else as Duration writes it (4s, 1m30s, 1m00s: one
+// format beside the TTLs); "-" for none. It is for how long cttop's own
+// work took (a dump) or watched, not for the kernel's timeouts (Duration).
 func Elapsed(d time.Duration) string {
 	if d <= 0 {
 		return "-"
 	}
-	if d < time.Second {
+	if d < time.Second-time.Millisecond/2 {
 		return d.Round(time.Millisecond).String()
 	}
-	return d.Round(time.Second).String()
+	return Duration(int64(d.Round(time.Second) / time.Second))
 }

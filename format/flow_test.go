@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cttop/cttop/model"
 )
@@ -268,6 +269,28 @@ func TestWhyUnknownSaysWhere(t *testing.T) {
 		}
 		if got := Age(&f, 100, c.info); got != c.age {
 			t.Errorf("%+v: age %q, want %q", c.info, got, c.age)
+		}
+	}
+}
+
+// TestOneDurationFormat: a measured time of a second or more is written as
+// Duration writes a TTL (1m00s, never Go's 1m0s), so that one duration
+// reads one way on every screen; below a second, milliseconds.
+func TestOneDurationFormat(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "-"}, {350 * time.Millisecond, "350ms"}, {999600 * time.Microsecond, "1s"}, {4 * time.Second, "4s"},
+		{time.Minute, "1m00s"}, {90 * time.Second, "1m30s"}, {2 * time.Minute, "2m00s"}, {90 * time.Minute, "1h30m"},
+	} {
+		if got := Elapsed(c.d); got != c.want {
+			t.Errorf("Elapsed(%v) = %q, want %q", c.d, got, c.want)
+		}
+		if c.d >= time.Second && c.d%time.Second == 0 {
+			if d := Duration(int64(c.d / time.Second)); d != c.want {
+				t.Errorf("Duration(%v) = %q, Elapsed %q", c.d, d, c.want)
+			}
 		}
 	}
 }

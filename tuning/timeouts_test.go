@@ -200,7 +200,7 @@ func TestDropsSinceBootAreNotEvidence(t *testing.T) {
 		t.Errorf("advice from drops of the past: pressure %v, changes %+v", a.Pressure, a.Changes)
 	}
 	text := a.Report().Text(10000)
-	for _, want := range []string{"drop 170 early_drop 0 insert_failed 0 invalid 0 (since boot)", "and the kernel dropped nothing in the 2m0s cttop watched"} {
+	for _, want := range []string{"drop 170 early_drop 0 insert_failed 0 invalid 0 (since boot)", "and the kernel dropped nothing in the 2m00s cttop watched"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
 		}
