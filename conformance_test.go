@@ -123,11 +123,11 @@ func conformanceCheck(t *testing.T, caps map[string][]byte) {
 		for k, want := range ref {
 			g, ok := got[k]
 			if !ok {
-				t.Errorf("%s: no flow %s %v -> %v", fm.file, model.ProtoName(k.proto), k.src, k.dst)
+				t.Errorf("%s: no flow %s %v -> %v", fm.file, model.ProtoName(k.proto), k.src.StringIn(k.family), k.dst.StringIn(k.family))
 				continue
 			}
 			for _, d := range fm.differences(&want, &g) {
-				t.Errorf("%s: %s %v:%d -> %v:%d: %s", fm.file, model.ProtoName(k.proto), k.src, k.sport, k.dst, k.dport, d)
+				t.Errorf("%s: %s %v:%d -> %v:%d: %s", fm.file, model.ProtoName(k.proto), k.src.StringIn(k.family), k.sport, k.dst.StringIn(k.family), k.dport, d)
 			}
 		}
 	}
@@ -150,10 +150,13 @@ func (fm *conformanceFormat) differences(w, g *loadedFlow) []string {
 	wf, gf := &w.f, &g.f
 	diff("family", wf.Family, gf.Family)
 	if !fm.icmp && model.IsICMP(wf.Proto) {
-		// Only the addresses: the format has no ICMP fields.
-		diff("reply addresses", fmt.Sprint(wf.Reply.Src, wf.Reply.Dst), fmt.Sprint(gf.Reply.Src, gf.Reply.Dst))
+		// Only the addresses: the format has no ICMP fields, which are
+		// unknown (never type 0 code 0 id 0).
+		diff("reply addresses", wf.Reply.Src.StringIn(wf.Family)+" "+wf.Reply.Dst.StringIn(wf.Family), gf.Reply.Src.StringIn(gf.Family)+" "+gf.Reply.Dst.StringIn(gf.Family))
+		unknown("ICMP type, code and id", gf.ICMPKnown())
 	} else {
 		diff("reply", wf.Reply, gf.Reply)
+		diff("ICMP fields known", wf.ICMPKnown(), gf.ICMPKnown())
 	}
 	mask := fm.status | model.StatusConfirmed | model.StatusSrcNAT | model.StatusDstNAT
 	diff("status", fmt.Sprint((wf.Status & mask).Names()), fmt.Sprint((gf.Status & mask).Names()))

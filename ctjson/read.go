@@ -446,6 +446,12 @@ func (j *jsonFlow) ports(r *Record) (ctparse.Bad, bool) {
 		f.Reply.SrcPort, f.Reply.DstPort = uint16(rid), uint16(rtyp<<8|rcode)
 		return ctparse.Bad{}, true
 	}
+	if model.IsICMP(proto) {
+		// No type, code or id: unknown (a replay of conntrack's XML
+		// written again), never 0.
+		f.Attrs |= model.ICMPUnknown
+		return ctparse.Bad{}, true
+	}
 	if model.HasPorts(proto) && (!j.Sport.ok || !j.Dport.ok) {
 		return ctparse.Bad{What: "no sport or dport"}, false
 	}

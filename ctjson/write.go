@@ -139,7 +139,7 @@ func AppendFlow(b []byte, r Row, now uint32) []byte {
 	if model.HasPorts(f.Proto) {
 		num("dport", uint64(f.Orig.DstPort))
 	}
-	if model.IsICMP(f.Proto) {
+	if model.IsICMP(f.Proto) && f.ICMPKnown() {
 		num("icmp_type", uint64(f.Orig.ICMPType()))
 		num("icmp_code", uint64(f.Orig.ICMPCode()))
 		num("icmp_id", uint64(f.Orig.SrcPort))
@@ -167,7 +167,7 @@ func AppendFlow(b []byte, r Row, now uint32) []byte {
 	if model.HasPorts(f.Proto) {
 		num("reply_dport", uint64(f.Reply.DstPort))
 	}
-	if model.IsICMP(f.Proto) {
+	if model.IsICMP(f.Proto) && f.ICMPKnown() {
 		// The reply's type is the answer's, and its id the one the
 		// kernel rewrote the request's to (an ICMP flow's NAT).
 		num("reply_icmp_type", uint64(f.Reply.ICMPType()))

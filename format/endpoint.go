@@ -62,6 +62,8 @@ func SrcPort(f *model.Flow) string {
 	switch {
 	case f.Proto == model.ProtoGRE:
 		return Key(f.Orig.SrcPort)
+	case model.IsICMP(f.Proto) && !f.ICMPKnown():
+		return "-"
 	case model.IsICMP(f.Proto):
 		return "id " + strconv.Itoa(int(f.Orig.SrcPort))
 	}
@@ -75,6 +77,8 @@ func DstPort(f *model.Flow) string {
 	switch {
 	case f.Proto == model.ProtoGRE:
 		return Key(f.Orig.DstPort)
+	case model.IsICMP(f.Proto) && !f.ICMPKnown():
+		return "-"
 	case model.IsICMP(f.Proto):
 		return strconv.Itoa(int(f.Orig.ICMPType())) + "/" + strconv.Itoa(int(f.Orig.ICMPCode()))
 	}
@@ -88,12 +92,16 @@ func ICMPLong(t model.Tuple) string {
 		" id " + strconv.Itoa(int(t.SrcPort))
 }
 
-// Tuple writes one direction t of a flow of family fam for the detail
-// pane: "192.0.2.1:80 → 198.51.100.7:443", "192.0.2.1 key 0x0 → 192.0.2.2
-// key 0x1", and for ICMP the addresses then the type, code and id.
-func Tuple(t model.Tuple, fam, proto uint8) string {
-	s := Endpoint(fam, t.Src, t.SrcPort, proto) + " → " + Endpoint(fam, t.Dst, t.DstPort, proto)
-	if model.IsICMP(proto) {
+// Tuple writes one direction t (f.Orig or f.Reply) of flow f for the
+// detail pane: "192.0.2.1:80 → 198.51.100.7:443", "192.0.2.1 key 0x0 →
+// 192.0.2.2 key 0x1", and for ICMP the addresses then the type, code and
+// id, or that they are unknown.
+func Tuple(f *model.Flow, t model.Tuple) string {
+	s := Endpoint(f.Family, t.Src, t.SrcPort, f.Proto) + " → " + Endpoint(f.Family, t.Dst, t.DstPort, f.Proto)
+	switch {
+	case model.IsICMP(f.Proto) && !f.ICMPKnown():
+		s += " (type, code and id unknown)"
+	case model.IsICMP(f.Proto):
 		s += " (" + ICMPLong(t) + ")"
 	}
 	return s

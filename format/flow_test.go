@@ -39,9 +39,9 @@ func TestEndpointsAndPorts(t *testing.T) {
 		{SrcPort(&tcp6), "40000"}, {DstPort(&tcp6), "443"},
 		{SrcPort(&ping), "id 7"}, {DstPort(&ping), "8/0"},
 		{SrcPort(&gre), "0x1"}, {DstPort(&gre), "0x2"},
-		{Tuple(gre.Orig, gre.Family, gre.Proto), "192.0.2.1 key 0x1 → 192.0.2.2 key 0x2"},
-		{Tuple(ping.Orig, ping.Family, ping.Proto), "192.0.2.1 → 192.0.2.2 (type 8 code 0 id 7)"},
-		{Tuple(tcp6.Orig, tcp6.Family, tcp6.Proto), "[2001:db8::1]:40000 → [2001:db8::2]:443"},
+		{Tuple(&gre, gre.Orig), "192.0.2.1 key 0x1 → 192.0.2.2 key 0x2"},
+		{Tuple(&ping, ping.Orig), "192.0.2.1 → 192.0.2.2 (type 8 code 0 id 7)"},
+		{Tuple(&tcp6, tcp6.Orig), "[2001:db8::1]:40000 → [2001:db8::2]:443"},
 		{Proto(model.ProtoICMPv6), "icmp6"}, {Proto(model.ProtoTCP), "tcp"},
 	} {
 		if c.got != c.want {
@@ -229,7 +229,7 @@ func TestMappedIsIPv6(t *testing.T) {
 		{Addr(m.Family, m.Orig.Src), "::ffff:192.0.2.1"},
 		{Addr(v4.Family, v4.Orig.Src), "192.0.2.1"},
 		{Endpoint(m.Family, m.Orig.Dst, 443, m.Proto), "[::ffff:198.51.100.1]:443"},
-		{Tuple(m.Orig, m.Family, m.Proto), "[::ffff:192.0.2.1]:40000 → [::ffff:198.51.100.1]:443"},
+		{Tuple(&m, m.Orig), "[::ffff:192.0.2.1]:40000 → [::ffff:198.51.100.1]:443"},
 		{NAT(&m), "src→[::ffff:203.0.113.1]:40000"},
 		{NATShort(&m), "src→::ffff:203.0.113.1"},
 		{IP(m.Orig.Src.In(m.Family)), "::ffff:192.0.2.1"},

@@ -26,7 +26,7 @@ func natEnds(f *model.Flow) (oldDst, newDst, oldSrc, newSrc string) {
 	newDst = Endpoint(f.Family, f.Reply.Src, f.Reply.SrcPort, f.Proto)
 	oldSrc = Endpoint(f.Family, f.Orig.Src, f.Orig.SrcPort, f.Proto)
 	newSrc = Endpoint(f.Family, f.Reply.Dst, f.Reply.DstPort, f.Proto)
-	if model.IsICMP(f.Proto) {
+	if model.IsICMP(f.Proto) && f.ICMPKnown() {
 		oldSrc += " id " + strconv.Itoa(int(f.Orig.SrcPort))
 		newSrc += " id " + strconv.Itoa(int(f.Reply.SrcPort))
 	}

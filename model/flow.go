@@ -147,7 +147,17 @@ const (
 	// checking marks a flow handed to a Checker: its timeout passed
 	// without its end; the kernel's answer (or a dump) replaces it.
 	checking
+	// ICMPUnknown says an ICMP or ICMPv6 flow's type, code and id (both
+	// directions') are unknown: its source did not give them (conntrack
+	// -L -o xml prints none), and the tuples hold 0 in their place. Every
+	// other source gives them, so it is a bit of its own instead of one
+	// every source must set.
+	ICMPUnknown
 )
+
+// ICMPKnown reports whether an ICMP or ICMPv6 flow's type, code and id
+// are known (see ICMPUnknown); always true for other protocols.
+func (f *Flow) ICMPKnown() bool { return f.Attrs&ICMPUnknown == 0 }
 
 // ZoneDir says which directions of a flow its zone applies to, as the
 // kernel's struct nf_conntrack_zone does: one zone ID per flow, for both

@@ -29,8 +29,8 @@ func (m *Model) renderDetail(w int) []string {
 	lines := []string{
 		s.Title.Render(title) + "  " + model.ProtoName(f.Proto) + " (" + model.FamilyName(f.Family) + ")  " + s.Bold.Render(format.State(f)),
 		"",
-		label("original") + s.Glyphs.text(format.Tuple(f.Orig, f.Family, f.Proto)),
-		label("reply") + s.Glyphs.text(format.Tuple(f.Reply, f.Family, f.Proto)),
+		label("original") + s.Glyphs.text(format.Tuple(f, f.Orig)),
+		label("reply") + s.Glyphs.text(format.Tuple(f, f.Reply)),
 	}
 	for _, n := range format.NATLines(f) {
 		lines = append(lines, label("NAT")+s.NAT.Render(s.Glyphs.text(n)))

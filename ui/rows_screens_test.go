@@ -70,7 +70,7 @@ func TestRowScreens(t *testing.T) {
 // addresses (its second row): its addresses IPv6 and bracketed, never the
 // IPv4 flow's.
 func TestKindScreens(t *testing.T) {
-	for _, file := range []string{"mapped.txt", "noports.txt"} {
+	for _, file := range []string{"mapped.txt", "noports.txt", "icmp-xml.xml"} {
 		for _, w := range []int{80, 160} {
 			name := file[:len(file)-len(filepath.Ext(file))] + "_" + map[int]string{80: "80x12", 160: "160x12"}[w]
 			t.Run(name, func(t *testing.T) {

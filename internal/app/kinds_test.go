@@ -18,7 +18,7 @@ import (
 
 // Inputs of issue 10's kinds beyond its examples (testdata/kinds): each
 // file is a kind of table the examples did not show.
-var kindFiles = []string{"mapped.txt", "noports.txt"}
+var kindFiles = []string{"mapped.txt", "noports.txt", "icmp-xml.xml"}
 
 // onceSorted runs cttop --once on a replay file sorted by col.
 func onceSorted(t *testing.T, path, format string, col model.Column, reverse bool) string {
@@ -118,7 +118,7 @@ func TestOnceSortNoPorts(t *testing.T) {
 // TestOnceTextKinds: --once text of each kind's input as a golden file.
 func TestOnceTextKinds(t *testing.T) {
 	for _, file := range kindFiles {
-		t.Run(strings.TrimSuffix(file, ".txt"), func(t *testing.T) {
+		t.Run(strings.TrimSuffix(strings.TrimSuffix(file, ".txt"), ".xml"), func(t *testing.T) {
 			golden.RequireEqual(t, []byte(once(t, filepath.Join("testdata", "kinds", file), "text")))
 		})
 	}
@@ -175,5 +175,29 @@ func TestOnceTableUnknown(t *testing.T) {
 	}
 	if text := once(t, write("rec2.json", rec), "text"); !strings.HasPrefix(text, "table 7 / 262144") {
 		t.Errorf("recorded statistics in text: %s", text)
+	}
+}
+
+// TestOnceICMPFromXML: conntrack -L -o xml has no ICMP type, code or id:
+// the cells are "-" and the JSON leaves them out, never type 0/0 and id 0,
+// also once that JSON is replayed.
+func TestOnceICMPFromXML(t *testing.T) {
+	path := filepath.Join("testdata", "kinds", "icmp-xml.xml")
+	text := once(t, path, "text")
+	if strings.Contains(text, "id 0") || strings.Contains(text, "0/0") {
+		t.Errorf("ICMP fields shown as 0:\n%s", text)
+	}
+	js := once(t, path, "json")
+	again := filepath.Join(t.TempDir(), "icmp.json")
+	if err := os.WriteFile(again, []byte(js), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{js, once(t, again, "json")} {
+		if strings.Contains(out, "icmp_") {
+			t.Errorf("ICMP fields in the JSON of a format without them:\n%s", out)
+		}
+	}
+	if back := once(t, again, "text"); back != text {
+		t.Errorf("its JSON replayed:\n%s\nwant\n%s", back, text)
 	}
 }

@@ -389,7 +389,9 @@ func TestReplayKernel(t *testing.T) {
 		g, gc := xml.At(j)
 		fx := *f
 		if model.IsICMP(f.Proto) {
+			// XML has no type, code or id: unknown.
 			fx.Orig.SrcPort, fx.Orig.DstPort, fx.Reply.SrcPort, fx.Reply.DstPort = 0, 0, 0, 0
+			fx.Attrs |= model.ICMPUnknown
 		}
 		if !sameFlow(&fx, g) || c != gc {
 			t.Errorf("text and XML differ:\n%+v %+v\n%+v %+v", fx, c, *g, gc)

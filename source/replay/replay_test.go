@@ -178,7 +178,9 @@ func TestLoadReplayCaptures(t *testing.T) {
 					wf.Forget(model.HasID)
 				}
 				if !tc.icmp && model.IsICMP(wf.Proto) {
+					// Unknown, and said so.
 					wf.Orig.SrcPort, wf.Orig.DstPort, wf.Reply.SrcPort, wf.Reply.DstPort = 0, 0, 0, 0
+					wf.Attrs |= model.ICMPUnknown
 				}
 				// What the format's silence says: conntrack prints every
 				// helper and context, /proc every context.

@@ -28,7 +28,7 @@ import (
 //	</conntrack>
 //
 // Quirks: layer3 protonum is the address family (2 AF_INET, 10 AF_INET6);
-// ICMP tuples have no type, code or id (they stay 0); GRE keys are
+// ICMP tuples have no type, code or id (they stay 0: ICMPUnknown); GRE keys are
 // <srckey>0x1</srckey>; the state of SCTP and DCCP flows is printed with
 // the TCP state names of the same number (SCTP ESTABLISHED, 4, comes out as
 // FIN_WAIT), so a state name is first read as a TCP state's number.
@@ -169,6 +169,9 @@ func (l *loader) xmlFlow(r *xmlRecord, line int) {
 	if r.bad {
 		l.rep.skip(line, r.why)
 		return
+	}
+	if model.IsICMP(r.f.Proto) {
+		r.f.Attrs |= model.ICMPUnknown // XML has no type, code or id
 	}
 	l.add(&r.f, &r.c, &r.x)
 }
