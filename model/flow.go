@@ -149,7 +149,9 @@ const (
 	checking
 	// ICMPUnknown says an ICMP or ICMPv6 flow's type, code and id (both
 	// directions') are unknown: its source did not give them (conntrack
-	// -L -o xml prints none), and the tuples hold 0 in their place. Every
+	// -L -o xml prints none), and the tuples hold 0 in their place (a
+	// replay numbers the id of such flows without a conntrack ID, so that
+	// each record stays a flow of its own; no output shows it). Every
 	// other source gives them, so it is a bit of its own instead of one
 	// every source must set.
 	ICMPUnknown

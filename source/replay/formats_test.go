@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -243,5 +244,33 @@ func TestSaveBad(t *testing.T) {
 	}
 	if _, _, err := Load(bytes.NewReader([]byte("-x\n")), replayNow); err == nil {
 		t.Error("a file of a bad line loaded")
+	}
+}
+
+// TestXMLPingsWithoutIDs: conntrack -L -o xml has no ICMP type, code or id:
+// two pings between the same hosts are told apart by nothing in the file
+// but their records. Each record stays a flow of its own (none is counted
+// as a duplicate), its ICMP fields unknown; with conntrack IDs (-o
+// xml,id) a record repeated is a duplicate still.
+func TestXMLPingsWithoutIDs(t *testing.T) {
+	ping := func(timeout int, id string) string {
+		return `<flow><meta direction="original"><layer3 protonum="2" protoname="ipv4"><src>192.0.2.1</src><dst>198.51.100.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="reply"><layer3 protonum="2" protoname="ipv4"><src>198.51.100.1</src><dst>192.0.2.1</dst></layer3><layer4 protonum="1" protoname="icmp"></layer4></meta><meta direction="independent"><timeout>` +
+			strconv.Itoa(timeout) + `</timeout><mark>0</mark><use>1</use>` + id + `</meta></flow>` + "\n"
+	}
+	doc := func(flows ...string) string {
+		return `<?xml version="1.0" encoding="utf-8"?>` + "\n<conntrack>\n" + strings.Join(flows, "") + "</conntrack>\n"
+	}
+	sn, rep, err := Load(strings.NewReader(doc(ping(29, ""), ping(28, ""), ping(27, ""))), replayNow)
+	if err != nil || sn.Len() != 3 || rep.Duplicates != 0 {
+		t.Fatalf("%d flows, %d duplicates (%v); want 3 flows", sn.Len(), rep.Duplicates, err)
+	}
+	for i := range sn.Len() {
+		if f, _ := sn.At(i); f.ICMPKnown() {
+			t.Errorf("flow %d: ICMP fields known", i)
+		}
+	}
+	sn, rep, err = Load(strings.NewReader(doc(ping(29, "<id>7</id>"), ping(29, "<id>7</id>"), ping(28, "<id>8</id>"))), replayNow)
+	if err != nil || sn.Len() != 2 || rep.Duplicates != 1 {
+		t.Fatalf("with IDs: %d flows, %d duplicates (%v); want 2 and 1", sn.Len(), rep.Duplicates, err)
 	}
 }

@@ -125,6 +125,9 @@ type loader struct {
 	meta  replayMeta
 	// truncated is set when a syntax error ended the load.
 	truncated bool
+	// anon numbers the ICMP flows whose type, code, id and conntrack ID
+	// are all unknown (conntrack -L -o xml): see add.
+	anon uint16
 }
 
 // add completes f (status, expiry) and appends it to the snapshot with
@@ -132,6 +135,14 @@ type loader struct {
 // counted as a duplicate instead.
 func (l *loader) add(f *model.Flow, c *model.Counters, rec *recordExtras) {
 	finishFlow(f, rec, l.now)
+	if f.Attrs&model.ICMPUnknown != 0 && f.Attrs&model.HasID == 0 {
+		// Nothing tells two such pings between two hosts apart (their ids
+		// are not in the file): each record is a flow of its own, never
+		// a duplicate of another. Its unknown id holds the record's
+		// number, which tells them apart and is never shown.
+		l.anon++
+		f.Orig.SrcPort, f.Reply.SrcPort = l.anon, l.anon
+	}
 	if l.dd.seen(f) {
 		l.rep.Duplicates++
 		return
