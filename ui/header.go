@@ -91,11 +91,12 @@ func (m *Model) renderCounters(width int) string {
 		st.Valid = false // the file recorded no kernel counters
 	}
 	if st.Valid {
-		// The kernel's counters run since boot: only drops seen while
-		// cttop watches are coloured; the total says since when.
+		// The kernel's counters run since boot (or since the namespace
+		// was made): only drops seen while cttop watches are coloured;
+		// the total says since when.
 		drops := st.Drop + st.EarlyDrop
 		seen := m.dropsSeen()
-		boot := format.Commas(drops) + " since boot"
+		boot := format.Commas(drops) + " " + countersSince(info)
 		switch {
 		case r.Drop > 0:
 			parts = append(parts, part{s.Alarm.Render("DROPPING "+format.Rate(r.Drop)+"/s") + " (" + boot + ")", 0})
@@ -293,4 +294,19 @@ func (m *Model) promptResult(width int) (res string, ok bool) {
 		res = s.Notice.Render(fmt.Sprintf("%s %s of %s match", s.Glyphs.arrow, format.Commas(uint64(p.matched)), format.Commas(uint64(m.table.Len()))))
 	}
 	return res, lipgloss.Width(m.prompt.View())+2+lipgloss.Width(res) <= width
+}
+
+// countersSince says what the kernel's cumulative counters count from:
+// boot in the initial namespace; the namespace's making in another
+// (--netns, or cttop itself run in one: the header's first line names
+// it), whose counters start with it; for a replay, whatever the file
+// recorded.
+func countersSince(info model.SourceInfo) string {
+	switch {
+	case info.Kind == "replay":
+		return "as recorded"
+	case info.Kind == "kernel" && info.Name != "":
+		return "since the namespace was made"
+	}
+	return "since boot"
 }

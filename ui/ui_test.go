@@ -309,3 +309,24 @@ func TestDropsSinceBoot(t *testing.T) {
 		t.Errorf("drops while watched: %q, want %q", line, want)
 	}
 }
+
+// TestDropsSinceWhat: the header says what the drop counters count from,
+// as the --once text does: a namespace's counters start with the
+// namespace, not at boot; a replay's are what its file recorded.
+func TestDropsSinceWhat(t *testing.T) {
+	for _, c := range []struct {
+		info model.SourceInfo
+		want string
+	}{
+		{model.SourceInfo{Kind: "kernel"}, "drops 170 since boot"},
+		{model.SourceInfo{Kind: "kernel", Name: "web1"}, "drops 170 since the namespace was made"},
+		{model.SourceInfo{Kind: "replay", Name: "saved.json"}, "drops 170 as recorded"},
+	} {
+		m := newTestModel(t, 120, 40)
+		m.Update(BatchMsg{&model.Batch{Time: t0, Info: c.info,
+			Stats: model.TableStats{Valid: true, Count: 200, Max: 1000, Drop: 170}}})
+		if line := m.renderHeader(120)[1]; !strings.HasPrefix(line, c.want) {
+			t.Errorf("%+v: %q, want %q", c.info, line, c.want)
+		}
+	}
+}
