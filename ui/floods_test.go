@@ -392,8 +392,8 @@ func TestBlockIPv6PrefixRow(t *testing.T) {
 		t.Fatalf("deleted %d flows, want the 40 of %s", len(a.deleted), want)
 	}
 	for _, f := range a.deleted {
-		if !want.Contains(f.Orig.Src.IP()) {
-			t.Fatalf("deleted a flow from %s", f.Orig.Src)
+		if !want.Contains(f.Orig.Src.In(f.Family)) {
+			t.Fatalf("deleted a flow from %s", f.Orig.Src.In(f.Family))
 		}
 	}
 }
