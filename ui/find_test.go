@@ -202,3 +202,40 @@ func TestTags(t *testing.T) {
 		t.Fatal("ended flow still tagged")
 	}
 }
+
+// TestTopPartialCounts: a group some of whose flows have no counters
+// (made before nf_conntrack_acct=1) shows its sums as lower bounds (N+),
+// never as the whole group's; a group whose flows all have them, plainly.
+func TestTopPartialCounts(t *testing.T) {
+	m := newTestModel(t, 120, 40)
+	b := snapshotBatch(0)
+	add := func(i, dport int, counted bool) {
+		f := flow(i, uint16(dport))
+		var c *model.Counters
+		if counted {
+			f.Attrs |= model.HasCounters
+			c = &model.Counters{OrigPackets: 3, OrigBytes: 1500}
+		}
+		b.Snapshot.Add(&f, c)
+	}
+	add(1, 80, true)
+	add(1, 81, false) // same source, no counters
+	add(2, 80, true)
+	m.Update(BatchMsg{b})
+	tab(m)
+	var partial, whole string
+	for _, line := range strings.Split(plain(m), "\n") {
+		switch {
+		case strings.Contains(line, "192.0.2.1 "):
+			partial = line
+		case strings.Contains(line, "192.0.2.2 "):
+			whole = line
+		}
+	}
+	if !strings.Contains(partial, "1.5K+") || !strings.Contains(partial, "3+") {
+		t.Errorf("a group with uncounted flows: %q, want 1.5K+ and 3+", partial)
+	}
+	if !strings.Contains(whole, "1.5K") || strings.Contains(whole, "+") {
+		t.Errorf("a group whose flows all have counters: %q", whole)
+	}
+}

@@ -96,6 +96,7 @@ func cellsHelp(text func(string) string) []string {
 		"Columns: - is unknown (the kernel did not say) or does not apply. TTL and ages read 59s, 1m38s, 4d23h.",
 		"FLAGS: " + format.FlagLegend(format.AllFlags()) + ".",
 		"ICMP: SPORT is its id (id 7), DPORT its type/code (8/0). GRE: SPORT and DPORT are its keys (0x1f4).",
+		"Top view: BYTES and PKTS sum a group's flows; 1.2M+ when some of them have no counters (at least that much).",
 		text("NAT: dst→ and src→ what the kernel rewrites the destination and source to."),
 	}
 }

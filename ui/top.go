@@ -202,6 +202,10 @@ func (m *Model) renderTop(w int) []string {
 			b, p := "-", "-"
 			if g.Counted > 0 && detailed {
 				b, p = format.Count(g.Bytes), format.Count(g.Packets)
+				if g.Counted < g.Flows {
+					// Some of its flows have no counters: at least this.
+					b, p = b+"+", p+"+"
+				}
 			}
 			line += " " + padLeft(b, 6) + " " + padLeft(p, 6)
 		}
