@@ -36,9 +36,17 @@ func TestSpaceSavingBounds(t *testing.T) {
 			t.Fatalf("absent key %d seen %d times, more than min %d", k, n, ss.min())
 		}
 	}
-	for i := range ss.ents {
-		if c := 2*i + 1; c < len(ss.ents) && ss.ents[c].count < ss.ents[i].count {
+	for i := range ss.heap {
+		if c := 2*i + 1; c < len(ss.heap) && ss.countAt(c) < ss.countAt(i) {
 			t.Fatal("heap order broken")
+		}
+		if ss.pos[ss.heap[i]] != int32(i) {
+			t.Fatalf("slot %d at %d thinks it is at %d", ss.heap[i], i, ss.pos[ss.heap[i]])
+		}
+	}
+	for k, slot := range ss.idx {
+		if ss.ents[slot].key != k {
+			t.Fatalf("key %d points at slot %d of key %d", k, slot, ss.ents[slot].key)
 		}
 	}
 }

@@ -9,15 +9,20 @@ package model
 // between count-err and count; an absent key occurred at most min() times
 // (none at all while nothing was ever evicted).
 //
-// The counters form a min-heap on count, so an update costs a map look-up
-// and O(log cap) swaps. Hand-written: it is on the path of every new flow,
-// and the standard library has none.
+// The counters stay in their slots (ents, in no order) and a min-heap of
+// slot numbers orders them by count, so that an update costs a map
+// look-up and O(log cap) swaps of two int32s: swapping the counters
+// themselves rewrote two map entries a level (a new key from a spoofed
+// source sifts down the whole heap, as most counts tie). Hand-written: it
+// is on the path of every new flow, and the standard library has none.
 type spaceSaving[K comparable] struct {
 	cap     int
-	idx     map[K]int32 // position in ents
+	idx     map[K]int32 // slot in ents
 	ents    []ssEntry[K]
-	evicted bool   // some key lost its counter
-	total   uint64 // occurrences counted
+	heap    []int32 // slots, a min-heap on their counts
+	pos     []int32 // each slot's position in heap
+	evicted bool    // some key lost its counter
+	total   uint64  // occurrences counted
 }
 
 type ssEntry[K comparable] struct {
@@ -32,7 +37,7 @@ func newSpaceSaving[K comparable](capacity int) *spaceSaving[K] {
 // reset forgets every key, keeping the memory.
 func (s *spaceSaving[K]) reset() {
 	clear(s.idx)
-	s.ents = s.ents[:0]
+	s.ents, s.heap, s.pos = s.ents[:0], s.heap[:0], s.pos[:0]
 	s.evicted = false
 	s.total = 0
 }
@@ -42,19 +47,23 @@ func (s *spaceSaving[K]) add(key K, n uint32) {
 	s.total += uint64(n)
 	if i, ok := s.idx[key]; ok {
 		s.ents[i].count += n
-		s.down(int(i))
+		s.down(int(s.pos[i]))
 		return
 	}
 	if len(s.ents) < s.cap {
+		slot := int32(len(s.ents))
 		s.ents = append(s.ents, ssEntry[K]{key: key, count: n})
-		s.idx[key] = int32(len(s.ents) - 1)
-		s.up(len(s.ents) - 1)
+		s.idx[key] = slot
+		s.heap = append(s.heap, slot)
+		s.pos = append(s.pos, int32(len(s.heap)-1))
+		s.up(len(s.heap) - 1)
 		return
 	}
-	low := s.ents[0]
+	slot := s.heap[0]
+	low := s.ents[slot]
 	delete(s.idx, low.key)
-	s.ents[0] = ssEntry[K]{key: key, count: low.count + n, err: low.count}
-	s.idx[key] = 0
+	s.ents[slot] = ssEntry[K]{key: key, count: low.count + n, err: low.count}
+	s.idx[key] = slot
 	s.evicted = true
 	s.down(0)
 }
@@ -71,22 +80,24 @@ func (s *spaceSaving[K]) get(key K) (count, err uint32, ok bool) {
 
 // min returns the most an absent key may have occurred.
 func (s *spaceSaving[K]) min() uint32 {
-	if !s.evicted || len(s.ents) == 0 {
+	if !s.evicted || len(s.heap) == 0 {
 		return 0
 	}
-	return s.ents[0].count
+	return s.ents[s.heap[0]].count
 }
 
+// countAt is the count of the counter at position i of the heap.
+func (s *spaceSaving[K]) countAt(i int) uint32 { return s.ents[s.heap[i]].count }
+
 func (s *spaceSaving[K]) swap(i, j int) {
-	s.ents[i], s.ents[j] = s.ents[j], s.ents[i]
-	s.idx[s.ents[i].key] = int32(i)
-	s.idx[s.ents[j].key] = int32(j)
+	s.heap[i], s.heap[j] = s.heap[j], s.heap[i]
+	s.pos[s.heap[i]], s.pos[s.heap[j]] = int32(i), int32(j)
 }
 
 func (s *spaceSaving[K]) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if s.ents[p].count <= s.ents[i].count {
+		if s.countAt(p) <= s.countAt(i) {
 			return
 		}
 		s.swap(i, p)
@@ -97,13 +108,13 @@ func (s *spaceSaving[K]) up(i int) {
 func (s *spaceSaving[K]) down(i int) {
 	for {
 		c := 2*i + 1
-		if c >= len(s.ents) {
+		if c >= len(s.heap) {
 			return
 		}
-		if c+1 < len(s.ents) && s.ents[c+1].count < s.ents[c].count {
+		if c+1 < len(s.heap) && s.countAt(c+1) < s.countAt(c) {
 			c++
 		}
-		if s.ents[i].count <= s.ents[c].count {
+		if s.countAt(i) <= s.countAt(c) {
 			return
 		}
 		s.swap(i, c)
