@@ -19,9 +19,10 @@
 #   KEEP_DIST=1 scripts/release-check.sh   also copy dist/ into the checkout
 set -euo pipefail
 
-# The newest goreleaser that builds with this project's Go (1.26): v2.16.0
-# builds too, v2.18.2 and newer need a newer Go. Building it from source
-# takes about 2.5 to 4 minutes on a clean GOPATH here.
+# The pinned goreleaser builds with this project's Go (1.26); so does
+# v2.16.0, while v2.18.2 and newer need a newer Go. Building it from source
+# takes about 2.5 to 4 minutes on a clean GOPATH here. The Makefile and
+# CONTRIBUTING.md name this version too (TestReleasePinAgrees).
 GORELEASER_VERSION=v2.15.1
 
 cd "$(dirname "$0")/.."
