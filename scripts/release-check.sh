@@ -9,9 +9,11 @@
 #  3. installs the amd64 deb into a throwaway root (dpkg -x; the package
 #     has no maintainer scripts, checked, so unpacking is all dpkg -i does)
 #     and checks what a user gets: cttop --version says the snapshot version
-#     and the commit, the man page is gzip-compressed in man1, and every
-#     file sits at the path README's Install section names, no more;
-#  4. checks that the rpm holds the files README names for it.
+#     and the commit, the deb's Version is the snapshot's, the man page is
+#     gzip-compressed in man1, and every file sits at the path README's
+#     Install section names, no more;
+#  4. checks that the rpm holds the files README names for it, and its
+#     licence, homepage and version.
 # Any missing tool is a failure, never a skip (scripts/deps.sh installs
 # them).
 #
@@ -122,6 +124,9 @@ deb_files=$(cd "$dest" && find . ! -type d | sed 's/^\.//' | sort)
 [ "$deb_files" = "$readme_deb" ] || fail "the deb's files differ from README's Install section (< deb, > README):
 $(diff <(echo "$deb_files") <(echo "$readme_deb") || true)"
 
+# The package carries the snapshot's version as Debian spells a
+# pre-release (~ sorts before the release).
+[ "$(dpkg-deb -f "$deb" Version)" = "${version/-/\~}" ] || fail "deb Version $(dpkg-deb -f "$deb" Version), want ${version/-/\~}"
 got=$("$dest/usr/bin/cttop" --version)
 case $got in
 "cttop $version (commit $commit, go"*) ;;
@@ -141,7 +146,7 @@ rpm_files=$(rpm -qpl "$rpmf" 2>/dev/null | sort)
 [ "$rpm_files" = "$readme_rpm" ] || fail "the rpm's files differ from README's Install section (< rpm, > README):
 $(diff <(echo "$rpm_files") <(echo "$readme_rpm") || true)"
 info=$(rpm -qp --qf '%{LICENSE}|%{URL}|%{VERSION}' "$rpmf" 2>/dev/null)
-[ "${info%|*}" = "Apache-2.0|https://github.com/cttop/cttop" ] || fail "rpm license|url: $info"
+[ "$info" = "Apache-2.0|https://github.com/cttop/cttop|${version/-/\~}" ] || fail "rpm license|url|version: $info, want Apache-2.0|https://github.com/cttop/cttop|${version/-/\~}"
 say "rpm: $(wc -l <<<"$rpm_files") files where README says"
 
 if [ "${KEEP_DIST:-}" = 1 ]; then
