@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -94,6 +96,7 @@ func TestImportRules(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
+	table := docTable(t)
 	pkgs := 0
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -108,9 +111,150 @@ func TestImportRules(t *testing.T) {
 				t.Error(v)
 			}
 		}
+		for _, v := range table.violations(pkg, f[1:]) {
+			t.Error(v)
+		}
 	}
 	if pkgs < 10 {
 		t.Fatalf("go list found only %d packages:\n%s", pkgs, out)
+	}
+}
+
+// importRow is a row of docs/architecture.md's import table.
+type importRow struct {
+	pkgs, may, never []string
+	any              bool // "any": the application wires everything
+}
+
+// importTable is docs/architecture.md's table of what may import what.
+type importTable []importRow
+
+// docTable reads the import table of docs/architecture.md.
+func docTable(t *testing.T) importTable {
+	t.Helper()
+	b, err := os.ReadFile("docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := parseImportTable(string(b))
+	if err != nil {
+		t.Fatalf("docs/architecture.md: %v", err)
+	}
+	return table
+}
+
+// parseImportTable reads the rows under "| package | may import" of a
+// Markdown text: each cell a comma-separated list of module-relative
+// packages ("x/..." a subtree, "main" the root package), "-" for none,
+// "any" for all.
+func parseImportTable(md string) (importTable, error) {
+	_, rest, ok := strings.Cut(md, "\n| package | may import")
+	if !ok {
+		return nil, fmt.Errorf("no table headed | package | may import")
+	}
+	list := func(cell string) []string {
+		cell = strings.TrimSpace(cell)
+		if cell == "" || cell == "-" {
+			return nil
+		}
+		var out []string
+		for _, p := range strings.Split(cell, ",") {
+			out = append(out, strings.TrimSpace(p))
+		}
+		return out
+	}
+	var table importTable
+	for _, line := range strings.Split(rest, "\n")[2:] {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		if len(cells) != 3 {
+			return nil, fmt.Errorf("row %q: want 3 cells", line)
+		}
+		r := importRow{pkgs: list(cells[0]), may: list(cells[1]), never: list(cells[2])}
+		r.any = slices.Equal(r.may, []string{"any"})
+		for _, p := range slices.Concat(r.pkgs, r.may, r.never) {
+			if p != "any" && (strings.ContainsAny(p, " ()") || p == "") {
+				return nil, fmt.Errorf("row %q: %q is not a package", line, p)
+			}
+		}
+		for _, m := range r.may {
+			for _, n := range r.never {
+				if under(m, n) || under(n, m) {
+					return nil, fmt.Errorf("row %q both allows and forbids %s", line, m)
+				}
+			}
+		}
+		table = append(table, r)
+	}
+	if len(table) == 0 {
+		return nil, fmt.Errorf("the import table has no rows")
+	}
+	return table, nil
+}
+
+// row returns the row of pkg (module-relative, "" for main): the one that
+// names it, else the one whose subtree holds it most narrowly.
+func (tb importTable) row(pkg string) (importRow, bool) {
+	if pkg == "" {
+		pkg = "main"
+	}
+	best, bestLen, found := importRow{}, -1, false
+	for _, r := range tb {
+		for _, p := range r.pkgs {
+			if p == pkg {
+				return r, true
+			}
+			if sub, ok := strings.CutSuffix(p, "/..."); ok && under(pkg, p) && len(sub) > bestLen {
+				best, bestLen, found = r, len(sub), true
+			}
+		}
+	}
+	return best, found
+}
+
+// violations returns what the table says is wrong with package pkg
+// importing imports.
+func (tb importTable) violations(pkg string, imports []string) []string {
+	name := cmp.Or(pkg, "main")
+	r, ok := tb.row(pkg)
+	if !ok {
+		return []string{fmt.Sprintf("%s has no row in docs/architecture.md's import table", name)}
+	}
+	var out []string
+	for _, imp := range imports {
+		ri, internal := rel(imp)
+		if !internal || r.any {
+			continue
+		}
+		if !slices.ContainsFunc(r.may, func(p string) bool { return under(ri, p) }) {
+			out = append(out, fmt.Sprintf("%s imports %s: docs/architecture.md allows it only %v", name, imp, r.may))
+		}
+	}
+	return out
+}
+
+// TestImportTableAgrees: the rules written in this file and the table of
+// docs/architecture.md say the same, so that neither drifts.
+func TestImportTableAgrees(t *testing.T) {
+	table := docTable(t)
+	for pkg, allowed := range allowOnly {
+		r, ok := table.row(pkg)
+		if !ok || !slices.Equal(slices.Sorted(slices.Values(r.may)), slices.Sorted(slices.Values(allowed))) {
+			t.Errorf("%s: the doc allows %v, the test %v", pkg, r.may, allowed)
+		}
+	}
+	for pkg, allowed := range map[string][]string{"metrics": metricsAllow, "firewall": firewallAllow} {
+		if r, _ := table.row(pkg); !slices.Equal(slices.Sorted(slices.Values(r.may)), slices.Sorted(slices.Values(allowed))) {
+			t.Errorf("%s: the doc allows %v, the test %v", pkg, r.may, allowed)
+		}
+	}
+	for _, f := range forbidden {
+		r, ok := table.row(strings.TrimSuffix(f.pkg, "/..."))
+		if !ok || !slices.Contains(r.never, f.imp) {
+			t.Errorf("the doc's row of %s does not forbid %s (%s)", f.pkg, f.imp, f.why)
+		}
 	}
 }
 
@@ -176,6 +320,41 @@ func TestImportRulesCatch(t *testing.T) {
 			t.Errorf("%s importing %s passes the rules", c.pkg, c.imp)
 		}
 	}
+	// The doc's table, on a table of its own shape.
+	tb, err := parseImportTable("\n| package | may import | never |\n|---|---|---|\n" +
+		"| model | - | |\n| source/... | source/..., model | ui |\n| source/replay | model | |\n| internal/app | any | |\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pkg     string
+		imports []string
+		bad     bool
+	}{
+		{"model", []string{module + "/filter"}, true},
+		{"model", []string{"net/netip", "github.com/other/module"}, false}, // other modules: the rules above
+		{"source/hostns", []string{module + "/source", module + "/model"}, false},
+		{"source/hostns", []string{module + "/action"}, true},
+		{"source/replay", []string{module + "/source"}, true}, // its own row is narrower
+		{"internal/app", []string{module + "/ui"}, false},
+		{"guard", nil, true}, // no row
+		{"", nil, true},      // main has none here
+	} {
+		if v := tb.violations(c.pkg, c.imports); (len(v) > 0) != c.bad {
+			t.Errorf("%q importing %v: violations %v", c.pkg, c.imports, v)
+		}
+	}
+	for _, bad := range []string{
+		"no table",
+		"\n| package | may import | never |\n|---|---|---|\n| ui | model (and friends) | |\n",
+		"\n| package | may import | never |\n|---|---|---|\n| ui | source | source/... |\n",
+		"\n| package | may import | never |\n|---|---|---|\n",
+	} {
+		if _, err := parseImportTable(bad); err == nil {
+			t.Errorf("parseImportTable(%q) took it", bad)
+		}
+	}
+
 	for _, c := range []struct{ pkg, imp string }{
 		{"", module + "/internal/app"}, {"ui", module + "/filter"}, {"source", "github.com/ti-mo/conntrack"},
 		{"firewall", "github.com/mdlayher/netlink"}, {"filter", module + "/action"}, {"model", "net/netip"},
