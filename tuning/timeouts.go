@@ -169,95 +169,113 @@ func (in *Input) settingsOwn() bool {
 // per protocol and state, split where the flows' TTLs contradict the
 // setting (TTLs above it: another timeout governs those), largest first.
 func composition(in Input) []StateShare {
-	total := 0
+	c := composer{in: &in, own: in.settingsOwn()}
 	for _, sf := range in.States {
-		total += sf.Flows
+		c.total += sf.Flows
 	}
-	if total == 0 {
+	if c.total == 0 {
 		return nil
 	}
-	timeout := func(name string) int64 {
-		if v, ok := in.Settings.Timeouts[name]; ok && name != "" {
-			return v
-		}
-		return -1
+	for i := range in.States {
+		c.state(&in.States[i])
 	}
-	own := in.settingsOwn()
-	var out []StateShare
-	add := func(r StateShare, ttls []uint32) {
-		if r.Flows <= 0 {
-			return
-		}
-		r.Share = float64(r.Flows) / float64(total)
-		r.TTLs = ttls
-		r.MaxTTL = -1
-		if len(ttls) > 0 {
-			r.MaxTTL = int64(ttls[len(ttls)-1])
-		}
-		if r.AtLeast {
-			r.Timeout = r.MaxTTL
-		}
-		out = append(out, r)
+	slices.SortStableFunc(c.out, func(a, b StateShare) int { return b.Flows - a.Flows })
+	return c.out
+}
+
+// composer builds the rows of a composition.
+type composer struct {
+	in    *Input
+	own   bool // the settings are the flows' own table's
+	total int  // flows in every state
+	out   []StateShare
+}
+
+// timeout is the setting name has here, -1 if none.
+func (c *composer) timeout(name string) int64 {
+	if v, ok := c.in.Settings.Timeouts[name]; ok && name != "" {
+		return v
 	}
-	for _, sf := range in.States {
-		name := TimeoutSysctl(sf.Proto, sf.State)
-		r := StateShare{Label: stateLabel(&sf), Proto: sf.Proto, State: sf.State, Flows: sf.Flows, Offloaded: sf.Offloaded,
-			Sysctl: name, Setting: timeout(name), Timeout: -1}
-		switch {
-		case sf.Offloaded || sf.State == model.StateUnknown || name == "":
-			r.From = FromNone
-			add(r, sf.TTLs)
-			continue
-		case !own:
-			r.From, r.AtLeast = FromRecorded, len(sf.TTLs) > 0
-			add(r, sf.TTLs)
-			continue
-		}
-		limit := r.Setting
-		if sf.MidStream {
-			if c := timeout(sysctlUnacknowledged); c >= 0 && (limit < 0 || c < limit) &&
-				kernelAtLeast(in.Settings.KernelRelease, 5, 19) {
-				limit, r.From, r.Cap = c, FromCap, sysctlUnacknowledged
-			}
-		}
-		if limit < 0 {
-			// No such setting here (DCCP after 6.16): the TTLs say.
-			r.From, r.AtLeast = FromTTLs, len(sf.TTLs) > 0
-			add(r, sf.TTLs)
-			continue
-		}
-		if r.From != FromCap {
-			r.From = FromSetting
-		}
-		// TTLs above the limit: something longer governs those.
-		i := len(sf.TTLs) - longer(sf.TTLs, limit)
-		above := sf.TTLs[i:]
-		if len(above) > 0 {
-			hi := r
-			hi.Flows, hi.From, hi.AtLeast, hi.Cap = len(above), FromTTLs, true, ""
-			hi.Policies = policiesFor(in.Settings.Policies, sf.Proto, name, func(v int64) bool { return v >= int64(above[len(above)-1]) && v > limit })
-			add(hi, above)
-		}
-		r.Flows -= len(above)
-		r.Timeout = limit
-		ttls := sf.TTLs[:i]
-		// TTLs within a shorter policy's timeout: that policy, or the
-		// setting for flows idle for long.
-		short := policiesFor(in.Settings.Policies, sf.Proto, name, func(v int64) bool { return v < limit })
-		if v := maxPolicy(in.Settings.Policies, short, name); v >= 0 {
-			j := len(ttls) - longer(ttls, v)
-			if j > 0 {
-				lo := r
-				lo.Flows, lo.From, lo.Timeout, lo.Cap, lo.Policies = j, FromPolicyOrSetting, v, "", short
-				add(lo, ttls[:j])
-				r.Flows -= j
-				ttls = ttls[j:]
-			}
-		}
-		add(r, ttls)
+	return -1
+}
+
+// add appends the row r of the flows whose TTLs (sorted) are ttls.
+func (c *composer) add(r StateShare, ttls []uint32) {
+	if r.Flows <= 0 {
+		return
 	}
-	slices.SortStableFunc(out, func(a, b StateShare) int { return b.Flows - a.Flows })
-	return out
+	r.Share = float64(r.Flows) / float64(c.total)
+	r.TTLs = ttls
+	r.MaxTTL = -1
+	if len(ttls) > 0 {
+		r.MaxTTL = int64(ttls[len(ttls)-1])
+	}
+	if r.AtLeast {
+		r.Timeout = r.MaxTTL
+	}
+	c.out = append(c.out, r)
+}
+
+// state adds the rows of one protocol and state: the flows its setting (or
+// the kernel's cap) governs, those whose TTLs are above it, and those
+// within a shorter policy's timeout.
+func (c *composer) state(sf *StateFlows) {
+	in := c.in
+	name := TimeoutSysctl(sf.Proto, sf.State)
+	r := StateShare{Label: stateLabel(sf), Proto: sf.Proto, State: sf.State, Flows: sf.Flows, Offloaded: sf.Offloaded,
+		Sysctl: name, Setting: c.timeout(name), Timeout: -1}
+	switch {
+	case sf.Offloaded || sf.State == model.StateUnknown || name == "":
+		r.From = FromNone
+		c.add(r, sf.TTLs)
+		return
+	case !c.own:
+		r.From, r.AtLeast = FromRecorded, len(sf.TTLs) > 0
+		c.add(r, sf.TTLs)
+		return
+	}
+	limit := r.Setting
+	if sf.MidStream {
+		if t := c.timeout(sysctlUnacknowledged); t >= 0 && (limit < 0 || t < limit) &&
+			kernelAtLeast(in.Settings.KernelRelease, 5, 19) {
+			limit, r.From, r.Cap = t, FromCap, sysctlUnacknowledged
+		}
+	}
+	if limit < 0 {
+		// No such setting here (DCCP after 6.16): the TTLs say.
+		r.From, r.AtLeast = FromTTLs, len(sf.TTLs) > 0
+		c.add(r, sf.TTLs)
+		return
+	}
+	if r.From != FromCap {
+		r.From = FromSetting
+	}
+	// TTLs above the limit: something longer governs those.
+	i := len(sf.TTLs) - longer(sf.TTLs, limit)
+	above := sf.TTLs[i:]
+	if len(above) > 0 {
+		hi := r
+		hi.Flows, hi.From, hi.AtLeast, hi.Cap = len(above), FromTTLs, true, ""
+		hi.Policies = policiesFor(in.Settings.Policies, sf.Proto, name, func(v int64) bool { return v >= int64(above[len(above)-1]) && v > limit })
+		c.add(hi, above)
+	}
+	r.Flows -= len(above)
+	r.Timeout = limit
+	ttls := sf.TTLs[:i]
+	// TTLs within a shorter policy's timeout: that policy, or the
+	// setting for flows idle for long.
+	short := policiesFor(in.Settings.Policies, sf.Proto, name, func(v int64) bool { return v < limit })
+	if v := maxPolicy(in.Settings.Policies, short, name); v >= 0 {
+		j := len(ttls) - longer(ttls, v)
+		if j > 0 {
+			lo := r
+			lo.Flows, lo.From, lo.Timeout, lo.Cap, lo.Policies = j, FromPolicyOrSetting, v, "", short
+			c.add(lo, ttls[:j])
+			r.Flows -= j
+			ttls = ttls[j:]
+		}
+	}
+	c.add(r, ttls)
 }
 
 // stateLabel names a row: the protocol and the state, as the one state
