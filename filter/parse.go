@@ -298,36 +298,49 @@ func (p *filterParser) parsePrimitive() (*filterNode, error) {
 	}
 	switch w {
 	case "state", "mark", "zone", "proto", "helper", "label":
-		p.last = qual{}
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		v := p.tok
-		var in insn
-		var err error
-		switch w {
-		case "state":
-			in, err = p.stateValue(t.text, v)
-		case "mark":
-			in, err = p.markValue(t.text, v)
-		case "zone":
-			in, err = p.zoneValue(t.text, v, zoneDir)
-		case "helper":
-			in, err = p.helperValue(t.text, v)
-		case "label":
-			in, err = p.labelValue(t.text, v)
-		default:
-			in, err = p.protoValue(t.text, v)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return leafNode(in), p.advance()
+		return p.parseAttribute(t, w, zoneDir)
 	}
 	if isValueKeyword(w) {
 		return p.parseQualified(qual{})
 	}
-	// A bare value: a port, port range, address or network.
+	return p.parseBare(t)
+}
+
+// parseAttribute parses "state S", "mark M[/MASK]", "zone N" (of the
+// direction zoneDir), "proto P", "helper H" or "label L": the keyword t
+// (w in lower case) is the current word, its value the next.
+func (p *filterParser) parseAttribute(t filterToken, w string, zoneDir uint64) (*filterNode, error) {
+	p.last = qual{}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	v := p.tok
+	var in insn
+	var err error
+	switch w {
+	case "state":
+		in, err = p.stateValue(t.text, v)
+	case "mark":
+		in, err = p.markValue(t.text, v)
+	case "zone":
+		in, err = p.zoneValue(t.text, v, zoneDir)
+	case "helper":
+		in, err = p.helperValue(t.text, v)
+	case "label":
+		in, err = p.labelValue(t.text, v)
+	default:
+		in, err = p.protoValue(t.text, v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return leafNode(in), p.advance()
+}
+
+// parseBare parses a bare value, the current word t: a port, port range,
+// address or network, qualified as the last primitive was when it is of
+// the same kind.
+func (p *filterParser) parseBare(t filterToken) (*filterNode, error) {
 	sh := shapeOf(t.text)
 	if sh == shapeNone {
 		return nil, p.errAt(t.off, "unknown word "+quoteWord(t.text))
