@@ -117,131 +117,153 @@ func Write(w *bufio.Writer, d Document) {
 // absent; a helper, labels or security context it did not give is null
 // (absent when the flow has none: see Version).
 func AppendFlow(b []byte, r Row, now uint32) []byte {
-	f, c := r.Flow, r.Counters
-	field := func(name string) { b = append(b, ',', '"'); b = append(b, name...); b = append(b, '"', ':') }
-	num := func(name string, v uint64) { field(name); b = strconv.AppendUint(b, v, 10) }
-	str := func(name, v string) { field(name); b = strconv.AppendQuote(b, v) }
+	f := r.Flow
 	// What the source did not give is absent, never 0.
-	b = append(b, '{')
+	o := jsonObject{b: append(b, '{')}
 	if id, ok := f.ID(); ok {
-		b = append(b, `"id":`...)
-		b = strconv.AppendUint(b, uint64(id), 10)
-		b = append(b, ',')
+		o.b = append(o.b, `"id":`...)
+		o.b = strconv.AppendUint(o.b, uint64(id), 10)
+		o.b = append(o.b, ',')
 	}
-	b = append(b, `"family":`...)
-	b = strconv.AppendQuote(b, model.FamilyName(f.Family))
-	str("proto", model.ProtoName(f.Proto))
-	str("src", f.Orig.Src.StringIn(f.Family))
-	if model.HasPorts(f.Proto) {
-		num("sport", uint64(f.Orig.SrcPort))
-	}
-	str("dst", f.Orig.Dst.StringIn(f.Family))
-	if model.HasPorts(f.Proto) {
-		num("dport", uint64(f.Orig.DstPort))
-	}
-	if model.IsICMP(f.Proto) && f.ICMPKnown() {
-		num("icmp_type", uint64(f.Orig.ICMPType()))
-		num("icmp_code", uint64(f.Orig.ICMPCode()))
-		num("icmp_id", uint64(f.Orig.SrcPort))
-	}
+	o.b = append(o.b, `"family":`...)
+	o.b = strconv.AppendQuote(o.b, model.FamilyName(f.Family))
+	o.str("", "proto", model.ProtoName(f.Proto))
+	o.tuple("", &f.Orig, f)
 	if s, ok := f.State(); ok {
-		str("state", s.String())
+		o.str("", "state", s.String())
 	}
 	if t, ok := f.TTL(now); ok {
-		num("timeout", uint64(t))
+		o.num("", "timeout", uint64(t))
 	}
-	field("status")
-	b = append(b, '[')
+	o.field("", "status")
+	o.b = append(o.b, '[')
 	for i, s := range f.Status.Names() {
 		if i > 0 {
-			b = append(b, ',')
+			o.b = append(o.b, ',')
 		}
-		b = strconv.AppendQuote(b, s)
+		o.b = strconv.AppendQuote(o.b, s)
 	}
-	b = append(b, ']')
-	str("reply_src", f.Reply.Src.StringIn(f.Family))
-	if model.HasPorts(f.Proto) {
-		num("reply_sport", uint64(f.Reply.SrcPort))
-	}
-	str("reply_dst", f.Reply.Dst.StringIn(f.Family))
-	if model.HasPorts(f.Proto) {
-		num("reply_dport", uint64(f.Reply.DstPort))
-	}
-	if model.IsICMP(f.Proto) && f.ICMPKnown() {
-		// The reply's type is the answer's, and its id the one the
-		// kernel rewrote the request's to (an ICMP flow's NAT).
-		num("reply_icmp_type", uint64(f.Reply.ICMPType()))
-		num("reply_icmp_code", uint64(f.Reply.ICMPCode()))
-		num("reply_icmp_id", uint64(f.Reply.SrcPort))
-	}
+	o.b = append(o.b, ']')
+	// The reply's ICMP type is the answer's, and its id the one the
+	// kernel rewrote the request's to (an ICMP flow's NAT).
+	o.tuple("reply_", &f.Reply, f)
 	if f.Proto == model.ProtoGRE {
 		// GRE's keys, which tell its flows apart as ports do.
-		num("srckey", uint64(f.Orig.SrcPort))
-		num("dstkey", uint64(f.Orig.DstPort))
-		num("reply_srckey", uint64(f.Reply.SrcPort))
-		num("reply_dstkey", uint64(f.Reply.DstPort))
+		o.num("", "srckey", uint64(f.Orig.SrcPort))
+		o.num("", "dstkey", uint64(f.Orig.DstPort))
+		o.num("", "reply_srckey", uint64(f.Reply.SrcPort))
+		o.num("", "reply_dstkey", uint64(f.Reply.DstPort))
 	}
 	if v, ok := f.Mark(); ok {
-		num("mark", uint64(v))
+		o.num("", "mark", uint64(v))
 	}
 	if z, ok := f.Zone(); ok {
-		num("zone", uint64(z.ID))
+		o.num("", "zone", uint64(z.ID))
 		if z.ID != 0 && z.Dir != model.ZoneBoth {
-			str("zone_dir", z.Dir.String())
+			o.str("", "zone_dir", z.Dir.String())
 		}
 	}
 	if f.Attrs&model.HasCounters != 0 {
-		num("bytes", c.Bytes())
-		num("packets", c.Packets())
-		num("orig_bytes", c.OrigBytes)
-		num("orig_packets", c.OrigPackets)
-		num("reply_bytes", c.ReplyBytes)
-		num("reply_packets", c.ReplyPackets)
+		c := r.Counters
+		o.num("", "bytes", c.Bytes())
+		o.num("", "packets", c.Packets())
+		o.num("", "orig_bytes", c.OrigBytes)
+		o.num("", "orig_packets", c.OrigPackets)
+		o.num("", "reply_bytes", c.ReplyBytes)
+		o.num("", "reply_packets", c.ReplyPackets)
 	}
 	if a, ok := f.Age(now); ok {
-		num("age", uint64(a))
+		o.num("", "age", uint64(a))
 	}
+	o.ext(r)
+	return append(o.b, '}')
+}
+
+// jsonObject appends the members of a JSON object after its first one
+// (each member starts with its comma).
+type jsonObject struct{ b []byte }
+
+// field appends the name prefix+name of the next member.
+func (o *jsonObject) field(prefix, name string) {
+	o.b = append(o.b, ',', '"')
+	o.b = append(o.b, prefix...)
+	o.b = append(o.b, name...)
+	o.b = append(o.b, '"', ':')
+}
+
+func (o *jsonObject) num(prefix, name string, v uint64) {
+	o.field(prefix, name)
+	o.b = strconv.AppendUint(o.b, v, 10)
+}
+
+func (o *jsonObject) str(prefix, name, v string) {
+	o.field(prefix, name)
+	o.b = strconv.AppendQuote(o.b, v)
+}
+
+// tuple appends a direction's tuple of flow f, its members' names after
+// prefix: src, sport, dst and dport (addresses in f's family), and an ICMP
+// flow's type, code and id when they are known.
+func (o *jsonObject) tuple(prefix string, t *model.Tuple, f *model.Flow) {
+	o.str(prefix, "src", t.Src.StringIn(f.Family))
+	if model.HasPorts(f.Proto) {
+		o.num(prefix, "sport", uint64(t.SrcPort))
+	}
+	o.str(prefix, "dst", t.Dst.StringIn(f.Family))
+	if model.HasPorts(f.Proto) {
+		o.num(prefix, "dport", uint64(t.DstPort))
+	}
+	if model.IsICMP(f.Proto) && f.ICMPKnown() {
+		o.num(prefix, "icmp_type", uint64(t.ICMPType()))
+		o.num(prefix, "icmp_code", uint64(t.ICMPCode()))
+		o.num(prefix, "icmp_id", uint64(t.SrcPort))
+	}
+}
+
+// ext appends the helper, labels and security context of a flow: null
+// where its source did not say, absent where it has none.
+func (o *jsonObject) ext(r Row) {
+	f := r.Flow
 	switch h, ok := f.Helper(r.Ext); {
 	case !ok:
-		field("helper")
-		b = append(b, "null"...)
+		o.field("", "helper")
+		o.b = append(o.b, "null"...)
 	case h != "":
-		str("helper", h)
+		o.str("", "helper", h)
 	}
 	switch l, names, ok := f.Labels(r.Ext); {
 	case !ok:
-		field("labels")
-		b = append(b, "null"...)
+		o.field("", "labels")
+		o.b = append(o.b, "null"...)
 	case !l.IsZero() || names != "":
 		if !l.IsZero() {
-			field("labels")
-			b = append(b, '[')
+			o.field("", "labels")
+			o.b = append(o.b, '[')
 			for i, n := range l.Bits() {
 				if i > 0 {
-					b = append(b, ',')
+					o.b = append(o.b, ',')
 				}
-				b = strconv.AppendInt(b, int64(n), 10)
+				o.b = strconv.AppendInt(o.b, int64(n), 10)
 			}
-			b = append(b, ']')
+			o.b = append(o.b, ']')
 		}
 		if names != "" {
-			field("label_names")
-			b = append(b, '[')
+			o.field("", "label_names")
+			o.b = append(o.b, '[')
 			for i, n := range r.Ext.Names() {
 				if i > 0 {
-					b = append(b, ',')
+					o.b = append(o.b, ',')
 				}
-				b = strconv.AppendQuote(b, n)
+				o.b = strconv.AppendQuote(o.b, n)
 			}
-			b = append(b, ']')
+			o.b = append(o.b, ']')
 		}
 	}
 	switch s, ok := f.Secctx(r.Ext); {
 	case !ok:
-		field("secctx")
-		b = append(b, "null"...)
+		o.field("", "secctx")
+		o.b = append(o.b, "null"...)
 	case s != "":
-		str("secctx", s)
+		o.str("", "secctx", s)
 	}
-	return append(b, '}')
 }
