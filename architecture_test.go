@@ -5,8 +5,13 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -362,5 +367,102 @@ func TestImportRulesCatch(t *testing.T) {
 		if v := violations(c.pkg, c.imp); len(v) > 0 {
 			t.Errorf("an allowed import is refused: %v", v)
 		}
+	}
+}
+
+// concreteSourceAssertions returns the type assertions and type switch
+// cases in a Go file's source that name a concrete type of a source
+// package (*source.Kernel, replay.Source...): capabilities are found by
+// asserting interfaces (source.Deleter, ...), never a concrete source.
+func concreteSourceAssertions(fset *token.FileSet, name string, src any) ([]string, error) {
+	f, err := parser.ParseFile(fset, name, src, 0)
+	if err != nil {
+		return nil, err
+	}
+	// A pointer to a type of a source package is concrete (the sources
+	// are used through pointers; their capabilities are interfaces).
+	pkgs := map[string]bool{}
+	for _, imp := range f.Imports {
+		path := strings.Trim(imp.Path.Value, `"`)
+		r, ok := rel(path)
+		if !ok || !under(r, "source/...") {
+			continue
+		}
+		n := path[strings.LastIndexByte(path, '/')+1:]
+		if imp.Name != nil {
+			n = imp.Name.Name
+		}
+		pkgs[n] = true
+	}
+	var out []string
+	check := func(e ast.Expr) {
+		if e == nil {
+			return
+		}
+		star, ok := e.(*ast.StarExpr)
+		if !ok {
+			return
+		}
+		sel, ok := star.X.(*ast.SelectorExpr)
+		if !ok {
+			return
+		}
+		if x, ok := sel.X.(*ast.Ident); ok && pkgs[x.Name] {
+			out = append(out, fmt.Sprintf("%s: asserts %s", fset.Position(e.Pos()), types.ExprString(e)))
+		}
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.TypeAssertExpr:
+			check(n.Type)
+		case *ast.TypeSwitchStmt:
+			for _, c := range n.Body.List {
+				for _, e := range c.(*ast.CaseClause).List {
+					check(e)
+				}
+			}
+		}
+		return true
+	})
+	return out, nil
+}
+
+// TestCapabilitiesByInterface: the application and main find what a source
+// can do by asserting its capability interfaces, never its concrete type.
+func TestCapabilitiesByInterface(t *testing.T) {
+	files, err := filepath.Glob("internal/app/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("internal/app: %v", err)
+	}
+	fset := token.NewFileSet()
+	for _, f := range append(files, "main.go") {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		bad, err := concreteSourceAssertions(fset, f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bad {
+			t.Error(b)
+		}
+	}
+	// The check itself.
+	src := `package app
+import (
+	"github.com/cttop/cttop/source"
+	rp "github.com/cttop/cttop/source/replay"
+)
+func f(s any) {
+	_, _ = s.(source.Deleter)
+	_, _ = s.(*source.Kernel)
+	switch s.(type) {
+	case *rp.Source, source.Flusher:
+	}
+	_, _ = s.(*strings.Builder)
+}`
+	bad, err := concreteSourceAssertions(fset, "x.go", src)
+	if err != nil || len(bad) != 2 || !strings.Contains(bad[0], "*source.Kernel") || !strings.Contains(bad[1], "rp.Source") {
+		t.Errorf("the check found %q (%v), want *source.Kernel and *rp.Source", bad, err)
 	}
 }
