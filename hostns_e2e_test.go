@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -80,8 +81,20 @@ func TestTmuxNamespaces(t *testing.T) {
 		}
 		return true
 	})
-	if first := firstRow(s); !strings.Contains(first, full.Name) {
-		t.Errorf("first row %q, want %s:\n%s", first, full.Name, s)
+	// The filled one ranks first of the test's, and above every other
+	// namespace but those holding more (on a shared machine, others'
+	// namespaces may, whatever the max).
+	rows := nsRows(s)
+	at := slices.IndexFunc(rows, func(r []string) bool { return r[0] == full.Name })
+	if at < 0 {
+		t.Fatalf("no row of %s:\n%s", full.Name, s)
+	}
+	for _, r := range rows[:at] {
+		if slices.ContainsFunc(all, func(ns *netnstest.NS) bool { return ns.Name == r[0] }) || entries(r) < entries(rows[at]) {
+			t.Errorf("%s (%s entries) ranks above %s (%s):\n%s", r[0], r[1], full.Name, rows[at][1], s)
+		} else {
+			t.Logf("%s, not the test's, holds more (%s entries) and ranks above it", r[0], r[1])
+		}
 	}
 	for _, ns := range all[6:] {
 		if strings.Contains(s, ns.Name) {
@@ -90,6 +103,9 @@ func TestTmuxNamespaces(t *testing.T) {
 	}
 
 	// enter: the filled namespace's table, live.
+	for range at {
+		tm.keys("j")
+	}
 	tm.keys("Enter")
 	tm.waitFor("its flows", 10*time.Second, func(s string) bool {
 		return strings.Contains(s, "netns "+full.Name) && strings.Contains(s, "198.51.100.1") && strings.Contains(s, format.Commas(uint64(count(full))))
@@ -172,13 +188,32 @@ func rowHas(s, name, n string) bool {
 	return false
 }
 
-// firstRow is the first row under the namespaces view's headings.
-func firstRow(s string) string {
+// nsRows are the namespaces view's rows, split into fields (the name, the
+// entries, ...), in order.
+func nsRows(s string) [][]string {
+	var rows [][]string
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if strings.Contains(l, "NAMESPACE") && i+1 < len(lines) {
-			return lines[i+1]
+		if !strings.Contains(l, "NAMESPACE") {
+			continue
 		}
+		for _, r := range lines[i+1:] {
+			f := strings.Fields(r)
+			if len(f) < 3 {
+				break
+			}
+			rows = append(rows, f)
+		}
+		break
 	}
-	return ""
+	return rows
+}
+
+// entries is a namespaces row's count of entries, -1 if it has none.
+func entries(row []string) int {
+	n, err := strconv.Atoi(strings.ReplaceAll(row[1], ",", ""))
+	if err != nil {
+		return -1
+	}
+	return n
 }
