@@ -27,29 +27,7 @@ func StartSSHD(t testing.TB, ns *NS, addr string) *SSHD {
 	t.Helper()
 	Require(t, "sshd", "ssh", "ssh-keygen", "unshare")
 	s := &SSHD{Addr: addr, dir: t.TempDir()}
-	for _, key := range []string{"host", "id"} {
-		run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cttop-test", "-f", filepath.Join(s.dir, key))
-	}
-	pub, err := os.ReadFile(filepath.Join(s.dir, "id.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, content string) {
-		if err := os.WriteFile(filepath.Join(s.dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("authorized_keys", string(pub))
-	write("sshd_config", fmt.Sprintf(`Port 22
-ListenAddress %s
-HostKey %s/host
-AuthorizedKeysFile %s/authorized_keys
-PermitRootLogin prohibit-password
-StrictModes no
-UsePAM no
-PidFile none
-LogLevel VERBOSE
-`, addr, s.dir, s.dir))
+	s.configure(t)
 	sshd, err := exec.LookPath("sshd") // sshd wants to be started by its absolute path
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +81,35 @@ LogLevel VERBOSE
 		t.Fatal("sshd did not start within 10s")
 	}
 	return s
+}
+
+// configure writes the server's host key, root's test key pair and
+// authorized_keys, and sshd_config, into s.dir.
+func (s *SSHD) configure(t testing.TB) {
+	t.Helper()
+	for _, key := range []string{"host", "id"} {
+		run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cttop-test", "-f", filepath.Join(s.dir, key))
+	}
+	pub, err := os.ReadFile(filepath.Join(s.dir, "id.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(s.dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("authorized_keys", string(pub))
+	write("sshd_config", fmt.Sprintf(`Port 22
+ListenAddress %s
+HostKey %s/host
+AuthorizedKeysFile %s/authorized_keys
+PermitRootLogin prohibit-password
+StrictModes no
+UsePAM no
+PidFile none
+LogLevel VERBOSE
+`, s.Addr, s.dir, s.dir))
 }
 
 // Command returns an unstarted ssh that runs remote (a shell command line)
