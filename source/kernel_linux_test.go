@@ -339,10 +339,13 @@ func sameFlows(got, want *model.Table) error {
 // the model, through reconciliation.
 func TestAutoModeReconcile(t *testing.T) {
 	ns := netnstest.New(t)
-	ns.Sysctl(t, "net.netfilter.nf_conntrack_events", "2")
+	// Made while the namespace sends no events: "auto" counts a listener
+	// anywhere on the host (see TestDriftReconciles).
+	ns.Sysctl(t, "net.netfilter.nf_conntrack_events", "0")
 	c := sourcetest.Dial(t, ns.Path)
 	old := specs[0]
 	sourcetest.Create(t, c, old)
+	ns.Sysctl(t, "net.netfilter.nf_conntrack_events", "2")
 
 	r := startKernel(t, KernelConfig{NetNS: ns.Path, Interval: 50 * time.Millisecond, Reconcile: 500 * time.Millisecond}, nil)
 	r.until(t, 40, "initial snapshot", func() bool { _, ok := has(r.tab, old); return ok })
@@ -354,8 +357,8 @@ func TestAutoModeReconcile(t *testing.T) {
 	}
 	n := r.until(t, 40, "reconciled removal", func() bool { _, ok := has(r.tab, old); return !ok })
 	t.Logf("pre-existing flow left the model after %d batches (reconcile every 500ms)", n)
-	if r.k.Info().Reconciles == 0 && n > 2 {
-		t.Error("removed without a reconciliation, yet not by an event either")
+	if r.k.Info().Reconciles == 0 {
+		t.Error("removed without a reconciliation: it has no events to be removed by")
 	}
 }
 
