@@ -397,3 +397,61 @@ func TestBlockIPv6PrefixRow(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRateEstimateMarked: when more sources create flows than NEW/s
+// tracks, a row whose key lost its counters has its NEW/s marked ~ and the
+// header says why; a key that kept them all is exact; with few sources
+// nothing is marked.
+func TestNewRateEstimateMarked(t *testing.T) {
+	feed := func(m *Model, sources int) {
+		id := uint32(100000)
+		for i := 1; i <= 30; i++ {
+			b := &model.Batch{Time: t0.Add(time.Duration(i) * 100 * time.Millisecond),
+				Info: model.SourceInfo{Kind: "kernel", EventMode: model.EventsOn}}
+			for j := 0; j < 400; j++ {
+				f := flow(0, 80)
+				src := fmt.Sprintf("10.%d.%d.%d", id%uint32(sources)>>16&255, id%uint32(sources)>>8&255, id%uint32(sources)&255)
+				if j%4 == 0 {
+					src = "198.51.100.9"
+				}
+				f.Orig.Src = model.AddrFrom(netip.MustParseAddr(src))
+				f.Orig.SrcPort = uint16(id)
+				f.SetID(id)
+				f.Reply = f.Orig.Inverse()
+				b.Add(&model.Event{Type: model.EventNew, Flow: f})
+				id++
+			}
+			m.Update(BatchMsg{b})
+		}
+	}
+	m := actionModel(t, &fakeActions{}, false)
+	pressRun(m, "1")
+	feed(m, 100000)
+	screen := plain(m)
+	if !strings.Contains(screen, "~: NEW/s estimated (more keys than the 1,024 tracked)") {
+		t.Fatalf("no note of estimates:\n%s", screen)
+	}
+	cell := func(addr string) string {
+		for _, l := range strings.Split(screen, "\n") {
+			if f := strings.Fields(l); len(f) >= 5 && f[0] == addr {
+				return f[4] // address, flows, share, bar, NEW/s
+			}
+		}
+		t.Fatalf("no row %s:\n%s", addr, screen)
+		return ""
+	}
+	// The heavy source never lost its counters: its 1,000/s are exact. A
+	// source that made none may have made up to the least count: ~0.
+	if got := cell("198.51.100.9"); got != "1.0k" {
+		t.Errorf("198.51.100.9's NEW/s %q, want an exact 1.0k", got)
+	}
+	if got := cell("203.0.113.7"); got != "~0" {
+		t.Errorf("203.0.113.7's NEW/s %q, want ~0", got)
+	}
+	m = actionModel(t, &fakeActions{}, false)
+	pressRun(m, "1")
+	feed(m, 20)
+	if screen = plain(m); strings.Contains(screen, "~") {
+		t.Fatalf("21 sources, yet an estimate:\n%s", screen)
+	}
+}
