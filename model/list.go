@@ -3,6 +3,7 @@ package model
 import (
 	"cmp"
 	"sort"
+	"sync/atomic"
 )
 
 // Matcher selects flows; a compiled filter expression (filter.Filter) is
@@ -61,6 +62,10 @@ type List struct {
 	// keysOnly marks a worker's List: it orders items on their summaries
 	// alone and never reads a table.
 	keysOnly bool
+	// stop, on a worker's List, says its rebuild was abandoned: the sort
+	// stops early, so that it leaves the cores to the rebuild that
+	// replaced it (< right after > at a million flows).
+	stop *atomic.Bool
 }
 
 // NewList returns the list of all flows of t sorted by source.

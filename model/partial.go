@@ -212,7 +212,7 @@ func (l *List) rebuild() {
 	l.valid = true
 	dst := l.items[:0]
 	l.items = nil
-	w := &List{t: l.t, col: l.col, desc: l.desc, filter: l.filter, keysOnly: true, hold: l.hold}
+	w := &List{t: l.t, col: l.col, desc: l.desc, filter: l.filter, keysOnly: true, hold: l.hold, stop: &p.stop}
 	// The worker reads the items off the frame; no batch changes the
 	// table before it has (gate.go), so they are the table the windows
 	// were selected from.

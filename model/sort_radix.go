@@ -49,6 +49,9 @@ func (l *List) insertionSort(a []sortItem) {
 // radix sorts a, whose items share k1 if onK2, on the bits of k1 (or k2)
 // that are not the same in all of them, using tmp as scratch.
 func (l *List) radix(a, tmp []sortItem, onK2 bool) {
+	if l.stop != nil && len(a) >= 1<<12 && l.stop.Load() {
+		return // an abandoned worker's sort: its result is never used
+	}
 	if len(a) < 48 {
 		l.insertionSort(a)
 		return
