@@ -118,7 +118,7 @@ func (m *Model) renderCounters(width int) string {
 	} else {
 		what := "no kernel statistics"
 		if info.Kind == "replay" {
-			what = "a saved table: the kernel's counters were not recorded"
+			what = "a saved table: its max and drop counters were not recorded"
 		}
 		parts = append(parts, part{s.Dim.Render(what), 0})
 	}
