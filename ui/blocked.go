@@ -29,7 +29,9 @@ func (m *Model) blockedKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "k", "up":
 		l.cursor = max(l.cursor-1, 0)
 	case "u", "delete", "backspace":
-		if l.cursor < len(l.entries) {
+		if l.cursor >= len(l.entries) {
+			m.status = "nothing to remove: cttop has no rule in place"
+		} else {
 			r := l.entries[l.cursor].Target
 			if m.cfg.Yes {
 				return removeRule(m.cfg.Actions, r)
@@ -39,6 +41,8 @@ func (m *Model) blockedKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "r":
 		l.loading = true
 		return listRules(m.cfg.Actions)
+	default:
+		m.unknownKey(msg, "u removes the rule, esc closes")
 	}
 	return nil
 }

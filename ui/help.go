@@ -109,7 +109,7 @@ func cellsHelp(text func(string) string) []string {
 func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.keys
 	if key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown) || msg.String() == "space" {
-		scrollKey(msg, &m.helpScroll)
+		_ = scrollKey(msg, &m.helpScroll)
 		return nil
 	}
 	m.leave(modeHelp)

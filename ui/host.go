@@ -231,6 +231,8 @@ func (m *Model) paneKey(msg tea.KeyPressMsg, md mode) (tea.Cmd, bool) {
 		m.enter(modeHelp)
 	case key.Matches(msg, k.Back):
 		m.leave(md)
+	case key.Matches(msg, k.Write):
+		return m.openSave(), true
 	case key.Matches(msg, k.Namespaces, k.Log, k.History):
 		target := modeNamespaces
 		switch {
@@ -254,9 +256,12 @@ func (m *Model) namespacesKey(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.paneKey(msg, modeNamespaces); ok {
 		return cmd
 	}
-	in, _ := m.host.ns.key(msg.String(), m.bodyHeight()-2)
-	if in.open {
+	in, ok := m.host.ns.key(msg.String(), m.bodyHeight()-2)
+	switch {
+	case in.open:
 		return m.openNamespace(in.inode, in.name)
+	case !ok:
+		m.unknownKey(msg, "enter opens a table, esc goes back")
 	}
 	return nil
 }
@@ -266,12 +271,17 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.paneKey(msg, modeLog); ok {
 		return cmd
 	}
-	m.host.log.key(msg.String(), m.bodyHeight()-1)
+	if !m.host.log.key(msg.String(), m.bodyHeight()-1) {
+		m.unknownKey(msg, "j/k scroll, esc goes back")
+	}
 	return nil
 }
 
 func (m *Model) historyKey(msg tea.KeyPressMsg) tea.Cmd {
-	cmd, _ := m.paneKey(msg, modeHistory)
+	cmd, ok := m.paneKey(msg, modeHistory)
+	if !ok {
+		m.unknownKey(msg, "w saves it, esc goes back")
+	}
 	return cmd
 }
 

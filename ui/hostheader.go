@@ -129,7 +129,11 @@ func (m *Model) hostStatus() (pos string, hints []hint, ok bool) {
 		}
 		return pos, []hint{{"enter", "open", 1}, {"s", "sort", 2}, {"a", "idle", 3}, back, help}, true
 	case modeLog:
-		return format.Plural(m.host.klog.Len(), "line"), []hint{{"j/k", "scroll", 2}, back, help}, true
+		pos = format.Plural(m.host.klog.Len(), "line")
+		if _, h := frameHeights(m.headerHeight(), m.height); logRowCount(m.host.klog, m.nsName, m.width) <= h-1 {
+			return pos, []hint{back, help}, true // nothing to scroll
+		}
+		return pos, []hint{{"j/k", "scroll", 2}, back, help}, true
 	case modeHistory:
 		return format.Elapsed(time.Duration(m.history().Len())*time.Second) + " of history", []hint{{"w", "save", 2}, back, help}, true
 	}

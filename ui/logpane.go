@@ -24,7 +24,7 @@ func (p *logPane) key(k string, page int) bool {
 		p.back--
 	case "pgup":
 		p.back += max(page, 1)
-	case "pgdown", " ":
+	case "pgdown", " ", "space":
 		p.back -= max(page, 1)
 	case "home", "g":
 		p.back = 1 << 30 // clamped when drawn
@@ -43,29 +43,68 @@ type nsNamer func(inode uint64) string
 // render draws the pane in w x h cells: a line of counts per kind (or
 // why the log cannot be read), then the lines, wrapped, never cut.
 func (p *logPane) render(log *model.KernelLog, readErr string, names nsNamer, w, h int, s *Styles) []string {
-	lines := []string{logCounts(log, readErr, w, s)}
+	lines := logCounts(log, readErr, w, s)
 	var rows []string
+	var first []bool // whether a row is the first of its line
 	if log != nil {
 		for i := 0; i < log.Len(); i++ {
-			rows = append(rows, logRows(log.At(i), names, w, s)...)
+			r := logRows(log.At(i), names, w, s)
+			rows = append(rows, r...)
+			for j := range r {
+				first = append(first, j == 0)
+			}
 		}
 	}
-	page := h - 1
+	page := h - len(lines)
+	if len(rows) == 0 && readErr != "" {
+		return lines // the error says why there are none
+	}
 	if len(rows) == 0 {
 		msg := "no kernel log line about the table since cttop started (nor in the minutes before)"
-		return append(lines, s.Dim.Render(wrapText(msg, w)[0]))
+		for _, l := range wrapText(msg, w) {
+			lines = append(lines, s.Dim.Render(l))
+		}
+		return lines
 	}
 	p.back = min(p.back, max(len(rows)-page, 0))
 	end := len(rows) - p.back
 	start := max(end-page, 0)
+	// The pane starts with a line's first row: a line is never shown
+	// without its time and kind. The next line's if one starts on the
+	// page, else this line's (and its end then waits below).
+	s0 := start
+	for start < end && !first[start] {
+		start++
+	}
+	if start == end {
+		for start = s0; start > 0 && !first[start]; start-- {
+		}
+		end = min(start+max(page, 1), len(rows))
+	}
 	return append(lines, rows[start:end]...)
 }
 
+// logRowCount is how many rows the lines of log take at width w.
+func logRowCount(log *model.KernelLog, names nsNamer, w int) int {
+	n := 0
+	if log != nil {
+		for i := 0; i < log.Len(); i++ {
+			n += len(logRows(log.At(i), names, w, &Styles{}))
+		}
+	}
+	return n
+}
+
 // logCounts is the pane's first line: lines per kind, with the messages
-// the kernel suppressed next to them.
-func logCounts(log *model.KernelLog, readErr string, w int, s *Styles) string {
+// the kernel suppressed next to them; or why the log cannot be read,
+// wrapped.
+func logCounts(log *model.KernelLog, readErr string, w int, s *Styles) []string {
 	if readErr != "" {
-		return s.Warn.Render(wrapText(readErr, w)[0])
+		var out []string
+		for _, l := range wrapText(readErr, w) {
+			out = append(out, s.Warn.Render(l))
+		}
+		return out
 	}
 	parts := []string{"kernel log"}
 	if log != nil {
@@ -81,7 +120,7 @@ func logCounts(log *model.KernelLog, readErr string, w int, s *Styles) string {
 			parts = append(parts, p)
 		}
 	}
-	return fitParts(parts, w, s)
+	return []string{fitParts(parts, w, s)}
 }
 
 // logRows draws one line: its time, its kind, the kernel's text with the

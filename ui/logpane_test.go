@@ -78,7 +78,7 @@ func TestLogPaneNoPermission(t *testing.T) {
 	s := NewStyles(true)
 	var p logPane
 	lines := p.render(nil, "cannot read the kernel log (/dev/kmsg: operation not permitted; it needs root or CAP_SYSLOG)", nil, 80, 5, &s)
-	if !strings.Contains(ansi.Strip(lines[0]), "cannot read the kernel log") || len(lines) != 2 {
+	if got := oneLine(ansi.Strip(strings.Join(lines, "\n"))); got != "cannot read the kernel log (/dev/kmsg: operation not permitted; it needs root or CAP_SYSLOG)" {
 		t.Errorf("%q", lines)
 	}
 }
@@ -103,5 +103,38 @@ func TestLogAge(t *testing.T) {
 	}
 	if logAge(now, time.Time{}) != "?" {
 		t.Error("zero time")
+	}
+}
+
+// TestLogPaneWhole: what the pane says is never cut: the empty pane's
+// message and a read error wrap whole at any width, and a pane scrolled
+// or too short for a line's rows starts with a line's first row (its time
+// and kind), never in the middle of a line.
+func TestLogPaneWhole(t *testing.T) {
+	s := NewStyles(true)
+	var p logPane
+	for _, w := range []int{80, 40, 20} {
+		empty := oneLine(ansi.Strip(strings.Join(p.render(model.NewKernelLog(0), "", names, w, 10, &s), "\n")))
+		if !strings.Contains(empty, "since cttop started (nor in the minutes before)") {
+			t.Errorf("%d: the empty pane says %q", w, empty)
+		}
+		why := "cannot read the kernel log (/dev/kmsg: operation not permitted; it needs root or CAP_SYSLOG)"
+		if got := oneLine(ansi.Strip(strings.Join(p.render(nil, why, nil, w, 10, &s), "\n"))); !strings.Contains(got, why) {
+			t.Errorf("%d: the error reads %q", w, got)
+		}
+	}
+	// At 40 columns every line takes two rows or more: whatever the
+	// height and the scroll, the first row shown has a time.
+	for h := 2; h <= 8; h++ {
+		for back := 0; back < 8; back++ {
+			p.back = back
+			lines := p.render(testLog(), "", names, 40, h, &s)
+			if len(lines) < 2 {
+				t.Fatalf("h %d: %q", h, lines)
+			}
+			if first := ansi.Strip(lines[1]); strings.HasPrefix(first, " ") {
+				t.Errorf("h %d back %d: the pane starts inside a line: %q", h, back, lines)
+			}
+		}
 	}
 }

@@ -84,7 +84,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if hard := msg.String(); hard == "ctrl+c" || hard == "f10" {
 		return tea.Quit // in every mode, even while typing
 	}
-	if m.mode() != modePrompt && m.mode() != modeHelp && key.Matches(msg, k.Help) && !m.editing() {
+	// ? opens the help from every mode but where it is typed; F1 from
+	// every mode (the prompt offers it).
+	if m.mode() != modeHelp && key.Matches(msg, k.Help) && (msg.String() == "f1" || m.mode() != modePrompt && !m.editing()) {
 		m.enter(modeHelp)
 		return nil
 	}

@@ -76,7 +76,7 @@ func (v *nsView) key(k string, page int) (nsIntent, bool) {
 		pos++
 	case "pgup":
 		pos -= max(page, 1)
-	case "pgdown", " ":
+	case "pgdown", " ", "space":
 		pos += max(page, 1)
 	case "home", "g":
 		pos = 0

@@ -105,7 +105,8 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+c":
 		return tea.Quit
 	case "a", "enter":
-		if st.err != nil || st.loading {
+		if why := st.unready(); why != "" {
+			m.status = "nothing applied: " + why
 			return nil
 		}
 		if len(st.guard.Warnings) > 0 {
@@ -114,6 +115,37 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 		return applyRules(m.cfg.Actions, st.rules, st.dur)
 	case "t":
 		return st.edit("duration", "duration (e.g. 30m, 2h, 0 = until removed): ", durText(st.dur))
+	case "s", "c", "i", "tab":
+		if why := st.unready(); why != "" {
+			m.status = "no rule text: " + why
+			return nil
+		}
+		return m.rulesTextKey(msg)
+	default:
+		if !scrollKey(msg, &st.scroll) {
+			m.unknownKey(msg, "a applies, esc cancels")
+		}
+	}
+	return nil
+}
+
+// unready says why the dialog has no rules to apply, save or copy yet
+// ("" when it has them).
+func (st *rulesState) unready() string {
+	switch {
+	case st.loading:
+		return "the rules are still being prepared"
+	case st.err != nil:
+		return st.err.Error()
+	}
+	return ""
+}
+
+// rulesTextKey handles the keys that act on the rule text: save, copy,
+// nft or iptables.
+func (m *Model) rulesTextKey(msg tea.KeyPressMsg) tea.Cmd {
+	st := m.rules
+	switch msg.String() {
 	case "s":
 		name := "cttop-rules.nft"
 		if st.showIPT {
@@ -126,15 +158,13 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "i", "tab":
 		st.showIPT = !st.showIPT
 		st.scroll = 0
-	default:
-		scrollKey(msg, &st.scroll)
 	}
 	return nil
 }
 
-// scrollKey moves a text pane's scroll position for j/k and the page keys.
-// The renderer clamps it to the text.
-func scrollKey(msg tea.KeyPressMsg, scroll *int) {
+// scrollKey moves a text pane's scroll position for j/k and the page keys
+// and reports whether msg was one. The renderer clamps it to the text.
+func scrollKey(msg tea.KeyPressMsg, scroll *int) bool {
 	switch msg.String() {
 	case "j", "down":
 		*scroll++
@@ -144,7 +174,14 @@ func scrollKey(msg tea.KeyPressMsg, scroll *int) {
 		*scroll += 10
 	case "pgup":
 		*scroll = max(0, *scroll-10)
+	case "home", "g":
+		*scroll = 0
+	case "end", "G":
+		*scroll = 1 << 30 // clamped when drawn
+	default:
+		return false
 	}
+	return true
 }
 
 func (st *rulesState) edit(what, prompt, value string) tea.Cmd {
@@ -252,8 +289,10 @@ func (m *Model) rulesHead(w int) []string {
 	if st.err != nil {
 		lines = append(lines, s.Alarm.Render("  "+st.err.Error()))
 	}
-	switch st.editing {
-	case "":
+	switch {
+	case st.editing == "" && st.unready() != "":
+		lines = append(lines, s.Dim.Render("  t duration  esc cancel"))
+	case st.editing == "":
 		lines = append(lines, s.Dim.Render("  a apply  t duration  s save  c copy  i nft/iptables  j/k scroll  esc cancel"))
 	default:
 		lines = append(lines, "  "+st.input.View())
@@ -345,7 +384,7 @@ func (m *Model) tableFlows(yield func(*model.Flow) bool) {
 // body is the scrollable rule text with its explanation.
 func (st *rulesState) body(w int) []string {
 	var lines []string
-	for _, l := range strings.Split(st.text(), "\n") {
+	for _, l := range joinComments(strings.Split(st.text(), "\n")) {
 		lines = append(lines, wrapCode(l, w)...)
 	}
 	return append(lines, strings.Split(st.preview.Explain, "\n")...)
@@ -379,6 +418,17 @@ func (m *Model) clampScrolls() {
 	if t := m.tune; t != nil && !t.loading && t.err == nil {
 		t.scroll = clampScroll(t.scroll, len(wrapLines(t.body(m.width), m.width)), h-len(m.tuneHead(m.width)))
 	}
+}
+
+// rulesOverflow reports whether the rules dialog's text is longer than
+// the screen shows at once (j/k then scroll it).
+func (m *Model) rulesOverflow() bool {
+	st := m.rules
+	if st == nil {
+		return false
+	}
+	_, h := frameHeights(m.headerHeight(), m.height)
+	return len(wrapLines(st.body(m.width), m.width)) > h-len(m.rulesHead(m.width))
 }
 
 // checkLines says, for SYNPROXY, the settings it depends on and whether

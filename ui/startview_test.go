@@ -64,7 +64,9 @@ func TestStartFull(t *testing.T) {
 	if !strings.HasPrefix(rows[m.headerHeight()+1], "10.99.0.11") {
 		t.Errorf("the offender is not first:\n%s", screen)
 	}
-	if s := statusLine(m); !strings.Contains(m.status, "table 100% full") || !strings.Contains(s, "b blocks 10.99.0.11") || !strings.Contains(s, "? help") {
+	// The message whole above the status line (too long to share it).
+	if s := statusLine(m); !strings.Contains(m.status, "table 100% full") || !strings.Contains(m.status, "b blocks 10.99.0.11") ||
+		!strings.Contains(oneLine(screen), m.status) || !strings.Contains(s, "? help") {
 		t.Errorf("status %q, line %q", m.status, s)
 	}
 	// Later batches, even calmer ones, never move the view again.

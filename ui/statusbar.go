@@ -33,6 +33,12 @@ func (m *Model) hints() []hint {
 	case modeTune:
 		return []hint{{"j/k", "scroll", 2}, {"s", "save", 1}, {"esc", "close", 1}, help}
 	case modeRules:
+		if m.rules != nil && m.rules.unready() != "" {
+			return []hint{{"esc", "cancel", 1}, help}
+		}
+		if !m.rulesOverflow() {
+			return []hint{{"a", "apply", 1}, {"esc", "cancel", 1}, help}
+		}
 		return []hint{{"a", "apply", 1}, {"j/k", "scroll", 2}, {"esc", "cancel", 1}, help}
 	case modeBlocked:
 		return []hint{{"u", "remove", 1}, {"esc", "close", 1}, help}
@@ -109,8 +115,11 @@ func (m *Model) position() string {
 // one line the question wrapped at word boundaries over up to maxLines
 // lines (the last with [y/N] and the help): a question is never cut.
 func (m *Model) renderStatusLines(width, maxLines int) []string {
+	if m.mode() != modeConfirm {
+		return m.messageLines(width, maxLines)
+	}
 	one := m.renderStatus(width)
-	if m.mode() != modeConfirm || maxLines <= 1 {
+	if maxLines <= 1 {
 		return []string{one}
 	}
 	s := &m.styles
@@ -133,11 +142,66 @@ func (m *Model) renderStatusLines(width, maxLines int) []string {
 	return lines
 }
 
+// messageLines is the status line, or for a message too long to share it
+// with the position and "? help", the message wrapped at word boundaries
+// on up to maxLines-1 lines above a status line without it: a message is
+// never cut (only a terminal too short for its lines shortens the last
+// after a whole word).
+func (m *Model) messageLines(width, maxLines int) []string {
+	msg := m.statusMessage(width)
+	one, cut := m.renderStatusWith(width, msg)
+	if !cut || maxLines <= 1 || width <= 0 {
+		return []string{one}
+	}
+	rest, _ := m.renderStatusWith(width, "")
+	lines := wrapText(msg, width)
+	if len(lines) > maxLines-1 {
+		lines = lines[:maxLines-1]
+		last := strings.Join(strings.Fields(msg), " ")
+		for _, l := range lines[:len(lines)-1] {
+			last = strings.TrimPrefix(last, l+" ")
+		}
+		lines[len(lines)-1] = shortenWords(last, width, m.styles.Glyphs.ellipsis)
+	}
+	for i, l := range lines {
+		lines[i] = m.styles.StatusBar.Render(l)
+	}
+	return append(lines, rest)
+}
+
+// statusMessage is the message the status line shows: the last one, the
+// question's (none: the question is the message), or while a filter is
+// typed, what the header has no room for and the NAT trap.
+func (m *Model) statusMessage(width int) string {
+	switch m.mode() {
+	case modeConfirm:
+		return ""
+	case modePrompt:
+		var parts []string
+		if res, ok := m.promptResult(width); !ok {
+			parts = append(parts, ansi.Strip(res))
+		}
+		if m.preview.note != "" {
+			parts = append(parts, m.preview.note)
+		}
+		return strings.Join(parts, "; ")
+	}
+	return m.status
+}
+
 // renderStatus is the bottom line: the position, the last message, notes
 // (a terminal without a size), and the key hints, which drop by priority
 // when the line is too narrow; "? help" stays at every width, and a
-// message too long is shortened after a whole word, never inside one.
+// message too long is shortened after a whole word, never inside one
+// (messageLines puts such a message on lines of its own instead).
 func (m *Model) renderStatus(width int) string {
+	line, _ := m.renderStatusWith(width, m.statusMessage(width))
+	return line
+}
+
+// renderStatusWith is renderStatus with the message msg; cut reports
+// whether msg was shortened or left out to fit.
+func (m *Model) renderStatusWith(width int, msg string) (line string, cut bool) {
 	s := &m.styles
 	var left []string
 	switch {
@@ -167,26 +231,12 @@ func (m *Model) renderStatus(width int) string {
 			hiddenNote = true
 		}
 	}
-	msg := m.status
-	switch {
-	case m.mode() == modeConfirm:
-		msg = "" // the question is the message
-	case m.mode() == modePrompt:
-		// What the header has no room for, and the NAT trap.
-		var parts []string
-		if res, ok := m.promptResult(width); !ok {
-			parts = append(parts, ansi.Strip(res))
-		}
-		if m.preview.note != "" {
-			parts = append(parts, m.preview.note)
-		}
-		msg = strings.Join(parts, "; ")
-	}
 	hs := m.hints()
+	whole := msg
 	for {
 		line, ok := m.statusLine(left, msg, hs, width)
 		if ok {
-			return line
+			return line, msg != whole
 		}
 		switch {
 		case dropHint(&hs):
@@ -202,14 +252,15 @@ func (m *Model) renderStatus(width int) string {
 			left = nil
 		default:
 			// Only the help remains: as much of it as fits.
+			cut = whole != ""
 			if len(hs) == 0 {
-				return ""
+				return "", cut
 			}
 			h := hs[0]
 			if width >= len(h.key)+1+len(h.desc) {
-				return m.renderHints(hs)
+				return m.renderHints(hs), cut
 			}
-			return s.Bold.Render(h.key[:min(len(h.key), width)])
+			return s.Bold.Render(h.key[:min(len(h.key), width)]), cut
 		}
 	}
 }

@@ -13,6 +13,7 @@ const tagLimit = 100_000
 // space presses tags a run of rows.
 func (m *Model) tagFlow() {
 	if m.list.Len() == 0 {
+		m.status = "no flow here to tag"
 		return
 	}
 	if _, ok := m.tags[m.sel]; ok {
@@ -26,6 +27,7 @@ func (m *Model) tagFlow() {
 // tagGroup toggles the tag of the selected top row and moves down.
 func (m *Model) tagGroup() {
 	if !m.top.hasSel {
+		m.status = "no row here to tag"
 		return
 	}
 	if _, ok := m.groupTags[m.top.sel]; ok {

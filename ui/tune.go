@@ -75,7 +75,12 @@ func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "r":
 		return m.openTune()
 	case "s":
-		if t.err == nil && !t.loading {
+		switch {
+		case t.loading:
+			m.status = "nothing to save yet: the settings are still being read"
+		case t.err != nil:
+			m.status = "nothing to save: " + t.err.Error()
+		default:
 			t.saving = true
 			m.prompt.SetValue(tuning.SnippetPath) // the path the report names
 			m.prompt.Prompt = "save the sysctl.d snippet to: "
@@ -83,7 +88,9 @@ func (m *Model) tuneKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.prompt.Focus()
 		}
 	default:
-		scrollKey(msg, &t.scroll)
+		if !scrollKey(msg, &t.scroll) {
+			m.unknownKey(msg, "s saves the snippet, esc closes")
+		}
 	}
 	return nil
 }

@@ -374,7 +374,9 @@ func (m *Model) flowsKey(msg tea.KeyPressMsg) bool {
 		m.list.SetSort(c, !desc)
 		m.refresh()
 	case key.Matches(msg, k.Enter):
-		if m.list.Len() > 0 {
+		if m.list.Len() == 0 {
+			m.status = "no flow here to show"
+		} else {
 			m.enter(modeDetail)
 		}
 	case key.Matches(msg, k.Tag):

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -77,4 +78,55 @@ func wrapCode(line string, w int) []string {
 		}
 	}
 	return append(out, cur)
+}
+
+// joinComments joins the lines of a comment's sentence that the rule text
+// broke for 80 columns back into one line, for wrapCode to break again at
+// the width shown: otherwise a narrower dialog leaves a word or two alone
+// on a line ("#   services") before the sentence goes on. A comment line
+// joins the next when it is long (broken for width, not a title) and ends
+// inside a sentence, and the next goes on with text, not an indented
+// command.
+func joinComments(lines []string) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if n := len(out); n > 0 {
+			prev := out[n-1]
+			pt, pok := commentText(prev)
+			nt, nok := commentText(l)
+			if pok && nok && len(pt) >= 60 && nt != "" && nt[0] != ' ' && !strings.ContainsAny(pt[len(pt)-1:], ".:;!?") &&
+				!isCommand(pt) && !isCommand(nt) {
+				out[n-1] = prev + " " + nt
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// commentText is the text of a comment line after "# " (ok false for a
+// line that is not a comment).
+func commentText(l string) (string, bool) {
+	t := strings.TrimLeft(l, " ")
+	if !strings.HasPrefix(t, "#") {
+		return "", false
+	}
+	t = strings.TrimPrefix(t, "#")
+	return strings.TrimPrefix(t, " "), true
+}
+
+// isCommand reports whether a comment's text is a command to copy (the
+// -D lines that remove iptables rules), which stays a line of its own.
+func isCommand(t string) bool {
+	f := strings.Fields(t)
+	if len(f) < 2 {
+		return false
+	}
+	switch f[0] {
+	case "iptables", "ip6tables", "nft", "sysctl", "conntrack":
+		// "iptables has no timeouts" is a sentence.
+		return strings.HasPrefix(f[1], "-") || slices.Contains([]string{"add", "insert", "delete", "list", "flush", "replace"}, f[1])
+	}
+	return false
 }

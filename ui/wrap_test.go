@@ -3,6 +3,7 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -59,4 +60,64 @@ func unwrapCode(lines []string) string {
 		words = append(words, strings.Fields(l)...)
 	}
 	return strings.Join(words, " ")
+}
+
+// TestCommentsReflow: the rule texts' comments, broken for 80 columns,
+// read as sentences in the dialog at any width: no word is left alone on
+// a continuation line before its sentence goes on on the next comment
+// line, and every word stays, in order.
+func TestCommentsReflow(t *testing.T) {
+	files, _ := filepath.Glob("../firewall/testdata/Test*/*.golden")
+	joined := 0
+	for _, f := range files {
+		if strings.Contains(f, "TestExplain") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := strings.Split(string(b), "\n")
+		j := joinComments(src)
+		if len(j) < len(src) {
+			joined++
+		}
+		for _, l := range j {
+			// A command in a comment stays a line of its own.
+			if text, ok := commentText(l); ok && strings.Count(text, "tables -") > 1 {
+				t.Errorf("%s: commands joined: %q", f, l)
+			}
+		}
+		for _, w := range []int{60, 76, 80, 100} {
+			var out []string
+			var prose []bool // whether out[i] wraps a sentence of a comment
+			for _, l := range j {
+				text, ok := commentText(l)
+				isProse := ok && text != "" && text[0] != ' ' && !isCommand(text)
+				for _, o := range wrapCode(l, w) {
+					out = append(out, o)
+					prose = append(prose, isProse)
+				}
+			}
+			words := func(s string) string {
+				return strings.Join(strings.Fields(strings.NewReplacer("#", "", " \\\n", " ").Replace(s)), " ")
+			}
+			if got, want := words(strings.Join(out, "\n")), words(string(b)); got != want {
+				t.Errorf("%s at %d: the words changed:\n%s\n%s", f, w, got, want)
+			}
+			for i := 0; i+1 < len(out); i++ {
+				// A sentence's continuation of a word or two, then
+				// another comment line of prose: the sentence's next
+				// words, which belonged on the line before.
+				orphan := prose[i] && strings.HasPrefix(out[i], "#   ") && !slices.Contains(src, out[i]) &&
+					len(strings.Fields(out[i])) <= 3 && !strings.ContainsAny(out[i][len(out[i])-1:], ".:;!?)")
+				if orphan && prose[i+1] && !strings.HasPrefix(out[i+1], "#   ") {
+					t.Errorf("%s at %d: a sentence breaks after a continuation line:\n%s\n%s", f, w, out[i], out[i+1])
+				}
+			}
+		}
+	}
+	if joined == 0 {
+		t.Fatal("no comment was joined: the test proves nothing")
+	}
 }

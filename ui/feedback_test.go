@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// feedbackKeys are keys a user may press anywhere: every key of the key
+// map and a few that mean nothing (quitting keys aside).
+var feedbackKeys = []string{
+	"a", "b", "c", "d", "e", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "v", "w", "x", "y", "z",
+	"A", "B", "D", "G", "H", "L", "N", "P", "T", "U", "X",
+	"1", "2", "3", "4", "5", "6", "7", "0",
+	"[", "]", "<", ">", "+", "-", "!", "*", "%", " ", "enter", "esc", "tab", "up", "down", "pgdown", "home", "end", "backspace",
+}
+
+// hostKeys are the keys of the host views, and one that means nothing.
+var hostKeys = []string{"N", "L", "H", "w", "s", "a", "enter", "esc", "%", "j"}
+
+// oneLine is s with its lines and runs of spaces joined by one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestMessagesWhole: after any key on any screen, the message the status
+// line has to say is on screen whole at 80x24 and at 40x24 (wrapped above
+// the status line when it is too long to share it), and the status line
+// still offers help.
+func TestMessagesWhole(t *testing.T) {
+	seen := 0
+	for _, c := range allScreens() {
+		keys := feedbackKeys
+		if strings.HasPrefix(c.name, "host") || strings.HasPrefix(c.name, "namespaces") || c.name == "log" || strings.HasPrefix(c.name, "history") {
+			keys = hostKeys // a host model takes long to make
+		}
+		switch c.name {
+		case "prompt", "prompt_error", "rules_editing", "tune_saving", "detail_dnat", "history_save":
+			keys = []string{"esc"} // typed text: each setup waits for the cursor's blink
+		}
+		for _, k := range keys {
+			m := c.setup(t, false)
+			pressRun(m, k)
+			if m.status == "" || m.mode() == modePrompt || m.mode() == modeConfirm || m.mode() == modeSave || m.editing() {
+				continue // no message, or one the mode's own line replaces
+			}
+			seen++
+			for _, w := range []int{80, 40} {
+				m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+				lines := m.frame()
+				screen := ansi.Strip(strings.Join(lines, "\n"))
+				if !strings.Contains(oneLine(screen), oneLine(m.status)) {
+					t.Errorf("%s, %q at %d columns: the message %q is not whole on screen:\n%s", c.name, k, w, m.status, screen)
+				}
+				last := ansi.Strip(lines[len(lines)-1])
+				if !strings.Contains(last, "? help") && !strings.Contains(last, "esc close") {
+					t.Errorf("%s, %q at %d columns: no help on the status line %q", c.name, k, w, last)
+				}
+				if len(lines) != 24 {
+					t.Errorf("%s, %q at %d columns: %d lines", c.name, k, w, len(lines))
+				}
+			}
+		}
+	}
+	if seen < 50 {
+		t.Fatalf("only %d keys left a message: the test proves little", seen)
+	}
+}
+
+// TestLongMessageWraps: a message too long for the status line goes on
+// lines of its own above it, whole, and the status line keeps its hints;
+// a terminal too short for all its lines shortens the last after a word.
+func TestLongMessageWraps(t *testing.T) {
+	m := screenModel(t, false)
+	m.status = "SYNPROXY protects a TCP service: press it on a tcp row of the top view by destination port (3), or on a flow to it"
+	screen := plain(m)
+	if !strings.Contains(oneLine(screen), m.status) {
+		t.Fatalf("the message is cut:\n%s", screen)
+	}
+	last := statusLine(m)
+	if !strings.Contains(last, "/ filter") || !strings.Contains(last, "? help") || strings.Contains(last, "SYNPROXY") {
+		t.Errorf("status line %q", last)
+	}
+	// 6 rows: one line of the message at most, shortened after a word.
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 6})
+	lines := m.frame()
+	if len(lines) != 6 {
+		t.Fatalf("%d lines at 80x6", len(lines))
+	}
+	if got := ansi.Strip(lines[len(lines)-2]); !strings.HasSuffix(got, "…") || wordCut(got) != "" {
+		t.Errorf("shortened message line %q", got)
+	}
+}
+
+// TestEveryKeyAnswers: a key that means nothing on a screen says so on
+// every screen (or, while text is typed, is typed; a question takes it
+// for no).
+func TestEveryKeyAnswers(t *testing.T) {
+	for _, c := range allScreens() {
+		m := c.setup(t, false)
+		before := m.mode()
+		pressRun(m, "%")
+		switch {
+		case before == modePrompt || before == modeSave || m.editing():
+			continue // typed
+		case before == modeConfirm:
+			if m.mode() == modeConfirm || m.status != "cancelled" {
+				t.Errorf("%s: %% in a question: mode %d, status %q", c.name, m.mode(), m.status)
+			}
+		case before == modeHelp:
+			if m.in(modeHelp) {
+				t.Errorf("%s: %% kept the help open", c.name)
+			}
+		default:
+			if !strings.Contains(plain(m), "%: no such key here") {
+				t.Errorf("%s: %% says nothing:\n%s", c.name, plain(m))
+			}
+		}
+	}
+}
+
+// TestHintsAct: every key the status line offers, on every screen, does
+// something: the screen changes, or a message says what happened.
+func TestHintsAct(t *testing.T) {
+	keyOf := map[string]string{"j/k": "j", "F1": "f1", "space": " "}
+	for _, c := range allScreens() {
+		m := c.setup(t, false)
+		for _, h := range m.hints() {
+			if h.key == "q" || h.key == "enter" && (m.mode() == modePrompt || m.mode() == modeSave || m.editing()) {
+				continue // quits; applies what the test typed, or saves a file
+			}
+			k := h.key
+			if mk, ok := keyOf[k]; ok {
+				k = mk
+			}
+			m := c.setup(t, false)
+			before, status, md := plain(m), m.status, m.mode()
+			pressRun(m, k)
+			if plain(m) == before && m.status == status && m.mode() == md {
+				t.Errorf("%s: %s (%s) does nothing:\n%s", c.name, h.key, h.desc, before)
+			}
+		}
+	}
+}
