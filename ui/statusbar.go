@@ -25,6 +25,9 @@ func (m *Model) hints() []hint {
 	case modePrompt:
 		return []hint{{"enter", "apply", 1}, {"esc", "cancel", 1}, {"F1", "help", 0}}
 	case modeHelp:
+		if _, h := frameHeights(m.headerHeight(), m.height); len(wrapLines(m.helpBody(m.width), m.width)) > h-3 {
+			return []hint{{"j/k", "more keys", 1}, {"esc", "close", 0}} // some are below
+		}
 		return []hint{{"esc", "close", 0}}
 	case modeConfirm:
 		return []hint{help}
