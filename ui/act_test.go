@@ -33,6 +33,9 @@ type fakeActions struct {
 	danger  map[netip.Addr]string
 	sshPort uint16 // the port Guard takes for sshd's (0: 22)
 	fail    error
+	// previewErr, when set, is the error of every Preview (SYNPROXY's
+	// settings that cannot be read).
+	previewErr error
 	// partial, when set, makes Apply fail with an error that says the
 	// kernel holds the targets it returns (as firewall.ApplyError does).
 	partial func([]action.Target) []action.Target
@@ -58,6 +61,9 @@ func (a *fakeActions) Flush(_ context.Context, sel action.KernelSelector) error 
 }
 
 func (a *fakeActions) Preview(rules []action.Target, d time.Duration) (RulePreview, error) {
+	if a.previewErr != nil {
+		return RulePreview{}, a.previewErr
+	}
 	var names []string
 	for _, r := range rules {
 		names = append(names, r.String())

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -140,5 +141,30 @@ func TestHintsAct(t *testing.T) {
 				t.Errorf("%s: %s (%s) does nothing:\n%s", c.name, h.key, h.desc, before)
 			}
 		}
+	}
+}
+
+// TestRulesUnready: a dialog whose rules could not be prepared offers
+// only what works (no a apply, s save, c copy), and a, s and c say why
+// they do nothing; nothing is applied.
+func TestRulesUnready(t *testing.T) {
+	a := &fakeActions{previewErr: errors.New("SYNPROXY: no interface is up besides loopback: cannot tell SYNPROXY's MSS")}
+	m := actionModel(t, a, false)
+	pressRun(m, "b")
+	if m.mode() != modeRules || m.rules.unready() == "" {
+		t.Fatalf("b: mode %d", m.mode())
+	}
+	screen := plain(m)
+	if strings.Contains(screen, "a apply") || strings.Contains(screen, "s save") || !strings.Contains(screen, "esc cancel") {
+		t.Errorf("the dialog offers what it cannot do:\n%s", screen)
+	}
+	for k, want := range map[string]string{"a": "nothing applied: SYNPROXY: no interface", "s": "no rule text: SYNPROXY", "c": "no rule text: SYNPROXY", "%": "%: no such key here (esc cancels"} {
+		pressRun(m, k)
+		if !strings.Contains(m.status, want) || !strings.Contains(oneLine(plain(m)), oneLine(m.status)) {
+			t.Errorf("%s: status %q, want %q", k, m.status, want)
+		}
+	}
+	if len(a.applied) != 0 || m.mode() != modeRules {
+		t.Errorf("applied %d, mode %d", len(a.applied), m.mode())
 	}
 }

@@ -122,7 +122,11 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.rulesTextKey(msg)
 	default:
-		if !scrollKey(msg, &st.scroll) {
+		switch {
+		case scrollKey(msg, &st.scroll):
+		case st.unready() != "":
+			m.unknownKey(msg, "esc cancels")
+		default:
 			m.unknownKey(msg, "a applies, esc cancels")
 		}
 	}
