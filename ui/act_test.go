@@ -36,6 +36,8 @@ type fakeActions struct {
 	// previewErr, when set, is the error of every Preview (SYNPROXY's
 	// settings that cannot be read).
 	previewErr error
+	// listErr, when set, is the error of Rules.
+	listErr error
 	// partial, when set, makes Apply fail with an error that says the
 	// kernel holds the targets it returns (as firewall.ApplyError does).
 	partial func([]action.Target) []action.Target
@@ -80,7 +82,7 @@ func (a *fakeActions) Apply(_ context.Context, rules []action.Target, d time.Dur
 	return a.fail
 }
 
-func (a *fakeActions) Rules(context.Context) ([]action.Entry, error) { return a.entries, nil }
+func (a *fakeActions) Rules(context.Context) ([]action.Entry, error) { return a.entries, a.listErr }
 
 func (a *fakeActions) Remove(_ context.Context, r action.Target) error {
 	a.removed = append(a.removed, r)

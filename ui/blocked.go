@@ -68,7 +68,10 @@ func (m *Model) renderBlocked(w int) []string {
 	}
 	switch {
 	case l.err != nil:
-		return append(lines, s.Alarm.Render("  "+l.err.Error()))
+		for _, e := range wrapText(l.err.Error(), max(w-2, 1)) {
+			lines = append(lines, s.Alarm.Render("  "+e)) // whole, never cut
+		}
+		return lines
 	case len(l.entries) == 0 && l.loading:
 		return append(lines, s.Dim.Render("  loading"+s.Glyphs.ellipsis))
 	case len(l.entries) == 0:

@@ -168,3 +168,31 @@ func TestRulesUnready(t *testing.T) {
 		t.Errorf("applied %d, mode %d", len(a.applied), m.mode())
 	}
 }
+
+// TestPaneErrorsWhole: an error or a note in a pane's body wraps whole at
+// any width: the B list's error, the empty namespaces view's note.
+func TestPaneErrorsWhole(t *testing.T) {
+	why := "listing the rules: netlink receive: operation not permitted (cttop needs CAP_NET_ADMIN in the watched namespace)"
+	a := &fakeActions{listErr: errors.New(why)}
+	m := actionModel(t, a, false)
+	pressRun(m, "B")
+	for _, w := range []int{80, 40} {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+		for i, l := range m.frame() {
+			if lw := ansi.StringWidth(l); lw > w && w >= 80 { // (narrower, titles are clipped)
+				t.Errorf("B at %d: line %d is %d wide", w, i, lw)
+			}
+		}
+		if got := oneLine(plain(m)); !strings.Contains(got, why) {
+			t.Errorf("B at %d: the error is not whole:\n%s", w, plain(m))
+		}
+	}
+	s := NewStyles(true)
+	v := &nsView{idle: 12}
+	for _, w := range []int{80, 30} {
+		got := oneLine(ansi.Strip(strings.Join(v.render(w, 10, &s), "\n")))
+		if !strings.Contains(got, "no namespace with conntrack activity (12 idle: a shows them)") {
+			t.Errorf("namespaces at %d: %q", w, got)
+		}
+	}
+}
