@@ -133,6 +133,16 @@ func TestTimeToFullKinds(t *testing.T) {
 		"all unknown":   {build(func(int) float64 { return math.NaN() }), 100, TrendUnknown},
 		"short span":    {build(func(i int) float64 { return map[bool]float64{true: float64(i), false: math.NaN()}[i > 52] }), 100, TrendUnknown},
 		"slow but tiny": {build(func(i int) float64 { return float64(i) / 10 }), 1000, TrendRising},
+		// A change of regime within the minute: what happens now wins.
+		"fill stopped": {build(func(i int) float64 { return 1000 + 500*math.Min(float64(i), 40) }), 262144, TrendFlat},
+		"fills after a block": {build(func(i int) float64 {
+			if i < 45 {
+				return 60000 + 100*float64(i)
+			}
+			return 10000 + 500*float64(i-45) // 54,000 flows deleted at 45s
+		}), 262144, TrendRising},
+		"fill just began":     {build(func(i int) float64 { return 5000 + 800*math.Max(0, float64(i-50)) }), 262144, TrendRising},
+		"drains after a fill": {build(func(i int) float64 { return 1000 + 300*math.Min(float64(i), 45) - 400*math.Max(0, float64(i-45)) }), 262144, TrendDraining},
 	} {
 		if got := tc.h.TimeToFull(tc.max); got.Kind != tc.want {
 			t.Errorf("%s: %+v, want kind %v", name, got, tc.want)

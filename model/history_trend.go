@@ -53,12 +53,50 @@ const (
 // for the newest size to reach max at the fitted slope), drains, or stays
 // flat. max is nf_conntrack_max (0: unknown, and so is the trend).
 // Least squares: slope = Σ(t-t̄)(y-ȳ) / Σ(t-t̄)², over (seconds, entries).
+//
+// A minute can span a change of regime: a fill that stopped, or a block
+// that deleted most flows after which the table fills again. The minute's
+// line then says "full in ~2h" for a table that no longer grows, or
+// "draining" for one that grows now. So the last RecentWindow is fitted
+// too, and when it goes the other way beyond the flat threshold, or is flat
+// at under a quarter of the minute's slope, the recent fit is the trend:
+// what is happening now.
 func (h *History) TimeToFull(max uint64) Trend {
 	last, ok := h.Last()
 	if !ok || max == 0 {
 		return Trend{}
 	}
-	from := last.Time.Add(-FitWindow)
+	tr := h.fit(last.Time.Add(-FitWindow), FitMinSpan, max)
+	if tr.Kind == TrendUnknown || tr.Kind == TrendFull {
+		return tr
+	}
+	now := h.fit(last.Time.Add(-RecentWindow), RecentMinSpan, max)
+	switch {
+	case now.Kind == TrendUnknown || now.Kind == tr.Kind:
+	case now.Kind == TrendRising || now.Kind == TrendDraining:
+		// The other way, beyond the flat threshold: the regime changed
+		// (ten noisy seconds do not reverse a steady fill).
+		if tr.Kind == TrendFlat || math.Signbit(now.Slope) != math.Signbit(tr.Slope) {
+			return now
+		}
+	case now.Kind == TrendFlat && math.Abs(now.Slope) < math.Abs(tr.Slope)/4:
+		// The minute's growth stopped: under a quarter of its slope now.
+		return now
+	}
+	return tr
+}
+
+// RecentWindow is the span of the fit that says what happens now, and
+// RecentMinSpan how much of it known samples must cover.
+const (
+	RecentWindow  = 10 * time.Second
+	RecentMinSpan = 5 * time.Second
+)
+
+// fit is TimeToFull's fit over the known samples after from, spread over
+// at least minSpan. Flatness is judged on the change the slope makes over
+// FitWindow, whatever the window, so both fits use one scale.
+func (h *History) fit(from time.Time, minSpan time.Duration, max uint64) Trend {
 	var ts, ys []float64
 	var first, lastKnown time.Time
 	var lastY float64
@@ -74,7 +112,7 @@ func (h *History) TimeToFull(max uint64) Trend {
 		ts = append(ts, s.Time.Sub(from).Seconds())
 		ys = append(ys, s.V[SeriesEntries])
 	}
-	if len(ts) < FitMinPoints || lastKnown.Sub(first) < FitMinSpan {
+	if len(ts) < FitMinPoints || lastKnown.Sub(first) < minSpan {
 		return Trend{Points: len(ts)}
 	}
 	slope := leastSquaresSlope(ts, ys)
