@@ -290,6 +290,42 @@ func TestFilterMatch(t *testing.T) {
 // TestFilterMatchExt checks the words for what a source may omit and for
 // the rare attributes: unknown never matches, zones per direction, helper,
 // labels, the one state model and the status flags.
+// TestPortWords: sport and dport, the words of the SPORT and DPORT columns,
+// --sort and --group, match as tcpdump's src port and dst port.
+func TestPortWords(t *testing.T) {
+	fl := filterFlows()
+	for short, long := range map[string]string{
+		"dport 80":         "dst port 80",
+		"tcp dport 443":    "tcp dst port 443",
+		"sport 53000":      "src port 53000",
+		"dport 1-79":       "dst portrange 1-79",
+		"DPORT 53 or 80":   "dst port 53 or 80",
+		"not sport 40000":  "not src port 40000",
+		"udp and dport 53": "udp and dst port 53",
+	} {
+		a, err := Parse(short)
+		if err != nil {
+			t.Fatalf("%q: %v", short, err)
+		}
+		b, err := Parse(long)
+		if err != nil {
+			t.Fatalf("%q: %v", long, err)
+		}
+		n := 0
+		for name, f := range fl {
+			if a.Match(&f, nil) != b.Match(&f, nil) {
+				t.Errorf("%s: %q says %v, %q says %v", name, short, a.Match(&f, nil), long, b.Match(&f, nil))
+			}
+			if a.Match(&f, nil) {
+				n++
+			}
+		}
+		if n == 0 && short != "dport 1-79" {
+			t.Errorf("%q matches no flow: the test proves nothing", short)
+		}
+	}
+}
+
 func TestFilterMatchExt(t *testing.T) {
 	fl := extFlows()
 	cases := []struct {
@@ -509,6 +545,8 @@ func TestErrors(t *testing.T) {
 		{"net 2001:db8:: mask 255.0.0.0", `filter: expected a netmask like 255.255.255.0 after "mask" at column 21`},
 		{"net 10.0.0.0/8 mask 255.0.0.0", `filter: expected "and" or "or" before "mask" at column 16`},
 		{"host 10.0.0.0 mask 255.0.0.0", `filter: expected "and" or "or" before "mask" at column 15`},
+		{"dport", `filter: expected a port number after "dport" at column 6`},
+		{"src dport 80", `filter: "dport" says its direction: write "dport" alone, or "port" after src or dst at column 5`},
 		{"foo", `filter: unknown word "foo" at column 1`},
 		{"tcp and foo", `filter: unknown word "foo" at column 9`},
 		{"tcp and " + strings.Repeat("x", 100), `filter: unknown word "` + strings.Repeat("x", 32) + `..." at column 9`},
@@ -605,7 +643,7 @@ func TestFilterDocExamples(t *testing.T) {
 		"tcp and (port 22 or 3389) and not 10.0.0.0/8",
 		"(state syn_recv or unreplied) and dst 203.0.113.1",
 		"state cookie_wait", "state partopen", "esp", "ah", "igmp", "ipip", "pim", "vrrp",
-		"dccp", "udplite", "ip4", "ipv4", "ipv6", "proto esp",
+		"dccp", "udplite", "ip4", "ipv4", "ipv6", "proto esp", "dport 443", "tcp sport 1024-65535",
 	} {
 		if _, err := Parse(expr); err != nil {
 			t.Errorf("Parse(%q): %v", expr, err)

@@ -208,7 +208,7 @@ func protoWord(w string) (proto, fam uint8, ok bool) {
 
 func isValueKeyword(w string) bool {
 	switch w {
-	case "src", "dst", "host", "net", "port", "portrange":
+	case "src", "dst", "host", "net", "port", "portrange", "sport", "dport":
 		return true
 	}
 	return false
@@ -385,6 +385,17 @@ func (p *filterParser) parseQualified(q qual) (*filterNode, error) {
 		}
 	}
 	kw := p.tok.text
+	// sport and dport are the words of the SPORT and DPORT columns, --sort
+	// and --group (and nft's): "dport 443" is tcpdump's "dst port 443".
+	if w := strings.ToLower(kw); w == "sport" || w == "dport" {
+		if q.d != dirAny {
+			return nil, p.errAt(p.tok.off, quoteWord(kw)+" says its direction: write "+quoteWord(w)+" alone, or \"port\" after src or dst")
+		}
+		q.d = dirSrc
+		if w == "dport" {
+			q.d = dirDst
+		}
+	}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -402,7 +413,7 @@ func (p *filterParser) parseQualified(q qual) (*filterNode, error) {
 		}
 	case "net":
 		q.kind, want = valAddr, "a network like 10.0.0.0/8"
-	case "port":
+	case "port", "sport", "dport":
 		q.kind, want = valPort, "a port number"
 	default: // portrange
 		q.kind, want = valPort, "a port range like 1024-65535"
