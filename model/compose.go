@@ -46,6 +46,10 @@ type Composition struct {
 	// source addresses, most flows first.
 	TopServices []ServiceCount
 	TopSources  []SourceCount
+	// HeavySources are the source prefixes that hold at least
+	// DefaultShare of the flows between them although no one source of
+	// theirs may stand out (a distributed flood): see heavySources.
+	HeavySources []PrefixCount
 	// HalfOpen are the destination services of the half-open TCP flows
 	// (SYN_SENT, SYN_SENT2, SYN_RECV), and UnrepliedUDP those of the UDP
 	// flows that saw no reply, most flows first: where a flood goes.
@@ -95,6 +99,7 @@ func Compose(t *Table, topN int) Composition {
 		}
 	}
 	c.TopSources = topSources(srcs, topN)
+	c.HeavySources = heavySources(srcs, c.Flows)
 	c.TopServices = topServices(svcs, topN)
 	c.HalfOpen, c.UnrepliedUDP = topServices(half, topN), topServices(unrep, topN)
 	return c

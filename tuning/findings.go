@@ -240,6 +240,7 @@ func (a *Advice) sourceFinding() {
 	top := srcs[0]
 	share := float64(top.Flows) / float64(flows)
 	if share < 0.2 || top.Flows < 100 {
+		a.prefixFinding()
 		return
 	}
 	if len(srcs) == 1 || StandsOut(top.Flows, srcs[1].Flows) {
@@ -259,6 +260,22 @@ func (a *Advice) sourceFinding() {
 	}
 	a.add(FindingSource, "%s opened %s of flows (%s) in like shares: none stands out, as the clients of a load test or a proxy tier do. If they are legitimate the table needs room for them; if not, filter \"src %s\" (press / in cttop) and block them together.",
 		strings.Join(names, ", "), format.Percent(float64(held)/float64(flows)), format.Int(int64(held)), names[0])
+}
+
+// prefixFinding points at a source prefix that holds much of the table
+// while no one source of it does: a distributed flood (2,000 sources of 21
+// flows each in one /21) or a busy network of clients.
+func (a *Advice) prefixFinding() {
+	flows := a.In.Table.Flows
+	for _, p := range a.In.Table.HeavySources {
+		share := float64(p.Flows) / float64(flows)
+		if share < 0.2 || p.Flows < 100 || p.Sources < 2 {
+			continue
+		}
+		a.add(FindingSource, "%s holds %s of flows (%s) from %s, none of which stands out: a distributed flood, or a busy network of clients. See it in cttop's top view by heavy prefixes (Tab, then 6); if it is a flood, block the prefix there (b on its row).",
+			p.Prefix, format.Percent(share), format.Int(int64(p.Flows)), format.Plural(p.Sources, "source"))
+		return
+	}
 }
 
 // settingsFindings covers where the settings can be changed and modes.

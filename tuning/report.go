@@ -209,6 +209,13 @@ func (a Advice) compositionSection(d *format.Doc) {
 		}
 		d.Item("  Top sources:  ", "                ", strings.Join(parts, ", "))
 	}
+	if hs := tb.HeavySources; len(hs) > 0 {
+		parts := make([]string, len(hs))
+		for i, p := range hs {
+			parts[i] = fmt.Sprintf("%s %s (%s, %s)", p.Prefix, format.Int(int64(p.Flows)), format.Percent(float64(p.Flows)/float64(tb.Flows)), format.Plural(p.Sources, "source"))
+		}
+		d.Item("  Heavy prefixes: ", "                  ", strings.Join(parts, ", "))
+	}
 }
 
 // statesTable lists the composition's rows: each protocol and state with
