@@ -51,12 +51,13 @@ func (d Doc) Text(width int) string {
 // with first and the others with rest, each ending in a newline. A first
 // word that does not fit after first but fits after rest starts the second
 // line (first then ends the first one alone); words longer than a line stay
-// whole; "" gives "".
+// whole; a number stays on the line of the name before it ("invalid
+// 6,036", "TIME_WAIT 42,475", "= 120"); "" gives "".
 func Wrap(text string, width int, first, rest string) string {
 	var b strings.Builder
 	prefix := first
 	cur := 0
-	for _, w := range strings.Fields(text) {
+	for _, w := range wrapTokens(strings.Fields(text), width-len(rest)) {
 		switch {
 		case cur == 0 && prefix == first && len(first)+len(w) > width && len(rest)+len(w) <= width && len(rest) < len(first):
 			b.WriteString(strings.TrimRight(first, " "))
@@ -86,3 +87,35 @@ func Wrap(text string, width int, first, rest string) string {
 	}
 	return b.String()
 }
+
+// wrapTokens are the words of a text as Wrap breaks it: a number joined
+// to the name or "=" before it, when the two fit in room columns, so that
+// a count is never read apart from what it counts.
+func wrapTokens(words []string, room int) []string {
+	out := make([]string, 0, len(words))
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if i+1 < len(words) && labels(w) && startsNumber(words[i+1]) && len(w)+1+len(words[i+1]) <= room {
+			w += " " + words[i+1]
+			i++
+		}
+		if i+1 < len(words) && startsNumber(words[i]) && units[strings.TrimRight(words[i+1], ".,;:)")] && len(w)+1+len(words[i+1]) <= room {
+			w += " " + words[i+1] // "4 GiB"
+			i++
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// labels reports whether a word names the number after it: it ends in a
+// letter or an underscore, or is "=".
+func labels(w string) bool {
+	c := w[len(w)-1]
+	return w == "=" || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// units are the words of a size or a time that stay with their number.
+var units = map[string]bool{"B": true, "KiB": true, "MiB": true, "GiB": true, "TiB": true, "bytes": true, "s": true, "ms": true}
+
+func startsNumber(w string) bool { return w[0] >= '0' && w[0] <= '9' }
