@@ -25,9 +25,10 @@ import (
 // namespaces, some with flows, one filled towards a lowered
 // nf_conntrack_max through ctnetlink. The namespaces view ranks the filled
 // one first with conntrack -C's counts; enter shows its flows; a namespace
-// deleted while shown leaves the view; traffic that overflows the filled
-// table puts the kernel's "table full in netns N" line, named, in the
-// header within a second of the kernel writing it; --netns N opens it.
+// deleted while shown leaves the view, one made while shown appears;
+// traffic that overflows the filled table puts the kernel's "table full in
+// netns N" line, named, in the header within a second of the kernel
+// writing it; --netns N opens it.
 func TestTmuxNamespaces(t *testing.T) {
 	const max = 3000
 	netnstest.SetConntrackMax(t, max)
@@ -120,6 +121,12 @@ func TestTmuxNamespaces(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "add", gone.Name).Run() }) // for netnstest's cleanup
 	tm.waitFor("deleted namespace gone", 5*time.Second, func(s string) bool { return !strings.Contains(s, gone.Name) && strings.Contains(s, full.Name) })
+	// A namespace made while shown appears, with its count.
+	born := netnstest.New(t)
+	if err := sourcetest.Fill(sourcetest.Dial(t, born.Path), 0, 7, "198.51.100.3", 22); err != nil {
+		t.Fatal(err)
+	}
+	tm.waitFor("a new namespace", 5*time.Second, func(s string) bool { return rowHas(s, born.Name, "7") })
 
 	// Overflow: the kernel's line, read by the test too for its time.
 	r, err := kmsg.Open(kmsg.Path)
