@@ -120,7 +120,8 @@ func TestSetUpCommands(t *testing.T) {
 
 // TestReleasePinAgrees: the goreleaser version that scripts/release-check.sh
 // installs is the one the Makefile and CONTRIBUTING.md name, and no file
-// names another as the one in use.
+// names another as the one in use; the script fails, never skips, when a
+// tool is missing.
 func TestReleasePinAgrees(t *testing.T) {
 	script := readText(t, "scripts/release-check.sh")
 	m := regexp.MustCompile(`(?m)^GORELEASER_VERSION=(v\d+\.\d+\.\d+)$`).FindStringSubmatch(script)
@@ -132,6 +133,15 @@ func TestReleasePinAgrees(t *testing.T) {
 		if !strings.Contains(script, use) {
 			t.Errorf("scripts/release-check.sh does not use the pin in %q", use)
 		}
+	}
+	// A missing tool fails the check, never skips it.
+	for _, l := range strings.Split(script, "\n") {
+		if strings.Contains(strings.ToLower(l), "skip") && !strings.Contains(l, "--skip=publish") && !strings.HasPrefix(strings.TrimSpace(l), "#") {
+			t.Errorf("scripts/release-check.sh may skip: %q", l)
+		}
+	}
+	if !strings.Contains(script, `command -v "$tool" >/dev/null || fail`) {
+		t.Errorf("scripts/release-check.sh does not fail on a missing tool")
 	}
 	named := regexp.MustCompile(`(?i)goreleaser (v\d+\.\d+\.\d+)`)
 	for _, f := range []string{"Makefile", "CONTRIBUTING.md", "README.md", "BENCHMARKS.md", ".ci/run",
