@@ -24,8 +24,10 @@
 // or re-filtered at a million flows answers from the rows the screen needs,
 // selected in one pass, while a worker sorts the rest (partial.go); a
 // grouping rebuilt says it is counting while a worker aggregates
-// (groupbuild.go). Workers read only what the owner's pass copied for them,
-// never the table, so the owner stays its only user; the owner adopts their
-// result and applies the changes made meanwhile. A dump may arrive in parts
+// (groupbuild.go). Workers read the table only in its read gate (gate.go),
+// which the owner enters for them as it starts them and which every change
+// to the table waits for, so they read the table as it was at the key; the
+// owner adopts their result and applies the changes made meanwhile.
+// Reversing a list needs no sort (reverse.go). A dump may arrive in parts
 // (Snapshot), so that a big table shows while it loads.
 package model

@@ -12,14 +12,16 @@ import "sync/atomic"
 //     first and last Need rows of the order, and Need rows on either side
 //     of the focused flow. Those windows of the order are exact: the list
 //     answers Len, Slot, Window and Position from them.
-//  2. The same pass collects every matching flow's summary (k1, k2, slot)
-//     into a buffer that it hands to a worker goroutine, which radix-sorts
-//     it on the summaries alone and packs it. The worker reads nothing but
-//     that buffer (never the table, which the owner goes on changing), so
-//     the owner stays the only goroutine that touches the table. Runs of
-//     equal summaries (which only the flows themselves can order) are
+//  2. A worker goroutine reads every matching flow's summary (k1, k2,
+//     slot) from the table, in the table's read gate (gate.go): the owner
+//     enters it for the worker before starting it and no batch changes the
+//     table until the worker has left it, so the worker reads the table
+//     the windows were selected from, off the frame. Then it radix-sorts
+//     the summaries alone and packs them, reading the table no more. Runs
+//     of equal summaries (which only the flows themselves can order) are
 //     listed by the worker and ordered by the owner when it adopts the
-//     result.
+//     result. (A pass that finds few matching flows keeps them and sorts
+//     them at once instead.)
 //
 // Meanwhile batches keep coming: the owner records the slots they change
 // (dirty) and recomputes the windows (one pass, no collecting) when asked
