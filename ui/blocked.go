@@ -68,10 +68,7 @@ func (m *Model) renderBlocked(w int) []string {
 	}
 	switch {
 	case l.err != nil:
-		for _, e := range wrapText(l.err.Error(), max(w-2, 1)) {
-			lines = append(lines, s.Alarm.Render("  "+e)) // whole, never cut
-		}
-		return lines
+		return append(lines, textLines(s.Alarm, format.Printable(l.err.Error()), w, "  ")...)
 	case len(l.entries) == 0 && l.loading:
 		return append(lines, s.Dim.Render("  loading"+s.Glyphs.ellipsis))
 	case len(l.entries) == 0:
@@ -83,7 +80,7 @@ func (m *Model) renderBlocked(w int) []string {
 	}
 	ruleW = min(ruleW, max(20, w-2-1-9-1-8-1-12))
 	row := func(rule, left, total, pkts string) string {
-		return "  " + pad(m.fit(rule, ruleW), ruleW) + " " + pad(left, 9) + " " + pad(total, 8) + " " + padLeft(pkts, 12)
+		return "  " + pad(rule, ruleW) + " " + pad(left, 9) + " " + pad(total, 8) + " " + padLeft(pkts, 12)
 	}
 	lines = append(lines, s.Bold.Render(row("RULE", "LEFT", "FOR", "PACKETS")))
 	for i, e := range l.entries {
@@ -91,7 +88,7 @@ func (m *Model) renderBlocked(w int) []string {
 		if e.Timeout > 0 {
 			left, total = durText(e.Expires.Round(1e9)), durText(e.Timeout)
 		}
-		line := pad(row(e.Target.String(), left, total, counterText(e.Counter)), w)
+		line := pad(row(m.fitRule(e.Target, ruleW), left, total, counterText(e.Counter)), w)
 		if i == l.cursor {
 			line = s.Cursor.Render(line)
 		}
@@ -112,4 +109,17 @@ func counterText(c action.Counter) string {
 		return "-"
 	}
 	return format.Commas(c.Packets)
+}
+
+// fitRule is t's text in w cells: its words whole and, only when they do
+// not fit, its address shortened in the middle (the last resort the
+// project allows; a rule's words are never cut).
+func (m *Model) fitRule(t action.Target, w int) string {
+	text := t.String()
+	if len(text) <= w || t.IsService() {
+		return text
+	}
+	addr := action.PrefixString(t.Addr)
+	words := strings.TrimSuffix(text, addr)
+	return words + m.fit(addr, max(w-len(words), 9))
 }

@@ -24,7 +24,7 @@ var hostKeys = []string{"N", "a", "%"}
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // TestMessagesWhole: after any key on any screen, the message the status
-// line has to say is on screen whole at 80x24 and at 40x24 (wrapped above
+// line has to say is on screen whole at 80x24, 100x24 and 40x24 (wrapped above
 // the status line when it is too long to share it), and the status line
 // still offers help.
 func TestMessagesWhole(t *testing.T) {
@@ -45,7 +45,7 @@ func TestMessagesWhole(t *testing.T) {
 				continue // no message, or one the mode's own line replaces
 			}
 			seen++
-			for _, w := range []int{80, 40} {
+			for _, w := range []int{80, 100, 40} {
 				m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
 				lines := m.frame()
 				screen := ansi.Strip(strings.Join(lines, "\n"))

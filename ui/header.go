@@ -183,6 +183,12 @@ func (m *Model) renderNotices(width int) string {
 	}
 	info := m.table.Info()
 	var parts []string
+	// PAUSED goes first: the parts that do not fit go, and a frozen view
+	// must say so whatever else the line holds (a filter, the top view's
+	// notices).
+	if m.paused {
+		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))
+	}
 	if f := m.filterText(); f != "" {
 		parts = append(parts, s.Notice.Render("filter: "+f)+fmt.Sprintf("  matched %s of %s",
 			format.Commas(uint64(m.list.Len())), format.Commas(uint64(m.table.Len()))))
@@ -192,9 +198,6 @@ func (m *Model) renderNotices(width int) string {
 	}
 	for _, n := range m.topNotices() {
 		parts = append(parts, s.Dim.Render(n))
-	}
-	if m.paused {
-		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))
 	}
 	if k := m.kernelNotice(width - noticesWidth(parts)); k != "" {
 		parts = append(parts, k)

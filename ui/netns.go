@@ -214,10 +214,7 @@ func (v *nsView) render(w, h int, s *Styles) []string {
 		if v.idle > 0 {
 			msg += " (" + format.Commas(uint64(v.idle)) + " idle: a shows them)"
 		}
-		for _, l := range wrapText(msg, w) {
-			lines = append(lines, s.Dim.Render(l)) // whole, never cut
-		}
-		return lines
+		return append(lines, textLines(s.Dim, msg, w, "")...)
 	}
 	cur := v.cursor()
 	v.offset = max(0, min(v.offset, cur, len(v.rows)-page))

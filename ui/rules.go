@@ -291,7 +291,7 @@ func (m *Model) rulesHead(w int) []string {
 		lines = append(lines, s.Dim.Render("  preparing the rules"+s.Glyphs.ellipsis))
 	}
 	if st.err != nil {
-		lines = append(lines, s.Alarm.Render("  "+st.err.Error()))
+		lines = append(lines, textLines(s.Alarm, format.Printable(st.err.Error()), w, "  ")...)
 	}
 	switch {
 	case st.editing == "" && st.unready() != "":

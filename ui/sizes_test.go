@@ -72,6 +72,24 @@ func allScreens() []screenCase {
 		keys("top", "tab"),
 		keys("top_tagged", "tab", " "),
 		keys("top_states", "4"),
+		{"top_prefix_empty", func(t *testing.T, ascii bool) *Model {
+			// Four flows from four /8s: none holds the threshold's share.
+			m := New(Config{ASCII: ascii})
+			m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			b := snapshotBatch(0)
+			for i, src := range []string{"10.0.0.1", "172.16.0.1", "192.0.2.1", "203.0.113.1"} {
+				f := flow(i, 80)
+				f.Orig.Src = model.AddrFrom(netip.MustParseAddr(src))
+				f.Reply = f.Orig.Inverse()
+				b.Snapshot.Add(&f, nil)
+			}
+			b.Stats.Count = 4
+			m.Update(BatchMsg{b})
+			pressRun(m, "tab", "6", "+", "+", "+", "+", "+", "+", "+", "+", "+", "+", "+", "+")
+			return m
+		}},
+		keys("top_no_match", "tab", "/", "text:port 1", "enter"),
+		keys("flows_no_match", "/", "text:port 1", "enter"),
 		keys("detail", "enter"),
 		keys("detail_dnat", "/", "text:dnat", "enter", "enter"),
 		keys("help", "?"),
@@ -294,6 +312,37 @@ func TestWordCut(t *testing.T) {
 	} {
 		if got := wordCut(line); got != want {
 			t.Errorf("wordCut(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
+
+// TestEmptyViewsExplain: a view with no rows says why whole, at 80, 100
+// and 40 columns (its text wrapped at words, not cut at the terminal's
+// edge), and at 80 and 100 no line is wider than the terminal.
+func TestEmptyViewsExplain(t *testing.T) {
+	for name, want := range map[string]string{
+		"top_prefix_empty": "no prefix from /8 to /32 (IPv6 /16 to /128) holds 50% of the 4 flows: press - to lower the threshold",
+		"top_no_match":     "no flows match",
+	} {
+		var c screenCase
+		for _, sc := range allScreens() {
+			if sc.name == name {
+				c = sc
+			}
+		}
+		m := c.setup(t, false)
+		for _, w := range []int{80, 100, 40} {
+			m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+			lines := m.frame()
+			screen := ansi.Strip(strings.Join(lines, "\n"))
+			if !strings.Contains(oneLine(screen), want) {
+				t.Errorf("%s at %d columns: %q is not whole on screen:\n%s", name, w, want, screen)
+			}
+			for i, l := range lines {
+				if lw := lipgloss.Width(l); lw > w && w >= 80 {
+					t.Errorf("%s at %d columns: line %d is %d wide: %q", name, w, i, lw, ansi.Strip(l))
+				}
+			}
 		}
 	}
 }

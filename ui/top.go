@@ -31,10 +31,12 @@ func (m *Model) topKey(msg tea.KeyPressMsg) bool {
 	}
 	switch {
 	case key.Matches(msg, k.Enter):
-		if m.top.hasSel {
-			m.view = viewFlows
-			m.narrow(filter.Key(m.top.sel))
+		if !m.top.hasSel {
+			m.status = "no row here to drill into"
+			break
 		}
+		m.view = viewFlows
+		m.narrow(filter.Key(m.top.sel))
 	case key.Matches(msg, k.Tag):
 		m.tagGroup()
 	case key.Matches(msg, k.TagAll):
@@ -228,7 +230,7 @@ func (m *Model) renderTop(w int) []string {
 		lines = append(lines, line)
 	}
 	if len(t.rows) == 0 {
-		lines = append(lines, s.Dim.Render(m.noRowsText()))
+		lines = append(lines, textLines(s.Dim, m.noRowsText(), w, "")...)
 	}
 	return lines
 }

@@ -125,7 +125,7 @@ func (m *Model) renderTune(w, h int) []string {
 	case t.loading:
 		return append(m.tuneHead(w), s.Dim.Render("  reading the settings"+s.Glyphs.ellipsis))
 	case t.err != nil:
-		return append(m.tuneHead(w), s.Alarm.Render("  "+t.err.Error()))
+		return append(m.tuneHead(w), textLines(s.Alarm, format.Printable(t.err.Error()), w, "  ")...)
 	}
 	return scrolled(m.tuneHead(w), t.body(w), t.scroll, h, w)
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -129,4 +130,16 @@ func isCommand(t string) bool {
 		return strings.HasPrefix(f[1], "-") || slices.Contains([]string{"add", "insert", "delete", "list", "flush", "replace"}, f[1])
 	}
 	return false
+}
+
+// textLines is text (a message, an error, an empty view's explanation)
+// in style st, wrapped at word boundaries into lines of at most w cells,
+// each starting with indent: prose on a screen wraps whole, never cut to
+// the terminal's width.
+func textLines(st lipgloss.Style, text string, w int, indent string) []string {
+	var out []string
+	for _, l := range wrapText(text, max(w-len(indent), 1)) {
+		out = append(out, st.Render(indent+l))
+	}
+	return out
 }
