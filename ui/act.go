@@ -209,7 +209,9 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		return listRules(m.cfg.Actions), true
 	case tuneMsg:
-		m.tuned(msg)
+		return m.tuned(msg), true
+	case tuneComposedMsg:
+		m.composed(msg)
 	case savedMsg:
 		if msg.err != nil {
 			m.status = "save: " + format.Printable(msg.err.Error())

@@ -463,7 +463,18 @@ func TestTuningView(t *testing.T) {
 	}})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.Update(BatchMsg{attackBatch()})
+	// The settings come first; the table's composition is read aside (a
+	// pass over every flow), and the view says so meanwhile.
+	_, cmd := m.Update(keyMsg("T"))
+	_, next := m.Update(cmd())
+	if next == nil || !m.tune.composing || !strings.Contains(plain(m), "reading the table's 41 flows") {
+		t.Fatalf("T, settings read: composing %v\n%s", m.tune.composing, plain(m))
+	}
+	// Closed and reopened meanwhile: the old read is dropped.
+	old := next()
+	press(m, "esc")
 	pressRun(m, "T")
+	m.Update(old)
 	if m.tune == nil || m.tune.loading || !strings.Contains(plain(m), "Tuning") {
 		t.Fatalf("T:\n%s", plain(m))
 	}

@@ -14,11 +14,14 @@ const tuneTopN = 5
 // tuneState is the tuning view T opens: the advisor's report.
 type tuneState struct {
 	loading bool
-	err     error
-	advice  tuning.Advice
-	report  format.Doc // the advice laid out, wrapped to the width when drawn
-	scroll  int
-	saving  bool
+	// composing: the settings are read and a worker reads the table's
+	// composition (tuned, composed).
+	composing bool
+	err       error
+	advice    tuning.Advice
+	report    format.Doc // the advice laid out, wrapped to the width when drawn
+	scroll    int
+	saving    bool
 }
 
 // tuneMsg carries the settings the advisor works from.
@@ -44,20 +47,46 @@ func (m *Model) openTune() tea.Cmd {
 	return readTuning(m.cfg.Tuning)
 }
 
-// tuned completes the input with the table's composition, read here on the
-// table's goroutine, and runs the advisor.
-func (m *Model) tuned(msg tuneMsg) {
+// tuned takes the settings read, and starts a worker that reads the
+// table's composition aside (tuning.InputFromTable walks every flow: about
+// 2 s at a million flows from as many sources, which the frame that
+// answers keys must not wait for); composed completes the advice.
+func (m *Model) tuned(msg tuneMsg) tea.Cmd {
 	if m.tune == nil {
-		return
+		return nil
 	}
-	m.tune.loading, m.tune.err = false, msg.err
 	if msg.err != nil {
+		m.tune.loading, m.tune.err = false, msg.err
+		return nil
+	}
+	m.tune.composing = true
+	t, tab, now := m.tune, m.table, m.table.Now()
+	var in tuning.Input
+	done := tab.ReadAside(func() { in = tuning.InputFromTable(tab, tuneTopN, now) })
+	return func() tea.Msg {
+		<-done
+		return tuneComposedMsg{t: t, in: in, read: msg.in}
+	}
+}
+
+// tuneComposedMsg carries the table's composition, read aside, for the
+// tuning view t, and the settings read before.
+type tuneComposedMsg struct {
+	t        *tuneState
+	in, read tuning.Input
+}
+
+// composed runs the advisor on the composition read aside, unless the
+// view it was read for has closed or been reopened since.
+func (m *Model) composed(msg tuneComposedMsg) {
+	if m.tune == nil || m.tune != msg.t {
 		return
 	}
-	in := tuning.InputFromTable(m.table, tuneTopN, m.table.Now())
-	in.Settings, in.HostSettings = msg.in.Settings, msg.in.HostSettings
+	in := msg.in
+	in.Settings, in.HostSettings = msg.read.Settings, msg.read.HostSettings
 	in.Recent = tuning.RecentFrom(m.watched.first, m.table.Stats(), m.watched.last.Sub(m.watched.since))
-	in.SynProxyPorts, in.SynProxyKnown = msg.in.SynProxyPorts, msg.in.SynProxyKnown
+	in.SynProxyPorts, in.SynProxyKnown = msg.read.SynProxyPorts, msg.read.SynProxyKnown
+	m.tune.loading, m.tune.composing = false, false
 	m.tune.advice = tuning.Advise(in)
 	m.tune.report = m.tune.advice.Report()
 }
@@ -122,6 +151,8 @@ func (m *Model) renderTune(w, h int) []string {
 	s := &m.styles
 	t := m.tune
 	switch {
+	case t.loading && t.composing:
+		return append(m.tuneHead(w), s.Dim.Render("  reading the table's "+format.Int(int64(m.table.Len()))+" flows"+s.Glyphs.ellipsis))
 	case t.loading:
 		return append(m.tuneHead(w), s.Dim.Render("  reading the settings"+s.Glyphs.ellipsis))
 	case t.err != nil:
