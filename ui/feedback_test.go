@@ -68,8 +68,10 @@ func TestMessagesWhole(t *testing.T) {
 }
 
 // TestLongMessageWraps: a message too long for the status line goes on
-// lines of its own above it, whole, and the status line keeps its hints;
-// a terminal too short for all its lines shortens the last after a word.
+// lines of its own above it, whole (the table gives up its rows), and the
+// status line keeps its hints; only a terminal too short for all its lines
+// (one row for the header, one for the status line) shortens the last
+// after a word.
 func TestLongMessageWraps(t *testing.T) {
 	m := screenModel(t, false)
 	m.status = "SYNPROXY protects a TCP service: press it on a tcp row of the top view by destination port (3), or on a flow to it"
@@ -81,11 +83,23 @@ func TestLongMessageWraps(t *testing.T) {
 	if !strings.Contains(last, "/ filter") || !strings.Contains(last, "? help") || strings.Contains(last, "SYNPROXY") {
 		t.Errorf("status line %q", last)
 	}
-	// 6 rows: one line of the message at most, shortened after a word.
+	// 6 rows: the table gives up its rows, the message stays whole.
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 6})
 	lines := m.frame()
 	if len(lines) != 6 {
 		t.Fatalf("%d lines at 80x6", len(lines))
+	}
+	if screen := ansi.Strip(strings.Join(lines, "\n")); !strings.Contains(oneLine(screen), m.status) {
+		t.Errorf("80x6: the message is cut:\n%s", screen)
+	}
+	// 3 rows: one line of the message at most, shortened after a word.
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 3})
+	lines = m.frame()
+	if len(lines) != 3 {
+		t.Fatalf("%d lines at 80x3", len(lines))
+	}
+	if got := ansi.Strip(lines[1]); !strings.HasPrefix(got, "SYNPROXY protects") {
+		t.Errorf("80x3: the message's line is %q", got)
 	}
 	if got := ansi.Strip(lines[len(lines)-2]); !strings.HasSuffix(got, "…") || wordCut(got) != "" {
 		t.Errorf("shortened message line %q", got)

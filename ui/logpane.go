@@ -168,7 +168,9 @@ func annotate(l model.LogLine, names nsNamer) string {
 }
 
 // wrapText breaks text into lines of at most w cells at spaces; a word
-// longer than a line is split across lines, never dropped.
+// longer than a line (a path) is split across lines after a '/', '-',
+// ',', ':' or '=' when one is far enough in, else at the line's end: never
+// dropped, never cut with an ellipsis.
 func wrapText(text string, w int) []string {
 	w = max(w, 1)
 	var out []string
@@ -179,9 +181,9 @@ func wrapText(text string, w int) []string {
 				out = append(out, line)
 				line = ""
 			}
-			r := []rune(word)
-			out = append(out, string(r[:w]))
-			word = string(r[w:])
+			head, rest := splitWord(word, w)
+			out = append(out, head)
+			word = rest
 		}
 		switch {
 		case line == "":
@@ -197,6 +199,30 @@ func wrapText(text string, w int) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// splitWord splits a word wider than w cells into a head of at most w
+// cells and the rest: after the last separator of a path or a list that
+// leaves the head at least a third of w, else after w cells (at least one
+// rune, so the caller's loop ends).
+func splitWord(word string, w int) (head, rest string) {
+	r := []rune(word)
+	cells, hard, soft := 0, 0, 0
+	for i, c := range r {
+		cells += cellWidth(string(c))
+		if cells > w {
+			break
+		}
+		hard = i + 1
+		if strings.ContainsRune("/-,:=", c) && 3*cells >= w {
+			soft = i + 1
+		}
+	}
+	cut := max(hard, 1)
+	if soft > 0 && soft < len(r) {
+		cut = soft
+	}
+	return string(r[:cut]), string(r[cut:])
 }
 
 // logAge writes how long ago t was, for the header: 4s, 3m, 2h.

@@ -143,11 +143,14 @@ func writeTable(path string, t *model.Table, hist *model.History) error {
 // saved reports a save and lets the held batches in.
 func (m *Model) saved(msg tableSavedMsg) {
 	m.host.saving = false
+	// The path leads: it is what the user needs next, and a terminal too
+	// short for the whole message (which otherwise wraps above the status
+	// line) keeps a message's start.
 	if msg.err != nil {
-		m.status = "not saved: " + msg.err.Error()
+		m.status = "not saved: " + format.Printable(msg.err.Error())
 	} else {
-		m.status = fmt.Sprintf("saved %s and %s of history to %s (cttop --replay reads it)",
-			format.Plural(msg.flows, "flow"), format.Elapsed(time.Duration(msg.secs)*time.Second), format.Name(msg.path))
+		m.status = fmt.Sprintf("saved to %s: %s and %s of history (cttop --replay reads it)",
+			format.Name(msg.path), format.Plural(msg.flows, "flow"), format.Elapsed(time.Duration(msg.secs)*time.Second))
 	}
 	if !m.paused && m.held != nil {
 		b := m.held

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cttop/cttop/model"
 	"github.com/cttop/cttop/source/replay"
@@ -41,7 +42,7 @@ func TestSaveReplays(t *testing.T) {
 	m := hostModel(t, 80, 24)
 	path := filepath.Join(t.TempDir(), "evidence.json")
 	saveTo(t, m, path)
-	if want := "saved 30 flows and 1m31s of history to"; !strings.Contains(m.status, want) {
+	if want := "saved to " + path + ": 30 flows and 1m31s of history"; !strings.HasPrefix(m.status, want) {
 		t.Errorf("status %q, want %q", m.status, want)
 	}
 	fi, err := os.Stat(path)
@@ -85,5 +86,34 @@ func TestSaveReplays(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(path); !slices.Equal(before, after) {
 		t.Errorf("the file changed under a refused save")
+	}
+}
+
+// TestSavedMessageWhole: the message after w leads with the file's path
+// and is on screen whole at 80x24 and 100x24 (wrapped above the status
+// line, which keeps ? help), also at 80x6 where the table gives up its
+// rows for it; a path wider than the line breaks after a '/'.
+func TestSavedMessageWhole(t *testing.T) {
+	m := hostModel(t, 80, 24)
+	dir := filepath.Join(t.TempDir(), "incident-2026-11-30-table-full")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "evidence-before-the-block.json")
+	saveTo(t, m, path)
+	if !strings.HasPrefix(m.status, "saved to "+path+": ") {
+		t.Fatalf("status %q does not lead with the path", m.status)
+	}
+	for _, sz := range [][2]int{{80, 24}, {100, 24}, {80, 6}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		lines := m.frame()
+		screen := ansi.Strip(strings.Join(lines, "\n"))
+		// A path wider than the line goes on at the next after a '/'.
+		if !strings.Contains(strings.Join(strings.Fields(screen), ""), strings.Join(strings.Fields(m.status), "")) {
+			t.Errorf("%dx%d: %q is not whole on screen:\n%s", sz[0], sz[1], m.status, screen)
+		}
+		if last := ansi.Strip(lines[len(lines)-1]); !strings.Contains(last, "? help") {
+			t.Errorf("%dx%d: status line %q", sz[0], sz[1], last)
+		}
 	}
 }

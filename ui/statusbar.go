@@ -23,8 +23,12 @@ func (m *Model) hints() []hint {
 	help := hint{"?", "help", 0}
 	switch m.mode() {
 	case modePrompt:
+		// ? is typed text here, so the way to the help is F1, its other
+		// key ("?/F1 help" in the help's own list).
 		return []hint{{"enter", "apply", 1}, {"esc", "cancel", 1}, {"F1", "help", 0}}
 	case modeHelp:
+		// Inside the help the way out stays: "esc close", as its title
+		// says ("esc closes, j/k scroll").
 		if _, h := frameHeights(m.headerHeight(), m.height); len(wrapLines(m.helpBody(m.width), m.width)) > h-3 {
 			return []hint{{"j/k", "more keys", 1}, {"esc", "close", 0}} // some are below
 		}
@@ -159,12 +163,16 @@ func (m *Model) messageLines(width, maxLines int) []string {
 	rest, _ := m.renderStatusWith(width, "")
 	lines := wrapText(msg, width)
 	if len(lines) > maxLines-1 {
+		// The last line that fits says the rest is missing: its words and
+		// the ellipsis, a word fewer when they do not fit.
 		lines = lines[:maxLines-1]
-		last := strings.Join(strings.Fields(msg), " ")
-		for _, l := range lines[:len(lines)-1] {
-			last = strings.TrimPrefix(last, l+" ")
+		el := m.styles.Glyphs.ellipsis
+		last := lines[len(lines)-1]
+		for last != "" && lipgloss.Width(last)+1+lipgloss.Width(el) > width {
+			i := strings.LastIndexByte(last, ' ')
+			last = last[:max(i, 0)]
 		}
-		lines[len(lines)-1] = shortenWords(last, width, m.styles.Glyphs.ellipsis)
+		lines[len(lines)-1] = strings.TrimPrefix(last+" "+el, " ")
 	}
 	for i, l := range lines {
 		lines[i] = m.styles.StatusBar.Render(l)

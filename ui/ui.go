@@ -579,7 +579,10 @@ func (m *Model) draw() string {
 // has to cut a word there.
 func (m *Model) frame() []string {
 	w, h := m.width, m.height
-	status := m.renderStatusLines(w, max(1, h/3))
+	// A message may take every row but the header's first: the table
+	// gives them up until the next key, the message is never cut to keep
+	// them (a question neither).
+	status := m.renderStatusLines(w, max(1, h-1))
 	head := m.renderHeader(w)
 	nh, nb := frameHeights(len(head), h-len(status)+1)
 	lines := head[:nh]

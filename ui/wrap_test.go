@@ -121,3 +121,25 @@ func TestCommentsReflow(t *testing.T) {
 		t.Fatal("no comment was joined: the test proves nothing")
 	}
 }
+
+// TestWrapTextSplitsPaths: a word wider than the line (a path) goes on at
+// the next line after a '/' when one is far enough in, else at the line's
+// end; nothing is lost and no line is wider than asked.
+func TestWrapTextSplitsPaths(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		w    int
+		want []string
+	}{
+		{"saved to /tmp/incident-2026/evidence.json: 30 flows", 20,
+			[]string{"saved to", "/tmp/incident-2026/", "evidence.json: 30", "flows"}},
+		{"abcdefghijklmnopqrstuvwxyz", 10, []string{"abcdefghij", "klmnopqrst", "uvwxyz"}},
+		{"a/bcdefghijklmnop", 9, []string{"a/bcdefgh", "ijklmnop"}}, // '/' too early
+		{"x", 0, []string{"x"}},
+	} {
+		got := wrapText(c.text, c.w)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("wrapText(%q, %d) = %q, want %q", c.text, c.w, got, c.want)
+		}
+	}
+}
