@@ -178,10 +178,17 @@ func wrapText(text string, w int) []string {
 	for _, word := range strings.Fields(text) {
 		for cellWidth(word) > w {
 			if line != "" {
+				// The line's room takes the word's head when it ends
+				// at a separator: "saved to /tmp/dir/" then "file".
+				if head, rest, soft := splitWord(word, w-cellWidth(line)-1); soft {
+					out = append(out, line+" "+head)
+					line, word = "", rest
+					continue
+				}
 				out = append(out, line)
 				line = ""
 			}
-			head, rest := splitWord(word, w)
+			head, rest, _ := splitWord(word, w)
 			out = append(out, head)
 			word = rest
 		}
@@ -202,27 +209,35 @@ func wrapText(text string, w int) []string {
 }
 
 // splitWord splits a word wider than w cells into a head of at most w
-// cells and the rest: after the last separator of a path or a list that
-// leaves the head at least a third of w, else after w cells (at least one
-// rune, so the caller's loop ends).
-func splitWord(word string, w int) (head, rest string) {
+// cells and the rest: after the last '/' that leaves the head at least a
+// third of w, else after the last '-', ',', ':' or '=' that does, else
+// (soft false) after w cells, at least one rune so the caller's loop ends.
+func splitWord(word string, w int) (head, rest string, soft bool) {
 	r := []rune(word)
-	cells, hard, soft := 0, 0, 0
+	cells, hard, slash, other := 0, 0, 0, 0
 	for i, c := range r {
 		cells += cellWidth(string(c))
 		if cells > w {
 			break
 		}
 		hard = i + 1
-		if strings.ContainsRune("/-,:=", c) && 3*cells >= w {
-			soft = i + 1
+		if 3*cells >= w && i+1 < len(r) {
+			switch {
+			case c == '/':
+				slash = i + 1
+			case strings.ContainsRune("-,:=", c):
+				other = i + 1
+			}
 		}
 	}
-	cut := max(hard, 1)
-	if soft > 0 && soft < len(r) {
-		cut = soft
+	switch {
+	case slash > 0:
+		return string(r[:slash]), string(r[slash:]), true
+	case other > 0:
+		return string(r[:other]), string(r[other:]), true
 	}
-	return string(r[:cut]), string(r[cut:])
+	cut := max(hard, 1)
+	return string(r[:cut]), string(r[cut:]), false
 }
 
 // logAge writes how long ago t was, for the header: 4s, 3m, 2h.

@@ -123,8 +123,9 @@ func TestCommentsReflow(t *testing.T) {
 }
 
 // TestWrapTextSplitsPaths: a word wider than the line (a path) goes on at
-// the next line after a '/' when one is far enough in, else at the line's
-// end; nothing is lost and no line is wider than asked.
+// the next line after a '/' (else a '-') when one is far enough in, else
+// at the line's end; its head fills the line before it when it ends at a
+// separator; nothing is lost and no line is wider than asked.
 func TestWrapTextSplitsPaths(t *testing.T) {
 	for _, c := range []struct {
 		text string
@@ -132,7 +133,10 @@ func TestWrapTextSplitsPaths(t *testing.T) {
 		want []string
 	}{
 		{"saved to /tmp/incident-2026/evidence.json: 30 flows", 20,
-			[]string{"saved to", "/tmp/incident-2026/", "evidence.json: 30", "flows"}},
+			[]string{"saved to /tmp/", "incident-2026/", "evidence.json: 30", "flows"}},
+		{"saved to /tmp/qa-mw/incident-2026-11-30-table-full/evidence-before-the-block-on-web1.json: 0 flows", 80,
+			[]string{"saved to /tmp/qa-mw/incident-2026-11-30-table-full/", "evidence-before-the-block-on-web1.json: 0 flows"}},
+		{"a-b /tmp/abcdefgh-ijklmnop", 12, []string{"a-b /tmp/", "abcdefgh-", "ijklmnop"}},
 		{"abcdefghijklmnopqrstuvwxyz", 10, []string{"abcdefghij", "klmnopqrst", "uvwxyz"}},
 		{"a/bcdefghijklmnop", 9, []string{"a/bcdefgh", "ijklmnop"}}, // '/' too early
 		{"x", 0, []string{"x"}},
