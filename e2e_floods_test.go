@@ -58,7 +58,7 @@ func TestTmuxBlockPrefix(t *testing.T) {
 		t.Fatalf("prefix view:\n%s", s)
 	}
 	tm.keys("b")
-	s = tm.waitFor("dialog", 5*time.Second, contains("Apply 1 rule for 1h?"))
+	s = tm.waitFor("dialog", 5*time.Second, contains("Apply 1 rule for 1h00m?"))
 	if !strings.Contains(s, "drop from 10.99.7.0/24") {
 		t.Fatalf("dialog:\n%s", s)
 	}

@@ -217,7 +217,7 @@ func TestTmuxBlock(t *testing.T) {
 	tm.keys("Space")
 	tm.waitFor("tagged", 5*time.Second, contains("1 tagged"))
 	tm.keys("b")
-	s := tm.waitFor("dialog", 5*time.Second, contains("Apply 1 rule for 1h?"))
+	s := tm.waitFor("dialog", 5*time.Second, contains("Apply 1 rule for 1h00m?"))
 	if !strings.Contains(s, "drop from 10.99.0.2") || !strings.Contains(s, "add rule inet cttop prerouting ip saddr @blocked4 drop") {
 		t.Fatalf("dialog:\n%s", s)
 	}

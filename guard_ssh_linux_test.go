@@ -41,7 +41,7 @@ func TestGuardOverSSH(t *testing.T) {
 	tm.keys("Tab")
 	tm.waitFor("the top view", 5*time.Second, contains("SOURCE"))
 	tm.keys("Space", "j", "Space", "b")
-	s := tm.waitFor("the dialog", 5*time.Second, contains("Apply 2 rules for 1h?"))
+	s := tm.waitFor("the dialog", 5*time.Second, contains("Apply 2 rules for 1h00m?"))
 	flat := strings.Join(strings.Fields(s), " ")
 	for _, want := range []string{
 		"drop from 10.201.0.2, drop from 10.201.0.3",
@@ -69,7 +69,7 @@ func TestGuardOverSSH(t *testing.T) {
 	tm.keys("[")
 	tm.waitFor("the /24 row", 5*time.Second, contains("10.201.0.0/24"))
 	tm.keys("g", "b")
-	s = tm.waitFor("the prefix dialog", 5*time.Second, contains("Apply 1 rule for 1h?"))
+	s = tm.waitFor("the prefix dialog", 5*time.Second, contains("Apply 1 rule for 1h00m?"))
 	flat = strings.Join(strings.Fields(s), " ")
 	for _, want := range []string{
 		"drop from 10.201.0.0/24: 10.201.0.0/24 contains 10.201.0.2, the address your SSH session comes from: you would lock yourself out",

@@ -279,7 +279,7 @@ func TestIncident(t *testing.T) {
 	tm.keys("Space", "Space", "Space")
 	tm.waitFor("tags", 5*time.Second, contains("3 tagged"))
 	tm.keys("b")
-	s = tm.waitFor("block dialog", 5*time.Second, contains("Apply 3 rules for 1h?"))
+	s = tm.waitFor("block dialog", 5*time.Second, contains("Apply 3 rules for 1h00m?"))
 	in.screens["dialog"] = s
 	checkScreen(t, "dialog", s, 120)
 	tm.keys("a")

@@ -230,7 +230,7 @@ func TestBlockDialog(t *testing.T) {
 		t.Fatal("b did not open the dialog")
 	}
 	screen := plain(m)
-	for _, want := range []string{"Apply 2 rules for 1h?", "drop from 203.0.113.7, drop from 203.0.113.8", "nft: drop from 203.0.113.7, drop from 203.0.113.8 for 1h0m0s", "explained"} {
+	for _, want := range []string{"Apply 2 rules for 1h00m?", "drop from 203.0.113.7, drop from 203.0.113.8", "nft: drop from 203.0.113.7, drop from 203.0.113.8 for 1h0m0s", "explained"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("dialog lacks %q:\n%s", want, screen)
 		}
@@ -337,7 +337,7 @@ func TestBlockDestination(t *testing.T) {
 	pressRun(m, "tab", "2", "b")
 	screen := strings.Join(strings.Fields(plain(m)), " ")
 	for _, want := range []string{
-		"Apply 14 rules for 1h?",
+		"Apply 14 rules for 1h00m?",
 		"b on a destination: blocking traffic to 198.51.100.1 would cut it off for everyone, which is rarely wanted; these are instead the 14 sources of its 41 flows, to block from",
 		"drop from 192.0.2.0, drop from 192.0.2.1",
 	} {

@@ -74,21 +74,26 @@ func (m *Model) renderBlocked(w int) []string {
 	case len(l.entries) == 0:
 		return append(lines, s.Dim.Render("  nothing"))
 	}
-	ruleW := len("RULE")
+	// Every column as wide as its widest cell, so no number is cut.
+	rows := [][]string{{"RULE", "LEFT", "FOR", "PACKETS"}}
 	for _, e := range l.entries {
-		ruleW = max(ruleW, len(e.Target.String()))
-	}
-	ruleW = min(ruleW, max(20, w-2-1-9-1-8-1-12))
-	row := func(rule, left, total, pkts string) string {
-		return "  " + pad(rule, ruleW) + " " + pad(left, 9) + " " + pad(total, 8) + " " + padLeft(pkts, 12)
-	}
-	lines = append(lines, s.Bold.Render(row("RULE", "LEFT", "FOR", "PACKETS")))
-	for i, e := range l.entries {
 		left, total := "no limit", "-"
 		if e.Timeout > 0 {
-			left, total = durText(e.Expires.Round(1e9)), durText(e.Timeout)
+			left, total = durText(e.Expires), durText(e.Timeout)
 		}
-		line := pad(row(m.fitRule(e.Target, ruleW), left, total, counterText(e.Counter)), w)
+		rows = append(rows, []string{e.Target.String(), left, total, counterText(e.Counter)})
+	}
+	cw := columnWidths(rows)
+	// Only the rule's address (cut in its middle) gives way to the
+	// numbers when the line is too narrow for all of them.
+	cw[0] = min(cw[0], max(20, w-2-3-cw[1]-cw[2]-cw[3]))
+	row := func(c []string) string {
+		return "  " + pad(c[0], cw[0]) + " " + pad(c[1], cw[1]) + " " + pad(c[2], cw[2]) + " " + padLeft(c[3], cw[3])
+	}
+	lines = append(lines, s.Bold.Render(row(rows[0])))
+	for i, c := range rows[1:] {
+		c[0] = m.fitRule(l.entries[i].Target, cw[0])
+		line := pad(row(c), w)
 		if i == l.cursor {
 			line = s.Cursor.Render(line)
 		}

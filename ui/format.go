@@ -31,3 +31,18 @@ func cellWidth(s string) int {
 	}
 	return n
 }
+
+// columnWidths is the width of each column of rows: its widest cell, so a
+// table never cuts a number to fit a header or a shorter value.
+func columnWidths(rows [][]string) []int {
+	var w []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(w) {
+				w = append(w, 0)
+			}
+			w[i] = max(w[i], cellWidth(c))
+		}
+	}
+	return w
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -177,9 +178,9 @@ func signedRate(r float64) string {
 // nsLayout picks the columns that fit width and the name's width: the
 // columns go, last first, before a name of up to need cells is shortened
 // (in its middle: the last resort); the first two stay.
-func nsLayout(width, need int) (cols []nsColumn, nameW int) {
+func nsLayout(width, need int, all []nsColumn) (cols []nsColumn, nameW int) {
 	used := 2 // the watched mark and a space
-	for i, c := range nsColumns {
+	for i, c := range all {
 		if width-used-c.width-1 < max(nsNameMin, min(need, width/2)) && i >= 2 || width-used-c.width-1 < nsNameMin {
 			break
 		}
@@ -187,6 +188,18 @@ func nsLayout(width, need int) (cols []nsColumn, nameW int) {
 		used += c.width + 1
 	}
 	return cols, max(width-used, 1)
+}
+
+// nsWidths are the columns, each as wide as its widest cell when that is
+// wider than its usual width (eleven million drops), so none is cut.
+func nsWidths(rows []model.NamespaceRow, tableMax uint64) []nsColumn {
+	cols := slices.Clone(nsColumns)
+	for i := range cols {
+		for r := range rows {
+			cols[i].width = max(cols[i].width, cellWidth(cols[i].cell(&rows[r], tableMax)))
+		}
+	}
+	return cols
 }
 
 // render draws the view in w x h cells: a title line, the column
@@ -197,7 +210,7 @@ func (v *nsView) render(w, h int, s *Styles) []string {
 	for i := range v.rows {
 		need = max(need, cellWidth(format.Name(v.rows[i].Name)))
 	}
-	cols, nameW := nsLayout(w, need)
+	cols, nameW := nsLayout(w, need, nsWidths(v.rows, v.snap.Max))
 	var head strings.Builder
 	head.WriteString("  " + pad("NAMESPACE", nameW))
 	for _, c := range cols {

@@ -97,7 +97,7 @@ func TestNSViewRender(t *testing.T) {
 			t.Errorf("160 lacks the wide columns:\n%s", plain)
 		}
 	}
-	cols, nameW := nsLayout(80, 0)
+	cols, nameW := nsLayout(80, 0, nsColumns)
 	if nameW < nsNameMin || len(cols) < 5 {
 		t.Errorf("80 columns: %d columns, name %d", len(cols), nameW)
 	}
@@ -107,6 +107,36 @@ func TestSignedRate(t *testing.T) {
 	for in, want := range map[float64]string{0: "0", 0.01: "0", 12: "+12", -1234: "-1.2k", 3.5: "+3.5"} {
 		if got := signedRate(in); got != want {
 			t.Errorf("signedRate(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNSWideCells: a count wider than its column's usual width widens the
+// column (its heading moves with it) and is shown whole at 80 and 160.
+func TestNSWideCells(t *testing.T) {
+	s := NewStyles(true)
+	var v nsView
+	big := nsRow(1, "big", 12_345_678_901)
+	v.setSnapshot(hostSnap(big, nsRow(2, "small", 20)))
+	for _, w := range []int{80, 160} {
+		lines := v.render(w, 10, &s)
+		head := ansi.Strip(lines[1])
+		end := len([]rune(head[:strings.Index(head, "ENTRIES")])) + len("ENTRIES") + 1 // and its sort mark
+		var found bool
+		for _, l := range lines {
+			l = ansi.Strip(l)
+			if lipgloss.Width(l) > w {
+				t.Errorf("%d: line wider than the screen: %q", w, l)
+			}
+			if i := strings.Index(l, " 12,345,678,901 "); i >= 0 {
+				found = true
+				if got := len([]rune(l[:i])) + len(" 12,345,678,901"); got != end {
+					t.Errorf("%d: the count ends at %d, ENTRIES at %d:\n%s\n%s", w, got, end, head, l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%d: 12,345,678,901 not whole:\n%s", w, ansi.Strip(strings.Join(lines, "\n")))
 		}
 	}
 }

@@ -232,14 +232,30 @@ func (m *Model) rulesInputKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// parseDuration reads a rule duration: a Go duration, or 0 for none.
+// parseDuration reads a rule duration: a Go duration (30m, 2h, 1h00m),
+// one with days first as durText writes it (1d00h, 2d), or 0 for none.
 func parseDuration(s string) (time.Duration, error) {
 	if s == "0" || s == "none" || s == "permanent" {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Second {
-		return 0, fmt.Errorf("duration %q: want something like 30m or 2h (0 for none)", s)
+	bad := fmt.Errorf("duration %q: want something like 30m or 2h (0 for none)", s)
+	var days time.Duration
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.ParseUint(s[:i], 10, 16)
+		if err != nil {
+			return 0, bad
+		}
+		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
+	}
+	var d time.Duration
+	if s != "" || days == 0 {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil || d < 0 {
+			return 0, bad
+		}
+	}
+	if d += days; d < time.Second {
+		return 0, bad
 	}
 	return d, nil
 }
@@ -248,9 +264,9 @@ func durText(d time.Duration) string {
 	if d == 0 {
 		return "no time limit"
 	}
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
+	// One duration format everywhere (format.Duration: 9s, 59m20s, 1h00m,
+	// 1d00h), whole: trimming Go's "1h0m0s" cut 59m20s to 59m2.
+	return format.Duration(int64(d.Round(time.Second) / time.Second))
 }
 
 // saveFile writes text to a new file (outfile.WriteNew: never over an

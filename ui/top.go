@@ -117,31 +117,37 @@ func (m *Model) topTitle() string {
 // topColumns are the top view's column widths at width w.
 type topColumns struct {
 	gutter, key, bar, mix int
-	counted               bool
+	// flows, rate, count are the widths of FLOWS, NEW/s and of BYTES and
+	// PKTS: at least their usual width, wider for a wider cell.
+	flows, rate, count int
+	counted            bool
 }
 
 func (m *Model) topColumns(w int) topColumns {
 	_, _, _, counted := m.table.Extras()
-	c := topColumns{key: max(8, len(m.topTitle())), bar: 10, counted: counted > 0}
+	c := topColumns{key: max(8, len(m.topTitle())), bar: 10, counted: counted > 0, flows: 9, rate: 7, count: 6}
 	for _, g := range m.top.rows {
 		c.key = max(c.key, len(g.Key.String()))
+		c.flows = max(c.flows, len(format.Commas(uint64(g.Flows))))
+		c.rate = max(c.rate, cellWidth(newRateText(m.groups.NewRate(g.Key))))
+		c.count = max(c.count, len(format.Count(g.Bytes))+1, len(format.Count(g.Packets))+1)
 	}
 	if len(m.groupTags) > 0 {
 		c.gutter = 2
 	}
 	// A long IPv6 key is cut in its middle rather than leave the state
 	// mix no room.
-	c.key = min(c.key, 43, max(w-c.gutter-26-minMixWidth, len(m.topTitle()), len("255.255.255.255/32")))
+	c.key = min(c.key, 43, max(w-c.gutter-(c.flows+c.rate+10)-minMixWidth, len(m.topTitle()), len("255.255.255.255/32")))
 	if w >= 120 {
 		c.bar = 20
 	}
 	width := func() int {
-		fixed := c.gutter + c.key + 1 + 9 + 1 + 6 + 1 + 7 + 1
+		fixed := c.gutter + c.key + 1 + c.flows + 1 + 6 + 1 + c.rate + 1
 		if c.bar > 0 {
 			fixed += c.bar + 1
 		}
 		if c.counted {
-			fixed += 14
+			fixed += 2 * (c.count + 1)
 		}
 		return w - fixed
 	}
@@ -184,21 +190,21 @@ func (m *Model) renderTop(w int) []string {
 	if c.bar > 0 {
 		shareW += 1 + c.bar
 	}
-	head := pad(m.topTitle(), c.key) + " " + padLeft(flowsT, 9) + " " + pad("SHARE", shareW) + " " + padLeft(newT, 7)
+	head := pad(m.topTitle(), c.key) + " " + padLeft(flowsT, c.flows) + " " + pad("SHARE", shareW) + " " + padLeft(newT, c.rate)
 	if c.counted {
-		head += " " + padLeft("BYTES", 6) + " " + padLeft("PKTS", 6)
+		head += " " + padLeft("BYTES", c.count) + " " + padLeft("PKTS", c.count)
 	}
 	head += " " + pad("STATES", c.mix)
 	lines := []string{strings.Repeat(" ", c.gutter) + s.ColHeader.Render(head)}
 	for i, g := range t.rows {
 		share := float64(g.Flows) / float64(total)
-		line := pad(m.fit(g.Key.String(), c.key), c.key) + " " + padLeft(format.Commas(uint64(g.Flows)), 9) + " " +
+		line := pad(m.fit(g.Key.String(), c.key), c.key) + " " + padLeft(format.Commas(uint64(g.Flows)), c.flows) + " " +
 			padLeft(fmt.Sprintf("%.1f%%", 100*share), 6)
 		if c.bar > 0 {
 			filled, empty := s.Glyphs.bars(int(share*float64(c.bar)+0.5), c.bar)
 			line += " " + filled + empty
 		}
-		line += " " + padLeft(newRateText(m.groups.NewRate(g.Key)), 7)
+		line += " " + padLeft(newRateText(m.groups.NewRate(g.Key)), c.rate)
 		detailed := m.groups.Detailed(g.Key)
 		if c.counted {
 			b, p := "-", "-"
@@ -209,7 +215,7 @@ func (m *Model) renderTop(w int) []string {
 					b, p = b+"+", p+"+"
 				}
 			}
-			line += " " + padLeft(b, 6) + " " + padLeft(p, 6)
+			line += " " + padLeft(b, c.count) + " " + padLeft(p, c.count)
 		}
 		mix := "-"
 		if detailed {
