@@ -104,7 +104,11 @@ func (m *Model) rulesKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.status = "cancelled: nothing applied"
 	case "ctrl+c":
 		return tea.Quit
-	case "a", "enter":
+	case "enter":
+		// Only the advertised a applies: enter, pressed out of habit or
+		// meant for a prompt that has closed, must not change the firewall.
+		m.status = "nothing applied: enter does not apply the rules, a does (esc cancels)"
+	case "a":
 		if why := st.unready(); why != "" {
 			m.status = "nothing applied: " + why
 			return nil
@@ -211,12 +215,19 @@ func (m *Model) rulesInputKey(msg tea.KeyPressMsg) tea.Cmd {
 		case "duration":
 			d, err := parseDuration(v)
 			if err != nil {
-				m.status = err.Error()
+				// The prompt stays, with the text to correct: closed, the
+				// user's next 30m enter would go to the dialog.
+				st.editing, m.status = what, err.Error()
 				return nil
 			}
 			st.dur = d
+			m.status = "duration set: " + durText(d) + " (a applies)"
 			return m.previewRules()
 		case "path":
+			if v == "" {
+				st.editing, m.status = what, "save: no file name (esc goes back)"
+				return nil
+			}
 			return saveFile(v, st.text())
 		case "danger":
 			if v != "yes" {

@@ -40,6 +40,10 @@ func (m *Model) hints() []hint {
 	case modeTune:
 		return []hint{{"j/k", "scroll", 2}, {"s", "save", 1}, {"esc", "close", 1}, help}
 	case modeRules:
+		if m.rules != nil && m.rules.editing != "" {
+			return []hint{{"enter", map[string]string{"duration": "set", "path": "save", "danger": "confirm"}[m.rules.editing], 1},
+				{"esc", "back", 1}, {"F1", "help", 0}}
+		}
 		if m.rules != nil && m.rules.unready() != "" {
 			return []hint{{"esc", "cancel", 1}, help}
 		}
@@ -48,6 +52,9 @@ func (m *Model) hints() []hint {
 		}
 		return []hint{{"a", "apply", 1}, {"j/k", "scroll", 2}, {"esc", "cancel", 1}, help}
 	case modeBlocked:
+		if l := m.blocked; l == nil || !l.loaded || len(l.entries) == 0 {
+			return []hint{{"esc", "close", 1}, help} // nothing u could remove yet
+		}
 		return []hint{{"u", "remove", 1}, {"esc", "close", 1}, help}
 	}
 	if _, hs, ok := m.hostStatus(); ok {

@@ -136,8 +136,12 @@ func (m *Model) tuneSaveKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.prompt.Prompt = "/ "
 		return nil
 	case "enter":
-		t.saving = false
 		path := strings.TrimSpace(m.prompt.Value())
+		if path == "" {
+			m.status = "save: no file name (esc goes back)"
+			return nil
+		}
+		t.saving = false
 		m.prompt.Blur()
 		m.prompt.Prompt = "/ "
 		return saveSnippet(path, t.advice.SysctlSnippet())
