@@ -198,7 +198,7 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 		return m.rulesApplied(msg), true
 	case rulesListMsg:
 		if m.blocked != nil {
-			m.blocked.entries, m.blocked.err, m.blocked.loading = msg.entries, msg.err, false
+			m.blocked.entries, m.blocked.err, m.blocked.loading, m.blocked.loaded = msg.entries, msg.err, false, true
 			m.blocked.cursor = min(m.blocked.cursor, max(len(msg.entries)-1, 0))
 		}
 	case ruleRemovedMsg:

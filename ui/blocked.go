@@ -14,6 +14,7 @@ type listState struct {
 	cursor  int
 	err     error
 	loading bool
+	loaded  bool   // a list (or its error) has come since B opened it
 	fetched uint32 // table time of the last fetch
 }
 
@@ -28,10 +29,17 @@ func (m *Model) blockedKey(msg tea.KeyPressMsg) tea.Cmd {
 		l.cursor = min(l.cursor+1, max(len(l.entries)-1, 0))
 	case "k", "up":
 		l.cursor = max(l.cursor-1, 0)
-	case "u", "delete", "backspace":
-		if l.cursor >= len(l.entries) {
+	case "u": // only the advertised key removes (not delete or backspace)
+		switch {
+		case !l.loaded:
+			// A u sent with the B that opened the list: the list is still
+			// being read, and u acts on a row the user has seen.
+			m.status = "reading the rules" + m.styles.Glyphs.ellipsis + " nothing removed: press u once they are listed"
+		case l.err != nil:
+			m.status = "nothing removed: the rules could not be read: " + l.err.Error()
+		case l.cursor >= len(l.entries):
 			m.status = "nothing to remove: cttop has no rule in place"
-		} else {
+		default:
 			r := l.entries[l.cursor].Target
 			if m.cfg.Yes {
 				return removeRule(m.cfg.Actions, r)
@@ -62,6 +70,9 @@ func (m *Model) renderBlocked(w int) []string {
 	s := &m.styles
 	l := m.blocked
 	title, hint := "Blocked, untracked and protected by cttop", "(table inet cttop; u removes, esc closes)"
+	if !l.loaded || len(l.entries) == 0 {
+		hint = "(table inet cttop; esc closes)" // no row u could remove
+	}
 	lines := []string{"", s.Title.Render(title) + s.Dim.Render("  "+hint), ""}
 	if len(title)+2+len(hint) > w {
 		lines = []string{"", s.Title.Render(title), s.Dim.Render(hint), ""}

@@ -117,3 +117,46 @@ func TestTopWideCells(t *testing.T) {
 		t.Errorf("123,456,789 not whole:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestBlockedKeyWhileLoading: a u that arrives with the B that opened the
+// list, before the list came, removes nothing and says why; once listed,
+// u asks; on an empty list u says there is nothing to remove, and the
+// status line offers u only where it can act.
+func TestBlockedKeyWhileLoading(t *testing.T) {
+	r := action.Host(action.Drop, netip.MustParseAddr("203.0.113.7"))
+	a := &fakeActions{entries: []action.Entry{{Target: r, Timeout: time.Hour, Expires: time.Minute}}}
+	m := actionModel(t, a, true)
+	m.Update(tea80x24())
+	_, list := m.Update(keyMsg("B")) // the list is read in the background
+	if strings.Contains(plain(m), "u remove") {
+		t.Errorf("u offered before the list came:\n%s", plain(m))
+	}
+	pressRun(m, "u")
+	if len(a.removed) != 0 || !strings.Contains(m.status, "reading the rules") {
+		t.Fatalf("u before the list: removed %v, status %q", a.removed, m.status)
+	}
+	run(m, list)
+	if !strings.Contains(plain(m), "u remove") {
+		t.Errorf("u not offered on a list with a rule:\n%s", plain(m))
+	}
+	pressRun(m, "u")
+	if len(a.removed) != 1 || a.removed[0] != r {
+		t.Fatalf("u on the listed rule removed %v (status %q)", a.removed, m.status)
+	}
+	// Empty: nothing to remove, and u is not offered.
+	a.entries = nil
+	pressRun(m, "esc", "B")
+	if strings.Contains(plain(m), "u remove") {
+		t.Errorf("u offered on an empty list:\n%s", plain(m))
+	}
+	pressRun(m, "u")
+	if len(a.removed) != 1 || !strings.Contains(m.status, "nothing to remove") {
+		t.Errorf("u on an empty list: removed %v, status %q", a.removed, m.status)
+	}
+	// delete and backspace are not advertised: they remove nothing.
+	a.entries = []action.Entry{{Target: r}}
+	pressRun(m, "esc", "B", "delete", "backspace")
+	if len(a.removed) != 1 {
+		t.Errorf("an unadvertised key removed: %v", a.removed)
+	}
+}
