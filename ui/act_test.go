@@ -452,7 +452,7 @@ func TestReadOnly(t *testing.T) {
 		}
 	}
 	pressRun(m, "?")
-	if !strings.Contains(plain(m), "unavailable (--read-only): d/x D b n P B") {
+	if !strings.Contains(plain(m), "unavailable (--read-only): d/x D b n P B !") {
 		t.Error("help does not show the actions as unavailable")
 	}
 }

@@ -301,7 +301,7 @@ func TestVerdictTextsFit(t *testing.T) {
 		}
 	}
 	for _, r := range reports {
-		texts := verdictTexts(&r)
+		texts := verdictTexts(&r, true)
 		if len(texts) == 0 || lipgloss.Width(texts[len(texts)-1]) > 80 {
 			t.Errorf("%v to %s, cover %v: no wording fits 80 columns: %q", r.Kind, r.Service, r.Cover, texts)
 		}
@@ -314,7 +314,7 @@ func TestVerdictTextsFit(t *testing.T) {
 	}{{true, false, "no prefix from /8 to /32 above"}, {false, true, "no prefix from /16 to /128 above"},
 		{true, true, "no prefix from /8 to /32 (IPv6 /16 to /128) above"}} {
 		spread.FromIPv4, spread.FromIPv6 = c.v4, c.v6
-		if got := verdictTexts(&spread)[0]; !strings.Contains(got, c.want) {
+		if got := verdictTexts(&spread, true)[0]; !strings.Contains(got, c.want) {
 			t.Errorf("IPv4 %v, IPv6 %v: %q lacks %q", c.v4, c.v6, got, c.want)
 		}
 	}
@@ -338,13 +338,13 @@ func TestHeavyCountWords(t *testing.T) {
 	one := model.GroupKey{By: model.BySrc, Family: model.IPv4, Bits: 24, Addr: model.AddrFrom(netip.MustParseAddr("203.0.113.0"))}
 	v := model.VerdictReport{Kind: model.Mixed, Cover: []model.GroupKey{one}, CoverShare: 0.3, Sources: 40,
 		Service: model.GroupKey{By: model.ByDport, Proto: model.ProtoTCP, Port: 80}}
-	for _, text := range verdictTexts(&v)[:3] {
+	for _, text := range verdictTexts(&v, true)[:3] {
 		if !strings.HasPrefix(text, "203.0.113.0/24 makes 30") {
 			t.Errorf("%q", text)
 		}
 	}
 	v.Cover = append(v.Cover, one)
-	for _, text := range verdictTexts(&v)[:3] {
+	for _, text := range verdictTexts(&v, true)[:3] {
 		if !strings.HasPrefix(text, "2 prefixes make 30") {
 			t.Errorf("%q", text)
 		}

@@ -73,9 +73,10 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// actionKeys are the keys that act on the kernel.
+// actionKeys are the keys that act on the kernel (! through the rules
+// dialog, or the tuning report when old flows fill the table).
 func (k *KeyMap) actionKeys() []*key.Binding {
-	return []*key.Binding{&k.Delete, &k.DeleteAll, &k.Block, &k.NoTrack, &k.Protect, &k.Blocked}
+	return []*key.Binding{&k.Delete, &k.DeleteAll, &k.Block, &k.NoTrack, &k.Protect, &k.Blocked, &k.Verdict}
 }
 
 // disableActions notes why the action keys are unavailable; the help says

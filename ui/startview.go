@@ -94,7 +94,7 @@ func (m *Model) decideStart(b *model.Batch) {
 // concentrates the flows and says why in the status line, with the key
 // that acts.
 func (m *Model) landOnPressure(full, dropping bool) {
-	c := chooseStart(m.table, m.filter)
+	c := chooseStart(m.table, m.filter, m.cfg.Actions != nil)
 	if c.gr != m.groups.Grouping() {
 		m.groups.SetGrouping(c.gr)
 		clear(m.groupTags)
@@ -138,7 +138,7 @@ const (
 // of one network), one service (a flood from everywhere: protect it), one
 // state (old flows fill the table: tune the timeouts); by source when
 // none stands out.
-func chooseStart(t *model.Table, f *filter.Filter) startChoice {
+func chooseStart(t *model.Table, f *filter.Filter, canAct bool) startChoice {
 	srcs := map[netip.Addr]int{}
 	nets := map[netip.Prefix]int{}
 	svcs := map[[2]uint16]int{}
@@ -184,6 +184,10 @@ func chooseStart(t *model.Table, f *filter.Filter) startChoice {
 	}
 	switch {
 	case share(top[0].n) >= startSourceShare && tuning.StandsOut(top[0].n, second):
+		if !canAct { // say what would help, offering no key that cannot act
+			return startChoice{model.Plain(model.BySrc), top[0].k.String() + " makes " + pct(share(top[0].n)) +
+				" of flows: blocking it would help"}
+		}
 		return startChoice{model.Plain(model.BySrc), "b blocks " + top[0].k.String() + ", " + pct(share(top[0].n)) +
 			" of flows; space tags more"}
 	case share(top[0].n) >= startSourceShare || share(top3) >= startTop3Share:

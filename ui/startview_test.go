@@ -30,7 +30,8 @@ func pressureBatch(n int, max uint64, src func(i int) string, dport func(i int) 
 
 func autoModel(t *testing.T, sv StartView) *Model {
 	t.Helper()
-	m := New(Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), StartView: sv})
+	m := New(Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), StartView: sv,
+		Actions: &fakeActions{}}) // b can block: the landing offers it
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	return m
 }

@@ -41,20 +41,30 @@ func (m *Model) headerHeight() int {
 func prefixText(k model.GroupKey) string { return action.PrefixString(k.Prefix()) }
 
 // protectWord says what ! does for the service most new flows go to, or
-// "" when nothing can protect it.
-func protectWord(v *model.VerdictReport) string {
+// "" when nothing can protect it. Without actions (canAct false: demo,
+// replay, --read-only) it says what would help, offering no key.
+func protectWord(v *model.VerdictReport, canAct bool) string {
 	if v.Service.By != model.ByDport || !model.HasPorts(v.Service.Proto) {
 		return ""
 	}
-	if v.Service.Proto == model.ProtoTCP {
-		return "protects " + v.Service.String() + " (SYNPROXY)"
+	protects, untracks := "! protects ", "! untracks "
+	if !canAct {
+		protects, untracks = "protect ", "untrack "
 	}
-	return "untracks " + v.Service.String() + " (NOTRACK)"
+	if v.Service.Proto == model.ProtoTCP {
+		return protects + v.Service.String() + " (SYNPROXY)"
+	}
+	return untracks + v.Service.String() + " (NOTRACK)"
 }
 
 // verdictTexts are the wordings of the verdict, longest first; the header
-// shows the first that fits.
-func verdictTexts(v *model.VerdictReport) []string {
+// shows the first that fits. canAct says whether ! can act (actions are
+// available): without, the verdict says what would help and offers no key.
+func verdictTexts(v *model.VerdictReport, canAct bool) []string {
+	blocks := "! blocks"
+	if !canAct {
+		blocks = "block"
+	}
 	sources := format.Plural(v.Sources, "source")
 	share := format.Percent(v.CoverShare)
 	switch v.Kind {
@@ -83,10 +93,10 @@ func verdictTexts(v *model.VerdictReport) []string {
 		if len(v.Cover) == 1 {
 			p := prefixText(v.Cover[0])
 			return []string{
-				sources + ", " + p + " holds " + share + " of new flows (" + format.Rate(v.NewPerSec) + "/s): ! blocks it",
-				sources + ", " + p + " holds " + share + " of new flows: ! blocks it",
-				p + " holds " + share + " of new flows: ! blocks it",
-				p + " " + share + " of new: ! blocks",
+				sources + ", " + p + " holds " + share + " of new flows (" + format.Rate(v.NewPerSec) + "/s): " + blocks + " it",
+				sources + ", " + p + " holds " + share + " of new flows: " + blocks + " it",
+				p + " holds " + share + " of new flows: " + blocks + " it",
+				p + " " + share + " of new: " + blocks,
 			}
 		}
 		names := make([]string, len(v.Cover))
@@ -100,17 +110,17 @@ func verdictTexts(v *model.VerdictReport) []string {
 			}
 		}
 		return []string{
-			sources + ", " + strings.Join(names, ", ") + " hold " + share + " of new flows: ! blocks them",
-			sources + ", " + what + " hold " + share + " of new flows (6 lists them): ! blocks them",
-			what + " hold " + share + " of new flows: ! blocks them",
+			sources + ", " + strings.Join(names, ", ") + " hold " + share + " of new flows: " + blocks + " them",
+			sources + ", " + what + " hold " + share + " of new flows (6 lists them): " + blocks + " them",
+			what + " hold " + share + " of new flows: " + blocks + " them",
 		}
 	case model.Spread:
-		act := protectWord(v)
+		act := protectWord(v, canAct)
 		short := act
 		if i := strings.Index(act, " ("); i > 0 {
 			short = act[:i]
 		}
-		tail, tailShort := ": "+"! "+act, ": ! "+short
+		tail, tailShort := ": "+act, ": "+short
 		if act == "" {
 			tail, tailShort = ": protect the service", ""
 		}
@@ -122,7 +132,7 @@ func verdictTexts(v *model.VerdictReport) []string {
 			sources + ", no prefix above " + thr + tailShort,
 		}
 	case model.Mixed:
-		act := protectWord(v)
+		act := protectWord(v, canAct)
 		short := act[:strings.Index(act+" (", " (")]
 		first := prefixText(v.Cover[0]) + " makes"
 		if len(v.Cover) > 1 {
@@ -136,10 +146,10 @@ func verdictTexts(v *model.VerdictReport) []string {
 			}
 		}
 		return []string{
-			first + " " + share + " of new flows, the rest comes from everywhere: ! " + act,
-			first + " " + share + " of new flows, the rest is spread: ! " + short,
-			first + " " + share + " of new flows: ! " + short,
-			prefixOrCount(v) + " " + share + " of new: ! " + short,
+			first + " " + share + " of new flows, the rest comes from everywhere: " + act,
+			first + " " + share + " of new flows, the rest is spread: " + short,
+			first + " " + share + " of new flows: " + short,
+			prefixOrCount(v) + " " + share + " of new: " + short,
 		}
 	}
 	return nil
@@ -170,7 +180,7 @@ func lengthRange(v *model.VerdictReport) string {
 // renderVerdict is the verdict line, or "" when the table is calm.
 func (m *Model) renderVerdict(w int) string {
 	v := &m.judged
-	texts := verdictTexts(v)
+	texts := verdictTexts(v, m.cfg.Actions != nil)
 	if len(texts) == 0 {
 		return ""
 	}
