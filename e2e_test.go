@@ -217,7 +217,10 @@ func TestTmuxBlock(t *testing.T) {
 	tm.keys("Space")
 	tm.waitFor("tagged", 5*time.Second, contains("1 tagged"))
 	tm.keys("b")
-	s := tm.waitFor("dialog", 5*time.Second, contains("Apply 1 rule for 1h00m?"))
+	// The title comes at once, the rule text once prepared (off Update).
+	s := tm.waitFor("dialog", 5*time.Second, func(s string) bool {
+		return strings.Contains(s, "Apply 1 rule for 1h00m?") && strings.Contains(s, "add rule inet cttop prerouting")
+	})
 	if !strings.Contains(s, "drop from 10.99.0.2") || !strings.Contains(s, "add rule inet cttop prerouting ip saddr @blocked4 drop") {
 		t.Fatalf("dialog:\n%s", s)
 	}
