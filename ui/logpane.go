@@ -46,9 +46,10 @@ func (p *logPane) render(log *model.KernelLog, readErr string, names nsNamer, w,
 	lines := logCounts(log, readErr, w, s)
 	var rows []string
 	var first []bool // whether a row is the first of its line
+	cols := logWidths(log)
 	if log != nil {
 		for i := 0; i < log.Len(); i++ {
-			r := logRows(log.At(i), names, w, s)
+			r := logRows(log.At(i), names, cols, w, s)
 			rows = append(rows, r...)
 			for j := range r {
 				first = append(first, j == 0)
@@ -86,10 +87,10 @@ func (p *logPane) render(log *model.KernelLog, readErr string, names nsNamer, w,
 
 // logRowCount is how many rows the lines of log take at width w.
 func logRowCount(log *model.KernelLog, names nsNamer, w int) int {
-	n := 0
+	n, cols := 0, logWidths(log)
 	if log != nil {
 		for i := 0; i < log.Len(); i++ {
-			n += len(logRows(log.At(i), names, w, &Styles{}))
+			n += len(logRows(log.At(i), names, cols, w, &Styles{}))
 		}
 	}
 	return n
@@ -123,14 +124,33 @@ func logCounts(log *model.KernelLog, readErr string, w int, s *Styles) []string 
 	return []string{fitParts(parts, w, s)}
 }
 
+// logCols are the widths of the pane's time and kind columns: their
+// widest cells (a time since boot of six digits, "expectation table
+// full"), so the kernel's texts line up and nothing is cut.
+type logCols struct{ when, kind int }
+
+func logWidths(log *model.KernelLog) logCols {
+	c := logCols{kind: 10}
+	for i := 0; log != nil && i < log.Len(); i++ {
+		l := log.At(i)
+		c.when = max(c.when, cellWidth(logWhen(l)))
+		c.kind = max(c.kind, cellWidth(l.Kind.String()))
+	}
+	return c
+}
+
+// logWhen is a line's time: the clock's, or the time since boot.
+func logWhen(l model.LogLine) string {
+	if !l.Time.IsZero() {
+		return l.Time.Format("15:04:05")
+	}
+	return "+" + strconv.FormatFloat(l.Since.Seconds(), 'f', 1, 64) + "s"
+}
+
 // logRows draws one line: its time, its kind, the kernel's text with the
 // namespace named, wrapped under the text.
-func logRows(l model.LogLine, names nsNamer, w int, s *Styles) []string {
-	when := "+" + strconv.FormatFloat(l.Since.Seconds(), 'f', 1, 64) + "s"
-	if !l.Time.IsZero() {
-		when = l.Time.Format("15:04:05")
-	}
-	prefix := when + " " + pad(l.Kind.String(), 10) + " "
+func logRows(l model.LogLine, names nsNamer, c logCols, w int, s *Styles) []string {
+	prefix := pad(logWhen(l), c.when) + " " + pad(l.Kind.String(), c.kind) + " "
 	text := annotate(l, names)
 	rows := wrapText(text, w-cellWidth(prefix))
 	style := s.Alarm

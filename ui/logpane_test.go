@@ -138,3 +138,34 @@ func TestLogPaneWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestLogPaneColumns: the time and kind columns are as wide as their
+// widest cells (a time since boot of six digits, "expectation table
+// full"), so every line's text starts in the same column at 80 and 160.
+func TestLogPaneColumns(t *testing.T) {
+	g := model.NewKernelLog(0)
+	g.Add(model.LogLine{Kind: model.LogInvalid, Since: 5100 * time.Millisecond, Text: "TEXT-A nf_ct_proto_6: invalid packet"})
+	g.Add(model.LogLine{Kind: model.LogExpectFull, Since: 123456700 * time.Millisecond, Text: "TEXT-B nf_conntrack: expectation table full"})
+	g.Add(model.LogLine{Kind: model.LogTableFull, Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Text: "TEXT-C nf_conntrack: table full, dropping packet"})
+	s := NewStyles(true)
+	for _, w := range []int{80, 160} {
+		var p logPane
+		screen := ansi.Strip(strings.Join(p.render(g, "", names, w, 12, &s), "\n"))
+		col := -1
+		for _, l := range strings.Split(screen, "\n") {
+			i := strings.Index(l, "TEXT-")
+			if i < 0 {
+				continue
+			}
+			if col >= 0 && len([]rune(l[:i])) != col {
+				t.Errorf("%d: texts start at %d and %d:\n%s", w, col, len([]rune(l[:i])), screen)
+			}
+			col = len([]rune(l[:i]))
+		}
+		for _, want := range []string{"+123456.7s", "expectation table full", "+5.1s", "03:04:05"} {
+			if !strings.Contains(screen, want) {
+				t.Errorf("%d: %q not whole:\n%s", w, want, screen)
+			}
+		}
+	}
+}
