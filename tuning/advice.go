@@ -103,6 +103,20 @@ type Input struct {
 	// namespace, when SynProxyKnown (its rules could be read).
 	SynProxyPorts []uint16
 	SynProxyKnown bool
+	// NoActions says why cttop's action keys (b, n, P) do nothing where
+	// the report is shown ("demo", "replay", "--read-only"): the report
+	// then names them without offering them; "" where they act.
+	NoActions string
+}
+
+// press offers the cttop key of keyText ("b on one of its flows") as
+// "press b on one of its flows", or, where actions are unavailable, names
+// it without offering it: "b on one of its flows; unavailable here: demo".
+func (a *Advice) press(keyText string) string {
+	if a.In.NoActions == "" {
+		return "press " + keyText
+	}
+	return keyText + "; unavailable here: " + a.In.NoActions
 }
 
 // FindingKind classifies a finding.

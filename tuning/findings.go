@@ -219,8 +219,8 @@ func (a *Advice) noTrackFinding() {
 	if len(picked) == 1 {
 		verb = "carries"
 	}
-	a.add(FindingNoTrack, "%s %s %s of flows (%s). If this host serves them and no NAT or stateful rule needs them, NOTRACK takes them out of the table altogether (press n on such a flow in cttop, or see NOTRACK in the README); the filter rules must then accept untracked packets, or the service is cut off.",
-		strings.Join(names, " "), verb, format.Percent(share), format.Int(int64(total)))
+	a.add(FindingNoTrack, "%s %s %s of flows (%s). If this host serves them and no NAT or stateful rule needs them, NOTRACK takes them out of the table altogether (%s, or see NOTRACK in the README); the filter rules must then accept untracked packets, or the service is cut off.",
+		strings.Join(names, " "), verb, format.Percent(share), format.Int(int64(total)), a.press("n on such a flow in cttop"))
 }
 
 // StandsOut reports whether the busiest of several sources (or rows)
@@ -244,8 +244,8 @@ func (a *Advice) sourceFinding() {
 		return
 	}
 	if len(srcs) == 1 || StandsOut(top.Flows, srcs[1].Flows) {
-		a.add(FindingSource, "%s opened %s of flows (%s): find out why with the filter \"src %s\" (press / in cttop). If it is a flood or a misbehaving client, block it (press b on one of its flows) or limit connections per source in the firewall.",
-			top.Addr, format.Percent(share), format.Int(int64(top.Flows)), top.Addr)
+		a.add(FindingSource, "%s opened %s of flows (%s): find out why with the filter \"src %s\" (press / in cttop). If it is a flood or a misbehaving client, block it (%s) or limit connections per source in the firewall.",
+			top.Addr, format.Percent(share), format.Int(int64(top.Flows)), top.Addr, a.press("b on one of its flows"))
 		return
 	}
 	// Busy, but alike: name them without calling them offenders.

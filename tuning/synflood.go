@@ -92,7 +92,7 @@ func (a *Advice) synProxyText(port uint16) string {
 	if a.In.SynProxyKnown && slices.Contains(a.In.SynProxyPorts, port) {
 		return svc + " is under cttop's SYNPROXY already: its new SYNs take no entries, and these time out."
 	}
-	return "If this host serves " + svc + ", SYNPROXY for it (press P on its row of the top view by port, 3, or on one of its flows) " +
+	return "If this host serves " + svc + ", SYNPROXY for it (" + a.press("P on its row of the top view by port, 3, or on one of its flows") + ") " +
 		"answers its SYNs with SYN cookies before conntrack sees them, so the flood takes no entries, spoofed sources or not; " +
 		"a flood from a few prefixes can be blocked instead (6 lists them)."
 }
@@ -130,8 +130,8 @@ func (a *Advice) udpFloodFinding() {
 	}
 	a.floodService = sv
 	a.add(FindingUDPFlood, "%s of flows (%s) are UDP flows to %s that saw no reply, each kept %s: a flood against it, or a port nothing answers. "+
-		"If the service keeps no state between packets (DNS, NTP, syslog), tracking gains it nothing: NOTRACK for %s (press n on its row of the top view by port, 3) "+
+		"If the service keeps no state between packets (DNS, NTP, syslog), tracking gains it nothing: NOTRACK for %s (%s) "+
 		"takes these flows out of the table; the filter rules must then accept untracked packets, or the service is cut off.",
 		format.Percent(float64(sv.Flows)/float64(tb.Flows)), format.Int(int64(sv.Flows)), sv,
-		a.keptText("nf_conntrack_udp_timeout"), sv)
+		a.keptText("nf_conntrack_udp_timeout"), sv, a.press("n on its row of the top view by port, 3"))
 }

@@ -86,6 +86,9 @@ func (m *Model) composed(msg tuneComposedMsg) {
 	in.Settings, in.HostSettings = msg.read.Settings, msg.read.HostSettings
 	in.Recent = tuning.RecentFrom(m.watched.first, m.table.Stats(), m.watched.last.Sub(m.watched.since))
 	in.SynProxyPorts, in.SynProxyKnown = msg.read.SynProxyPorts, msg.read.SynProxyKnown
+	if m.cfg.Actions == nil { // the report names b, n, P without offering them
+		in.NoActions = m.readOnlyReason()
+	}
 	m.tune.loading, m.tune.composing = false, false
 	m.tune.advice = tuning.Advise(in)
 	m.tune.report = m.tune.advice.Report()
