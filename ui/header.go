@@ -69,7 +69,10 @@ func (m *Model) renderHeader(width int) []string {
 	}
 	line1 := left + gauge + s.Dim.Render(rates)
 
-	lines := []string{line1, m.renderCounters(width), m.renderNotices(width)}
+	// The notices line drops whole parts that do not fit, but its first
+	// (a filter longer than the line) wraps rather than lose its end and
+	// its match count.
+	lines := append([]string{line1, m.renderCounters(width)}, wrapLine(m.renderNotices(width), width)...)
 	if v := m.renderVerdict(width); v != "" {
 		lines = append(lines, v)
 	}
@@ -189,7 +192,9 @@ func (m *Model) renderNotices(width int) string {
 	if m.paused {
 		parts = append(parts, s.Alarm.Render("PAUSED")+s.Dim.Render(" (view frozen, p resumes)"))
 	}
+	keep := len(parts) // PAUSED, the filter: never dropped
 	if f := m.filterText(); f != "" {
+		keep++
 		parts = append(parts, s.Notice.Render("filter: "+f)+fmt.Sprintf("  matched %s of %s",
 			format.Commas(uint64(m.list.Len())), format.Commas(uint64(m.table.Len()))))
 	}
@@ -220,7 +225,9 @@ func (m *Model) renderNotices(width int) string {
 		}
 	}
 	parts = append(parts, m.sparkNotices()...)
-	// Whole parts only: one that does not fit goes, with those after it.
+	// Whole parts only: one that does not fit goes, with those after it;
+	// PAUSED and the filter stay (renderHeader wraps a line they make too
+	// long).
 	sep := s.Dim.Render("  " + s.Glyphs.bullet + "  ")
 	line := ""
 	for i, p := range parts {
@@ -228,7 +235,7 @@ func (m *Model) renderNotices(width int) string {
 		if i > 0 {
 			next = line + sep + p
 		}
-		if lipgloss.Width(next) > width && i > 0 {
+		if lipgloss.Width(next) > width && i >= keep {
 			break
 		}
 		line = next

@@ -90,6 +90,8 @@ func allScreens() []screenCase {
 		}},
 		keys("top_no_match", "tab", "/", "text:port 1", "enter"),
 		keys("flows_no_match", "/", "text:port 1", "enter"),
+		keys("flows_long_filter", "/", "text:src net 192.0.2.0/24 and dst port 443 and not src 192.0.2.7 and not src 192.0.2.8 and proto tcp", "enter"),
+		keys("paused_long_filter", "/", "text:src net 192.0.2.0/24 and dst port 443 and not src 192.0.2.7 and not src 192.0.2.8 and proto tcp", "enter", "p"),
 		keys("detail", "enter"),
 		keys("detail_dnat", "/", "text:dnat", "enter", "enter"),
 		keys("help", "?"),
@@ -342,6 +344,23 @@ func TestEmptyViewsExplain(t *testing.T) {
 				if lw := lipgloss.Width(l); lw > w && w >= 80 {
 					t.Errorf("%s at %d columns: line %d is %d wide: %q", name, w, i, lw, ansi.Strip(l))
 				}
+			}
+		}
+	}
+}
+
+// TestNoticesKeepFilter: PAUSED and the filter with its match count stay
+// on screen whole at 80 and 100 columns, however long the filter (the
+// notices line wraps rather than drop or cut them).
+func TestNoticesKeepFilter(t *testing.T) {
+	f := "src net 192.0.2.0/24 and dst port 443 and not src 192.0.2.7 and not src 192.0.2.8 and proto tcp"
+	m := screenModel(t, false, "/", "text:"+f, "enter", "p")
+	for _, w := range []int{80, 100} {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+		screen := oneLine(ansi.Strip(strings.Join(m.frame(), "\n")))
+		for _, want := range []string{"PAUSED", "filter: " + f + " matched 8 of 41"} {
+			if !strings.Contains(screen, want) {
+				t.Errorf("at %d columns no %q:\n%s", w, want, screen)
 			}
 		}
 	}
