@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cttop/cttop/action"
 	"github.com/cttop/cttop/model"
@@ -89,5 +90,26 @@ func TestMergeKeepsAddresses(t *testing.T) {
 	}
 	if total != len(n.Targets) || len(got) >= len(n.Targets) {
 		t.Fatalf("merged %d addresses into %d entries covering %d", len(n.Targets), len(got), total)
+	}
+}
+
+// TestPlanEntries: the dialog's count of set entries is what Apply makes:
+// eight adjacent /24s one /21, two apart two.
+func TestPlanEntries(t *testing.T) {
+	var eight []action.Target
+	for i := range 8 {
+		eight = append(eight, network(action.Drop, netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(i), 0}), 24).String()))
+	}
+	for _, c := range []struct {
+		in   []action.Target
+		want int
+	}{
+		{eight, 1},
+		{[]action.Target{host(action.Drop, "10.0.0.1"), host(action.Drop, "10.0.0.3")}, 2},
+		{[]action.Target{host(action.Drop, "10.0.0.2"), host(action.Drop, "10.0.0.3")}, 1},
+	} {
+		if got := (Plan{Targets: c.in, Duration: time.Hour}).Entries(); got != c.want {
+			t.Errorf("%v: %d entries, want %d", c.in, got, c.want)
+		}
 	}
 }

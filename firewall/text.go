@@ -70,6 +70,18 @@ func (p Plan) NFT() string {
 	return b.String()
 }
 
+// Entries returns how many set entries the plan's targets make once
+// adjacent networks are merged as Apply merges them (eight adjacent /24s
+// make one /21): fewer than its targets when some merge. It returns the
+// number of targets when the plan does not normalize (Validate says why).
+func (p Plan) Entries() int {
+	m, _, err := p.merged()
+	if err != nil {
+		return len(p.Targets)
+	}
+	return len(m.Targets)
+}
+
 // merged returns the plan normalized, its networks merged as Apply
 // merges them, and a line that says so ("" if nothing merged).
 func (p Plan) merged() (Plan, string, error) {

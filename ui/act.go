@@ -351,6 +351,9 @@ type partialApply interface {
 func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	rules := msg.rules
 	done := fmt.Sprintf("applied %s for %s", format.Plural(len(rules), "rule"), durText(msg.d))
+	if st := m.rules; st != nil && st.merges() {
+		done = fmt.Sprintf("applied %s (%s) for %s", format.Plural(len(rules), "rule"), entries(st.preview.Entries), durText(msg.d))
+	}
 	if msg.err != nil {
 		var p partialApply
 		if !errors.As(msg.err, &p) || len(p.Applied()) == 0 {

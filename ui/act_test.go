@@ -23,16 +23,17 @@ import (
 
 // fakeActions records what the UI asks for.
 type fakeActions struct {
-	mu      sync.Mutex
-	deleted []model.Flow
-	flushed []action.KernelSelector
-	applied [][]action.Target
-	dur     time.Duration
-	removed []action.Target
-	entries []action.Entry
-	danger  map[netip.Addr]string
-	sshPort uint16 // the port Guard takes for sshd's (0: 22)
-	fail    error
+	mu         sync.Mutex
+	deleted    []model.Flow
+	flushed    []action.KernelSelector
+	applied    [][]action.Target
+	mergedInto int // the set entries the preview says the rules make (0 unknown)
+	dur        time.Duration
+	removed    []action.Target
+	entries    []action.Entry
+	danger     map[netip.Addr]string
+	sshPort    uint16 // the port Guard takes for sshd's (0: 22)
+	fail       error
 	// previewErr, when set, is the error of every Preview (SYNPROXY's
 	// settings that cannot be read).
 	previewErr error
@@ -70,7 +71,7 @@ func (a *fakeActions) Preview(rules []action.Target, d time.Duration) (RulePrevi
 	for _, r := range rules {
 		names = append(names, r.String())
 	}
-	return RulePreview{NFT: "nft: " + strings.Join(names, ", ") + " for " + d.String(), IPTables: "iptables text", Explain: "explained"}, nil
+	return RulePreview{NFT: "nft: " + strings.Join(names, ", ") + " for " + d.String(), IPTables: "iptables text", Explain: "explained", Entries: a.mergedInto}, nil
 }
 
 func (a *fakeActions) Apply(_ context.Context, rules []action.Target, d time.Duration) error {

@@ -15,6 +15,9 @@ import (
 type RulePreview struct {
 	NFT, IPTables, Explain string
 	Checks                 []SettingCheck
+	// Entries is how many set entries the rules make once adjacent
+	// addresses merge into prefixes (0: unknown).
+	Entries int
 }
 
 // SettingCheck is a kernel setting a rule depends on, as read in the

@@ -116,9 +116,17 @@ func TestBlockPrefixRow(t *testing.T) {
 	if len(rows) < 2 || rows[0].Key.String() != "203.0.113.7/32" {
 		t.Fatalf("src/auto rows %v", rows)
 	}
-	pressRun(m2, " ", " ", "b", "a")
+	a2.mergedInto = 1 // as if the two merged into one prefix
+	pressRun(m2, " ", " ", "b")
+	if !strings.Contains(plain(m2), "Apply 2 rules for 1h00m?") || !strings.Contains(plain(m2), "They make 1 entry of cttop's set") {
+		t.Fatalf("the dialog does not say the rules merge:\n%s", plain(m2))
+	}
+	pressRun(m2, "a")
 	if len(a2.applied) != 1 || len(a2.applied[0]) != 2 {
 		t.Fatalf("applied %+v", a2.applied)
+	}
+	if !strings.Contains(m2.status, "applied 2 rules (1 entry) for 1h00m") {
+		t.Errorf("status %q", m2.status)
 	}
 	for _, r := range a2.applied[0] {
 		if r.Addr.Bits() == 0 || r.Action != action.Drop {

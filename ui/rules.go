@@ -84,6 +84,19 @@ func (m *Model) previewed(msg rulePreviewMsg) {
 	}
 }
 
+// entries writes a count of set entries: "1 entry", "3 entries".
+func entries(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return format.Int(int64(n)) + " entries"
+}
+
+// merges reports whether the rules make fewer set entries than rules.
+func (st *rulesState) merges() bool {
+	return !st.loading && st.err == nil && st.preview.Entries > 0 && st.preview.Entries < len(st.rules)
+}
+
 // rulesText is the preview shown: nft or iptables, with the explanation.
 func (st *rulesState) text() string {
 	t := st.preview.NFT
@@ -308,6 +321,11 @@ func (m *Model) rulesHead(w int) []string {
 	s := &m.styles
 	st := m.rules
 	lines := []string{"", s.Title.Render(fmt.Sprintf("Apply %s for %s?", format.Plural(len(st.rules), "rule"), durText(st.dur)))}
+	if st.merges() {
+		// The nft text says the same in its comment: one word for one
+		// thing, the rules the user chose, and the entries they make.
+		lines = append(lines, textLines(s.Bold, "  They make "+entries(st.preview.Entries)+" of cttop's set: adjacent addresses merge into one prefix.", w, "  ")...)
+	}
 	if st.note != "" {
 		lines = append(lines, s.Bold.Render("  "+st.note))
 	}

@@ -215,7 +215,7 @@ func (a *kernelActions) Preview(targets []action.Target, d time.Duration) (ui.Ru
 	if err := p.Validate(); err != nil {
 		return rp, err
 	}
-	rp.NFT, rp.IPTables, rp.Explain = p.NFT(), p.IPTables(), p.Explain()
+	rp.NFT, rp.IPTables, rp.Explain, rp.Entries = p.NFT(), p.IPTables(), p.Explain(), p.Entries()
 	if len(checks) > 0 {
 		lines := []string{"", "The settings SYNPROXY depends on, in this namespace:"}
 		for _, c := range checks {
