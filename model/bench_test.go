@@ -187,3 +187,48 @@ func BenchmarkSortFirstRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSelectInOrder is a re-sort's frame part (the count and the rows
+// on screen, BenchmarkSortFirstRows) at 1,000,000 flows whose slots come in
+// source-address order, as a table filled in address order has them
+// (bench/ctbench fill, a replayed sorted file): by source, every item beats
+// the tail's threshold (and, with a focused flow, the threshold of the rows
+// before it); by source port, they come in no order. "focus" also selects
+// the rows around a focused flow in the middle of the order.
+func BenchmarkSelectInOrder(b *testing.B) {
+	const n = 1_000_000
+	r := rand.New(rand.NewPCG(7, 7))
+	sn := &Snapshot{}
+	for i := 0; i < n; i++ {
+		f := randFlow(r, uint32(i+1))
+		f.Family, f.Proto = IPv4, ProtoTCP
+		f.Orig.Src = Addr{10: 0xff, 11: 0xff, 12: 10, 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)}
+		f.Orig.Dst = Addr{10: 0xff, 11: 0xff, 12: 198, 13: 51, 14: 100, 15: 1}
+		f.Reply = f.Orig.Inverse()
+		sn.Add(&f, nil)
+	}
+	t := NewTable(n)
+	t.Apply(&Batch{Time: t0, Snapshot: sn})
+	var rows []int32
+	for _, col := range []Column{ColSrc, ColSport} {
+		for _, focus := range []int32{-1, n / 2} {
+			name := col.String()
+			if focus >= 0 {
+				name += "/focus"
+			}
+			b.Run(name, func(b *testing.B) {
+				l := NewList(t)
+				l.SetSort(col, false)
+				l.Need(50, focus)
+				settleList(l)
+				for b.Loop() {
+					l.Invalidate()
+					rows = l.Window(0, 50, rows[:0])
+					b.StopTimer()
+					settleList(l)
+					b.StartTimer()
+				}
+			})
+		}
+	}
+}
