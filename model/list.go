@@ -66,6 +66,10 @@ type List struct {
 	// stops early, so that it leaves the cores to the rebuild that
 	// replaced it (< right after > at a million flows).
 	stop *atomic.Bool
+
+	// kept is the unfiltered order, set aside while a filter is on
+	// (unfiltered.go).
+	kept *keptAll
 }
 
 // NewList returns the list of all flows of t sorted by source.
@@ -91,6 +95,9 @@ func (l *List) SetSort(c Column, desc bool) {
 		l.valid = false
 		l.col, l.desc = c, desc
 	}
+	if l.kept != nil && (l.kept.col != c || l.kept.desc != desc) {
+		l.dropKept()
+	}
 }
 
 // Filter returns the current filter (nil: every flow).
@@ -98,7 +105,14 @@ func (l *List) Filter() Matcher { return l.filter }
 
 // SetFilter keeps only the flows m matches (nil: all of them).
 func (l *List) SetFilter(m Matcher) {
-	l.filter = orNil(m)
+	m = orNil(m)
+	switch {
+	case m == nil && l.filter != nil && l.restoreAll():
+		return
+	case m != nil && l.filter == nil && l.valid && l.pend == nil:
+		l.keepAll()
+	}
+	l.filter = m
 	l.cancel()
 	l.valid = false
 }
@@ -106,6 +120,13 @@ func (l *List) SetFilter(m Matcher) {
 // Update follows the changes of the table's last Apply. It must be called
 // after every Apply of the table (changes are not kept across Applys).
 func (l *List) Update(ch *Changes) {
+	if l.kept != nil {
+		if ch.Full {
+			l.dropKept()
+		} else {
+			l.keepChanges(ch.List)
+		}
+	}
 	if !l.valid {
 		return
 	}
@@ -131,6 +152,7 @@ func (l *List) Update(ch *Changes) {
 // Invalidate forces a rebuild, for a table filled outside of Apply.
 func (l *List) Invalidate() {
 	l.cancel()
+	l.dropKept()
 	l.valid = false
 }
 
