@@ -3,12 +3,14 @@ package model
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // selection is the result of one pass over the table for a rebuild: the
 // number of matching flows, the items of the windows the screen needs
 // (unordered), and, if there are at most collectMax of them, every
-// matching item in two halves (complete reports whether they are all).
+// matching item, in the two selectors' parts (complete reports whether
+// they are all).
 type selection struct {
 	n        int
 	head     []sortItem // the need smallest items
@@ -22,7 +24,7 @@ type selection struct {
 	complete bool
 }
 
-// selector is one half's share of a selection pass.
+// selector is one goroutine's share of a selection pass.
 type selector struct {
 	l                        *List
 	need                     int
@@ -32,12 +34,20 @@ type selector struct {
 	n, rank                  int
 	items                    []sortItem
 	collectMax               int
-	lo, hi                   int
+	// next is the next chunk of slots to pass over, shared by both
+	// selectors (selectPass).
+	next *atomic.Int64
+	n0   int // slots
 }
 
-// selectPass runs the pass over the whole table, in two halves on two
-// goroutines for a big table (the owner waits, so the table does not
-// change meanwhile). It keeps every matching item if there are at most
+// selectChunk is how many slots a selector takes at a time: both take
+// chunks until none is left, so that a core busy with other work (the
+// terminal, a worker) slows the pass by its share and not by half of it.
+const selectChunk = 1 << 14
+
+// selectPass runs the pass over the whole table, on two goroutines
+// taking chunks of it in turn for a big table (the owner waits, so the
+// table does not change meanwhile). It keeps every matching item if there are at most
 // collectMax: a small result is sorted at once, a big one is read again by
 // the worker, off the frame (partial.go).
 func (l *List) selectPass(collectMax int) *selection {
@@ -55,20 +65,20 @@ func (l *List) selectPass(collectMax int) *selection {
 		}
 	}
 	sel := &selection{pivot: piv, hasPiv: hasPiv}
-	mid := n / 2
+	var next atomic.Int64
 	parts := [2]*selector{}
 	for i := range parts {
-		lo, hi := 0, mid
-		if i == 1 {
-			lo, hi = mid, n
-		}
-		parts[i] = &selector{l: l, need: need, pivot: piv, hasPiv: hasPiv, lo: lo, hi: hi, collectMax: collectMax}
+		parts[i] = &selector{l: l, need: need, pivot: piv, hasPiv: hasPiv, next: &next, n0: n, collectMax: collectMax}
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); parts[1].run() }()
-	parts[0].run()
-	wg.Wait()
+	if n <= selectChunk {
+		parts[0].run()
+	} else {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); parts[1].run() }()
+		parts[0].run()
+		wg.Wait()
+	}
 	for i, p := range parts {
 		sel.n += p.n
 		sel.rank += p.rank
@@ -119,18 +129,30 @@ func (sel *selection) windows(l *List) []window {
 	return wins
 }
 
-// run passes over the selector's slots.
+// run passes over chunks of slots until none is left.
 func (s *selector) run() {
 	l := s.l
 	if s.collectMax > 0 {
-		s.items = make([]sortItem, 0, min(s.hi-s.lo, s.collectMax))
+		s.items = make([]sortItem, 0, min(s.n0, s.collectMax))
 	}
 	s.head = boundHeap{l: l, k: s.need, keepLow: true}
 	s.tail = boundHeap{l: l, k: s.need}
 	s.below = boundHeap{l: l, k: s.need}
 	s.above = boundHeap{l: l, k: s.need, keepLow: true}
+	for {
+		lo := int(s.next.Add(selectChunk)) - selectChunk
+		if lo >= s.n0 {
+			return
+		}
+		s.pass(lo, min(lo+selectChunk, s.n0))
+	}
+}
+
+// pass offers the matching flows of slots [lo, hi).
+func (s *selector) pass(lo, hi int) {
+	l := s.l
 	counted := l.col.counted()
-	for slot := int32(s.lo); slot < int32(s.hi); slot++ {
+	for slot := int32(lo); slot < int32(hi); slot++ {
 		f := l.t.At(slot)
 		if f.Family == 0 || !l.match(f, slot) {
 			continue
