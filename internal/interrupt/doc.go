@@ -18,4 +18,6 @@
 // TTY is the terminal input handed to bubbletea (tea.WithInput): it turns
 // EOF and EIO into ErrTerminalGone, which ends the program, where
 // bubbletea would take EOF for the end of input and run on without any.
+// It also answers the Escape key within 10 ms instead of the 50 ms
+// bubbletea's parser waits after a lone ESC (TTY.Read).
 package interrupt

@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
+	"golang.org/x/sys/unix"
 )
 
 // ErrTerminalGone is the read error of a TTY whose terminal went away.
@@ -47,13 +49,61 @@ func newTTY(f *os.File, owned bool) *TTY {
 }
 
 // Read reads input; EOF and EIO, which a terminal only returns once it is
-// gone, become ErrTerminalGone.
+// gone, become ErrTerminalGone. A lone ESC is answered at once (escapeKey).
 func (t *TTY) Read(p []byte) (int, error) {
+	n, err := t.read(p)
+	if n == 1 && p[0] == ansi.ESC && err == nil && len(p) >= len(escapeKey) {
+		return t.loneESC(p)
+	}
+	return n, err
+}
+
+func (t *TTY) read(p []byte) (int, error) {
 	n, err := t.File.Read(p)
 	if n == 0 && (err == io.EOF || errors.Is(err, syscall.EIO)) {
 		return 0, ErrTerminalGone
 	}
 	return n, err
+}
+
+// escWait is how long a read of a lone ESC waits for the rest of an escape
+// sequence: tmux's default escape-time since tmux 3.5. A terminal writes a
+// key's sequence at once; only a slow line (a serial console) spaces its
+// bytes, about 1 ms apart at 9,600 baud and 8 ms at 1,200.
+var escWait = 10 * time.Millisecond // a variable for tests
+
+// escapeKey is the Escape key as the kitty keyboard protocol sends it (CSI
+// 27 u), which bubbletea's input parser decodes as esc at once.
+const escapeKey = "\x1b[27u"
+
+// loneESC answers a read that returned the ESC byte alone, as the Escape
+// key sends it. bubbletea v2.0.8's parser (ultraviolet's TerminalReader)
+// waits 50 ms (DefaultEscTimeout, not settable through bubbletea) for the
+// rest of a sequence that may follow, and only then takes ESC for the key:
+// half of the 40 ms a key may take at a million flows (issue 17). Here the
+// wait is escWait: if nothing follows, the read returns escapeKey, an
+// Escape no parser can take for the start of another sequence; if more
+// input comes, ESC and it are returned together (an arrow key split by a
+// slow line, alt+key), as the parser would have read them.
+func (t *TTY) loneESC(p []byte) (int, error) {
+	fds := []unix.PollFd{{Fd: int32(t.File.Fd()), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, int(escWait/time.Millisecond))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 || fds[0].Revents&unix.POLLIN == 0 {
+			// Nothing more (or a hang-up, which the next read reports).
+			return copy(p, escapeKey), nil
+		}
+		break
+	}
+	m, err := t.read(p[1:])
+	if m > 0 {
+		// The error, if any, comes again with the next read.
+		return 1 + m, nil
+	}
+	return 1, err
 }
 
 // Close closes the terminal if OpenTTY opened it.
