@@ -67,9 +67,10 @@ func (t *TTY) read(p []byte) (int, error) {
 }
 
 // escWait is how long a read of a lone ESC waits for the rest of an escape
-// sequence: tmux's default escape-time since tmux 3.5. A terminal writes a
-// key's sequence at once; only a slow line (a serial console) spaces its
-// bytes, about 1 ms apart at 9,600 baud and 8 ms at 1,200.
+// sequence: tmux's default escape-time since tmux 3.5 (tmux/tmux#3844). A
+// terminal writes a key's sequence at once; only a slow line (a serial
+// console) spaces its bytes, about 1 ms apart at 9,600 baud and 8 ms at
+// 1,200.
 var escWait = 10 * time.Millisecond // a variable for tests
 
 // escapeKey is the Escape key as the kitty keyboard protocol sends it (CSI
