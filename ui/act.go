@@ -194,6 +194,8 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 		clear(m.tags)
 	case rulePreviewMsg:
 		m.previewed(msg)
+	case guardDoneMsg:
+		m.guarded(msg)
 	case rulesAppliedMsg:
 		return m.rulesApplied(msg), true
 	case rulesListMsg:

@@ -597,3 +597,43 @@ func BenchmarkRuleNames10k(b *testing.B) {
 		ruleNames(rules, 80, 2)
 	}
 }
+
+// TestBlockGuardAside: on a big table the guard's pass over the flows
+// leaves the frame: the dialog opens at once saying it checks, a applies
+// nothing meanwhile, and when the check is done its warning is shown and
+// a asks for the typed yes, as on a small table.
+func TestBlockGuardAside(t *testing.T) {
+	a := &fakeActions{danger: map[netip.Addr]string{netip.MustParseAddr("203.0.113.7"): "your SSH session comes from it"}}
+	m := New(Config{Sort: model.ColSrc, Batches: make(chan *model.Batch), Done: make(chan error), Actions: a, Yes: true})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	b := attackBatch()
+	for i := 0; i < previewAsideMin; i++ {
+		f := flow(0, 443)
+		f.Orig.Src = model.AddrFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
+		f.SetID(uint32(100_000 + i))
+		f.Reply = f.Orig.Inverse()
+		b.Snapshot.Add(&f, nil)
+	}
+	b.Stats.Count += previewAsideMin
+	m.Update(BatchMsg{b})
+	pressRun(m, "tab")
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'b', Text: "b"})
+	if m.rules == nil || !m.rules.guarding {
+		t.Fatal("the guard ran on the frame of a big table")
+	}
+	if !strings.Contains(plain(m), "checking what the rules could cut off") {
+		t.Fatalf("the dialog does not say it checks:\n%s", plain(m))
+	}
+	m.Update(tea.KeyPressMsg{Code: 'a', Text: "a"})
+	if len(a.applied) != 0 || !strings.Contains(m.status, "still checking what the rules could cut off") {
+		t.Fatalf("a during the check: %d applied, status %q", len(a.applied), m.status)
+	}
+	run(m, cmd)
+	if m.rules.guarding || !strings.Contains(plain(m), "⚠ drop from 203.0.113.7: your SSH session comes from it") {
+		t.Fatalf("no warning after the check:\n%s", plain(m))
+	}
+	pressRun(m, "a")
+	if len(a.applied) != 0 || m.rules.editing != "danger" {
+		t.Fatal("applied without the second confirmation")
+	}
+}

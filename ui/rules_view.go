@@ -49,7 +49,11 @@ func (m *Model) rulesHead(w int) []string {
 		lines = append(lines, s.Bold.Render("  "+st.note))
 	}
 	lines = append(lines, ruleNames(st.rules, w, 2)...)
-	lines = append(lines, guardLines(st.guard, len(st.rules), s)...)
+	if st.guarding {
+		lines = append(lines, s.Dim.Render("  checking what the rules could cut off"+s.Glyphs.ellipsis))
+	} else {
+		lines = append(lines, guardLines(st.guard, len(st.rules), s)...)
+	}
 	lines = append(lines, m.checkLines(w)...)
 	if st.loading {
 		lines = append(lines, s.Dim.Render("  preparing the rules"+s.Glyphs.ellipsis))
