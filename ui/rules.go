@@ -28,10 +28,10 @@ type rulesState struct {
 	note    string // why the rules are not what the key's row named (b on a destination)
 	guard   GuardReport
 	// guarding is set while the guard passes over a big table off the
-	// frame (guardAside); a waits for it.
+	// frame (guardRules); a waits for it.
 	guarding bool
 	showIPT  bool
-	scroll  int
+	scroll   int
 	// loading is set until the preview of seq (the latest asked for) comes.
 	loading bool
 	seq     int
