@@ -2,8 +2,8 @@ package model
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -162,12 +162,10 @@ type Groups struct {
 	matched int
 	valid   bool
 
-	// The ranking by flows (grouprank.go): valid while topOK.
-	top    []int32
-	topSet []uint64 // bit i: group i is in top
-	topOK  bool
-	topAll bool // top holds every group
-	topCap int
+	// The ranking by flows (grouprank.go): its first and last ranks, in
+	// the order's direction (asc: reversed, fewest flows first).
+	head, tail rankWin
+	asc        bool
 
 	// Auto groupings (hhh.go): the trie of addresses, the threshold, and
 	// the heavy hitters, valid while !heavyDirty.
@@ -176,6 +174,7 @@ type Groups struct {
 	heavy      []heavyRow
 	heavyAt    map[int32]int // row of each heavy hitter's trie node
 	heavyDirty bool
+	heavyAsc   bool // the direction heavy is sorted in
 	// detailLimit bounds the addresses summed for the rows' details.
 	detailLimit int
 
@@ -192,7 +191,7 @@ type Groups struct {
 }
 
 // NewGroups returns the source-address grouping of all flows of t.
-func NewGroups(t *Table) *Groups { return &Groups{t: t} }
+func NewGroups(t *Table) *Groups { return &Groups{t: t, tail: rankWin{last: true}} }
 
 // By returns the group key.
 func (g *Groups) By() GroupBy { return g.gr.By }
@@ -304,7 +303,7 @@ func (g *Groups) ensure() {
 	}
 	g.idx = make(map[GroupKey]int32)
 	g.list = g.list[:0]
-	g.topOK = false
+	g.dropRanks()
 	g.matched = 0
 	if g.auto() {
 		g.resetAuto()
@@ -318,7 +317,7 @@ func (g *Groups) ensure() {
 			g.add(f, &c, 1)
 		}
 	}
-	g.valid, g.topOK = true, false
+	g.valid = true
 }
 
 // Len returns the number of groups.
@@ -337,53 +336,33 @@ func (g *Groups) Matched() int {
 }
 
 // Top appends to dst the groups at ranks [offset, offset+n), by flows
-// descending, ties by key. It ranks only when something changed since the
-// last call, and only as deep as asked: a spoofed flood makes a million
-// groups, and the screen shows forty.
+// descending (ascending when Reversed), ties by key. It ranks only when
+// something changed since the last call, and only as deep as asked from
+// the nearer end: a spoofed flood makes a million groups, and the screen
+// shows forty, the first ones or (End) the last ones.
 func (g *Groups) Top(offset, n int, dst []Group) []Group {
 	if g.order == ByNewRate {
 		return g.topByNew(offset, n, dst)
 	}
-	if g.auto() {
-		rows := g.heavyRows()
-		for i := max(offset, 0); i < offset+n && i < len(rows); i++ {
-			dst = append(dst, rows[i].Group)
-		}
-		return dst
-	}
-	g.rank(offset + n)
-	for i := max(offset, 0); i < offset+n && i < len(g.top); i++ {
-		dst = append(dst, g.list[g.top[i]])
-	}
-	return dst
+	return g.byFlows(offset, n, nil, dst)
 }
 
-// Rank returns the rank of key k among the first depth ranks, or -1.
-func (g *Groups) Rank(k GroupKey, depth int) int {
-	if g.order == ByNewRate {
-		return g.rankByNew(k, depth)
-	}
-	if g.auto() {
-		return slices.IndexFunc(g.heavyRows(), func(r heavyRow) bool { return r.Key == k })
-	}
-	g.rank(depth)
-	i, ok := g.idx[k]
-	if !ok {
-		return -1
-	}
-	return slices.Index(g.top, i)
-}
+// compareGroups orders groups by flows, descending, then by key.
+func compareGroups(a, b *Group) int { return compareRanked(a, b, false) }
 
-func compareGroups(a, b *Group) int {
-	if c := cmp.Compare(b.Flows, a.Flows); c != 0 {
-		return c
-	}
-	return compareGroupKeys(&a.Key, &b.Key)
-}
-
+// compareGroupKeys orders keys by address (as compareAddr does: family,
+// then bytes), protocol, port, prefix length and state.
 func compareGroupKeys(a, b *GroupKey) int {
-	if c := compareAddr(a.Family, &a.Addr, b.Family, &b.Addr); c != 0 {
-		return c
+	if a.Family != b.Family {
+		return cmp.Compare(a.Family, b.Family)
+	}
+	// The address as two big-endian words: bytes.Compare's order, without
+	// its call (a re-sort of a million groups by source compares them).
+	if x, y := binary.BigEndian.Uint64(a.Addr[:8]), binary.BigEndian.Uint64(b.Addr[:8]); x != y {
+		return cmp.Compare(x, y)
+	}
+	if x, y := binary.BigEndian.Uint64(a.Addr[8:]), binary.BigEndian.Uint64(b.Addr[8:]); x != y {
+		return cmp.Compare(x, y)
 	}
 	if c := cmp.Compare(a.Proto, b.Proto); c != 0 {
 		return c

@@ -63,7 +63,7 @@ func TestGroupsIncremental(t *testing.T) {
 			if top := part.Top(2, 5, nil); len(want) > 7 && !slices.EqualFunc(top, want[2:7], groupEqual) {
 				t.Fatal("partial ranking differs")
 			}
-			if len(want) > 3 && part.Rank(want[3].Key, 10) != 3 {
+			if len(want) > 3 && part.Rank(want[3].Key, 0, 10) != 3 {
 				t.Fatal("Rank")
 			}
 		})

@@ -2,7 +2,7 @@ package model
 
 import "sync/atomic"
 
-// A rebuild of big plain groupings (a new key, a new filter, a snapshot)
+// A rebuild of big groupings (a new key, a new filter, a snapshot)
 // runs in the background, as a list's sort does (partial.go), so that a
 // key press at a million flows is answered within a frame: a worker
 // passes over the table in the read gate the owner entered for it
@@ -13,7 +13,9 @@ import "sync/atomic"
 // the changes of the batches that came meanwhile, from the first change of
 // each slot (what the flow was when the worker read it). Until then the
 // groups say they are being counted (Counting), with the number of flows
-// once known. Auto groupings (the heavy-hitter trie) and small tables
+// once known. An Auto grouping's worker builds the trie of the addresses
+// instead; a plain one's also ranks the first and last rows of the order, so
+// the frame that shows them does not pass over the groups. Small tables
 // build at once.
 
 // groupItem is what aggregating a flow needs of it.
@@ -24,6 +26,58 @@ type groupItem struct {
 	bytes, packets uint64
 }
 
+// addItem adds a flow, as Group.account does.
+func (gr *Group) addItem(it *groupItem) {
+	gr.Flows++
+	gr.Mix.Add(it.state, 1)
+	if it.counted {
+		gr.Counted++
+		gr.Bytes += it.bytes
+		gr.Packets += it.packets
+	}
+}
+
+// addItem counts a flow under the address of its key, as add does for a
+// flow of the table, for a worker that builds the trie from the items it
+// read (no row, no removal: a trie built from scratch).
+func (t *prefixTrie) addItem(it *groupItem) {
+	a, r := it.key.Addr, famRoot(it.key.Family)
+	leaf := func() int32 {
+		n := t.node(a, 128)
+		t.nodes[n].count = 1
+		if t.withAggs {
+			t.aggs[t.nodes[n].kid[0]].addItem(it)
+		}
+		t.leaves++
+		return n
+	}
+	parent, side := int32(-1), 0
+	for n := t.root[r]; n >= 0; {
+		nd := &t.nodes[n]
+		nb := int(nd.bits)
+		if cl := commonLen(&a, &nd.addr, nb); cl < nb {
+			// As add: a new inner node at the fork holds n and a leaf.
+			l := leaf()
+			in := t.node(a, cl)
+			t.nodes[in].count = t.nodes[n].count + 1
+			b := bitAt(&a, cl)
+			t.nodes[in].kid[b], t.nodes[in].kid[1-b] = l, n
+			t.link(r, parent, side, in)
+			return
+		}
+		nd.count++
+		if nb == 128 {
+			if t.withAggs {
+				t.aggs[nd.kid[0]].addItem(it)
+			}
+			return
+		}
+		side = bitAt(&a, nb)
+		parent, n = n, nd.kid[side]
+	}
+	t.link(r, parent, side, leaf())
+}
+
 // groupBuild is a background rebuild of the groups.
 type groupBuild struct {
 	// flows is the number of matching flows: the table's at the start
@@ -32,9 +86,17 @@ type groupBuild struct {
 	read  chan struct{} // closed when the worker has read the table
 	done  chan struct{}
 	stop  atomic.Bool
-	// Written by the worker before done is closed.
+	// What the worker aggregates into: a plain grouping's groups and the
+	// first and last ranks of their order (asc: reversed), or an Auto
+	// grouping's trie. Written by the worker before done is closed.
+	auto    bool
+	asc     bool
+	depth   int
 	idx     map[GroupKey]int32
 	list    []Group
+	ranks   [2][]int32 // the first and last ranks (grouprank.go)
+	k       [2]int
+	trie    *prefixTrie
 	matched int
 }
 
@@ -43,7 +105,7 @@ type groupBuild struct {
 // still being read: unknown yet): Len, Matched, Top and Rank wait for it,
 // so a screen asks first.
 func (g *Groups) Counting() (bool, int) {
-	if g.build == nil && !g.valid && !g.auto() && int(g.t.Slots()) >= g.buildMin() {
+	if g.build == nil && !g.valid && int(g.t.Slots()) >= g.buildMin() {
 		g.start()
 	}
 	if b := g.build; b != nil {
@@ -86,7 +148,8 @@ func (g *Groups) cancelBuild() {
 // start starts the worker, in the table's read gate.
 func (g *Groups) start() {
 	g.cancelBuild()
-	b := &groupBuild{read: make(chan struct{}), done: make(chan struct{})}
+	b := &groupBuild{read: make(chan struct{}), done: make(chan struct{}), auto: g.auto(), asc: g.asc,
+		depth: 2 * defaultNeed}
 	b.flows.Store(-1)
 	if g.filter == nil {
 		b.flows.Store(int64(g.t.Len()))
@@ -147,34 +210,43 @@ func (b *groupBuild) readAll(r *groupReader) []groupItem {
 	return items
 }
 
-// aggregate builds the index and list from the items.
+// aggregate builds the index and list from the items, and ranks the
+// first and last rows; for an Auto grouping, the trie of their addresses.
 func (b *groupBuild) aggregate(items []groupItem) {
 	b.idx = make(map[GroupKey]int32)
 	if b.stop.Load() {
 		return
 	}
+	if b.auto {
+		b.trie = newPrefixTrie(true)
+	}
 	for i := range items {
 		it := &items[i]
-		j, ok := b.idx[it.key]
-		if !ok {
-			j = int32(len(b.list))
-			b.idx[it.key] = j
-			b.list = append(b.list, Group{Key: it.key})
-		}
-		// As Group.account adds a flow.
-		gr := &b.list[j]
-		gr.Flows++
-		gr.Mix.Add(it.state, 1)
-		if it.counted {
-			gr.Counted++
-			gr.Bytes += it.bytes
-			gr.Packets += it.packets
+		if b.auto {
+			// An Auto grouping's items are keyed by their plain address.
+			b.trie.addItem(it)
+		} else {
+			j, ok := b.idx[it.key]
+			if !ok {
+				j = int32(len(b.list))
+				b.idx[it.key] = j
+				b.list = append(b.list, Group{Key: it.key})
+			}
+			b.list[j].addItem(it)
 		}
 		if i&0xffff == 0 && b.stop.Load() {
 			return
 		}
 	}
 	b.matched = len(items)
+	if !b.auto {
+		want := min(len(b.list), max(2*b.depth, b.depth+rankSlack))
+		b.k = [2]int{want, want}
+		if want*4 >= len(b.list) {
+			b.k = [2]int{len(b.list), 0}
+		}
+		b.ranks = selectRanks(b.list, b.asc, b.k)
+	}
 }
 
 // markDirty keeps the first change of each slot during a rebuild: its Old
@@ -198,7 +270,14 @@ func (g *Groups) adopt() {
 	b := g.build
 	g.build = nil
 	g.idx, g.list, g.matched = b.idx, b.list, b.matched
-	g.valid, g.topOK = true, false
+	g.valid = true
+	g.dropRanks()
+	if b.auto {
+		g.trie, g.heavyDirty = b.trie, true
+	} else if b.asc == g.asc {
+		// The worker's ranks: the changes since follow them.
+		g.setRanks(b.ranks, b.k)
+	}
 	for i := range g.dirty {
 		c := &g.dirty[i]
 		g.dirtyMarks[c.Slot>>6] &^= 1 << (c.Slot & 63)

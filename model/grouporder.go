@@ -14,7 +14,8 @@ const (
 	// ByFlows ranks rows by flows, descending.
 	ByFlows GroupOrder = iota
 	// ByNewRate ranks rows by NEW/s, descending, then by flows: rows
-	// that created no flow in the window follow, by flows.
+	// that created no flow in the window follow, by flows. Reversed
+	// (Groups.SetReversed), they come first, by flows ascending.
 	ByNewRate
 )
 
@@ -169,9 +170,10 @@ type ratedRow struct {
 }
 
 // rated returns the rows that created flows in the window, by NEW/s,
-// then flows, then key. It keeps only what it compares, so that ranking
-// the some ten thousand keys NEW/s tracks neither copies their rows nor
-// looks each up twice in a million groups (rowOf gives the rows shown).
+// then flows, descending (ascending when reversed), then key. It keeps
+// only what it compares, so that ranking the some ten thousand keys NEW/s
+// tracks neither copies their rows nor looks each up twice in a million
+// groups (rowOf gives the rows shown).
 func (g *Groups) rated() []ratedRow {
 	if g.rates == nil {
 		return nil
@@ -196,11 +198,16 @@ func (g *Groups) rated() []ratedRow {
 			}
 		}
 	}
+	asc := g.asc
 	slices.SortFunc(rows, func(a, b ratedRow) int {
-		if c := cmp.Compare(b.rate, a.rate); c != 0 {
-			return c
+		c := cmp.Compare(b.rate, a.rate)
+		if c == 0 {
+			c = cmp.Compare(b.flows, a.flows)
 		}
-		if c := cmp.Compare(b.flows, a.flows); c != 0 {
+		if asc {
+			c = -c
+		}
+		if c != 0 {
 			return c
 		}
 		return compareGroupKeys(&a.key, &b.key)
@@ -220,53 +227,44 @@ func (g *Groups) rowOf(k GroupKey) Group {
 	return g.list[g.idx[k]]
 }
 
-// topByNew is Top in the ByNewRate order.
+// topByNew is Top in the ByNewRate order: the rows that created flows in
+// the window (rated), then the others by flows; reversed, the others by
+// flows ascending, then the rated ones, fewest NEW/s first.
 func (g *Groups) topByNew(offset, n int, dst []Group) []Group {
 	rated := g.rated()
-	seen := make(map[GroupKey]bool, len(rated))
-	for _, r := range rated {
-		seen[r.key] = true
-	}
-	for i := max(offset, 0); i < offset+n && i < len(rated); i++ {
-		dst = append(dst, g.rowOf(rated[i].key))
-	}
-	if offset+n <= len(rated) {
-		return dst
-	}
-	// The rest by flows, skipping the rated rows.
-	skip := max(offset-len(rated), 0)
-	want := offset + n - max(offset, len(rated))
-	var rest []Group
-	if g.auto() {
-		for _, r := range g.heavyRows() {
-			rest = append(rest, r.Group)
+	total := g.Len()
+	offset = max(offset, 0)
+	hi := min(offset+n, total)
+	var seen map[GroupKey]bool
+	if len(rated) > 0 {
+		seen = make(map[GroupKey]bool, len(rated))
+		for _, r := range rated {
+			seen[r.key] = true
 		}
+	}
+	// The rated rows are at ranks [ra, ra+len(rated)), the others at
+	// [ua, ua+rest).
+	rest := total - len(rated)
+	ra, ua := 0, len(rated)
+	if g.asc {
+		ra, ua = rest, 0
+	}
+	addRated := func() {
+		for r := max(offset, ra); r < min(hi, ra+len(rated)); r++ {
+			dst = append(dst, g.rowOf(rated[r-ra].key))
+		}
+	}
+	addRest := func() {
+		if lo, h := max(offset, ua), min(hi, ua+rest); lo < h {
+			dst = g.byFlows(lo-ua, h-lo, seen, dst)
+		}
+	}
+	if g.asc {
+		addRest()
+		addRated()
 	} else {
-		g.rank(skip + want + len(rated))
-		for _, i := range g.top {
-			rest = append(rest, g.list[i])
-		}
-	}
-	for _, r := range rest {
-		if seen[r.Key] {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		if want == 0 {
-			break
-		}
-		dst = append(dst, r)
-		want--
+		addRated()
+		addRest()
 	}
 	return dst
-}
-
-// rankByNew is Rank in the ByNewRate order.
-func (g *Groups) rankByNew(k GroupKey, depth int) int {
-	var rows []Group
-	rows = g.topByNew(0, depth, rows)
-	return slices.IndexFunc(rows, func(r Group) bool { return r.Key == k })
 }

@@ -1,155 +1,321 @@
 package model
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 )
 
-// The ranking of a grouping's rows by flows is kept up to date as the
-// groups change, so that a frame does not rank a million groups to show
-// forty: g.top holds, in order, the best len(g.top) groups (every group
-// outside it ranks below its last), or every group (topAll). A change
-// moves its group within g.top, into it when it now ranks above the last,
-// or out of it; only when fewer groups are ranked than a view asks for
-// does rank rank them all again, twice as deep as asked.
+// The ranking of a grouping's rows by flows is kept in two windows, up to
+// date as the groups change, so that a frame does not rank a million
+// groups to show forty: head holds, in order, the first len(head.idx)
+// ranks (every group outside ranks after its last), tail the last ranks,
+// from the very last one up (every group outside ranks before them);
+// either may hold every group (all). A change moves its group within a
+// window, into it when it now ranks within it, or out of it; only when a
+// window holds fewer ranks than a view asks for is it selected again, in
+// one pass over the groups, twice as deep as asked. So the first screen
+// and the last (End) of a new order each cost one pass, not a sort of a
+// million groups.
+//
+// The order is by flows, descending (ascending when reversed), then by
+// key, ascending in both directions, as the flows view orders equal
+// values.
 
 // rankSlack is the least number of ranks kept beyond the depth asked for.
 const rankSlack = 64
 
-func (g *Groups) inTop(i int32) bool {
-	w := int(i >> 6)
-	return w < len(g.topSet) && g.topSet[w]&(1<<(i&63)) != 0
+// rankWin is one window of the ranking: the best len(idx) groups under
+// its comparison, in order. The bit of group i in set is on exactly while
+// i is in idx, valid or not.
+type rankWin struct {
+	idx []int32
+	set []uint64
+	ok  bool
+	all bool // idx holds every group
+	cap int
+	// last makes it the window of the last ranks: its comparison is the
+	// order's, reversed, so idx[0] is the last rank.
+	last bool
 }
 
-func (g *Groups) setInTop(i int32, on bool) {
-	w := int(i >> 6)
-	if w >= len(g.topSet) {
-		g.topSet = append(g.topSet, make([]uint64, w+1-len(g.topSet)+len(g.topSet)/4)...)
+// compareRanked orders two groups as the ranking does: by flows,
+// descending unless asc, then by key, ascending.
+func compareRanked(a, b *Group, asc bool) int {
+	c := cmp.Compare(b.Flows, a.Flows)
+	if asc {
+		c = -c
+	}
+	if c != 0 {
+		return c
+	}
+	return compareGroupKeys(&a.Key, &b.Key)
+}
+
+// winCompare orders groups i and j of list in window w's comparison.
+func winCompare(list []Group, last, asc bool, i, j int32) int {
+	if last {
+		return compareRanked(&list[j], &list[i], asc)
+	}
+	return compareRanked(&list[i], &list[j], asc)
+}
+
+func (w *rankWin) has(i int32) bool {
+	k := int(i >> 6)
+	return k < len(w.set) && w.set[k]&(1<<(i&63)) != 0
+}
+
+func (w *rankWin) mark(i int32, on bool) {
+	k := int(i >> 6)
+	if k >= len(w.set) {
+		w.set = append(w.set, make([]uint64, k+1-len(w.set)+len(w.set)/4)...)
 	}
 	if on {
-		g.topSet[w] |= 1 << (i & 63)
+		w.set[k] |= 1 << (i & 63)
 	} else {
-		g.topSet[w] &^= 1 << (i & 63)
+		w.set[k] &^= 1 << (i & 63)
 	}
 }
 
-// dropFromTop takes group i out of the ranking if it is in it.
-func (g *Groups) dropFromTop(i int32) {
-	if !g.inTop(i) {
+// drop takes group i out of the window if it is in it.
+func (w *rankWin) drop(i int32) {
+	if !w.has(i) {
 		return
 	}
-	if p := slices.Index(g.top, i); p >= 0 {
-		g.top = slices.Delete(g.top, p, p+1)
+	if p := slices.Index(w.idx, i); p >= 0 {
+		w.idx = slices.Delete(w.idx, p, p+1)
 	}
-	g.setInTop(i, false)
+	w.mark(i, false)
+}
+
+// invalidate forgets the window's ranks (their marks go with them).
+func (w *rankWin) invalidate() {
+	for _, i := range w.idx {
+		w.mark(i, false)
+	}
+	w.idx = w.idx[:0]
+	w.ok, w.all = false, false
+}
+
+// wins are the ranking's windows.
+func (g *Groups) wins() [2]*rankWin { return [2]*rankWin{&g.head, &g.tail} }
+
+// dropRanks forgets both windows: the groups or the order changed.
+func (g *Groups) dropRanks() {
+	g.head.invalidate()
+	g.tail.invalidate()
 }
 
 // noteChanged follows a change of group i's flows (or a new group i).
 func (g *Groups) noteChanged(i int32) {
-	if !g.topOK {
-		return
-	}
-	g.dropFromTop(i)
-	n := len(g.top)
-	if !g.topAll && (n == 0 || compareGroups(&g.list[i], &g.list[g.top[n-1]]) >= 0) {
-		return // ranks below every ranked group: stays out
-	}
-	p := sort.Search(n, func(j int) bool { return compareGroups(&g.list[g.top[j]], &g.list[i]) > 0 })
-	g.top = slices.Insert(g.top, p, i)
-	g.setInTop(i, true)
-	if len(g.top) > g.topCap {
-		g.setInTop(g.top[len(g.top)-1], false)
-		g.top = g.top[:len(g.top)-1]
-		g.topAll = false
+	for _, w := range g.wins() {
+		if !w.ok {
+			continue
+		}
+		w.drop(i)
+		n := len(w.idx)
+		less := func(a, b int32) int { return winCompare(g.list, w.last, g.asc, a, b) }
+		if !w.all && (n == 0 || less(i, w.idx[n-1]) >= 0) {
+			continue // ranks beyond the window: stays out
+		}
+		p := sort.Search(n, func(j int) bool { return less(w.idx[j], i) > 0 })
+		w.idx = slices.Insert(w.idx, p, i)
+		w.mark(i, true)
+		if len(w.idx) > w.cap {
+			w.mark(w.idx[len(w.idx)-1], false)
+			w.idx = w.idx[:len(w.idx)-1]
+			w.all = false
+		}
 	}
 }
 
 // noteGone follows the removal of group i (before another takes its index).
 func (g *Groups) noteGone(i int32) {
-	if g.topOK {
-		g.dropFromTop(i)
+	for _, w := range g.wins() {
+		if w.ok {
+			w.drop(i)
+		}
 	}
 }
 
 // noteMoved follows group from moving to index to.
 func (g *Groups) noteMoved(from, to int32) {
-	if !g.topOK || !g.inTop(from) {
-		return
+	for _, w := range g.wins() {
+		if !w.ok || !w.has(from) {
+			continue
+		}
+		if p := slices.Index(w.idx, from); p >= 0 {
+			w.idx[p] = to
+		}
+		w.mark(from, false)
+		w.mark(to, true)
 	}
-	if p := slices.Index(g.top, from); p >= 0 {
-		g.top[p] = to
-	}
-	g.setInTop(from, false)
-	g.setInTop(to, true)
 }
 
-// rank makes g.top hold at least the first min(depth, Len) ranks in order.
-func (g *Groups) rank(depth int) {
+// rank makes window w hold at least its first min(depth, Len) ranks
+// (for the tail: the last ones). The other window, if it holds none, is
+// selected in the same pass, as deep: a new order's first screen and its
+// last (End) for one pass over the groups.
+func (g *Groups) rank(w *rankWin, depth int) {
 	g.ensure()
-	depth = min(max(depth, 0), len(g.list))
-	if g.topOK && (g.topAll || len(g.top) >= depth) {
+	n := len(g.list)
+	depth = min(max(depth, 0), n)
+	if w.covers(depth) {
 		return
 	}
-	for _, i := range g.top {
-		g.setInTop(i, false)
+	want := min(n, max(2*depth, depth+rankSlack))
+	var k [2]int
+	for j, x := range g.wins() {
+		if x == w || !x.ok {
+			k[j] = want
+		}
 	}
-	want := min(len(g.list), max(2*depth, depth+rankSlack))
-	g.rankFull(want)
-	g.topAll = want == len(g.list)
-	g.topCap = max(2*want, rankSlack)
-	for _, i := range g.top {
-		g.setInTop(i, true)
+	if want*4 >= n {
+		k = [2]int{n, 0} // a sort: the head holds them all
 	}
-	g.topOK = true
+	g.setRanks(selectRanks(g.list, g.asc, k), k)
 }
 
-// rankFull sets g.top to the first depth ranks, from scratch.
-func (g *Groups) rankFull(depth int) {
-	less := func(a, b int32) int { return compareGroups(&g.list[a], &g.list[b]) }
-	g.top = g.top[:0]
-	if depth*4 >= len(g.list) {
-		for i := range g.list {
-			g.top = append(g.top, int32(i))
-		}
-		slices.SortFunc(g.top, less)
-		g.top = g.top[:depth]
-		return
-	}
-	// A bounded heap whose root is the worst of the best depth so far.
-	h := g.top
-	for i := range g.list {
-		x := int32(i)
-		if len(h) < depth {
-			h = append(h, x)
-			for j := len(h) - 1; j > 0; {
-				p := (j - 1) / 2
-				if less(h[p], h[j]) >= 0 {
-					break
-				}
-				h[p], h[j] = h[j], h[p]
-				j = p
-			}
+// setRanks makes windows with k[j] > 0 hold ranks[j], the first k[j]
+// ranks of their order.
+func (g *Groups) setRanks(ranks [2][]int32, k [2]int) {
+	for j, w := range g.wins() {
+		if k[j] == 0 {
 			continue
 		}
-		if depth == 0 || less(x, h[0]) >= 0 {
+		w.invalidate()
+		w.idx = append(w.idx, ranks[j]...)
+		w.all = k[j] == len(g.list)
+		w.cap = max(2*k[j], rankSlack)
+		for _, i := range w.idx {
+			w.mark(i, true)
+		}
+		w.ok = true
+	}
+	if g.head.all && g.tail.ok {
+		g.tail.invalidate() // the head answers for every rank
+	}
+}
+
+// covers reports whether window w holds at least depth ranks now.
+func (w *rankWin) covers(depth int) bool { return w.ok && (w.all || len(w.idx) >= depth) }
+
+// byFlows appends to dst the rows at ranks [lo, lo+n) of the ranking by
+// flows leaving out the rows in skip, which must all be rows.
+func (g *Groups) byFlows(lo, n int, skip map[GroupKey]bool, dst []Group) []Group {
+	lo = max(lo, 0)
+	if g.auto() {
+		r := 0
+		for _, row := range g.heavyRows() {
+			if skip[row.Key] {
+				continue
+			}
+			if r >= lo+n {
+				break
+			}
+			if r >= lo {
+				dst = append(dst, row.Group)
+			}
+			r++
+		}
+		return dst
+	}
+	g.ensure()
+	total := len(g.list) - len(skip)
+	hi := min(lo+n, total)
+	if lo >= hi {
+		return dst
+	}
+	if w := g.window(lo, hi, len(skip)); !w.last {
+		r := 0
+		for _, i := range w.idx {
+			if r >= hi {
+				break
+			}
+			if skip != nil && skip[g.list[i].Key] {
+				continue
+			}
+			if r >= lo {
+				dst = append(dst, g.list[i])
+			}
+			r++
+		}
+		return dst
+	}
+	start, r := len(dst), total-1
+	for _, i := range g.tail.idx {
+		if r < lo {
+			break
+		}
+		if skip != nil && skip[g.list[i].Key] {
 			continue
 		}
-		h[0] = x
-		for j := 0; ; {
-			c := 2*j + 1
-			if c >= len(h) {
-				break
-			}
-			if c+1 < len(h) && less(h[c+1], h[c]) > 0 {
-				c++
-			}
-			if less(h[j], h[c]) >= 0 {
-				break
-			}
-			h[j], h[c] = h[c], h[j]
-			j = c
+		if r < hi {
+			dst = append(dst, g.list[i])
 		}
+		r--
 	}
-	slices.SortFunc(h, less)
-	g.top = h
+	slices.Reverse(dst[start:])
+	return dst
+}
+
+// window returns the window that holds ranks [lo, hi) of the ranking by
+// flows (of the groups but skip of them), ranking it if need be: the one
+// that holds them already, else the nearer end's.
+func (g *Groups) window(lo, hi, skip int) *rankWin {
+	total := len(g.list) - skip
+	headDepth, tailDepth := hi+skip, total-lo+skip
+	switch {
+	case g.head.covers(headDepth) || g.tail.covers(tailDepth):
+	case lo <= total-hi:
+		g.rank(&g.head, headDepth)
+	default:
+		g.rank(&g.tail, tailDepth)
+	}
+	if g.head.covers(headDepth) {
+		return &g.head // a sort may have put every rank there
+	}
+	return &g.tail
+}
+
+// Rank returns the rank of row k, or -1 when it is not among the ranks
+// [from, to) nor others the ranking holds already to answer for them (a
+// cursor follows its row with it).
+func (g *Groups) Rank(k GroupKey, from, to int) int {
+	from = max(from, 0)
+	if g.order == ByNewRate || g.auto() {
+		rows := g.Top(from, to-from, nil)
+		if i := slices.IndexFunc(rows, func(r Group) bool { return r.Key == k }); i >= 0 {
+			return from + i
+		}
+		return -1
+	}
+	g.ensure()
+	total := len(g.list)
+	i, ok := g.idx[k]
+	if !ok || from >= min(to, total) {
+		return -1
+	}
+	w := g.window(from, min(to, total), 0)
+	if !w.has(i) {
+		return -1
+	}
+	p := slices.Index(w.idx, i)
+	if w.last {
+		return total - 1 - p
+	}
+	return p
+}
+
+// Reversed reports whether the rows are in the reverse order: fewest
+// flows (or NEW/s) first.
+func (g *Groups) Reversed() bool { return g.asc }
+
+// SetReversed puts the rows in the reverse order (true) or back (false):
+// the first screen of the new order costs one pass over the groups.
+func (g *Groups) SetReversed(asc bool) {
+	if asc != g.asc {
+		g.asc = asc
+		g.dropRanks()
+	}
 }

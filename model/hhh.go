@@ -117,21 +117,18 @@ func (g *Groups) resetAuto() {
 	g.heavyDirty = true
 }
 
-// heavyRows returns the heavy hitters, largest conditioned count first.
+// heavyRows returns the heavy hitters in the ranking's order: largest
+// conditioned count first (last when reversed).
 func (g *Groups) heavyRows() []heavyRow {
 	g.ensure()
 	if !g.heavyDirty {
+		if g.heavyAsc != g.asc {
+			g.sortHeavy()
+		}
 		return g.heavy
 	}
 	g.heavy = g.trie.heavy(g.gr.By, g.Share()*float64(g.matched), g.heavy[:0])
-	slices.SortFunc(g.heavy, func(a, b heavyRow) int { return compareGroups(&a.Group, &b.Group) })
-	if g.heavyAt == nil {
-		g.heavyAt = map[int32]int{}
-	}
-	clear(g.heavyAt)
-	for i, r := range g.heavy {
-		g.heavyAt[r.node] = i
-	}
+	g.sortHeavy()
 	budget := g.detailLimit
 	if budget <= 0 {
 		budget = g.trie.leaves
@@ -145,6 +142,21 @@ func (g *Groups) heavyRows() []heavyRow {
 	}
 	g.heavyDirty = false
 	return g.heavy
+}
+
+// sortHeavy puts the heavy hitters in the ranking's order and indexes
+// their nodes.
+func (g *Groups) sortHeavy() {
+	asc := g.asc
+	slices.SortFunc(g.heavy, func(a, b heavyRow) int { return compareRanked(&a.Group, &b.Group, asc) })
+	g.heavyAsc = asc
+	if g.heavyAt == nil {
+		g.heavyAt = map[int32]int{}
+	}
+	clear(g.heavyAt)
+	for i, r := range g.heavy {
+		g.heavyAt[r.node] = i
+	}
 }
 
 // SetDetailLimit bounds the addresses whose state mix and counters are

@@ -112,7 +112,7 @@ func TestNewRateRanksTheCreatorFirst(t *testing.T) {
 	}
 	g.SetOrder(ByNewRate)
 	top := g.Top(0, 2, nil)
-	if top[0].Key != fresh || top[1].Key != old || g.Rank(old, 5) != 1 || g.Rank(fresh, 5) != 0 {
+	if top[0].Key != fresh || top[1].Key != old || g.Rank(old, 0, 5) != 1 || g.Rank(fresh, 0, 5) != 0 {
 		t.Fatalf("by NEW/s: %v", keys(top))
 	}
 	if top := g.Top(1, 1, nil); len(top) != 1 || top[0].Key != old {

@@ -71,17 +71,41 @@ func groupingTitle(gr model.Grouping) string {
 	return gr.String()
 }
 
-// toggleTopOrder ranks the top view's rows by flows or by NEW/s.
+// toggleTopOrder ranks the top view's rows by flows or by NEW/s, in the
+// same direction.
 func (m *Model) toggleTopOrder() {
 	if m.groups.Order() == model.ByFlows {
 		m.groups.SetOrder(model.ByNewRate)
-		m.status = "sorted by NEW/s: the rows creating flows now first"
 	} else {
 		m.groups.SetOrder(model.ByFlows)
-		m.status = "sorted by flows"
 	}
+	m.status = m.topOrderText()
 	m.top.moved = false
 	m.refresh()
+}
+
+// reverseTop reverses the top view's order, as r reverses the flows
+// view's: fewest flows (or NEW/s) first, and back.
+func (m *Model) reverseTop() {
+	m.groups.SetReversed(!m.groups.Reversed())
+	m.status = m.topOrderText()
+	m.top.moved = false
+	m.refresh()
+}
+
+// topOrderText says how the top view's rows are ranked, for the status
+// line.
+func (m *Model) topOrderText() string {
+	rev := m.groups.Reversed()
+	switch {
+	case m.groups.Order() == model.ByFlows && rev:
+		return "sorted by flows, fewest first (r reverses)"
+	case m.groups.Order() == model.ByFlows:
+		return "sorted by flows"
+	case rev:
+		return "sorted by NEW/s, fewest first (r reverses)"
+	}
+	return "sorted by NEW/s: the rows creating flows now first"
 }
 
 // newRateText is a row's NEW/s: "-" when unknown (a replay, or less than

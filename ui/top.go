@@ -45,8 +45,10 @@ func (m *Model) topKey(msg tea.KeyPressMsg) bool {
 		m.clearTags()
 	case key.Matches(msg, k.Back):
 		m.popFilter()
-	case key.Matches(msg, k.SortPrev, k.SortNext, k.Reverse):
+	case key.Matches(msg, k.SortPrev, k.SortNext):
 		m.toggleTopOrder()
+	case key.Matches(msg, k.Reverse):
+		m.reverseTop()
 	default:
 		return false
 	}
@@ -80,7 +82,7 @@ func (m *Model) refreshTop() {
 	case !t.moved:
 		t.cursor = 0
 	case t.hasSel:
-		if r := m.groups.Rank(t.sel, t.offset+2*h); r >= 0 {
+		if r := m.groups.Rank(t.sel, t.offset-h, t.offset+2*h); r >= 0 {
 			t.cursor = r
 		}
 	}
@@ -182,9 +184,13 @@ func (m *Model) renderTop(w int) []string {
 	}
 	total := max(m.groups.Matched(), 1)
 	c := m.topColumns(w)
-	flowsT, newT := "FLOWS"+s.Glyphs.sortDn, "NEW/s"
+	arrow := s.Glyphs.sortDn
+	if m.groups.Reversed() {
+		arrow = s.Glyphs.sortUp
+	}
+	flowsT, newT := "FLOWS"+arrow, "NEW/s"
 	if m.groups.Order() == model.ByNewRate {
-		flowsT, newT = "FLOWS", "NEW/s"+s.Glyphs.sortDn
+		flowsT, newT = "FLOWS", "NEW/s"+arrow
 	}
 	shareW := 6
 	if c.bar > 0 {
@@ -258,6 +264,9 @@ func (m *Model) topNotices() []string {
 	}
 	var out []string
 	g := m.groups
+	if counting, _ := g.Counting(); counting {
+		return nil // the rows say they are being counted
+	}
 	if g.Grouping().Auto && g.Matched() > 0 {
 		held := 0
 		for _, r := range g.Top(0, g.Len(), nil) {
