@@ -82,9 +82,39 @@ func benchChurn(r *rand.Rand, flows []model.Flow, next *uint32, at time.Time, n 
 func benchModel(b *testing.B, n int, expr string, at time.Time) (*Model, []model.Flow) {
 	r := rand.New(rand.NewPCG(1, 1))
 	flows := make([]model.Flow, n)
-	sn := &model.Snapshot{}
 	for i := range flows {
 		flows[i] = benchFlow(r, uint32(i+1), uint32(at.Unix()))
+	}
+	return benchModelOf(b, flows, expr, at), flows
+}
+
+// distinctSources are n flows of benchFlow's kind but each from its own
+// IPv4 source, 10.0.0.0 up in the order of the table's slots, to one
+// destination: a spoofed flood as a replay of a saved table loads it,
+// a million groups by source.
+func distinctSources(n int, at time.Time) []model.Flow {
+	r := rand.New(rand.NewPCG(3, 3))
+	flows := make([]model.Flow, n)
+	for i := range flows {
+		f := benchFlow(r, uint32(i+1), uint32(at.Unix()))
+		f.Family = model.IPv4
+		f.Status &^= model.StatusSrcNAT
+		var src, dst model.Addr
+		src[10], src[11], dst[10], dst[11] = 0xff, 0xff, 0xff, 0xff
+		src[12], src[13], src[14], src[15] = 10, byte(i>>16), byte(i>>8), byte(i)
+		dst[12], dst[13], dst[14], dst[15] = 198, 51, 100, 1
+		f.Orig.Src, f.Orig.Dst = src, dst
+		f.Reply = f.Orig.Inverse()
+		flows[i] = f
+	}
+	return flows
+}
+
+// benchModelOf returns the UI over a table of flows loaded by a snapshot
+// (see benchModel).
+func benchModelOf(b *testing.B, flows []model.Flow, expr string, at time.Time) *Model {
+	sn := &model.Snapshot{}
+	for i := range flows {
 		sn.Add(&flows[i], nil)
 	}
 	cfg := Config{Sort: model.ColTTL, Reverse: true}
@@ -101,7 +131,7 @@ func benchModel(b *testing.B, n int, expr string, at time.Time) (*Model, []model
 	if v := m.View(); !strings.Contains(v.Content, "TTL") {
 		b.Fatalf("no flows table on screen:\n%s", v.Content)
 	}
-	return m, flows
+	return m
 }
 
 // BenchmarkFrame1M is one frame of the flows view at 1,000,000 flows, as

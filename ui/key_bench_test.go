@@ -32,6 +32,9 @@ type keyCase struct {
 	before []string
 	key    func(i int) string
 	after  []string
+	// rush presses the key right after the keys before, their background
+	// work under way, as a user presses End right after a new sort.
+	rush bool
 }
 
 func one(k string) keyCase { return keyCase{name: k, key: func(int) string { return k }} }
@@ -43,6 +46,8 @@ func cycle(name string, keys ...string) keyCase {
 }
 
 func (c keyCase) as(name string) keyCase { c.name = name; return c }
+
+func (c keyCase) rushed() keyCase { c.rush = true; return c }
 
 func (c keyCase) with(before []string, after ...string) keyCase {
 	c.before, c.after = before, after
@@ -75,6 +80,7 @@ func keys(groups ...[]string) []string {
 var keyCases = []keyCase{
 	one("down"), one("up"), one("pgdown"), one("pgup"), one("home"), one("end"),
 	one(">"), one("<"), one("r"),
+	one("end").with([]string{">"}, "home").rushed().as(">+end"), // the last rows of a new order
 	one("tab").with(nil, "tab"),
 	one("enter").with(nil, "esc"),
 	one("p").with(nil, "p"),
@@ -96,6 +102,23 @@ var keyCases = []keyCase{
 	one("enter").with([]string{"tab"}, "esc", "tab"), // drill down: a filter
 }
 
+// srcCases are the top view's keys grouped by source at a million groups
+// (a million flows, each from its own source, in address order: the
+// replay of a spoofed flood), "top/src1m/...": a new order (> and <
+// between FLOWS and NEW/s, r reversing), the last rows of a new order,
+// heavy prefixes and their threshold, the prefix steps.
+var srcCases = []keyCase{
+	one(">"),
+	one("r"),
+	one("end").with([]string{"r"}, "home").rushed().as("r+end"), // the last rows of the new order
+	one("end").with([]string{">"}, "home").rushed().as(">+end"),
+	one("home").with([]string{"r", "end"}).rushed().as("r+end+home"),
+	one("6").with(nil, "1"),
+	one("+").with([]string{"6"}, "-", "1").as("6/+"),
+	one("[").with(nil, "1"),
+	one("]").with(nil, "1"),
+}
+
 // BenchmarkKey1M is each key of the key map at 1,000,000 flows: the frame
 // that answers it, Update and View, on a 160x56 terminal; cpu-ms/op is
 // the process's CPU time during it (both cores' goroutines, the garbage
@@ -105,40 +128,64 @@ var keyCases = []keyCase{
 // and its polling take (see bench/compare.sh).
 func BenchmarkKey1M(b *testing.B) {
 	at := time.Unix(1_700_000_000, 0)
-	m, _ := benchModel(b, 1_000_000, "", at)
-	m.cfg.Actions = &fakeActions{}
-	m.keys = DefaultKeyMap()
+	var m *Model
 	for _, c := range keyCases {
 		name := c.name
 		if len(c.before) > 0 && c.before[0] == "tab" {
 			name = "top/" + name
 		}
 		b.Run(name, func(b *testing.B) {
-			i := 0
-			var cpu time.Duration
-			for b.Loop() {
-				b.StopTimer()
-				for _, k := range c.before {
-					m.Update(benchKey(k))
-				}
-				settle(m)
-				k := benchKey(c.key(i))
-				i++
-				b.StartTimer()
-				c0 := cpuTime()
-				m.Update(k)
-				_ = m.View()
-				cpu += cpuTime() - c0
-				b.StopTimer()
-				for _, k := range c.after {
-					m.Update(benchKey(k))
-				}
-				settle(m)
-				b.StartTimer()
+			if m == nil {
+				m, _ = benchModel(b, 1_000_000, "", at)
+				m.cfg.Actions = &fakeActions{}
+				m.keys = DefaultKeyMap()
 			}
-			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			pressKey(b, m, c)
 		})
 	}
+	m = nil
+	var src *Model
+	for _, c := range srcCases {
+		b.Run("top/src1m/"+c.name, func(b *testing.B) {
+			if src == nil {
+				src = benchModelOf(b, distinctSources(1_000_000, at), "", at)
+				src.cfg.Actions = &fakeActions{}
+				src.keys = DefaultKeyMap()
+				src.Update(benchKey("1"))
+				settle(src)
+			}
+			pressKey(b, src, c)
+		})
+	}
+}
+
+// pressKey times case c's key b.N times (see BenchmarkKey1M).
+func pressKey(b *testing.B, m *Model, c keyCase) {
+	i := 0
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		for _, k := range c.before {
+			m.Update(benchKey(k))
+		}
+		if !c.rush {
+			settle(m)
+		}
+		k := benchKey(c.key(i))
+		i++
+		b.StartTimer()
+		c0 := cpuTime()
+		m.Update(k)
+		_ = m.View()
+		cpu += cpuTime() - c0
+		b.StopTimer()
+		for _, k := range c.after {
+			m.Update(benchKey(k))
+		}
+		settle(m)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // settle waits for the background work of the last keys and lets the
