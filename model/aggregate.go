@@ -163,9 +163,14 @@ type Groups struct {
 	valid   bool
 
 	// The ranking by flows (grouprank.go): its first and last ranks, in
-	// the order's direction (asc: reversed, fewest flows first).
+	// the order's direction (asc: reversed, fewest flows first), a window
+	// being selected aside, the generation of the windows and for tests
+	// the fewest groups selected aside.
 	head, tail rankWin
 	asc        bool
+	aside      *rankAside
+	rankGen    uint64
+	minAside   int
 
 	// Auto groupings (hhh.go): the trie of addresses, the threshold, and
 	// the heavy hitters, valid while !heavyDirty.
@@ -261,6 +266,9 @@ func (g *Groups) update(ch *Changes) {
 func (g *Groups) match(f *Flow, x *Ext) bool { return g.filter == nil || g.filter.Match(f, x) }
 
 func (g *Groups) add(f *Flow, c *Counters, d int) {
+	if g.aside != nil {
+		g.settleAside() // it reads the list
+	}
 	if g.auto() {
 		g.addAuto(f, c, d)
 		return
@@ -301,6 +309,7 @@ func (g *Groups) ensure() {
 	if g.valid {
 		return
 	}
+	g.settleAside()
 	g.idx = make(map[GroupKey]int32)
 	g.list = g.list[:0]
 	g.dropRanks()

@@ -245,7 +245,7 @@ func (b *groupBuild) aggregate(items []groupItem) {
 		if want*4 >= len(b.list) {
 			b.k = [2]int{len(b.list), 0}
 		}
-		b.ranks = selectRanks(b.list, b.asc, b.k)
+		b.ranks = selectRanks(b.list, b.asc, b.k, false)
 	}
 }
 
@@ -269,6 +269,7 @@ func (g *Groups) markDirty(ch *Changes) {
 func (g *Groups) adopt() {
 	b := g.build
 	g.build = nil
+	g.settleAside()
 	g.idx, g.list, g.matched = b.idx, b.list, b.matched
 	g.valid = true
 	g.dropRanks()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"sync/atomic"
 )
 
 // The ranking of a grouping's rows by flows is kept in two windows, up to
@@ -100,10 +101,15 @@ func (w *rankWin) invalidate() {
 // wins are the ranking's windows.
 func (g *Groups) wins() [2]*rankWin { return [2]*rankWin{&g.head, &g.tail} }
 
-// dropRanks forgets both windows: the groups or the order changed.
+// dropRanks forgets both windows, and the ranks of a selection aside:
+// the groups or the order changed.
 func (g *Groups) dropRanks() {
 	g.head.invalidate()
 	g.tail.invalidate()
+	g.rankGen++
+	if g.aside != nil {
+		g.aside.stop.Store(true)
+	}
 }
 
 // noteChanged follows a change of group i's flows (or a new group i).
@@ -154,26 +160,84 @@ func (g *Groups) noteMoved(from, to int32) {
 
 // rank makes window w hold at least its first min(depth, Len) ranks
 // (for the tail: the last ones). The other window, if it holds none, is
-// selected in the same pass, as deep: a new order's first screen and its
-// last (End) for one pass over the groups.
+// selected as deep, off the frame for a big grouping (rankAside): a new
+// order's first screen at once, its last (End) moments later.
 func (g *Groups) rank(w *rankWin, depth int) {
 	g.ensure()
+	g.settleAside()
 	n := len(g.list)
 	depth = min(max(depth, 0), n)
 	if w.covers(depth) {
 		return
 	}
 	want := min(n, max(2*depth, depth+rankSlack))
-	var k [2]int
+	if want*4 >= n {
+		k := [2]int{n, 0} // a sort: the head holds them all
+		g.setRanks(selectRanks(g.list, g.asc, k, true), k)
+		return
+	}
+	var now, aside [2]int
 	for j, x := range g.wins() {
-		if x == w || !x.ok {
-			k[j] = want
+		switch {
+		case x == w:
+			now[j] = want
+		case x.ok:
+		case n >= g.asideMin():
+			aside[j] = want
+		default:
+			now[j] = want
 		}
 	}
-	if want*4 >= n {
-		k = [2]int{n, 0} // a sort: the head holds them all
+	g.setRanks(selectRanks(g.list, g.asc, now, true), now)
+	if aside != [2]int{} {
+		g.startAside(aside)
 	}
-	g.setRanks(selectRanks(g.list, g.asc, k), k)
+}
+
+// rankAside is a window selected off the frame, by a goroutine reading
+// the groups, which do not change until it is done: every change to them
+// settles it first (settleAside). Its ranks are taken unless the order
+// changed meanwhile (gen).
+type rankAside struct {
+	k     [2]int
+	gen   uint64
+	ranks [2][]int32
+	done  chan struct{}
+	stop  atomic.Bool // the order changed: give up
+}
+
+// asideMin is the fewest groups whose windows are selected aside.
+func (g *Groups) asideMin() int {
+	if g.minAside > 0 {
+		return g.minAside
+	}
+	return partialMin
+}
+
+// startAside starts selecting windows k (see selectRanks) aside, on one
+// goroutine: the other core draws the frame.
+func (g *Groups) startAside(k [2]int) {
+	a := &rankAside{k: k, gen: g.rankGen, done: make(chan struct{})}
+	g.aside = a
+	list, asc := g.list, g.asc
+	go func() {
+		defer close(a.done)
+		a.ranks = selectRanksUnless(&a.stop, list, asc, k, false)
+	}()
+}
+
+// settleAside waits for a selection aside and takes its ranks; every
+// change to the groups' list calls it first.
+func (g *Groups) settleAside() {
+	a := g.aside
+	if a == nil {
+		return
+	}
+	g.aside = nil
+	<-a.done
+	if a.gen == g.rankGen {
+		g.setRanks(a.ranks, a.k)
+	}
 }
 
 // setRanks makes windows with k[j] > 0 hold ranks[j], the first k[j]

@@ -21,13 +21,19 @@ const rankChunk = 1 << 14
 
 // selectRanks returns the first k[0] groups of list in the order (asc:
 // by flows ascending) and the last k[1], from the last up (0: none), each
-// in that order, in one pass, on two goroutines for a big list (the caller
-// waits). Groups enter a window's buffer once they beat its threshold, the
+// in that order, in one pass, on two goroutines for a big list if two
+// (the caller waits). Groups enter a window's buffer once they beat its threshold, the
 // k-th best of its last compaction, most of them rejected on their flows,
 // or their address, alone; a full buffer keeps its k best (a quickselect),
 // or, when the groups came in order (each better than the one before: a
 // table filled in address order, read for the last ranks), its last k.
-func selectRanks(list []Group, asc bool, k [2]int) (out [2][]int32) {
+func selectRanks(list []Group, asc bool, k [2]int, two bool) (out [2][]int32) {
+	return selectRanksUnless(nil, list, asc, k, two)
+}
+
+// selectRanksUnless is selectRanks, given up (its result incomplete) once
+// stop is set, if not nil.
+func selectRanksUnless(stop *atomic.Bool, list []Group, asc bool, k [2]int, two bool) (out [2][]int32) {
 	n := len(list)
 	if max(k[0], k[1])*4 >= n {
 		all := make([]int32, n)
@@ -43,12 +49,12 @@ func selectRanks(list []Group, asc bool, k [2]int) (out [2][]int32) {
 	var next atomic.Int64
 	var parts [2]rankPass
 	for p := range parts {
-		parts[p] = rankPass{list: list, next: &next}
+		parts[p] = rankPass{list: list, next: &next, stop: stop}
 		for j := range k {
 			parts[p].sels[j] = newRankSel(list, k[j], j == 1, asc)
 		}
 	}
-	if n <= rankChunk {
+	if n <= rankChunk || !two {
 		parts[0].run()
 	} else {
 		var wg sync.WaitGroup
@@ -70,6 +76,7 @@ func selectRanks(list []Group, asc bool, k [2]int) (out [2][]int32) {
 type rankPass struct {
 	list []Group
 	next *atomic.Int64
+	stop *atomic.Bool
 	sels [2]rankSel
 }
 
@@ -83,7 +90,7 @@ func (p *rankPass) run() {
 	h, t := &p.sels[0], &p.sels[1]
 	for {
 		lo := int(p.next.Add(rankChunk)) - rankChunk
-		if lo >= len(p.list) {
+		if lo >= len(p.list) || p.stop != nil && p.stop.Load() {
 			return
 		}
 		for i := lo; i < min(lo+rankChunk, len(p.list)); i++ {
