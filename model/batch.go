@@ -103,8 +103,13 @@ type SourceInfo struct {
 	Stale    bool
 	StaleWhy string
 	// Loading is set while the first dump is being read: the table holds
-	// the flows read so far (the kernel's count is in Stats).
+	// the flows read so far (the kernel's count is in Stats; a replay
+	// says how much of its file it has read in ReadBytes).
 	Loading bool
+	// ReadBytes is, while a replay is Loading, how many bytes of its file
+	// it has read; FileBytes the file's size (0: unknown, as for a pipe).
+	// A gzip file counts its compressed bytes.
+	ReadBytes, FileBytes int64
 	// DumpTime is how long the last full dump took; DumpEvery is the
 	// current period of reconciliation dumps (0: none).
 	DumpTime, DumpEvery time.Duration
@@ -187,6 +192,10 @@ type Batch struct {
 	// Checker, when not nil, is asked by Table.Apply about the flows
 	// whose timeout has passed without their end (see Checker).
 	Checker Checker
+	// History is the table's history a saved file brought (a replay of
+	// a file saved with w), handed over once, with the last part of the
+	// load; nil otherwise.
+	History *History
 
 	pos map[Key]int32
 	// ext holds the Ext of the events that have one, by index in Events.
@@ -349,6 +358,9 @@ func (b *Batch) Merge(n *Batch) {
 	if n.Checker != nil {
 		b.Checker = n.Checker
 	}
+	if n.History != nil {
+		b.History = n.History
+	}
 	switch {
 	case n.Snapshot == nil:
 	case n.Snapshot.Continues && b.Snapshot != nil:
@@ -382,6 +394,7 @@ func (b *Batch) Reset() {
 	b.New, b.Gone = 0, 0
 	b.Stats = TableStats{}
 	b.Checker = nil
+	b.History = nil
 }
 
 // Checker checks flows with the kernel. A flow whose timeout has passed

@@ -107,3 +107,58 @@ func TestSnapshotAppendChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotPart: a source that keeps a whole dump hands it over in
+// parts that share its storage (Snapshot.Part): merged on the way as a
+// slow receiver merges them, they hold the dump's flows in order, and
+// the source's own snapshot, which goes on adding flows meanwhile, keeps
+// its flows.
+func TestSnapshotPart(t *testing.T) {
+	const n = 3*PartFlows + 5
+	flowAt := func(i int) Flow {
+		f := tcpFlow(uint32(i+1), "192.0.2.1", uint16(i%60000+1), "198.51.100.1", 443)
+		f.Orig.DstPort = uint16(i / 60000)
+		f.Attrs |= HasCounters
+		return f
+	}
+	whole := &Snapshot{}
+	b := &Batch{}
+	handed := 0
+	for i := 0; i < n; i++ {
+		f := flowAt(i)
+		c := Counters{OrigPackets: uint64(i)}
+		whole.Add(&f, &c)
+		if whole.Len()-handed == PartFlows {
+			p := whole.Part(handed)
+			p.Continues, p.More = handed > 0, true
+			handed = whole.Len()
+			if p.Len() != PartFlows {
+				t.Fatalf("part of %d flows", p.Len())
+			}
+			b.Merge(&Batch{Snapshot: p})
+		}
+	}
+	last := whole.Part(handed)
+	last.Continues = true
+	if last.Len() != 5 {
+		t.Fatalf("last part of %d flows", last.Len())
+	}
+	b.Merge(&Batch{Snapshot: last})
+	if b.Snapshot.Len() != n || b.Snapshot.More || b.Snapshot.Continues {
+		t.Fatalf("merged parts: %d flows, more %v, continues %v", b.Snapshot.Len(), b.Snapshot.More, b.Snapshot.Continues)
+	}
+	for i := 0; i < n; i++ {
+		want := flowAt(i)
+		for _, sn := range []*Snapshot{b.Snapshot, whole} {
+			f, c := sn.At(i)
+			if !f.SameAs(&want) || c.OrigPackets != uint64(i) {
+				t.Fatalf("flow %d: %+v %+v, want %+v", i, f, c, want)
+			}
+		}
+	}
+	tab := NewTable(0)
+	tab.Apply(b)
+	if tab.Len() != n {
+		t.Errorf("table of %d flows", tab.Len())
+	}
+}

@@ -131,6 +131,24 @@ type Snapshot struct {
 	More bool
 }
 
+// PartFlows is the size of a storage chunk, in flows: a source that hands
+// a dump over in parts (Snapshot) makes each part but the last this many
+// flows, so that the parts join up without a copy.
+const PartFlows = chunkSize
+
+// Part returns the flows of sn from index from on as a snapshot of their
+// own that shares sn's storage, without a copy, for a source that keeps a
+// whole dump and hands it over in parts as it reads it (Continues and More
+// are the caller's to set). from and, unless sn is complete, sn.Len() must
+// be multiples of PartFlows: sn may go on adding flows, into chunks the
+// part does not hold, but it must not change the part's flows, nor may
+// the receiver.
+func (sn *Snapshot) Part(from int) *Snapshot {
+	first, n := int32(from)>>chunkBits, sn.s.n
+	chunks := append([]*chunk(nil), sn.s.chunks[first:(n+chunkMask)>>chunkBits]...)
+	return &Snapshot{s: store{chunks: chunks, n: n - first<<chunkBits}}
+}
+
 // Append adds the flows of the next part n to sn, which takes n's More.
 // n must not be used afterwards: when sn ends on a whole chunk (a source's
 // parts are whole chunks), n's storage joins sn's without a copy.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -40,8 +41,8 @@ func (m *Model) renderHeader(width int) []string {
 	// Line 1: gauge.
 	left := s.Title.Render("cttop") + " " + s.Dim.Render(sourceLabel(info))
 	rates := fmt.Sprintf("  new %s/s  gone %s/s", format.Rate(r.New), format.Rate(r.Gone))
-	if info.Kind == "replay" {
-		rates = "" // a saved table does not move
+	if info.Kind == "replay" || info.Kind == "" {
+		rates = "" // a saved table does not move; no batch yet: unknown
 	}
 	var gauge string
 	if st.Valid && st.Max > 0 {
@@ -64,10 +65,24 @@ func (m *Model) renderHeader(width int) []string {
 		}
 	} else if st.Valid {
 		gauge = "  " + s.Bold.Render(format.Commas(st.Count)+" flows")
-	} else {
-		gauge = "  " + s.Bold.Render(format.Commas(uint64(m.table.Len()))+" flows")
+	} else if n := m.table.Len(); info.Loading && n == 0 {
+		gauge = "  " + s.Bold.Render("no flows read yet")
+	} else if info.Loading {
+		gauge = "  " + s.Bold.Render(format.Commas(uint64(n))+" flows so far")
+	} else if info.Kind != "" {
+		gauge = "  " + s.Bold.Render(format.Commas(uint64(n))+" flows")
 	}
 	line1 := left + gauge + s.Dim.Render(rates)
+	if lipgloss.Width(line1) > width {
+		// Too long (a replay's long path): the rates go first, then the
+		// path gives way to the file's name, then the count goes; none
+		// is cut.
+		lefts := []string{left}
+		if info.Kind == "replay" && filepath.Base(info.Name) != info.Name {
+			lefts = append(lefts, s.Title.Render("cttop")+" "+s.Dim.Render("replay of "+format.Name(filepath.Base(info.Name))))
+		}
+		line1 = fitLine([]linePart{{lefts, 0}, {[]string{strings.TrimPrefix(gauge, "  ")}, 0}, {[]string{s.Dim.Render(strings.TrimPrefix(rates, "  "))}, 1}}, width)
+	}
 
 	// The notices line drops whole parts that do not fit, but its first
 	// (a filter longer than the line) wraps rather than lose its end and
@@ -80,18 +95,23 @@ func (m *Model) renderHeader(width int) []string {
 }
 
 // renderCounters is the second header line: what the kernel refuses, and
-// whether the view is complete. Parts go, least important first, when the
-// terminal is too narrow for all of them.
+// whether the view is complete. Parts give way, least important first,
+// when the terminal is too narrow for all of them (fitLine): the loading
+// indicator shortens its words before it goes, and none is ever cut.
 func (m *Model) renderCounters(width int) string {
 	st, info, r := m.table.Stats(), m.table.Info(), m.table.Rates()
 	s := &m.styles
-	type part struct {
-		text string
-		prio int // lower stays longer
-	}
-	var parts []part
+	var parts []linePart
+	add := func(prio int, forms ...string) { parts = append(parts, linePart{forms, prio}) }
 	if st.Unrecorded {
 		st.Valid = false // the file recorded no kernel counters
+	}
+	// While the table loads, its progress stays longest, unless the
+	// kernel is dropping (that says more).
+	loading := info.Loading
+	if loading && !(st.Valid && r.Drop > 0) {
+		add(0, m.loadingForms()...)
+		loading = false
 	}
 	if st.Valid {
 		// The kernel's counters run since boot (or since the namespace
@@ -102,65 +122,55 @@ func (m *Model) renderCounters(width int) string {
 		boot := format.Commas(drops) + " " + countersSince(info)
 		switch {
 		case r.Drop > 0:
-			parts = append(parts, part{s.Alarm.Render("DROPPING "+format.Rate(r.Drop)+"/s") + " (" + boot + ")", 0})
+			alarm := s.Alarm.Render("DROPPING " + format.Rate(r.Drop) + "/s")
+			add(0, alarm+" ("+boot+")", alarm)
 		case seen > 0:
-			parts = append(parts, part{s.Warn.Render(format.Commas(seen)+" dropped since cttop started") + " (" + boot + ")", 0})
+			warn := s.Warn.Render(format.Commas(seen) + " dropped since cttop started")
+			add(0, warn+" ("+boot+")", warn)
 		default:
-			parts = append(parts, part{"drops " + boot, 0})
+			add(0, "drops "+boot)
 		}
 		for _, p := range m.trendPart() {
-			parts = append(parts, part(p))
+			add(p.prio, p.text)
 		}
-		parts = append(parts,
-			part{maybeAlarm(s, "insert_failed "+format.Commas(st.InsertFailed), r.InsertFailed > 0), 2},
-			part{"early_drop " + format.Commas(st.EarlyDrop), 3},
-			part{"invalid " + format.Commas(st.Invalid), 4})
+		add(2, maybeAlarm(s, "insert_failed "+format.Commas(st.InsertFailed), r.InsertFailed > 0))
+		add(3, "early_drop "+format.Commas(st.EarlyDrop))
+		add(4, "invalid "+format.Commas(st.Invalid))
 		for _, p := range m.hostCounterParts() {
-			parts = append(parts, part(p))
+			add(p.prio, p.text)
 		}
-	} else {
-		what := "no kernel statistics"
-		if info.Kind == "replay" {
-			what = "a saved table: its max and drop counters were not recorded"
-		}
-		parts = append(parts, part{s.Dim.Render(what), 0})
+	} else if what := noStatistics(info); what != "" {
+		add(0, s.Dim.Render(what))
 	}
 	switch {
+	case loading:
+		add(0, m.loadingForms()...)
 	case info.Loading:
-		parts = append(parts, part{m.renderLoading(width), 0})
 	case info.Stale:
 		why := info.StaleWhy
 		if why == "" {
 			why = "events missed"
 		}
-		parts = append(parts, part{s.Alarm.Render("RESYNCING: " + why + ", view may be stale"), 0})
+		add(0, s.Alarm.Render("RESYNCING: "+why+", view may be stale"), s.Alarm.Render("RESYNCING: "+why), s.Alarm.Render("RESYNCING"))
 	case info.Resyncs > 0:
-		parts = append(parts, part{s.Warn.Render(fmt.Sprintf("resyncs %d", info.Resyncs)), 1})
+		add(1, s.Warn.Render(fmt.Sprintf("resyncs %d", info.Resyncs)))
 	case info.Kind == "kernel":
-		parts = append(parts, part{"resyncs 0", 1})
+		add(1, "resyncs 0")
 	}
-	for prio := 4; prio > 0; prio-- {
-		total := 0
-		for _, p := range parts {
-			total += lipgloss.Width(p.text) + 2
-		}
-		if total-2 <= width {
-			break
-		}
-		kept := parts[:0]
-		for _, p := range parts {
-			if p.prio < prio {
-				kept = append(kept, p)
-			}
-		}
-		parts = kept
-	}
-	texts := make([]string, len(parts))
-	for i, p := range parts {
-		texts[i] = p.text
-	}
-	return strings.Join(texts, "  ")
+	return fitLine(parts, width)
+}
 
+// noStatistics says why the table has no statistics: none came yet (no
+// batch), a replay is still reading its file (it may hold them), a saved
+// table did not record them; "" when there is nothing to say yet.
+func noStatistics(info model.SourceInfo) string {
+	switch {
+	case info.Kind == "" || info.Loading:
+		return ""
+	case info.Kind == "replay":
+		return "a saved table: its max and drop counters were not recorded"
+	}
+	return "no kernel statistics"
 }
 
 func maybeAlarm(s *Styles, text string, on bool) string {
@@ -243,25 +253,51 @@ func (m *Model) renderNotices(width int) string {
 	return line
 }
 
-// renderLoading says how much of the table the first dump has read: the
-// flows in view, of the kernel's count when known, with a bar.
-func (m *Model) renderLoading(width int) string {
+// loadingForms say how much of the table the first load has read, in
+// forms from the longest to the shortest (fitLine): the flows in view of
+// the kernel's count when known, with a bar; for a replay, the bytes read
+// of the file's size.
+func (m *Model) loadingForms() []string {
 	s := &m.styles
+	info, st := m.table.Info(), m.table.Stats()
 	n := uint64(m.table.Len())
-	st := m.table.Stats()
-	if !st.Valid || st.Count == 0 {
-		return s.Notice.Render("LOADING: " + format.Commas(n) + " flows read")
+	var long, short []string // with a bar, and then without
+	frac := -1.0
+	switch {
+	case info.Kind == "replay" && info.FileBytes > 0:
+		frac = min(1, float64(info.ReadBytes)/float64(info.FileBytes))
+		long = []string{"LOADING the file: " + format.Bytes(info.ReadBytes) + " of " + format.Bytes(info.FileBytes) + " read"}
+		short = []string{"LOADING the file: " + pctFloor(frac), "LOADING " + pctFloor(frac)}
+	case info.Kind == "replay":
+		long = []string{"LOADING the file: " + format.Bytes(info.ReadBytes) + " read"}
+		short = []string{"LOADING " + format.Bytes(info.ReadBytes), "LOADING"}
+	case !st.Valid || st.Count == 0:
+		long = []string{"LOADING: " + format.Commas(n) + " flows read"}
+		short = []string{"LOADING"}
+	default:
+		frac = min(1, float64(n)/float64(st.Count))
+		long = []string{
+			fmt.Sprintf("LOADING %s of the kernel's %s flows", format.Commas(n), format.Commas(st.Count)),
+			fmt.Sprintf("LOADING %s of %s flows", format.Commas(n), format.Commas(st.Count)),
+		}
+		short = []string{"LOADING " + pctFloor(frac)}
 	}
-	frac := min(1, float64(n)/float64(st.Count))
-	text := fmt.Sprintf("LOADING %s of the kernel's %s flows", format.Commas(n), format.Commas(st.Count))
-	barW := min(20, width-lipgloss.Width(text)-20)
-	if barW < 5 {
-		return s.Notice.Render(text)
+	var forms []string
+	if frac >= 0 {
+		for _, barW := range []int{20, 10} {
+			filled, empty := s.Glyphs.bars(int(frac*float64(barW)+0.5), barW)
+			forms = append(forms, s.Notice.Render(long[0])+" "+s.GaugeOK.Render(filled)+s.GaugeEmpty.Render(empty))
+		}
 	}
-	full := int(frac*float64(barW) + 0.5)
-	filled, empty := s.Glyphs.bars(full, barW)
-	return s.Notice.Render(text) + " " + s.GaugeOK.Render(filled) + s.GaugeEmpty.Render(empty)
+	for _, t := range append(long, short...) {
+		forms = append(forms, s.Notice.Render(t))
+	}
+	return forms
 }
+
+// pctFloor writes a share as a whole percentage, rounded down: 99% until
+// the end.
+func pctFloor(frac float64) string { return fmt.Sprintf("%d%%", int(100*frac)) }
 
 // loadingPercent is the share of the kernel's flows the first dump has
 // read, for the status line ("" when not loading).
@@ -270,6 +306,8 @@ func (m *Model) loadingPercent() string {
 	switch {
 	case !info.Loading:
 		return ""
+	case info.Kind == "replay" && info.FileBytes > 0:
+		return "loading " + pctFloor(min(1, float64(info.ReadBytes)/float64(info.FileBytes)))
 	case !st.Valid || st.Count == 0:
 		return "loading"
 	}

@@ -67,6 +67,11 @@ func allScreens() []screenCase {
 			m.Update(BatchMsg{b})
 			return m
 		}},
+		{"loading_netns", func(t *testing.T, ascii bool) *Model { return netnsLoading(t, 80, 24, ascii) }},
+		{"loading_replay", func(t *testing.T, ascii bool) *Model {
+			return replayLoading(t, 80, 24, 52_428_800, 8192, ascii)
+		}},
+		{"loading_replay_empty", func(t *testing.T, ascii bool) *Model { return replayLoading(t, 80, 24, 0, 0, ascii) }},
 		keys("flows"),
 		keys("flows_tagged", " ", " "),
 		keys("top", "tab"),

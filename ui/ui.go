@@ -300,6 +300,9 @@ func (m *Model) ingest(b *model.Batch) {
 		return
 	}
 	ch := m.table.Apply(b)
+	if b.History != nil {
+		m.host.replay = b.History // a saved table's, with its last part
+	}
 	if st := m.table.Stats(); st.Valid && !b.Time.IsZero() {
 		if !m.watched.first.Valid {
 			m.watched.first, m.watched.since = st, b.Time

@@ -238,7 +238,7 @@ func TestThreeAttackersKernel(t *testing.T) {
 // calling each after every batch, and returns the model.
 func liveUI(t *testing.T, ns *netnstest.NS, uc ui.Config, width int, d time.Duration, each func(*ui.Model)) *ui.Model {
 	t.Helper()
-	src, closeSrc, err := openSource(t.Context(), Config{NetNS: ns.Name, Interval: 100 * time.Millisecond}, slog.New(slog.DiscardHandler))
+	src, closeSrc, err := openSource(t.Context(), Config{NetNS: ns.Name, Interval: 100 * time.Millisecond}, slog.New(slog.DiscardHandler), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

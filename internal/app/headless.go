@@ -80,7 +80,7 @@ func (p *publisher) serve(ctx context.Context, ln net.Listener, log *slog.Logger
 
 // headless is runHeadless on a listener of the caller's.
 func headless(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener) error {
-	src, closeSrc, err := openSource(ctx, cfg, log)
+	src, closeSrc, err := openSource(ctx, cfg, log, 0)
 	if err != nil {
 		ln.Close()
 		return err

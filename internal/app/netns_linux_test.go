@@ -28,7 +28,7 @@ func TestNetNSByInode(t *testing.T) {
 	if err != nil || label != ns.Name {
 		t.Fatalf("resolve %s: %q %q %v", ino, path, label, err)
 	}
-	src, closeSrc, err := openSource(context.Background(), Config{NetNS: ino, Interval: 50 * time.Millisecond}, slog.New(slog.DiscardHandler))
+	src, closeSrc, err := openSource(context.Background(), Config{NetNS: ino, Interval: 50 * time.Millisecond}, slog.New(slog.DiscardHandler), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

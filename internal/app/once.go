@@ -36,7 +36,7 @@ type infoer interface{ Info() model.SourceInfo }
 // without following it. with, if not nil, runs on the open source before it
 // is closed, to read more of the same namespace.
 func loadOnce(ctx context.Context, cfg Config, log *slog.Logger, with func(source.Source) error) (*snapshot, error) {
-	src, closeSrc, err := openSource(ctx, cfg, log)
+	src, closeSrc, err := openSource(ctx, cfg, log, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 
@@ -21,11 +22,20 @@ import (
 // user to type a table.
 var errStdinTerminal = errors.New("replay: standard input is a terminal: pipe a saved table into cttop (conntrack -L | cttop --replay -)")
 
+// screenWait is how long a replay's load may hold up the first screen: a
+// file that loads within it is shown whole, and a bad one is an error
+// before any screen is drawn, as ever; a longer load shows at once and
+// fills the screen in parts as it reads (the first screen within 300 ms,
+// issue 17), and an error it meets later ends the screen with it.
+const screenWait = 50 * time.Millisecond
+
 // openReplay opens and loads a saved table (- is stdin) within lim, so
-// that a bad file is reported before any screen is drawn. Opening and
-// loading follow ctx: a FIFO nobody writes to, or a pipe that never ends,
-// give up when ctx ends (a signal), and the error says what was waited for.
-func openReplay(ctx context.Context, name string, lim replay.Limits) (*replay.Source, func(), error) {
+// that a bad file is reported before any screen is drawn; with wait > 0 it
+// loads for at most wait, and the rest loads as the source runs
+// (replay.Source.Start). Opening and loading follow ctx: a FIFO nobody
+// writes to, or a pipe that never ends, give up when ctx ends (a signal),
+// and the error says what was waited for.
+func openReplay(ctx context.Context, name string, lim replay.Limits, wait time.Duration) (*replay.Source, func(), error) {
 	in, closeFile := io.Reader(os.Stdin), func() {}
 	if name == "-" {
 		if term.IsTerminal(os.Stdin.Fd()) {
@@ -40,7 +50,11 @@ func openReplay(ctx context.Context, name string, lim replay.Limits) (*replay.So
 	}
 	r := replay.New(name, in)
 	r.SetLimits(lim)
-	if err := r.Load(ctx); err != nil {
+	load := r.Load
+	if wait > 0 {
+		load = func(ctx context.Context) error { return r.Start(ctx, wait) }
+	}
+	if err := load(ctx); err != nil {
 		closeFile()
 		return nil, nil, err
 	}
@@ -83,14 +97,15 @@ func openInput(ctx context.Context, name string) (*os.File, error) {
 
 // openSource opens the source the flags ask for, for every mode: the demo,
 // a replay (loaded now, so that a bad file is reported before any screen
-// is drawn), or the kernel's table of cfg.NetNS. The caller runs close when
-// done with it. A replay's opening and loading end with ctx.
-func openSource(ctx context.Context, cfg Config, log *slog.Logger) (src source.Source, close func(), err error) {
+// is drawn; for at most wait if wait > 0, see openReplay), or the kernel's
+// table of cfg.NetNS. The caller runs close when done with it. A replay's
+// opening and loading end with ctx.
+func openSource(ctx context.Context, cfg Config, log *slog.Logger, wait time.Duration) (src source.Source, close func(), err error) {
 	if cfg.Demo {
 		return demo.New(demo.Config{Seed: cfg.Seed, Interval: cfg.Interval}), func() {}, nil
 	}
 	if cfg.Replay != "" {
-		r, closeFile, err := openReplay(ctx, cfg.Replay, cfg.ReplayLimits)
+		r, closeFile, err := openReplay(ctx, cfg.Replay, cfg.ReplayLimits, wait)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -21,7 +21,7 @@ import (
 // the whole host too (the namespaces view, the kernel log) and lets the
 // namespaces view switch the table shown.
 func runUI(ctx context.Context, cfg Config, log *slog.Logger) error {
-	src, closeSrc, err := openSource(ctx, cfg, log)
+	src, closeSrc, err := openSource(ctx, cfg, log, screenWait)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Limits bound what one load may read and keep, so that a hostile or
@@ -154,10 +155,12 @@ func (e *LimitError) Error() string {
 
 // ctxReader fails every read once ctx has ended or the load has hit a
 // limit, so that an endless input (/dev/zero) stops within one read.
+// It counts the bytes read in read, when not nil.
 type ctxReader struct {
-	r   io.Reader
-	ctx context.Context
-	l   *loader
+	r    io.Reader
+	ctx  context.Context
+	l    *loader
+	read *atomic.Int64
 }
 
 func (c *ctxReader) Read(p []byte) (int, error) {
@@ -167,7 +170,11 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, errCancelled
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if c.read != nil {
+		c.read.Add(int64(n))
+	}
+	return n, err
 }
 
 // countReader counts the bytes read through it.

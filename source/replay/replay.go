@@ -63,6 +63,8 @@ type loader struct {
 	meta  replayMeta
 	// truncated is set when a syntax error ended the load.
 	truncated bool
+	// text is the features of the lines read so far, in a line format.
+	text *textFeatures
 	// anon numbers the ICMP flows whose type, code, id and conntrack ID
 	// are all unknown (conntrack -L -o xml): see add.
 	anon uint16
@@ -140,13 +142,29 @@ func LoadLimits(r io.Reader, now time.Time, lim Limits) (*model.Snapshot, Report
 }
 
 func loadReplay(ctx context.Context, r io.Reader, now time.Time, lim Limits) (*model.Snapshot, Report, replayMeta, error) {
+	return loadInto(ctx, r, now, lim, nil)
+}
+
+// loadInto is loadReplay that hands the flows over in parts as it reads
+// them, and counts the bytes read, through st (nil: neither).
+func loadInto(ctx context.Context, r io.Reader, now time.Time, lim Limits, st *stream) (*model.Snapshot, Report, replayMeta, error) {
 	var secs uint32
 	if u := now.Unix(); u > 0 && u < math.MaxUint32 {
 		secs = uint32(u)
 	}
 	sn := new(model.Snapshot)
-	l := newLoader(ctx, secs, sn, lim)
-	if err := l.load(bufio.NewReaderSize(&ctxReader{r: r, ctx: ctx, l: l}, 64<<10)); err != nil {
+	var sink flowSink = sn
+	var ps *partSink
+	if st != nil {
+		ps = &partSink{Snapshot: sn, st: st}
+		st.sink, sink = ps, ps
+	}
+	l := newLoader(ctx, secs, sink, lim)
+	in := &ctxReader{r: r, ctx: ctx, l: l}
+	if st != nil {
+		ps.known, in.read = l.known, &st.read
+	}
+	if err := l.load(bufio.NewReaderSize(in, 64<<10)); err != nil {
 		return nil, l.rep, l.meta, err
 	}
 	return sn, l.rep, l.meta, nil
@@ -214,7 +232,11 @@ func (l *loader) parse(br *bufio.Reader) error {
 // once it says some flow's. cttop's JSON says per flow (ctjson).
 func (l *loader) known() model.Attr {
 	var a model.Attr
-	switch l.rep.Format {
+	format := l.rep.Format
+	if format == "" && l.text != nil {
+		format = l.text.format() // as far as the lines read say
+	}
+	switch format {
 	case FormatConntrack, FormatXML:
 		a = model.HasHelper | model.HasSecctx
 	case FormatProc, FormatProcLegacy:

@@ -15,7 +15,8 @@ import (
 var _ source.Source = (*Source)(nil)
 
 // Source is the source of a saved table: it loads the file once and hands
-// the whole table over as one snapshot.
+// the whole table over as one snapshot, or, for a load that takes longer
+// than a screen should wait (Start), in parts as it reads it.
 type Source struct {
 	name string
 	r    io.Reader
@@ -25,6 +26,8 @@ type Source struct {
 	report  Report
 	history *model.History
 	batch   *model.Batch // loaded by Load, handed over by Run
+	st      *stream      // the load in parts Start began
+	now     time.Time    // when the load began: the time of its batches
 }
 
 // New returns a replay of the table read from r. name is the file name
@@ -46,34 +49,47 @@ func (r *Source) Name() string { return r.name }
 
 // Load reads the file now, so that an empty, unknown or unreadable file
 // is an error before any screen is drawn. Run calls it if nobody did.
+// After Start, it waits for the load Start began (do not Run then).
 func (r *Source) Load(ctx context.Context) error {
 	if r.batch != nil {
 		return nil
 	}
+	if st := r.st; st != nil {
+		select {
+		case <-st.done:
+		case <-ctx.Done():
+			return fmt.Errorf("replay: %s: %w", r.name, errCancelled)
+		}
+		r.st = nil
+		res := st.res
+		if res.err == nil {
+			res.sn.Know(st.sink.final)
+		}
+		return r.loaded(res)
+	}
 	if r.r == nil {
 		return fmt.Errorf("replay: %s: no input", r.name)
 	}
-	now := time.Now()
-	type loaded struct {
-		sn   *model.Snapshot
-		rep  Report
-		meta replayMeta
-		err  error
-	}
+	r.now = time.Now()
 	// The load runs apart, so that a read blocked on a pipe or a FIFO
 	// nobody writes to cannot hold up the end of ctx: Load returns then,
 	// and the reader stops at its next read (or with the process).
-	done := make(chan loaded, 1)
+	done := make(chan loadResult, 1)
 	go func() {
-		sn, rep, meta, err := loadReplay(ctx, r.r, now, r.lim)
-		done <- loaded{sn, rep, meta, err}
+		sn, rep, meta, err := loadReplay(ctx, r.r, r.now, r.lim)
+		done <- loadResult{sn, rep, meta, err}
 	}()
-	var res loaded
 	select {
-	case res = <-done:
+	case res := <-done:
+		return r.loaded(res)
 	case <-ctx.Done():
 		return fmt.Errorf("replay: %s: %w", r.name, errCancelled)
 	}
+}
+
+// loaded keeps the end of a load: its report and history, and the batch
+// of the whole table, or its error.
+func (r *Source) loaded(res loadResult) error {
 	sn, rep, meta, err := res.sn, res.rep, res.meta, res.err
 	r.mu.Lock()
 	r.report = rep
@@ -104,7 +120,7 @@ func (r *Source) Load(ctx context.Context) error {
 	if rep.Notable() {
 		info.Note = rep.String()
 	}
-	r.batch = &model.Batch{Time: now, Snapshot: sn, Stats: stats, Info: info}
+	r.batch = &model.Batch{Time: r.now, Snapshot: sn, Stats: stats, Info: info}
 	return nil
 }
 
@@ -112,6 +128,9 @@ func (r *Source) Load(ctx context.Context) error {
 // fails, then offers one batch with the snapshot, and waits for ctx to end
 // (returning nil). A cancelled ctx also stops a long load.
 func (r *Source) Run(ctx context.Context, out chan<- *model.Batch) error {
+	if r.st != nil {
+		return r.runParts(ctx, out)
+	}
 	if err := r.Load(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil

@@ -261,6 +261,7 @@ func (l *loader) loadText(br *bufio.Reader) (err error) {
 		records  bool // some line looked like a conntrack entry
 		features textFeatures
 	)
+	l.text = &features
 	defer func() {
 		if err != ErrFormat {
 			l.rep.Format = features.format()
