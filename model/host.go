@@ -17,6 +17,11 @@ type NamespaceRow struct {
 	// Command PID's command.
 	PID, Procs int
 	Command    string
+	// Since is the earliest time it is known to have existed (zero:
+	// unknown). The kernel gives the inode of a namespace gone to the
+	// next one made: a kernel log line older than Since may be another
+	// namespace's.
+	Since time.Time
 	// Known says whether its statistics were read; Error says why not.
 	Known bool
 	Error string

@@ -16,6 +16,9 @@ type HostUpdate struct {
 	Host   *model.HostSnapshot
 	Lines  []model.LogLine
 	LogErr string
+	// At is when the update was sent: the screen's clock until the first
+	// batch brings the table's (zero: unknown).
+	At time.Time
 }
 
 // Watched is the table the program shows after the namespaces view opened
@@ -58,7 +61,9 @@ type hostState struct {
 	fromNS   bool
 	// gen counts the tables shown: a message of an earlier table's source
 	// is dropped.
-	gen    int
+	gen int
+	// at is the time of the latest host update (HostUpdate.At).
+	at     time.Time
 	saving bool
 	save   saveState
 }
@@ -138,6 +143,9 @@ func (m *Model) hostMsgs(msg tea.Msg) (tea.Cmd, bool) {
 
 func (m *Model) applyHost(u HostUpdate) {
 	h := m.host
+	if u.At.After(h.at) {
+		h.at = u.At
+	}
 	if u.LogErr != "" && h.logErr == "" {
 		h.logErr = u.LogErr
 		m.status = u.LogErr // said once
@@ -151,12 +159,13 @@ func (m *Model) applyHost(u HostUpdate) {
 }
 
 // nsName names the namespace of inode ino as the namespaces view does
-// ("" when unknown).
-func (m *Model) nsName(ino uint64) string {
+// ("" when unknown), with the earliest time it is known to have existed
+// (an nsNamer).
+func (m *Model) nsName(ino uint64) (string, time.Time) {
 	if r, ok := m.host.ns.snap.Find(ino); ok {
-		return r.Name
+		return r.Name, r.Since
 	}
-	return ""
+	return "", time.Time{}
 }
 
 // history is the history of the table shown.

@@ -87,7 +87,10 @@ func (m *Model) kernelNotice(width int) string {
 	if !ok {
 		return ""
 	}
-	text := "kernel " + logAge(m.now(), l.Time) + " ago: " + latestText(l, m.nsName)
+	text := "kernel: " + latestText(l, m.nsName)
+	if now := m.now(); !now.IsZero() && !l.Time.IsZero() {
+		text = "kernel " + logAge(now, l.Time) + " ago: " + latestText(l, m.nsName)
+	}
 	if cellWidth(text) > width {
 		text = "kernel: " + latestText(l, m.nsName)
 	}
@@ -141,8 +144,15 @@ func (m *Model) hostStatus() (pos string, hints []hint, ok bool) {
 }
 
 // now is the time of the table's latest batch: the clock of the screen,
-// so a paused or replayed screen does not age.
-func (m *Model) now() time.Time { return time.Unix(int64(m.table.Now()), 0) }
+// so a paused or replayed screen does not age. Before the first batch it
+// is the time of the latest host update (the kernel log's lines come
+// first), zero when none came either.
+func (m *Model) now() time.Time {
+	if t := m.table.Now(); t != 0 {
+		return time.Unix(int64(t), 0)
+	}
+	return m.host.at
+}
 
 // latestText says what a line is about, briefly, naming the namespace.
 func latestText(l model.LogLine, names nsNamer) string {
@@ -152,8 +162,8 @@ func latestText(l model.LogLine, names nsNamer) string {
 			return "table full"
 		}
 		ino := strconv.FormatUint(l.NetNS, 10)
-		if name := names(l.NetNS); name != "" {
-			return "table full in netns " + ino + " (" + format.Name(name) + ")"
+		if note := nsNote(l, names, false); note != "" {
+			return "table full in netns " + ino + " (" + note + ")"
 		}
 		return "table full in netns " + ino
 	case model.LogSYNFlood:

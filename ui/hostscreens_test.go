@@ -22,7 +22,8 @@ func hostFixture(at time.Time) *model.HostSnapshot {
 	h := &model.HostSnapshot{Time: at, Max: 262144, Buckets: 262144, EntryBytes: 384, BucketBytes: 8}
 	add := func(ino uint64, name, kind string, entries uint64, dropRate float64, drops uint64) {
 		h.Rows = append(h.Rows, model.NamespaceRow{Inode: ino, Name: name, Kind: kind, Known: true, Entries: entries,
-			Drop: drops, RatesValid: true, DropRate: dropRate, EntriesRate: float64(entries) / 100, Procs: 1, PID: int(ino % 10000)})
+			Drop: drops, RatesValid: true, DropRate: dropRate, EntriesRate: float64(entries) / 100, Procs: 1, PID: int(ino % 10000),
+			Since: at.Add(-2 * time.Hour)})
 	}
 	add(4026531840, "host", "host", 1200, 0, 0)
 	add(4026532177, "web1", "netns", 250000, 35, 4200)

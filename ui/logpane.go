@@ -37,8 +37,35 @@ func (p *logPane) key(k string, page int) bool {
 	return true
 }
 
-// nsNamer names a namespace by inode ("" when unknown).
-type nsNamer func(inode uint64) string
+// nsNamer names the namespace that has an inode now ("" when none), with
+// the earliest time it is known to have existed (zero: unknown): the
+// kernel gives the inode of a namespace gone to the next one made, so a
+// line older than that may be another's (model.NamespaceRow.Since).
+type nsNamer func(inode uint64) (name string, since time.Time)
+
+// nsNote is what to say of a line's namespace after its inode: its name
+// when it is known to have existed when the kernel logged the line; else
+// that the line is not known to be that namespace's, with (long) since
+// when it is known and why; "" when no namespace has the inode now.
+func nsNote(l model.LogLine, names nsNamer, long bool) string {
+	if l.NetNS == 0 || names == nil {
+		return ""
+	}
+	name, since := names(l.NetNS)
+	switch {
+	case name == "":
+		return ""
+	case !since.IsZero() && !l.Time.IsZero() && !l.Time.Before(since):
+		return format.Name(name)
+	case !long:
+		return "not known to be " + format.Name(name)
+	}
+	note := "not known to be " + format.Name(name)
+	if !since.IsZero() {
+		note += ", which is known to exist only from " + since.Format("15:04:05")
+	}
+	return note + ": the kernel gives the number of a namespace gone to the next one made"
+}
 
 // render draws the pane in w x h cells: a line of counts per kind (or
 // why the log cannot be read), then the lines, wrapped, never cut.
@@ -175,11 +202,9 @@ func logRows(l model.LogLine, names nsNamer, c logCols, w int, s *Styles) []stri
 // its inode and the suppression count after it.
 func annotate(l model.LogLine, names nsNamer) string {
 	text := format.Printable(l.Text)
-	if l.NetNS != 0 && names != nil {
-		if name := names(l.NetNS); name != "" {
-			ino := strconv.FormatUint(l.NetNS, 10)
-			text = strings.Replace(text, "netns "+ino, "netns "+ino+" ("+format.Name(name)+")", 1)
-		}
+	if note := nsNote(l, names, true); note != "" {
+		ino := strconv.FormatUint(l.NetNS, 10)
+		text = strings.Replace(text, "netns "+ino, "netns "+ino+" ("+note+")", 1)
 	}
 	if l.Suppressed > 0 {
 		text += " [+" + format.Commas(l.Suppressed) + " suppressed just before]"

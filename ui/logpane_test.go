@@ -22,11 +22,56 @@ func testLog() *model.KernelLog {
 	return g
 }
 
-func names(ino uint64) string {
+// names knows web1 (inode 4026532177) from an hour before testLog's
+// lines.
+func names(ino uint64) (string, time.Time) {
 	if ino == 4026532177 {
-		return "web1"
+		return "web1", time.Date(2026, 11, 30, 13, 0, 0, 0, time.UTC)
 	}
-	return ""
+	return "", time.Time{}
+}
+
+// TestLogInodeReused: the kernel gives the inode of a namespace gone to
+// the next one made. A line older than the namespace that has its inode
+// now is not named after it, in the pane and in the header: the pane
+// says the name is not known to apply and why; a line from after it
+// was made is named.
+func TestLogInodeReused(t *testing.T) {
+	made := time.Date(2026, 11, 30, 9, 10, 2, 0, time.UTC)
+	newcomer := func(ino uint64) (string, time.Time) {
+		if ino == 4026532177 {
+			return "cttop-newcomer", made
+		}
+		return "", time.Time{}
+	}
+	old := model.LogLine{Kind: model.LogTableFull, Time: made.Add(-3*time.Minute - 52*time.Second), NetNS: 4026532177, Buffered: true,
+		Text: "nf_conntrack: nf_conntrack: table full in netns 4026532177, dropping packet"}
+	fresh := old
+	fresh.Time, fresh.Buffered = made.Add(time.Minute), false
+	s := NewStyles(true)
+	for _, c := range []struct {
+		l            model.LogLine
+		pane, header string
+	}{
+		{old, "table full in netns 4026532177 (not known to be cttop-newcomer, which is known to exist only from 09:10:02: the kernel gives the number of a namespace gone to the next one made), dropping packet",
+			"table full in netns 4026532177 (not known to be cttop-newcomer)"},
+		{fresh, "table full in netns 4026532177 (cttop-newcomer), dropping packet", "table full in netns 4026532177 (cttop-newcomer)"},
+		// A line without a wall clock time is not known to be anyone's.
+		{model.LogLine{Kind: model.LogTableFull, Since: time.Minute, NetNS: 4026532177, Text: old.Text},
+			"(not known to be cttop-newcomer, which", "(not known to be cttop-newcomer)"},
+	} {
+		rows := logRows(c.l, newcomer, logWidths(nil), 400, &s)
+		if pane := oneLine(ansi.Strip(strings.Join(rows, " "))); !strings.Contains(pane, c.pane) {
+			t.Errorf("line at %v: pane %q, want %q", c.l.Time, pane, c.pane)
+		}
+		if h := latestText(c.l, newcomer); !strings.HasSuffix(h, c.header) {
+			t.Errorf("line at %v: header %q, want %q", c.l.Time, h, c.header)
+		}
+	}
+	// No namespace known by the inode: the number only.
+	if h := latestText(old, func(uint64) (string, time.Time) { return "", time.Time{} }); h != "table full in netns 4026532177" {
+		t.Errorf("unknown inode: %q", h)
+	}
 }
 
 func TestLogPane(t *testing.T) {

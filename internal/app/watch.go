@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cttop/cttop/guard"
 	"github.com/cttop/cttop/model"
@@ -149,7 +150,7 @@ func feedHost(ctx context.Context, log *slog.Logger) <-chan ui.HostUpdate {
 				return
 			case u = <-in:
 			}
-			hu := ui.HostUpdate{Host: u.Host, Lines: u.Lines}
+			hu := ui.HostUpdate{Host: u.Host, Lines: u.Lines, At: time.Now()}
 			if u.LogErr != nil {
 				hu.LogErr = u.LogErr.Error()
 			}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // DefaultMountDirs are where `ip netns` (and so containerd's CRI plugin,
@@ -31,6 +32,7 @@ type Discoverer struct {
 
 	docker map[string]string // container ID -> name, from config.v2.json
 	buf    []byte            // readFile's buffer
+	boot   time.Time         // bootTime's
 }
 
 // maxProbe is how many processes of a namespace discovery asks for a
@@ -204,6 +206,7 @@ func (d *Discoverer) scanMounts(byIno map[uint64]*found) {
 				byIno[st.Ino] = f
 			}
 			f.ns.Mounts = append(f.ns.Mounts, dir+"/"+e.Name())
+			f.ns.existedBy(inodeTime(fi))
 			if isRuntime {
 				f.runtime = append(f.runtime, e.Name())
 			} else {

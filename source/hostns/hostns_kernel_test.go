@@ -247,3 +247,31 @@ func checksum(b []byte) uint16 {
 	}
 	return ^uint16(s)
 }
+
+// TestKernelSince: a namespace ip netns made is known from when it was
+// made (its bind mount's inode), not before, so that a kernel log line
+// older than it, of a namespace gone that had its inode, is not named
+// after it; later samples keep that time.
+func TestKernelSince(t *testing.T) {
+	netnstest.Require(t)
+	// The kernel stamps inodes by its coarse clock, up to a tick behind.
+	before := time.Now().Add(-20 * time.Millisecond)
+	ns := netnstest.New(t)
+	after := time.Now()
+	ino := nsInode(t, ns.Path)
+	time.Sleep(1100 * time.Millisecond) // a sample well after it was made
+	s := &hostns.Sampler{D: &hostns.Discoverer{}}
+	for i := 0; i < 2; i++ {
+		snap, err := s.Sample(time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := snap.Find(ino)
+		if !ok {
+			t.Fatalf("namespace %s not found", ns.Name)
+		}
+		if r.Since.Before(before) || r.Since.After(after) {
+			t.Errorf("sample %d: %s made between %v and %v; known since %v", i, ns.Name, before, after, r.Since)
+		}
+	}
+}

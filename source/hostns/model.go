@@ -29,7 +29,7 @@ func (s *Snapshot) Model() model.HostSnapshot {
 		m := &h.Rows[i]
 		*m = model.NamespaceRow{
 			Inode: r.Inode, Name: r.Name, Kind: r.Kind.String(),
-			PID: r.PID, Procs: r.Procs, Command: r.Command,
+			PID: r.PID, Procs: r.Procs, Command: r.Command, Since: r.Since,
 		}
 		if r.Err != nil {
 			m.Error = r.Err.Error()

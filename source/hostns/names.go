@@ -21,6 +21,7 @@ func (d *Discoverer) name(f *found, hostIno uint64, pods *podNames) {
 		if comm, err := d.readProc(ns.PID, "comm"); err == nil {
 			ns.Command = strings.TrimSpace(comm)
 		}
+		ns.existedBy(d.procStart(ns.PID))
 	}
 	var aliases []string
 	aliases = append(aliases, f.netns...)

@@ -3,6 +3,7 @@ package hostns
 import (
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // Kind says where a namespace's name comes from.
@@ -85,6 +86,12 @@ type Namespace struct {
 	Command string
 	// Container is set when PID runs in a container.
 	Container *Container
+	// Since is the earliest time it is known to have existed (zero:
+	// unknown): the time of its inode (a bind mount's; see inodeTime) or
+	// the start of its lowest process (see procStart), whichever is
+	// earlier. A kernel log line older than that may be of another
+	// namespace that had the same inode before (see since.go).
+	Since time.Time
 }
 
 // Path is a file that opens the namespace: its first bind mount, else

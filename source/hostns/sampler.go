@@ -85,6 +85,9 @@ func (s *Snapshot) Find(ino uint64) (*Row, bool) {
 type Sampler struct {
 	D    *Discoverer
 	prev map[uint64]sample
+	// since is each namespace's Since as far as every sample saw it: a
+	// namespace a sample found existed at that sample's time.
+	since map[uint64]time.Time
 }
 
 type sample struct {
@@ -102,9 +105,13 @@ func (s *Sampler) Sample(now time.Time) (Snapshot, error) {
 	snap := Snapshot{At: now, Rows: make([]Row, len(nss))}
 	snap.Max, snap.Buckets = s.D.readLimits()
 	next := make(map[uint64]sample, len(nss))
+	since := make(map[uint64]time.Time, len(nss))
 	for i := range nss {
 		r := &snap.Rows[i]
 		r.Namespace = nss[i]
+		r.existedBy(s.since[r.Inode])
+		r.existedBy(now)
+		since[r.Inode] = r.Since
 		r.Stat, r.Err = s.D.ReadStat(&r.Namespace)
 		if r.Err != nil {
 			continue
@@ -114,7 +121,7 @@ func (s *Sampler) Sample(now time.Time) (Snapshot, error) {
 		}
 		next[r.Inode] = sample{now, r.Stat}
 	}
-	s.prev = next
+	s.prev, s.since = next, since
 	return snap, nil
 }
 
