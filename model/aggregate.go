@@ -113,37 +113,6 @@ type Group struct {
 	Packets uint64
 }
 
-// account adds (d 1) or removes (d -1) flow f with counters c.
-func (gr *Group) account(f *Flow, c *Counters, d int) {
-	gr.Flows += d
-	s, _ := f.State()
-	gr.Mix.Add(s, int32(d))
-	if f.Attrs&HasCounters != 0 {
-		gr.Counted += d
-		if d > 0 {
-			gr.Bytes += c.Bytes()
-			gr.Packets += c.Packets()
-		} else {
-			gr.Bytes -= min(gr.Bytes, c.Bytes())
-			gr.Packets -= min(gr.Packets, c.Packets())
-		}
-	}
-}
-
-// merge adds (d 1) or subtracts (d -1) the flows of o.
-func (gr *Group) merge(o *Group, d int) {
-	gr.Flows += d * o.Flows
-	gr.Mix.merge(&o.Mix, int32(d))
-	gr.Counted += d * o.Counted
-	if d > 0 {
-		gr.Bytes += o.Bytes
-		gr.Packets += o.Packets
-	} else {
-		gr.Bytes -= min(gr.Bytes, o.Bytes)
-		gr.Packets -= min(gr.Packets, o.Packets)
-	}
-}
-
 // States returns the state mix, largest first: labels (StateLabel) and
 // flow counts; every flow of the group is in it, those of unknown state
 // under "-".
@@ -157,8 +126,12 @@ type Groups struct {
 	gr     Grouping
 	filter Matcher
 
-	idx     map[GroupKey]int32
-	list    []Group
+	// The groups (grouptally.go), their index by key (groupindex.go) and
+	// the state mixes of those whose flows are in several states; empty
+	// while the grouping is Auto.
+	idx     groupIndex
+	list    []groupRec
+	mixes   mixPool
 	matched int
 	valid   bool
 
@@ -217,6 +190,21 @@ func (g *Groups) SetGrouping(gr Grouping) {
 		}
 		g.gr, g.valid = gr, false
 		g.cancelBuild()
+		g.dropUnused()
+	}
+}
+
+// dropUnused lets go of the structures the grouping does not use: the
+// groups of a plain grouping while it is Auto, the trie of an Auto one
+// while it is not (at a million addresses, 80 and 110 MB).
+func (g *Groups) dropUnused() {
+	if g.auto() {
+		g.dropRanks()
+		g.settleAside()
+		g.idx, g.list, g.mixes = groupIndex{}, nil, mixPool{}
+		g.head.set, g.tail.set = nil, nil
+	} else {
+		g.trie, g.heavy, g.heavyAt = nil, nil, nil
 	}
 }
 
@@ -274,30 +262,31 @@ func (g *Groups) add(f *Flow, c *Counters, d int) {
 		return
 	}
 	k := groupKeyOf(&g.gr, f)
-	i, ok := g.idx[k]
-	if !ok {
+	h := g.idx.hash(&k)
+	i, pos := g.idx.probe(g.list, &k, h)
+	if i < 0 {
 		if d < 0 {
 			return
 		}
 		i = int32(len(g.list))
-		g.idx[k] = i
-		g.list = append(g.list, Group{Key: k})
+		g.idx.fill(pos, h, i)
+		g.list = append(g.list, groupRec{key: k})
 	}
-	gr := &g.list[i]
-	gr.account(f, c, d)
+	r := &g.list[i]
+	r.countFlow(&g.mixes, f, c, d)
 	g.matched += d
-	if gr.Flows > 0 {
+	if r.flows > 0 {
 		g.noteChanged(i)
 	} else {
 		g.noteGone(i)
+		g.idx.remove(&k, i)
 		last := int32(len(g.list) - 1)
 		if i != last {
 			g.list[i] = g.list[last]
-			g.idx[g.list[i].Key] = i
+			g.idx.move(&g.list[i].key, last, i)
 			g.noteMoved(last, i)
 		}
 		g.list = g.list[:last]
-		delete(g.idx, k)
 	}
 }
 
@@ -310,14 +299,15 @@ func (g *Groups) ensure() {
 		return
 	}
 	g.settleAside()
-	g.idx = make(map[GroupKey]int32)
-	g.list = g.list[:0]
 	g.dropRanks()
 	g.matched = 0
+	g.dropUnused()
 	if g.auto() {
 		g.resetAuto()
 	} else {
-		g.trie, g.heavy = nil, nil
+		g.idx.reset()
+		g.list = g.list[:0]
+		g.mixes.reset()
 	}
 	for slot := int32(0); slot < g.t.Slots(); slot++ {
 		f := g.t.At(slot)
@@ -326,7 +316,18 @@ func (g *Groups) ensure() {
 			g.add(f, &c, 1)
 		}
 	}
+	g.list = fitList(g.list)
+	g.idx.fit()
 	g.valid = true
+}
+
+// fitList returns list, or a copy of it without the room of a grouping
+// with many more groups when it reused that one's memory.
+func fitList(list []groupRec) []groupRec {
+	if cap(list) > 2*len(list)+1024 {
+		return append([]groupRec(nil), list...)
+	}
+	return list
 }
 
 // Len returns the number of groups.

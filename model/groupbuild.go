@@ -26,15 +26,9 @@ type groupItem struct {
 	bytes, packets uint64
 }
 
-// addItem adds a flow, as Group.account does.
-func (gr *Group) addItem(it *groupItem) {
-	gr.Flows++
-	gr.Mix.Add(it.state, 1)
-	if it.counted {
-		gr.Counted++
-		gr.Bytes += it.bytes
-		gr.Packets += it.packets
-	}
+// addItem adds a flow, as countFlow does.
+func (t *tally) addItem(p *mixPool, it *groupItem) {
+	t.count(p, it.state, it.counted, it.bytes, it.packets, 1)
 }
 
 // addItem counts a flow under the address of its key, as add does for a
@@ -46,7 +40,7 @@ func (t *prefixTrie) addItem(it *groupItem) {
 		n := t.node(a, 128)
 		t.nodes[n].count = 1
 		if t.withAggs {
-			t.aggs[t.nodes[n].kid[0]].addItem(it)
+			t.aggs[t.nodes[n].kid[0]].addItem(&t.mixes, it)
 		}
 		t.leaves++
 		return n
@@ -68,7 +62,7 @@ func (t *prefixTrie) addItem(it *groupItem) {
 		nd.count++
 		if nb == 128 {
 			if t.withAggs {
-				t.aggs[nd.kid[0]].addItem(it)
+				t.aggs[nd.kid[0]].addItem(&t.mixes, it)
 			}
 			return
 		}
@@ -88,12 +82,14 @@ type groupBuild struct {
 	stop  atomic.Bool
 	// What the worker aggregates into: a plain grouping's groups and the
 	// first and last ranks of their order (asc: reversed), or an Auto
-	// grouping's trie. Written by the worker before done is closed.
+	// grouping's trie, in the memory of those it replaces. Written by the
+	// worker before done is closed.
 	auto    bool
 	asc     bool
 	depth   int
-	idx     map[GroupKey]int32
-	list    []Group
+	idx     groupIndex
+	list    []groupRec
+	mixes   mixPool
 	ranks   [2][]int32 // the first and last ranks (grouprank.go)
 	k       [2]int
 	trie    *prefixTrie
@@ -154,6 +150,14 @@ func (g *Groups) start() {
 	if g.filter == nil {
 		b.flows.Store(int64(g.t.Len()))
 	}
+	// The groups are out of date: their memory goes to the worker, for
+	// the new ones, rather than be kept beside them until it is done
+	// (once a selection aside has stopped reading them).
+	g.dropRanks()
+	g.settleAside()
+	b.idx, b.list, b.mixes, b.trie = g.idx, g.list[:0], g.mixes, g.trie
+	g.idx, g.list, g.mixes, g.trie = groupIndex{}, nil, mixPool{}, nil
+	g.heavy, g.heavyAt = nil, nil
 	g.build = b
 	w := &groupReader{t: g.t, gr: g.gr, filter: g.filter}
 	g.t.gate.enter()
@@ -213,12 +217,17 @@ func (b *groupBuild) readAll(r *groupReader) []groupItem {
 // aggregate builds the index and list from the items, and ranks the
 // first and last rows; for an Auto grouping, the trie of their addresses.
 func (b *groupBuild) aggregate(items []groupItem) {
-	b.idx = make(map[GroupKey]int32)
 	if b.stop.Load() {
 		return
 	}
 	if b.auto {
-		b.trie = newPrefixTrie(true)
+		if b.trie == nil {
+			b.trie = newPrefixTrie(true)
+		}
+		b.trie.reset()
+	} else {
+		b.idx.reset()
+		b.mixes.reset()
 	}
 	for i := range items {
 		it := &items[i]
@@ -226,19 +235,22 @@ func (b *groupBuild) aggregate(items []groupItem) {
 			// An Auto grouping's items are keyed by their plain address.
 			b.trie.addItem(it)
 		} else {
-			j, ok := b.idx[it.key]
-			if !ok {
+			h := b.idx.hash(&it.key)
+			j, pos := b.idx.probe(b.list, &it.key, h)
+			if j < 0 {
 				j = int32(len(b.list))
-				b.idx[it.key] = j
-				b.list = append(b.list, Group{Key: it.key})
+				b.idx.fill(pos, h, j)
+				b.list = append(b.list, groupRec{key: it.key})
 			}
-			b.list[j].addItem(it)
+			b.list[j].addItem(&b.mixes, it)
 		}
 		if i&0xffff == 0 && b.stop.Load() {
 			return
 		}
 	}
 	b.matched = len(items)
+	b.list = fitList(b.list)
+	b.idx.fit()
 	if !b.auto {
 		want := min(len(b.list), max(2*b.depth, b.depth+rankSlack))
 		b.k = [2]int{want, want}
@@ -270,7 +282,7 @@ func (g *Groups) adopt() {
 	b := g.build
 	g.build = nil
 	g.settleAside()
-	g.idx, g.list, g.matched = b.idx, b.list, b.matched
+	g.idx, g.list, g.mixes, g.matched = b.idx, b.list, b.mixes, b.matched
 	g.valid = true
 	g.dropRanks()
 	if b.auto {

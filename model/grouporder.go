@@ -154,11 +154,11 @@ func (g *Groups) isRow(k GroupKey) (int, bool) {
 		return g.heavy[i].Flows, true
 	}
 	g.ensure()
-	i, ok := g.idx[k]
-	if !ok {
+	i := g.idx.find(g.list, &k)
+	if i < 0 {
 		return 0, false
 	}
-	return g.list[i].Flows, true
+	return int(g.list[i].flows), true
 }
 
 // ratedRow is a row that created flows in the window: its key, NEW/s
@@ -224,7 +224,7 @@ func (g *Groups) rowOf(k GroupKey) Group {
 		}
 		return Group{}
 	}
-	return g.list[g.idx[k]]
+	return g.list[g.idx.find(g.list, &k)].row(&g.mixes)
 }
 
 // topByNew is Top in the ByNewRate order: the rows that created flows in

@@ -53,12 +53,24 @@ func compareRanked(a, b *Group, asc bool) int {
 	return compareGroupKeys(&a.Key, &b.Key)
 }
 
-// winCompare orders groups i and j of list in window w's comparison.
-func winCompare(list []Group, last, asc bool, i, j int32) int {
-	if last {
-		return compareRanked(&list[j], &list[i], asc)
+// compareRecs orders two groups of a list as compareRanked does.
+func compareRecs(a, b *groupRec, asc bool) int {
+	c := cmp.Compare(b.flows, a.flows)
+	if asc {
+		c = -c
 	}
-	return compareRanked(&list[i], &list[j], asc)
+	if c != 0 {
+		return c
+	}
+	return compareGroupKeys(&a.key, &b.key)
+}
+
+// winCompare orders groups i and j of list in window w's comparison.
+func winCompare(list []groupRec, last, asc bool, i, j int32) int {
+	if last {
+		return compareRecs(&list[j], &list[i], asc)
+	}
+	return compareRecs(&list[i], &list[j], asc)
 }
 
 func (w *rankWin) has(i int32) bool {
@@ -296,11 +308,11 @@ func (g *Groups) byFlows(lo, n int, skip map[GroupKey]bool, dst []Group) []Group
 			if r >= hi {
 				break
 			}
-			if skip != nil && skip[g.list[i].Key] {
+			if skip != nil && skip[g.list[i].key] {
 				continue
 			}
 			if r >= lo {
-				dst = append(dst, g.list[i])
+				dst = append(dst, g.list[i].row(&g.mixes))
 			}
 			r++
 		}
@@ -311,11 +323,11 @@ func (g *Groups) byFlows(lo, n int, skip map[GroupKey]bool, dst []Group) []Group
 		if r < lo {
 			break
 		}
-		if skip != nil && skip[g.list[i].Key] {
+		if skip != nil && skip[g.list[i].key] {
 			continue
 		}
 		if r < hi {
-			dst = append(dst, g.list[i])
+			dst = append(dst, g.list[i].row(&g.mixes))
 		}
 		r--
 	}
@@ -356,8 +368,8 @@ func (g *Groups) Rank(k GroupKey, from, to int) int {
 	}
 	g.ensure()
 	total := len(g.list)
-	i, ok := g.idx[k]
-	if !ok || from >= min(to, total) {
+	i := g.idx.find(g.list, &k)
+	if i < 0 || from >= min(to, total) {
 		return -1
 	}
 	w := g.window(from, min(to, total), 0)

@@ -191,8 +191,8 @@ func (g *Groups) Total(k GroupKey) int {
 		return 0
 	}
 	g.ensure()
-	if i, ok := g.idx[k]; ok {
-		return g.list[i].Flows
+	if i := g.idx.find(g.list, &k); i >= 0 {
+		return int(g.list[i].flows)
 	}
 	return 0
 }

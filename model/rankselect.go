@@ -27,13 +27,13 @@ const rankChunk = 1 << 14
 // or their address, alone; a full buffer keeps its k best (a quickselect),
 // or, when the groups came in order (each better than the one before: a
 // table filled in address order, read for the last ranks), its last k.
-func selectRanks(list []Group, asc bool, k [2]int, two bool) (out [2][]int32) {
+func selectRanks(list []groupRec, asc bool, k [2]int, two bool) (out [2][]int32) {
 	return selectRanksUnless(nil, list, asc, k, two)
 }
 
 // selectRanksUnless is selectRanks, given up (its result incomplete) once
 // stop is set, if not nil.
-func selectRanksUnless(stop *atomic.Bool, list []Group, asc bool, k [2]int, two bool) (out [2][]int32) {
+func selectRanksUnless(stop *atomic.Bool, list []groupRec, asc bool, k [2]int, two bool) (out [2][]int32) {
 	n := len(list)
 	if max(k[0], k[1])*4 >= n {
 		all := make([]int32, n)
@@ -74,7 +74,7 @@ func selectRanksUnless(stop *atomic.Bool, list []Group, asc bool, k [2]int, two 
 // rankPass is one goroutine's share of selectRanks: a selector for each
 // window.
 type rankPass struct {
-	list []Group
+	list []groupRec
 	next *atomic.Int64
 	stop *atomic.Bool
 	sels [2]rankSel
@@ -115,22 +115,22 @@ type rankSel struct {
 	thr       int32 // the k-th best of the last compaction, or -1
 }
 
-func newRankSel(list []Group, k int, last, asc bool) rankSel {
+func newRankSel(list []groupRec, k int, last, asc bool) rankSel {
 	return rankSel{k: k, last: last, moreFirst: asc == last, ordered: true, thr: -1,
 		less: func(a, b int32) int { return winCompare(list, last, asc, a, b) }}
 }
 
 // better reports whether g ranks before t in the window's order.
-func (s *rankSel) better(g, t *Group) bool {
-	if g.Flows != t.Flows {
-		return (g.Flows > t.Flows) == s.moreFirst
+func (s *rankSel) better(g, t *groupRec) bool {
+	if g.flows != t.flows {
+		return (g.flows > t.flows) == s.moreFirst
 	}
-	c := compareGroupKeys(&g.Key, &t.Key)
+	c := compareGroupKeys(&g.key, &t.key)
 	return c != 0 && (c > 0) == s.last
 }
 
 // offer offers group i.
-func (s *rankSel) offer(list []Group, i int) {
+func (s *rankSel) offer(list []groupRec, i int) {
 	g := &list[i]
 	switch {
 	case s.ordered && len(s.buf) > 0 && s.better(g, &list[s.buf[len(s.buf)-1]]):

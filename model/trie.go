@@ -10,7 +10,7 @@ import (
 // prefix and counts the flows under it; with aggs, every leaf (an address)
 // keeps the state mix and counters of its flows as well. Every inner node
 // has two children, so n distinct addresses make at most 2n-1 nodes of 32
-// bytes (and n aggregates of 104) whatever their spread, and a change
+// bytes (and n tallies of 32, grouptally.go) whatever their spread, and a change
 // walks one path (about log2 n nodes). IPv4 and IPv6 addresses have a root
 // each; IPv4 addresses are kept in their mapped 128-bit form (prefix /n is
 // /96+n).
@@ -19,7 +19,8 @@ import (
 // walks it, and the standard library has no trie.
 type prefixTrie struct {
 	nodes    []trieNode
-	aggs     []Group // per leaf (trieNode.kid[0]), when withAggs
+	aggs     []tally // per leaf (trieNode.kid[0]), when withAggs
+	mixes    mixPool // of the aggs
 	withAggs bool
 	free     []int32
 	freeAggs []int32
@@ -44,6 +45,7 @@ func newPrefixTrie(withAggs bool) *prefixTrie {
 // reset empties the trie, keeping its memory.
 func (t *prefixTrie) reset() {
 	t.nodes, t.aggs, t.free, t.freeAggs = t.nodes[:0], t.aggs[:0], t.free[:0], t.freeAggs[:0]
+	t.mixes.reset()
 	t.root = [2]int32{-1, -1}
 	t.leaves = 0
 }
@@ -77,10 +79,10 @@ func (t *prefixTrie) node(a Addr, nbits int) int32 {
 		if n := len(t.freeAggs); n > 0 {
 			nd.kid[0] = t.freeAggs[n-1]
 			t.freeAggs = t.freeAggs[:n-1]
-			t.aggs[nd.kid[0]] = Group{}
+			t.aggs[nd.kid[0]] = tally{}
 		} else {
 			nd.kid[0] = int32(len(t.aggs))
-			t.aggs = append(t.aggs, Group{})
+			t.aggs = append(t.aggs, tally{})
 		}
 	}
 	if n := len(t.free); n > 0 {
@@ -98,7 +100,7 @@ func (t *prefixTrie) account(n int32, f *Flow, c *Counters, d int) {
 	nd := &t.nodes[n]
 	nd.count += int32(d)
 	if t.withAggs && nd.bits == 128 {
-		t.aggs[nd.kid[0]].account(f, c, d)
+		t.aggs[nd.kid[0]].countFlow(&t.mixes, f, c, d)
 	}
 }
 
@@ -266,7 +268,7 @@ func (t *prefixTrie) detail(n int32, rows map[int32]int, g *Group, budget *int) 
 			return false
 		}
 		*budget--
-		g.merge(&t.aggs[nd.kid[0]], 1)
+		t.aggs[nd.kid[0]].addTo(&t.mixes, g)
 		return true
 	}
 	for _, k := range nd.kid {
@@ -333,7 +335,7 @@ func (t *prefixTrie) touch(cur []int32, as []Addr) {
 			nd := &t.nodes[n]
 			if nd.bits == 128 {
 				if t.withAggs {
-					sink += t.aggs[nd.kid[0]].Mix.common[0]
+					sink += t.aggs[nd.kid[0]].flows
 				}
 				cur[i] = -1
 				continue

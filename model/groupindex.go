@@ -1,0 +1,165 @@
+package model
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+)
+
+// groupIndex maps a group's key to its place in a Groups' list: the
+// table's index (index.go) for groups, open addressing with linear probing
+// over 8-byte entries, 32 bits of the key's hash beside place+1 (0 is
+// empty), keys compared against the list. It holds no copy of the keys,
+// where a Go map from GroupKey to int32 holds the 24-byte key again in
+// every slot, with its control bytes and free slots. Hand-written for that
+// memory, on the path of every change of a flow. The hash is seeded at
+// random: the keys are addresses whoever sends packets chooses.
+type groupIndex struct {
+	seed  maphash.Seed
+	slots []uint64 // entries: hash32<<32 | place+1; 0 is empty
+	mask  uint64
+	n     int
+}
+
+// groupIndexMin is the fewest slots of an index in use.
+const groupIndexMin = 64
+
+// reset empties the index, keeping its memory.
+func (x *groupIndex) reset() {
+	if x.seed == (maphash.Seed{}) {
+		x.seed = maphash.MakeSeed()
+	}
+	if len(x.slots) == 0 {
+		x.slots, x.mask = make([]uint64, groupIndexMin), groupIndexMin-1
+	}
+	clear(x.slots)
+	x.n = 0
+}
+
+// hash returns 32 bits of k's hash, as index.hash does.
+func (x *groupIndex) hash(k *GroupKey) uint32 {
+	var b [23]byte
+	copy(b[:16], k.Addr[:])
+	b[16], b[17], b[18], b[19], b[20] = k.Family, k.Proto, byte(k.State), k.Bits, byte(k.By)
+	binary.LittleEndian.PutUint16(b[21:], k.Port)
+	h := maphash.Bytes(x.seed, b[:])
+	return uint32(h ^ h>>32)
+}
+
+// find returns the place of key k in list, or -1.
+func (x *groupIndex) find(list []groupRec, k *GroupKey) int32 {
+	if x.n == 0 {
+		return -1
+	}
+	h := x.hash(k)
+	hi := uint64(h) << 32
+	for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
+		e := x.slots[i]
+		if e == 0 {
+			return -1
+		}
+		if e&^0xffffffff == hi {
+			if p := entrySlot(e); list[p].key == *k {
+				return p
+			}
+		}
+	}
+}
+
+// probe returns the place of key k (of hash h) in list, or -1 with the
+// empty position where k goes, for fill. It grows the index first if one
+// more entry would overfill it, so that the position stays valid.
+func (x *groupIndex) probe(list []groupRec, k *GroupKey, h uint32) (place int32, pos uint64) {
+	if (x.n+1)*4 > len(x.slots)*3 {
+		x.resize(max(2*len(x.slots), groupIndexMin))
+	}
+	hi := uint64(h) << 32
+	for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
+		e := x.slots[i]
+		if e == 0 {
+			return -1, i
+		}
+		if e&^0xffffffff == hi {
+			if p := entrySlot(e); list[p].key == *k {
+				return p, 0
+			}
+		}
+	}
+}
+
+// fill stores place at the position probe returned for a key of hash h.
+func (x *groupIndex) fill(pos uint64, h uint32, place int32) {
+	x.slots[pos] = entry(h, place)
+	x.n++
+}
+
+// at returns the position of the entry of key k at place, which must be
+// in the index.
+func (x *groupIndex) at(k *GroupKey, place int32) (uint64, uint32) {
+	h := x.hash(k)
+	want := entry(h, place)
+	i := uint64(h) & x.mask
+	for x.slots[i] != want {
+		i = (i + 1) & x.mask
+	}
+	return i, h
+}
+
+// move records that key k went from place from to place to.
+func (x *groupIndex) move(k *GroupKey, from, to int32) {
+	i, h := x.at(k, from)
+	x.slots[i] = entry(h, to)
+}
+
+// remove deletes the entry of key k at place by shifting the rest of its
+// probe chain back, as index.remove does.
+func (x *groupIndex) remove(k *GroupKey, place int32) {
+	i, _ := x.at(k, place)
+	x.n--
+	for j := i; ; {
+		j = (j + 1) & x.mask
+		e := x.slots[j]
+		if e == 0 {
+			break
+		}
+		home := (e >> 32) & x.mask
+		// Move e back into the hole at i unless its home lies cyclically
+		// in (i, j].
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			x.slots[i] = e
+			i = j
+		}
+	}
+	x.slots[i] = 0
+	if len(x.slots) > 1024 && x.n*8 < len(x.slots) {
+		x.resize(len(x.slots) / 2)
+	}
+}
+
+// fit shrinks the index to the size its entries need, when it is four
+// times that or more (a rebuild that reused the index of a grouping with
+// more groups).
+func (x *groupIndex) fit() {
+	size := groupIndexMin
+	for size*3 < x.n*4 {
+		size *= 2
+	}
+	if len(x.slots) >= 4*size {
+		x.resize(size)
+	}
+}
+
+func (x *groupIndex) resize(size int) {
+	old := x.slots
+	x.slots = make([]uint64, size)
+	x.mask = uint64(size - 1)
+	for _, e := range old {
+		if e == 0 {
+			continue
+		}
+		i := (e >> 32) & x.mask
+		for x.slots[i] != 0 {
+			i = (i + 1) & x.mask
+		}
+		x.slots[i] = e
+	}
+}
