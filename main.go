@@ -273,6 +273,7 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	tuneGC()
 	cfg, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
