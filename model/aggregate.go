@@ -153,8 +153,15 @@ type Groups struct {
 	heavyAt    map[int32]int // row of each heavy hitter's trie node
 	heavyDirty bool
 	heavyAsc   bool // the direction heavy is sorted in
-	// detailLimit bounds the addresses summed for the rows' details.
-	detailLimit int
+	// detailLimit bounds the addresses summed afresh for the rows'
+	// details in one ranking; details holds the rows' sums by node, kept
+	// up to date by each change; rowNodes are the nodes marked row,
+	// prevRows the last ranking's rows; detailPending says a row waits.
+	detailLimit   int
+	details       map[int32]*Group
+	rowNodes      []int32
+	prevRows      []rowRef
+	detailPending bool
 
 	rates *newRates // NEW/s per row (newrate.go), nil unless tracked
 	order GroupOrder

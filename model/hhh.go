@@ -96,16 +96,51 @@ func endAddr(by GroupBy, f *Flow) Addr {
 	return f.Orig.Src
 }
 
-// addAuto counts (d 1) or uncounts (d -1) flow f in the trie.
+// addAuto counts (d 1) or uncounts (d -1) flow f in the trie, and in the
+// state mix of its row when that is summed already.
 func (g *Groups) addAuto(f *Flow, c *Counters, d int) {
 	a := endAddr(g.gr.By, f)
+	row := int32(-1)
 	if d > 0 {
-		g.trie.add(f.Family, a, f, c)
-	} else if !g.trie.remove(f.Family, a, f, c) {
-		return
+		row = g.trie.add(f.Family, a, f, c)
+	} else {
+		ok, r, gone := g.trie.remove(f.Family, a, f, c)
+		if !ok {
+			return
+		}
+		if row = r; gone {
+			// A row's node went: the rows change, and which flows
+			// each holds; they are summed again.
+			clear(g.details)
+			row = -1
+		}
 	}
 	g.matched += d
 	g.heavyDirty = true
+	if row >= 0 {
+		if det := g.details[row]; det != nil {
+			det.account(f, c, d)
+		}
+	}
+}
+
+// account adds (d 1) or removes (d -1) flow f with counters c to a row's
+// sum, as a tally counts it.
+func (gr *Group) account(f *Flow, c *Counters, d int) {
+	gr.Flows += d
+	s, _ := f.State()
+	gr.Mix.Add(s, int32(d))
+	if f.Attrs&HasCounters == 0 {
+		return
+	}
+	gr.Counted += d
+	if d > 0 {
+		gr.Bytes += c.Bytes()
+		gr.Packets += c.Packets()
+	} else {
+		gr.Bytes -= min(gr.Bytes, c.Bytes())
+		gr.Packets -= min(gr.Packets, c.Packets())
+	}
 }
 
 // resetAuto empties the trie for a rebuild.
@@ -115,6 +150,8 @@ func (g *Groups) resetAuto() {
 	}
 	g.trie.reset()
 	g.heavyDirty = true
+	g.rowNodes = g.rowNodes[:0]
+	clear(g.details)
 }
 
 // heavyRows returns the heavy hitters in the ranking's order: largest
@@ -127,21 +164,100 @@ func (g *Groups) heavyRows() []heavyRow {
 		}
 		return g.heavy
 	}
+	prev := g.prevRows[:0]
+	for _, r := range g.heavy {
+		prev = append(prev, rowRef{r.node, r.Key})
+	}
+	g.prevRows = prev
 	g.heavy = g.trie.heavy(g.gr.By, g.Share()*float64(g.matched), g.heavy[:0])
 	g.sortHeavy()
+	g.syncRows(prev)
+	g.heavyDirty = false
+	g.sumDetails()
+	return g.heavy
+}
+
+// rowRef is a heavy-hitter row as the last ranking had it.
+type rowRef struct {
+	node int32
+	key  GroupKey
+}
+
+// syncRows marks the nodes of the heavy hitters in the trie and drops the
+// sums of the rows whose flows changed with the rows: a row that came,
+// and the row above each row that came or went (its conditioned flows
+// shrank or grew by that row's).
+func (g *Groups) syncRows(prev []rowRef) {
+	nodes := g.trie.nodes
+	for _, n := range g.rowNodes {
+		if int(n) < len(nodes) {
+			nodes[n].row = false
+		}
+	}
+	g.rowNodes = g.rowNodes[:0]
+	for _, r := range g.heavy {
+		nodes[r.node].row = true
+		g.rowNodes = append(g.rowNodes, r.node)
+	}
+	if g.details == nil {
+		g.details = map[int32]*Group{}
+	}
+	above := func(k GroupKey) {
+		if n := g.trie.rowAbove(k.Family, k.Addr, prefixBits(k.Family, int(k.Bits))); n >= 0 {
+			delete(g.details, n)
+		}
+	}
+	was := make(map[int32]GroupKey, len(prev))
+	for _, p := range prev {
+		was[p.node] = p.key
+		if i, ok := g.heavyAt[p.node]; !ok || g.heavy[i].Key != p.key {
+			delete(g.details, p.node)
+			above(p.key)
+		}
+	}
+	for _, r := range g.heavy {
+		if k, ok := was[r.node]; !ok || k != r.Key {
+			delete(g.details, r.node)
+			above(r.Key)
+		}
+	}
+	for n := range g.details {
+		if _, ok := g.heavyAt[n]; !ok {
+			delete(g.details, n)
+		}
+	}
+}
+
+// sumDetails gives the rows their state mix and counters: those summed
+// before, kept up to date by every change since (addAuto), and, while
+// the bound of SetDetailLimit allows, the others, each summed whole over
+// its addresses.
+func (g *Groups) sumDetails() {
 	budget := g.detailLimit
 	if budget <= 0 {
 		budget = g.trie.leaves
 	}
+	g.detailPending = false
 	for i := range g.heavy {
 		r := &g.heavy[i]
-		d := Group{Key: r.Key}
-		if r.detailed = g.trie.detail(r.node, g.heavyAt, &d, &budget); r.detailed {
-			r.Group = d
+		det := g.details[r.node]
+		if det != nil && det.Flows != r.Flows {
+			det = nil // a sum that disagrees is summed again, never shown
 		}
+		if det == nil && budget > 0 {
+			det = &Group{}
+			budget -= g.trie.detail(r.node, det)
+			g.details[r.node] = det
+		}
+		r.detailed = det != nil
+		if !r.detailed {
+			g.detailPending = true
+			continue
+		}
+		key := r.Key
+		r.Group = *det
+		r.Key = key
 	}
-	g.heavyDirty = false
-	return g.heavy
 }
 
 // sortHeavy puts the heavy hitters in the ranking's order and indexes
@@ -160,9 +276,24 @@ func (g *Groups) sortHeavy() {
 }
 
 // SetDetailLimit bounds the addresses whose state mix and counters are
-// summed for the rows of an Auto grouping each time they change (0: no
-// bound): a row beyond the bound has its Flows only (Detailed false).
+// summed afresh for the rows of an Auto grouping in one ranking (0: no
+// bound). A row is summed whole once, when it becomes a row (or the rows
+// beneath it change), and kept up to date by each change after; a row
+// beyond the bound has its Flows only (Detailed false) until MoreDetail
+// sums it.
 func (g *Groups) SetDetailLimit(addrs int) { g.detailLimit = addrs }
+
+// DetailPending reports whether some row of an Auto grouping still waits
+// for its state mix and counters (SetDetailLimit); MoreDetail sums more.
+func (g *Groups) DetailPending() bool { return g.auto() && g.valid && g.detailPending }
+
+// MoreDetail sums the state mix of more of the rows that wait for it,
+// within the bound of SetDetailLimit.
+func (g *Groups) MoreDetail() {
+	if g.DetailPending() && !g.heavyDirty {
+		g.sumDetails()
+	}
+}
 
 // Detailed reports whether row k has its state mix and counters; only the
 // rows of an Auto grouping may lack them (SetDetailLimit).

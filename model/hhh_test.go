@@ -151,6 +151,76 @@ func TestHeavyHittersMatchDefinition(t *testing.T) {
 	}
 }
 
+// TestHeavyDetailsBounded: with the addresses summed per ranking bounded
+// (the UI's SetDetailLimit), every row still gets its state mix: a row
+// summed once is kept exact by each change after, and MoreDetail sums
+// the rows left waiting, until none waits. The bound once went to the
+// first rows of each ranking only, and the others showed no states for
+// good (1,000,000 flows from 16 /16s: only the first row had states).
+func TestHeavyDetailsBounded(t *testing.T) {
+	for _, limit := range []int{1, 7, 40} {
+		r := rand.New(rand.NewPCG(uint64(limit), 5))
+		tab := NewTable(0)
+		g := NewGroups(tab)
+		g.SetGrouping(Grouping{By: BySrc, Auto: true})
+		g.SetDetailLimit(limit)
+		g.Len()
+		var known []Flow
+		for round := 0; round < 30; round++ {
+			b := &Batch{Time: t0.Add(time.Duration(round) * time.Second)}
+			for i := 0; i < 60; i++ {
+				if len(known) > 0 && r.IntN(3) == 0 {
+					j := r.IntN(len(known))
+					b.Add(&Event{Type: EventDestroy, Flow: known[j]})
+					known = slices.Delete(known, j, j+1)
+					continue
+				}
+				f := clustered(r, r.Uint32())
+				f.SetProtoState(uint8(1 + r.IntN(8)))
+				known = append(known, f)
+				b.Add(&Event{Type: EventNew, Flow: f})
+			}
+			g.Update(tab.Apply(b))
+			if round%3 == 2 {
+				g.SetShare([]float64{0.01, 0.05, 0.2}[round%9/3])
+			}
+			var flows []Flow
+			for s := int32(0); s < tab.Slots(); s++ {
+				if f := tab.At(s); f.Family != 0 {
+					flows = append(flows, *f)
+				}
+			}
+			want := bruteHeavy(BySrc, flows, g.Share())
+			for pass := 0; ; pass++ {
+				got := g.Top(0, g.Len(), nil)
+				if len(got) != len(want) {
+					t.Fatalf("limit %d, round %d: %d rows, want %d", limit, round, len(got), len(want))
+				}
+				for i := range got {
+					if g.Detailed(got[i].Key) && got[i] != want[i] {
+						t.Fatalf("limit %d, round %d, pass %d: row %d is %+v, want %+v", limit, round, pass, i, got[i], want[i])
+					}
+					if got[i].Key != want[i].Key || got[i].Flows != want[i].Flows {
+						t.Fatalf("limit %d, round %d: row %d %s %d flows, want %s %d", limit, round, i, got[i].Key, got[i].Flows, want[i].Key, want[i].Flows)
+					}
+				}
+				if !g.DetailPending() {
+					for _, row := range got {
+						if !g.Detailed(row.Key) {
+							t.Fatalf("limit %d, round %d: %s waits, none pending", limit, round, row.Key)
+						}
+					}
+					break
+				}
+				if pass > len(flows) {
+					t.Fatalf("limit %d, round %d: rows still wait after %d passes", limit, round, pass)
+				}
+				g.MoreDetail()
+			}
+		}
+	}
+}
+
 func keys(gs []Group) []string {
 	var out []string
 	for _, g := range gs {
@@ -307,14 +377,14 @@ func TestTrieRemovesEverything(t *testing.T) {
 	}
 	r.Shuffle(len(flows), func(i, j int) { flows[i], flows[j] = flows[j], flows[i] })
 	for i := range flows {
-		if !tr.remove(flows[i].Family, flows[i].Orig.Src, &flows[i], &Counters{}) {
+		if ok, _, _ := tr.remove(flows[i].Family, flows[i].Orig.Src, &flows[i], &Counters{}); !ok {
 			t.Fatalf("flow %d not found", i)
 		}
 	}
 	if tr.root != [2]int32{-1, -1} || tr.leaves != 0 || len(tr.free) != len(tr.nodes) {
 		t.Fatalf("after removing all: roots %v, %d leaves, %d of %d nodes free", tr.root, tr.leaves, len(tr.free), len(tr.nodes))
 	}
-	if tr.remove(IPv4, addr("10.0.0.1"), &flows[0], &Counters{}) {
+	if ok, _, _ := tr.remove(IPv4, addr("10.0.0.1"), &flows[0], &Counters{}); ok {
 		t.Fatal("removed an address never added")
 	}
 }

@@ -197,6 +197,15 @@ func familyBits(fam uint8, bits int) int {
 	return bits - 96
 }
 
+// prefixBits converts a family's prefix length to the 128-bit form
+// (familyBits' inverse).
+func prefixBits(fam uint8, bits int) int {
+	if fam == IPv6 {
+		return bits
+	}
+	return bits + 96
+}
+
 // Prefix returns the key's network: its address and Bits, or the single
 // address (/32, /128) of a plain address key. It is invalid for keys that
 // are not addresses.

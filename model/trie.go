@@ -32,8 +32,12 @@ type prefixTrie struct {
 // trieNode is a prefix. A leaf (bits 128) has no children: its kid[0] is
 // the index of its aggregate, when the trie keeps them.
 type trieNode struct {
-	addr  Addr  // the prefix, bits after the first bits zero
-	bits  uint8 // 0 to 128, in the 128-bit form; 128 is a leaf
+	addr Addr  // the prefix, bits after the first bits zero
+	bits uint8 // 0 to 128, in the 128-bit form; 128 is a leaf
+	// row marks a heavy-hitter row's node (Groups.syncRows), so that a
+	// change finds its row on the path it walks anyway; it takes what
+	// was padding.
+	row   bool
 	count int32 // flows under the prefix
 	kid   [2]int32
 }
@@ -114,10 +118,12 @@ func (t *prefixTrie) link(r int, parent int32, side int, child int32) {
 	}
 }
 
-// add counts flow f (counters c) under address a of family fam.
-func (t *prefixTrie) add(fam uint8, a Addr, f *Flow, c *Counters) {
+// add counts flow f (counters c) under address a of family fam, and
+// returns the deepest node marked row on its path (-1: none).
+func (t *prefixTrie) add(fam uint8, a Addr, f *Flow, c *Counters) (row int32) {
 	r := famRoot(fam)
 	parent, side := int32(-1), 0
+	row = -1
 	for n := t.root[r]; n >= 0; {
 		nd := &t.nodes[n]
 		nb := int(nd.bits)
@@ -132,11 +138,14 @@ func (t *prefixTrie) add(fam uint8, a Addr, f *Flow, c *Counters) {
 			t.nodes[in].kid[b], t.nodes[in].kid[1-b] = leaf, n
 			t.link(r, parent, side, in)
 			t.leaves++
-			return
+			return row
 		}
 		t.account(n, f, c, 1)
+		if nd.row {
+			row = n
+		}
 		if nb == 128 {
-			return
+			return row
 		}
 		side = bitAt(&a, nb)
 		parent, n = n, nd.kid[side]
@@ -145,24 +154,31 @@ func (t *prefixTrie) add(fam uint8, a Addr, f *Flow, c *Counters) {
 	t.account(leaf, f, c, 1)
 	t.link(r, parent, side, leaf)
 	t.leaves++
+	return row
 }
 
 // remove uncounts flow f (counters c) under address a of family fam; a
 // leaf left without flows goes, and its parent with it (its sibling takes
-// its place). It reports false, changing nothing, when a is not in t.
-func (t *prefixTrie) remove(fam uint8, a Addr, f *Flow, c *Counters) bool {
+// its place). It reports false, changing nothing, when a is not in t;
+// else the deepest node marked row on the path (-1: none), and whether a
+// node marked row went.
+func (t *prefixTrie) remove(fam uint8, a Addr, f *Flow, c *Counters) (ok bool, row int32, rowGone bool) {
 	r := famRoot(fam)
+	row = -1
 	var path [130]int32
 	var sides [130]int8
 	depth := 0
 	for n := t.root[r]; ; {
 		if n < 0 {
-			return false
+			return false, -1, false
 		}
 		nd := &t.nodes[n]
 		nb := int(nd.bits)
 		if commonLen(&a, &nd.addr, nb) < nb {
-			return false
+			return false, -1, false
+		}
+		if nd.row {
+			row = n
 		}
 		path[depth] = n
 		depth++
@@ -178,8 +194,9 @@ func (t *prefixTrie) remove(fam uint8, a Addr, f *Flow, c *Counters) bool {
 	}
 	leaf := path[depth-1]
 	if t.nodes[leaf].count > 0 {
-		return true
+		return true, row, false
 	}
+	rowGone = t.nodes[leaf].row
 	t.leaves--
 	t.free = append(t.free, leaf)
 	if t.withAggs {
@@ -187,9 +204,10 @@ func (t *prefixTrie) remove(fam uint8, a Addr, f *Flow, c *Counters) bool {
 	}
 	if depth == 1 {
 		t.root[r] = -1
-		return true
+		return true, row, rowGone
 	}
 	p := path[depth-2]
+	rowGone = rowGone || t.nodes[p].row
 	sibling := t.nodes[p].kid[1-sides[depth-2]]
 	t.free = append(t.free, p)
 	if depth == 2 {
@@ -197,7 +215,7 @@ func (t *prefixTrie) remove(fam uint8, a Addr, f *Flow, c *Counters) bool {
 	} else {
 		t.nodes[path[depth-3]].kid[sides[depth-3]] = sibling
 	}
-	return true
+	return true, row, rowGone
 }
 
 // heavyRow is one hierarchical heavy hitter: its row (Flows discounted;
@@ -258,28 +276,39 @@ func (t *prefixTrie) heavyBelow(n int32, by GroupBy, fam uint8, thr float64, dst
 	return rest, true, append(dst, row)
 }
 
-// detail sums the aggregates of the addresses under node n that are under
-// no node of rows (but n itself) into g, visiting at most *budget
-// addresses; it reports false when the budget ran out.
-func (t *prefixTrie) detail(n int32, rows map[int32]int, g *Group, budget *int) bool {
+// detail sums into g the aggregates of the addresses under node n that
+// are under no other node marked row, and returns how many it summed.
+func (t *prefixTrie) detail(n int32, g *Group) int {
 	nd := &t.nodes[n]
 	if nd.bits == 128 {
-		if *budget <= 0 {
-			return false
-		}
-		*budget--
 		t.aggs[nd.kid[0]].addTo(&t.mixes, g)
-		return true
+		return 1
 	}
+	sum := 0
 	for _, k := range nd.kid {
-		if _, isRow := rows[k]; isRow {
-			continue
-		}
-		if !t.detail(k, rows, g, budget) {
-			return false
+		if !t.nodes[k].row {
+			sum += t.detail(k, g)
 		}
 	}
-	return true
+	return sum
+}
+
+// rowAbove returns the deepest node marked row whose prefix holds prefix
+// a/pbits (the 128-bit form) of family fam and is shorter, or -1.
+func (t *prefixTrie) rowAbove(fam uint8, a Addr, pbits int) int32 {
+	best := int32(-1)
+	for n := t.root[famRoot(fam)]; n >= 0; {
+		nd := &t.nodes[n]
+		nb := int(nd.bits)
+		if nb >= pbits || commonLen(&a, &nd.addr, nb) < nb {
+			break
+		}
+		if nd.row {
+			best = n
+		}
+		n = nd.kid[bitAt(&a, nb)]
+	}
+	return best
 }
 
 // deepest returns the value in rows (by node) of the longest prefix of
