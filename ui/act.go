@@ -186,9 +186,9 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 			return recv(m.busy.ch), true
 		}
 	case deleteDoneMsg:
-		m.status = deleteReport(msg)
+		m.keepStatus(deleteReport(msg))
 		if m.busy != nil && m.busy.before != "" {
-			m.status = m.busy.before + "; " + m.status
+			m.keepStatus(m.busy.before + "; " + m.status)
 		}
 		m.busy = nil
 		clear(m.tags)
@@ -205,9 +205,9 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 		}
 	case ruleRemovedMsg:
 		if msg.err != nil {
-			m.status = "remove " + msg.rule.String() + ": " + msg.err.Error()
+			m.keepStatus("remove " + msg.rule.String() + ": " + msg.err.Error())
 		} else {
-			m.status = "removed: " + msg.rule.String()
+			m.keepStatus("removed: " + msg.rule.String())
 		}
 		return listRules(m.cfg.Actions), true
 	case tuneMsg:
@@ -216,12 +216,9 @@ func (m *Model) actionMsg(msg tea.Msg) (tea.Cmd, bool) {
 		m.composed(msg)
 	case savedMsg:
 		if msg.err != nil {
-			m.status = "save: " + format.Printable(msg.err.Error())
+			m.keepStatus("save: " + format.Printable(msg.err.Error()))
 		} else {
-			m.status = "saved to " + format.Name(msg.path)
-			if msg.what != "" {
-				m.status += msg.what
-			}
+			m.keepStatus("saved to " + format.Name(msg.path) + msg.what)
 		}
 	default:
 		return nil, false
@@ -359,7 +356,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	if msg.err != nil {
 		var p partialApply
 		if !errors.As(msg.err, &p) || len(p.Applied()) == 0 {
-			m.status = "rules not applied: " + msg.err.Error()
+			m.keepStatus("rules not applied: " + msg.err.Error())
 			return nil
 		}
 		rules = p.Applied()
@@ -386,7 +383,7 @@ func (m *Model) rulesApplied(msg rulesAppliedMsg) tea.Cmd {
 	}
 	clear(m.tags)
 	clear(m.groupTags)
-	m.status = done
+	m.keepStatus(done)
 	if len(flows) == 0 {
 		return nil
 	}

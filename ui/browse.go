@@ -69,7 +69,7 @@ func (m *Model) flowsKey(msg tea.KeyPressMsg) bool {
 		if m.list.Len() == 0 {
 			m.status = "no flow here to show"
 		} else {
-			m.enter(modeDetail)
+			m.openDetail()
 		}
 	case key.Matches(msg, k.Tag):
 		m.tagFlow()
@@ -116,18 +116,30 @@ var sortable = []model.Column{
 	model.ColMark, model.ColZone,
 }
 
+// cycleSort sorts by the next (or previous) column of sortable that the
+// table shows. Columns the screen does not show are skipped rather than
+// shown for the sort: sorting by a value no cell shows (ages, which only
+// the detail pane and JSON show; marks, zones and counters that no flow
+// has) changes nothing the user can see and loses the arrow that says
+// what the order is. --sort can still ask for them.
 func (m *Model) cycleSort(next bool) {
 	c, desc := m.list.Sort()
+	nat, marked, zoned, counted := m.table.Extras()
+	extras := [4]int{nat, marked, zoned, counted}
 	i := 0
 	for j, s := range sortable {
 		if s == c {
 			i = j
 		}
 	}
-	if next {
-		i = (i + 1) % len(sortable)
-	} else {
-		i = (i + len(sortable) - 1) % len(sortable)
+	step := 1
+	if !next {
+		step = len(sortable) - 1
+	}
+	for range sortable {
+		if i = (i + step) % len(sortable); sortShown(sortable[i], extras) {
+			break
+		}
 	}
 	m.list.SetSort(sortable[i], desc)
 	m.status = "sorted by " + sortable[i].String()

@@ -56,6 +56,15 @@ func TestMessagesWhole(t *testing.T) {
 				if !strings.Contains(last, "? help") && !strings.Contains(last, "esc close") {
 					t.Errorf("%s, %q at %d columns: no help on the status line %q", c.name, k, w, last)
 				}
+				// Nor does a message push out the way to the other
+				// view, the sort or quitting (from 80 columns).
+				if _, _, host := m.hostStatus(); m.mode() == modeBrowse && w >= 80 && !host {
+					for _, h := range []string{"tab ", "> sort", "q quit"} {
+						if !strings.Contains(last, h) {
+							t.Errorf("%s, %q at %d columns: %q pushed out %q: %q", c.name, k, w, m.status, h, last)
+						}
+					}
+				}
 				if len(lines) != 24 {
 					t.Errorf("%s, %q at %d columns: %d lines", c.name, k, w, len(lines))
 				}

@@ -165,7 +165,7 @@ func TestDetailPane(t *testing.T) {
 	// It follows the flow live: when it ends, it says so.
 	sel := m.table.At(m.list.Slot(0))
 	m.Update(BatchMsg{events(model.EventDestroy, *sel)})
-	if !strings.Contains(plain(m), "This flow has ended") {
+	if !strings.Contains(plain(m), "GONE: the table no longer holds this flow") {
 		t.Error("ended flow not reported")
 	}
 	esc(m)

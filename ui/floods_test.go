@@ -43,7 +43,7 @@ func TestPrefixKeys(t *testing.T) {
 		{"]", "src/32,80", ""},
 		{"2", "dst", ""},
 		{"6", "dst/auto", "prefixes with 5%+ of flows (+ - change it)"},
-		{"[", "dst/auto", "[ and ] change the prefix of a grouping by source (1) or destination (2)"},
+		{"[", "dst/auto", "heavy prefixes find their own lengths: + - change the threshold; [ ] change a fixed prefix (1 [ for src/24)"},
 		{"1", "src", ""},
 		{"6", "src/auto", ""},
 		{"3", "dport", ""},

@@ -34,7 +34,13 @@ func (m *Model) groupingKey(msg tea.KeyPressMsg) {
 		m.applyGrouping(model.Grouping{By: by, Auto: true})
 		m.status = "prefixes with " + model.ShareText(m.groups.Share()) + "+ of flows (+ - change it)"
 	case key.Matches(msg, k.Widen, k.Narrow):
-		if !gr.IsAddr() || gr.Auto {
+		switch {
+		case gr.Auto:
+			// Heavy prefixes find their own lengths: [ and ] have no
+			// length to change, and say what does.
+			m.status = "heavy prefixes find their own lengths: + - change the threshold; [ ] change a fixed prefix (1 [ for src/24)"
+			return
+		case !gr.IsAddr():
 			m.status = "[ and ] change the prefix of a grouping by source (1) or destination (2)"
 			return
 		}

@@ -9,15 +9,34 @@ import (
 	"github.com/cttop/cttop/format"
 )
 
-// helpTitle heads the help: how it closes (helpKey).
-const helpTitle = "  (esc closes, j/k scroll; any other key closes this help and acts)"
+// Titles of the help: how it closes (helpKey), over the flows or top view
+// and over a dialog, a question or the detail pane.
+const (
+	helpTitle       = "  (esc, ? or q closes, j/k scroll; any other key closes it and acts)"
+	helpTitleDialog = "  (esc closes, j/k scroll; any other key only closes it)"
+)
+
+// overPrompt reports whether the help was opened from the filter prompt
+// (F1 there): it then shows the filter's words, not the keys.
+func (m *Model) overPrompt() bool {
+	n := len(m.modes)
+	return n >= 2 && m.modes[n-1] == modeHelp && m.modes[n-2] == modePrompt
+}
 
 // renderHelp lays every key of the key map out for width w (helpBody),
 // under a title that says how the help closes and, when the action keys
 // are unavailable, why; the list scrolls when it is longer than the h
-// lines it has.
+// lines it has. Over the filter prompt it shows the filter's words.
 func (m *Model) renderHelp(w, h int) []string {
-	head := []string{"", m.styles.Title.Render("Keys") + m.styles.Dim.Render(helpTitle)}
+	if m.overPrompt() {
+		head := []string{"", m.styles.Title.Render("Filter") + m.styles.Dim.Render(filterHelpTitle), ""}
+		return scrolled(wrapLines(head, w), m.filterHelpBody(w), m.helpScroll, h, w)
+	}
+	title := helpTitle
+	if len(m.modes) >= 2 {
+		title = helpTitleDialog
+	}
+	head := []string{"", m.styles.Title.Render("Keys") + m.styles.Dim.Render(title)}
 	if why := m.keys.Unavailable; why != "" {
 		var names []string
 		for _, b := range m.keys.actionKeys() {
@@ -28,6 +47,15 @@ func (m *Model) renderHelp(w, h int) []string {
 		head = append(head, "")
 	}
 	return scrolled(wrapLines(head, w), m.helpBody(w), m.helpScroll, h, w)
+}
+
+// helpLines is the help's body at width w, wrapped: the filter's words
+// over the prompt, else the keys.
+func (m *Model) helpLines(w int) []string {
+	if m.overPrompt() {
+		return wrapLines(m.filterHelpBody(w), w)
+	}
+	return wrapLines(m.helpBody(w), w)
 }
 
 // helpBody lays the keys out in as few lines as fit width w: the groups in
@@ -103,9 +131,10 @@ func cellsHelp(text func(string) string) []string {
 
 // helpKey handles a key in the help. j/k and the page keys scroll it;
 // esc, ?, F1 and q only close it; any other key closes it and does what
-// it does in the flows or top view beneath (in a dialog, a question or
-// the detail pane beneath, it only closes the help, so that no key read
-// in the help answers a question by accident).
+// it does in the flows or top view beneath (in a dialog, a question, the
+// detail pane or the filter prompt beneath, it only closes the help, so
+// that no key read in the help answers a question by accident): as its
+// titles say.
 func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.keys
 	if key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown) || msg.String() == "space" {

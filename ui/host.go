@@ -148,7 +148,7 @@ func (m *Model) applyHost(u HostUpdate) {
 	}
 	if u.LogErr != "" && h.logErr == "" {
 		h.logErr = u.LogErr
-		m.status = u.LogErr // said once
+		m.keepStatus(u.LogErr) // said once
 	}
 	for _, l := range u.Lines {
 		h.klog.Add(l)

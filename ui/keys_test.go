@@ -85,8 +85,9 @@ func TestHelpClosesAndActs(t *testing.T) {
 	}
 }
 
-// TestUnknownKey: a key that does nothing says so in the status line,
-// until the next key or three seconds.
+// TestUnknownKey: a key that does nothing says so on the status line (or
+// on a line of its own above it, when it does not fit beside the hints
+// a message never pushes out), until the next key or three seconds.
 func TestUnknownKey(t *testing.T) {
 	for _, view := range []string{"", "tab"} {
 		m := screenModel(t, false)
@@ -94,24 +95,24 @@ func TestUnknownKey(t *testing.T) {
 			pressRun(m, view)
 		}
 		pressRun(m, "h")
-		if !strings.Contains(statusLine(m), "h: no such key here") || !strings.Contains(statusLine(m), "? help") {
-			t.Fatalf("h in view %q: status line %q", view, statusLine(m))
+		if !strings.Contains(oneLine(plain(m)), "h: no such key here") || !strings.Contains(statusLine(m), "? help") {
+			t.Fatalf("h in view %q:\n%s", view, plain(m))
 		}
 		pressRun(m, "j")
-		if strings.Contains(statusLine(m), "no such key") {
-			t.Errorf("the next key kept %q", statusLine(m))
+		if strings.Contains(plain(m), "no such key") {
+			t.Errorf("the next key kept it:\n%s", plain(m))
 		}
 		pressRun(m, "*")
 		for i := 1; i <= 4; i++ {
 			m.Update(BatchMsg{&model.Batch{Time: t0.Add(time.Duration(i) * time.Second)}})
 		}
-		if strings.Contains(statusLine(m), "no such key") {
-			t.Errorf("three seconds kept %q", statusLine(m))
+		if strings.Contains(plain(m), "no such key") {
+			t.Errorf("three seconds kept it:\n%s", plain(m))
 		}
 	}
 	m := screenModel(t, false, "enter", "z")
-	if m.mode() != modeDetail || !strings.Contains(statusLine(m), "z: no such key here (esc closes the detail") {
-		t.Errorf("z in the detail: %q", statusLine(m))
+	if m.mode() != modeDetail || !strings.Contains(oneLine(plain(m)), "z: no such key here (esc closes the detail") {
+		t.Errorf("z in the detail:\n%s", plain(m))
 	}
 }
 

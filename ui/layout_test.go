@@ -149,14 +149,29 @@ func TestStatusSaysHidden(t *testing.T) {
 		b.Snapshot.Add(r.Flow, nil)
 	}
 	m.Update(BatchMsg{b})
-	if s := statusLine(m); !strings.Contains(s, "hidden: SPORT") || !strings.Contains(s, "? help") {
+	// At 60 columns beside tab, q and ? the note counts them; wider it
+	// names them, as many as fit ("hidden: PROTO +3").
+	if s := statusLine(m); !strings.Contains(s, "4 columns hidden") || !strings.Contains(s, "? help") || !strings.Contains(s, "tab top") {
 		t.Errorf("status line %q", s)
 	}
+	m.Update(tea.WindowSizeMsg{Width: 68, Height: 12})
+	if s := statusLine(m); !strings.Contains(s, "hidden: PROTO +3") || !strings.Contains(s, "q quit") {
+		t.Errorf("at 68: status line %q", s)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 12})
 	// A message (here the metrics address) is news: the note gives way
-	// to it, never the other way round.
+	// to it, never the other way round; one too long to share the line
+	// with the hints a message keeps goes on a line of its own.
 	m.status = "metrics on http://[::1]:40123/metrics"
-	if s := statusLine(m); !strings.Contains(s, m.status) || strings.Contains(s, "hidden") {
+	if s := statusLine(m); strings.Contains(s, "hidden") && strings.Contains(s, m.status) {
 		t.Errorf("with a message: %q", s)
+	}
+	if !strings.Contains(plain(m), m.status) {
+		t.Errorf("the message is not whole on screen:\n%s", plain(m))
+	}
+	m.status = "3 flows"
+	if s := statusLine(m); !strings.Contains(s, m.status) || strings.Contains(s, "hidden") {
+		t.Errorf("with a short message: %q", s)
 	}
 	m.status = ""
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 12})

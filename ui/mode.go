@@ -70,6 +70,8 @@ func (m *Model) leave(md mode) {
 		m.blocked = nil
 	case modeTune:
 		m.tune = nil
+	case modeDetail:
+		m.detail = nil
 	}
 }
 

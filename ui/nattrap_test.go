@@ -48,7 +48,7 @@ func TestNATTrap(t *testing.T) {
 		t.Fatalf("preview: %d matched, note %q", m.preview.matched, m.preview.note)
 	}
 	screen := plain(m)
-	if !strings.Contains(screen, "4 of 14,671 match") || !strings.Contains(statusLine(m), want) {
+	if !strings.Contains(screen, "4 of 14,671 match") || !strings.Contains(oneLine(screen), want) {
 		t.Errorf("the prompt does not say so:\n%s", screen)
 	}
 	pressRun(m, "enter")

@@ -15,7 +15,8 @@ var noActionReasons = []string{"demo", "replay", "--read-only", "not a live kern
 
 // offersAction reports the first key offer of an action in screen.
 func offersAction(screen string) string {
-	for _, o := range []string{"! blocks", "! protects", "! untracks", "b blocks", "b block ", "u remove", "a apply"} {
+	for _, o := range []string{"! blocks", "! protects", "! untracks", "b blocks", "b block ", "u remove", "a apply",
+		"D deletes", "d deletes", "n untracks", "P protects"} {
 		if strings.Contains(screen, o) {
 			return o
 		}

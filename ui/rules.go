@@ -371,7 +371,7 @@ func (m *Model) clampScrolls() {
 		st.scroll = clampScroll(st.scroll, len(wrapLines(st.body(m.width), m.width)), h-len(m.rulesHead(m.width)))
 	}
 	if m.in(modeHelp) {
-		m.helpScroll = clampScroll(m.helpScroll, len(wrapLines(m.helpBody(m.width), m.width)), h-3)
+		m.helpScroll = clampScroll(m.helpScroll, len(m.helpLines(m.width)), h-3)
 	}
 	if t := m.tune; t != nil && !t.loading && t.err == nil {
 		t.scroll = clampScroll(t.scroll, len(wrapLines(t.body(m.width), m.width)), h-len(m.tuneHead(m.width)))

@@ -147,10 +147,10 @@ func (m *Model) saved(msg tableSavedMsg) {
 	// short for the whole message (which otherwise wraps above the status
 	// line) keeps a message's start.
 	if msg.err != nil {
-		m.status = "not saved: " + format.Printable(msg.err.Error())
+		m.keepStatus("not saved: " + format.Printable(msg.err.Error()))
 	} else {
-		m.status = fmt.Sprintf("saved to %s: %s and %s of history (cttop --replay reads it)",
-			format.Name(msg.path), format.Plural(msg.flows, "flow"), format.Elapsed(time.Duration(msg.secs)*time.Second))
+		m.keepStatus(fmt.Sprintf("saved to %s: %s and %s of history (cttop --replay reads it)",
+			format.Name(msg.path), format.Plural(msg.flows, "flow"), format.Elapsed(time.Duration(msg.secs)*time.Second)))
 	}
 	if !m.paused && m.held != nil {
 		b := m.held

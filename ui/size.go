@@ -70,3 +70,38 @@ func frameHeights(want, h int) (header, body int) {
 	header = min(want, max(1, h-3))
 	return header, h - 1 - header
 }
+
+// tableHeight is the number of rows on screen below the column titles,
+// with the lines a message or a question takes above the status line
+// (frame) left out, so that the selected row stays in view.
+func (m *Model) tableHeight() int {
+	_, body := frameHeights(m.headerHeight(), m.height-m.statusExtra())
+	return max(1, body-1)
+}
+
+// statusExtra is the number of lines the status line takes beyond its
+// own: a message or a question too long to share it (renderStatusLines).
+func (m *Model) statusExtra() int {
+	if m.mode() != modeConfirm && m.statusMessage(m.width) == "" {
+		return 0
+	}
+	return len(m.renderStatusLines(m.width, max(1, m.height-1))) - 1
+}
+
+// keepCursor cuts a view's body to n lines so that its selected row
+// stays: rows go from the top (under the column titles) when the cursor
+// is below the cut. tableHeight leaves the status line's lines out, so
+// this only acts when they changed between refresh and View.
+func (m *Model) keepCursor(body []string, n int) []string {
+	if len(body) <= n || n < 2 || m.bodyMode() != modeBrowse {
+		return body
+	}
+	cur := 1 + m.cursor - m.offset
+	if m.view == viewTop {
+		cur = 1 + m.top.cursor - m.top.offset
+	}
+	if drop := cur - n + 1; drop > 0 && cur < len(body) {
+		body = append(body[:1:1], body[1+drop:]...)
+	}
+	return body
+}

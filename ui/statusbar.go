@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -29,7 +30,7 @@ func (m *Model) hints() []hint {
 	case modeHelp:
 		// Inside the help the way out stays: "esc close", as its title
 		// says ("esc closes, j/k scroll").
-		if _, h := frameHeights(m.headerHeight(), m.height); len(wrapLines(m.helpBody(m.width), m.width)) > h-3 {
+		if _, h := frameHeights(m.headerHeight(), m.height); len(m.helpLines(m.width)) > h-3 {
 			return []hint{{"j/k", "more keys", 1}, {"esc", "close", 0}} // some are below
 		}
 		return []hint{{"esc", "close", 0}}
@@ -243,9 +244,35 @@ func (m *Model) renderStatusWith(width int, msg string) (line string, cut bool) 
 	// and go before the message is shortened (a message is news, this
 	// note is not).
 	hiddenNote := false
+	var hidden []string
+	shown := 0 // of hidden, named in the note
+	sortNote := ""
+	note := func() string {
+		var notes []string
+		switch {
+		case shown > 0 && shown < len(hidden):
+			notes = append(notes, "hidden: "+strings.Join(hidden[:shown], " ")+" +"+strconv.Itoa(len(hidden)-shown))
+		case shown > 0:
+			notes = append(notes, "hidden: "+strings.Join(hidden, " "))
+		case len(hidden) > 0:
+			notes = append(notes, format.Plural(len(hidden), "column")+" hidden")
+		}
+		if sortNote != "" {
+			notes = append(notes, sortNote)
+		}
+		return s.Dim.Render(strings.Join(notes, "; "))
+	}
 	if m.mode() == modeBrowse && m.view == viewFlows {
-		if _, _, hidden := m.flowColumns(width); len(hidden) > 0 {
-			left = append(left, s.Dim.Render("hidden: "+strings.Join(hidden, " ")))
+		_, _, hidden = m.flowColumns(width)
+		shown = len(hidden)
+		// Only --sort can sort by a column the table does not show
+		// (< and > pass over them): the missing arrow is explained.
+		nat, marked, zoned, counted := m.table.Extras()
+		if c, _ := m.list.Sort(); !sortShown(c, [4]int{nat, marked, zoned, counted}) {
+			sortNote = "sorted by " + c.String() + " (no column)"
+		}
+		if len(hidden) > 0 || sortNote != "" {
+			left = append(left, note())
 			hiddenNote = true
 		}
 	}
@@ -256,8 +283,23 @@ func (m *Model) renderStatusWith(width int, msg string) (line string, cut bool) 
 		if ok {
 			return line, msg != whole
 		}
+		// Beside a message or the note of hidden columns only the hints
+		// below keepBeside give way: the note goes first, and a message
+		// that does not fit beside the others goes on lines of its own
+		// (messageLines).
+		floor := 0
+		if msg != "" || hiddenNote {
+			floor = keepBeside
+		}
 		switch {
-		case dropHint(&hs):
+		case dropHint(&hs, floor):
+		case hiddenNote && shown > 0:
+			// The note names fewer columns ("hidden: SPORT FLAGS +3"),
+			// then only counts them ("4 columns hidden"), and outlasts
+			// "> sort" then, not "q quit" nor "tab" (nor a message).
+			shown--
+			left[len(left)-1] = note()
+		case hiddenNote && msg == "" && dropHint(&hs, keepBeside-1):
 		case hiddenNote:
 			left, hiddenNote = left[:len(left)-1], false
 		case msg != "":
@@ -305,12 +347,19 @@ func (m *Model) statusLine(left []string, msg string, hs []hint, width int) (str
 	return l + spaces(gap) + r, true
 }
 
-// dropHint removes the hint that goes first (the highest prio above 0),
-// and reports whether there was one.
-func dropHint(hs *[]hint) bool {
+// keepBeside is the least prio of the hints a message pushes out of the
+// status line: /, tab, b, q and > stay (prio 1 to 5), so that a message
+// never hides the way to the other view, to sorting or out; space, *,
+// U, T, p and enter give way to it. The note of hidden columns makes
+// the same way, and when only its count is left, outlasts > (renderStatusWith).
+const keepBeside = 5
+
+// dropHint removes the hint that goes first (the highest prio above
+// floor), and reports whether there was one.
+func dropHint(hs *[]hint, floor int) bool {
 	worst := -1
 	for i, h := range *hs {
-		if h.prio > 0 && (worst < 0 || h.prio > (*hs)[worst].prio) {
+		if h.prio > floor && (worst < 0 || h.prio > (*hs)[worst].prio) {
 			worst = i
 		}
 	}

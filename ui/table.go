@@ -89,13 +89,10 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column, g *glyphs
 		// without UTF-8.
 		return func(r *row) string { return g.text(f(r)) }
 	}
-	nat, marked, zoned, counted := extras[0], extras[1], extras[2], extras[3]
-	has := map[format.ColumnID]bool{format.ColNAT: nat > 0, format.ColMark: marked > 0, format.ColZone: zoned > 0,
-		format.ColBytes: counted > 0, format.ColPkts: counted > 0}
 	on := make([]bool, format.NumColumns)
 	byID := make([]column, format.NumColumns)
 	for id := range format.NumColumns {
-		if ok, optional := has[id]; optional && !ok {
+		if !hasColumn(id, extras) {
 			continue
 		}
 		on[id], byID[id] = true, mk(id, text(all[id].Cell), minWidth[id])
@@ -170,6 +167,36 @@ func layout(width int, rows []row, extras [4]int, sorted model.Column, g *glyphs
 		}
 	}
 	return cols, hidden
+}
+
+// hasColumn reports whether the table has column id, given the number of
+// flows with NAT, a mark, a zone and counters (Table.Extras): the optional
+// columns only when some flow has a value.
+func hasColumn(id format.ColumnID, extras [4]int) bool {
+	switch id {
+	case format.ColNAT:
+		return extras[0] > 0
+	case format.ColMark:
+		return extras[1] > 0
+	case format.ColZone:
+		return extras[2] > 0
+	case format.ColBytes, format.ColPkts:
+		return extras[3] > 0
+	}
+	return true
+}
+
+// sortShown reports whether the table shows the column sort key c orders
+// by, and so its arrow (the sort column never gives way to a narrow
+// terminal): AGE has no column, MARK, ZONE, BYTES and PKTS none while no
+// flow has a value.
+func sortShown(c model.Column, extras [4]int) bool {
+	for id, sc := range sortOf {
+		if sc == c {
+			return hasColumn(format.ColumnID(id), extras)
+		}
+	}
+	return false
 }
 
 // sortedWidth is the room the title of the sort column needs for its arrow.

@@ -86,11 +86,17 @@ func (m *Model) tagAll() {
 	m.status = m.tagReport(len(m.tags), n, "flow", what)
 }
 
-// tagReport says what * tagged: "tagged 10,000 flows matching 'port 80'".
+// tagReport says what * tagged: "tagged 10,000 flows matching 'port 80'";
+// when the limit left some out, how many match, and D where it acts (no
+// screen offers an action key without actions).
 func (m *Model) tagReport(tagged, matching int, unit, what string) string {
 	s := "tagged " + format.Plural(tagged, unit) + " matching " + what
 	if tagged < matching {
-		s += " (" + format.Commas(uint64(tagged)) + " at most; D deletes all " + format.Commas(uint64(matching)) + ")"
+		all := "D deletes all " + format.Commas(uint64(matching))
+		if m.cfg.Actions == nil {
+			all = format.Commas(uint64(matching)) + " match"
+		}
+		s += " (" + format.Commas(uint64(tagged)) + " at most; " + all + ")"
 	}
 	return s
 }

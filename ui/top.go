@@ -223,7 +223,9 @@ func (m *Model) renderTop(w int) []string {
 			}
 			line += " " + padLeft(b, c.count) + " " + padLeft(p, c.count)
 		}
-		mix := "-"
+		// A row whose states are not summed yet says so: "-" would
+		// say the flows have no known state.
+		mix := "counting" + s.Glyphs.ellipsis
 		if detailed {
 			mix = mixText(&g, c.mix)
 		}
@@ -324,4 +326,37 @@ func mixText(g *model.Group, w int) string {
 		text = next
 	}
 	return text
+}
+
+// detailMsg says it is time to sum the state mix of more heavy-prefix
+// rows (model.Groups.MoreDetail).
+type detailMsg struct{}
+
+// detailEvery is how often the top view sums more of the rows' state
+// mixes while some wait for them, when no batch comes (a replay).
+const detailEvery = 20 * time.Millisecond
+
+// waitForDetail comes back after detailEvery while rows of the top view
+// wait for their state mix, so that a table without batches gets them all
+// within a few frames.
+func (m *Model) waitForDetail() tea.Cmd {
+	if m.waitingDetail || m.view != viewTop || !m.groups.DetailPending() {
+		return nil
+	}
+	m.waitingDetail = true
+	return tea.Tick(detailEvery, func(time.Time) tea.Msg { return detailMsg{} })
+}
+
+// groupsDoneMsg says a background rebuild of the groups ended.
+type groupsDoneMsg struct{}
+
+// waitForGroups waits for a background rebuild of the groups, so the top
+// view shows them as soon as they are counted even if no batch comes.
+func (m *Model) waitForGroups() tea.Cmd {
+	d := m.groups.Done()
+	if d == nil || m.waitingGroups {
+		return nil
+	}
+	m.waitingGroups = true
+	return func() tea.Msg { <-d; return groupsDoneMsg{} }
 }

@@ -72,8 +72,10 @@ type Config struct {
 // verdict line (headerHeight).
 const headerLines = 3
 
-// heavyDetailLimit bounds the addresses whose state mix is summed for the
-// rows of src/auto each frame (model.Groups.SetDetailLimit).
+// heavyDetailLimit bounds the addresses whose state mix is summed afresh
+// for the rows of src/auto in one frame (model.Groups.SetDetailLimit): a
+// row is summed once, then kept up to date by the changes; the rows left
+// waiting are summed in the next frames (waitForDetail).
 const heavyDetailLimit = 1 << 16
 
 type viewKind int
@@ -125,6 +127,7 @@ type Model struct {
 	previewRun  *previewRun // a match count under way (filter.go)
 	filterStack []*filter.Filter
 
+	detail  *detailState
 	confirm *confirmState
 	busy    *busyState
 	rules   *rulesState
@@ -143,10 +146,14 @@ type Model struct {
 	paused bool
 	held   *model.Batch
 	// status is the last message of the status line; a brief one (an
-	// unknown key) goes with the next key or after briefFor of table time.
+	// unknown key) goes with the next key or after briefFor of table time;
+	// one that describes the screen goes when screen changes, one kept
+	// (statusKeep) stays until replaced (message.go).
 	status      string
 	statusBrief bool
 	statusAt    uint32
+	statusKeep  bool
+	screen      screenContext
 	// sizeNote says the terminal reported no size, and assumed is the
 	// size cttop took instead.
 	sizeNote string
@@ -156,6 +163,7 @@ type Model struct {
 	err        error
 
 	waitingGroups bool // a waitForGroups command is out
+	waitingDetail bool // a waitForDetail command is out
 
 	start startState // the automatic start view (startview.go)
 	// dropBase is drop + early_drop when cttop first saw table t's
@@ -186,7 +194,7 @@ func New(cfg Config) *Model {
 		cfg: cfg, keys: DefaultKeyMap(), help: help.New(),
 		table: t, list: l, groups: g, verdict: v, atTop: true, width: 80, height: 24,
 		tags: map[model.Key]struct{}{}, groupTags: map[model.GroupKey]struct{}{},
-		prompt: newPrompt(), host: newHostState(cfg), status: cfg.Status,
+		prompt: newPrompt(), host: newHostState(cfg), status: cfg.Status, statusKeep: cfg.Status != "",
 	}
 	m.setStyles(true)
 	m.keys.useGlyphs(&m.styles.Glyphs)
@@ -203,6 +211,7 @@ func New(cfg Config) *Model {
 	if cfg.StartAll && cfg.Host != nil {
 		m.enter(modeNamespaces)
 	}
+	m.screen = m.screenNow()
 	return m
 }
 
@@ -234,28 +243,26 @@ func (m *Model) waitForBatch() tea.Cmd {
 // Update dispatches a message to its handler, then keeps the scroll
 // positions within their texts (so that View only reads the state).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if _, ok := msg.(groupsDoneMsg); ok {
+	switch msg.(type) {
+	case groupsDoneMsg:
 		m.waitingGroups = false
 		m.refresh()
-		return m, m.waitForGroups()
+		return m, tea.Batch(m.waitForGroups(), m.waitForDetail())
+	case detailMsg:
+		m.waitingDetail = false
+		m.groups.MoreDetail()
+		m.refresh()
+		return m, m.waitForDetail()
 	}
+	before, kept, md := m.status, m.statusKeep, m.mode()
+	m.statusKeep = false
 	cmd := m.update(msg)
-	m.clampScrolls()
-	return m, tea.Batch(cmd, m.waitForGroups())
-}
-
-// groupsDoneMsg says a background rebuild of the groups ended.
-type groupsDoneMsg struct{}
-
-// waitForGroups waits for a background rebuild of the groups, so the top
-// view shows them as soon as they are counted even if no batch comes.
-func (m *Model) waitForGroups() tea.Cmd {
-	d := m.groups.Done()
-	if d == nil || m.waitingGroups {
-		return nil
+	m.settleStatus(before, kept)
+	if m.status != before || m.mode() != md {
+		m.refresh() // a message or a question may take lines from the rows (tableHeight)
 	}
-	m.waitingGroups = true
-	return func() tea.Msg { <-d; return groupsDoneMsg{} }
+	m.clampScrolls()
+	return m, tea.Batch(cmd, m.waitForGroups(), m.waitForDetail())
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -317,13 +324,8 @@ func (m *Model) ingest(b *model.Batch) {
 	}
 	m.observeVerdict(ch)
 	m.decideStart(b)
+	m.followDetail()
 	m.refresh()
-}
-
-// tableHeight is the number of rows on screen below the column titles.
-func (m *Model) tableHeight() int {
-	_, body := frameHeights(m.headerHeight(), m.height)
-	return max(1, body-1)
 }
 
 // refresh finds the selection's row and the visible window of the current
@@ -418,7 +420,7 @@ func (m *Model) frame() []string {
 	nh, nb := frameHeights(len(head), h-len(status)+1)
 	lines := head[:nh]
 	if nb > 0 {
-		body := m.renderBody(w, nb)
+		body := m.keepCursor(m.renderBody(w, nb), nb)
 		lines = append(lines, body[:min(len(body), nb)]...)
 	}
 	for len(lines) < h-len(status) {

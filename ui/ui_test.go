@@ -146,8 +146,8 @@ func TestSortKeys(t *testing.T) {
 		t.Fatalf("< < gave %v, want proto", c)
 	}
 	press(m, "<")
-	if c, _ := m.list.Sort(); c != model.ColZone {
-		t.Fatalf("< wraps to %v, want zone", c)
+	if c, _ := m.list.Sort(); c != model.ColTTL {
+		t.Fatalf("< wraps to %v, want ttl (the last column shown: no flow has a mark, zone or counters)", c)
 	}
 	press(m, ">", ">", "r")
 	if c, desc := m.list.Sort(); c != model.ColSrc || !desc {
