@@ -240,41 +240,13 @@ func (m *Model) renderStatusWith(width int, msg string) (line string, cut bool) 
 	if m.sizeNote != "" {
 		left = append(left, s.Warn.Render(m.sizeNote))
 	}
-	// The columns too narrow a terminal hides are named last on the left,
-	// and go before the message is shortened (a message is news, this
+	// The note of what the table does not show is last on the left,
+	// and goes before the message is shortened (a message is news, this
 	// note is not).
-	hiddenNote := false
-	var hidden []string
-	shown := 0 // of hidden, named in the note
-	sortNote := ""
-	note := func() string {
-		var notes []string
-		switch {
-		case shown > 0 && shown < len(hidden):
-			notes = append(notes, "hidden: "+strings.Join(hidden[:shown], " ")+" +"+strconv.Itoa(len(hidden)-shown))
-		case shown > 0:
-			notes = append(notes, "hidden: "+strings.Join(hidden, " "))
-		case len(hidden) > 0:
-			notes = append(notes, format.Plural(len(hidden), "column")+" hidden")
-		}
-		if sortNote != "" {
-			notes = append(notes, sortNote)
-		}
-		return s.Dim.Render(strings.Join(notes, "; "))
-	}
-	if m.mode() == modeBrowse && m.view == viewFlows {
-		_, _, hidden = m.flowColumns(width)
-		shown = len(hidden)
-		// Only --sort can sort by a column the table does not show
-		// (< and > pass over them): the missing arrow is explained.
-		nat, marked, zoned, counted := m.table.Extras()
-		if c, _ := m.list.Sort(); !sortShown(c, [4]int{nat, marked, zoned, counted}) {
-			sortNote = "sorted by " + c.String() + " (no column)"
-		}
-		if len(hidden) > 0 || sortNote != "" {
-			left = append(left, note())
-			hiddenNote = true
-		}
+	cn := m.columnsNote(width)
+	hiddenNote := cn != nil
+	if hiddenNote {
+		left = append(left, s.Dim.Render(cn.text()))
 	}
 	hs := m.hints()
 	whole := msg
@@ -293,12 +265,11 @@ func (m *Model) renderStatusWith(width int, msg string) (line string, cut bool) 
 		}
 		switch {
 		case dropHint(&hs, floor):
-		case hiddenNote && shown > 0:
+		case hiddenNote && cn.shrink():
 			// The note names fewer columns ("hidden: SPORT FLAGS +3"),
 			// then only counts them ("4 columns hidden"), and outlasts
 			// "> sort" then, not "q quit" nor "tab" (nor a message).
-			shown--
-			left[len(left)-1] = note()
+			left[len(left)-1] = s.Dim.Render(cn.text())
 		case hiddenNote && msg == "" && dropHint(&hs, keepBeside-1):
 		case hiddenNote:
 			left, hiddenNote = left[:len(left)-1], false
@@ -323,6 +294,60 @@ func (m *Model) renderStatusWith(width int, msg string) (line string, cut bool) 
 			return s.Bold.Render(h.key[:min(len(h.key), width)]), cut
 		}
 	}
+}
+
+// columnsNote is the status line's note of what the flows table does not
+// show: the columns a narrow terminal hides, and the sort column when it
+// has none. nil when there is nothing to say (or not in the flows view).
+type columnsNote struct {
+	hidden   []string
+	shown    int // of hidden, named
+	sortNote string
+}
+
+func (m *Model) columnsNote(width int) *columnsNote {
+	if m.mode() != modeBrowse || m.view != viewFlows {
+		return nil
+	}
+	_, _, hidden := m.flowColumns(width)
+	n := &columnsNote{hidden: hidden, shown: len(hidden)}
+	// Only --sort can sort by a column the table does not show (< and >
+	// pass over them): the missing arrow is explained.
+	nat, marked, zoned, counted := m.table.Extras()
+	if c, _ := m.list.Sort(); !sortShown(c, [4]int{nat, marked, zoned, counted}) {
+		n.sortNote = "sorted by " + c.String() + " (no column)"
+	}
+	if len(hidden) == 0 && n.sortNote == "" {
+		return nil
+	}
+	return n
+}
+
+// text is the note: "hidden: SPORT FLAGS", "hidden: SPORT +3", "4
+// columns hidden", and the sort column's.
+func (n *columnsNote) text() string {
+	var notes []string
+	switch {
+	case n.shown > 0 && n.shown < len(n.hidden):
+		notes = append(notes, "hidden: "+strings.Join(n.hidden[:n.shown], " ")+" +"+strconv.Itoa(len(n.hidden)-n.shown))
+	case n.shown > 0:
+		notes = append(notes, "hidden: "+strings.Join(n.hidden, " "))
+	case len(n.hidden) > 0:
+		notes = append(notes, format.Plural(len(n.hidden), "column")+" hidden")
+	}
+	if n.sortNote != "" {
+		notes = append(notes, n.sortNote)
+	}
+	return strings.Join(notes, "; ")
+}
+
+// shrink names a column fewer, and reports whether it could.
+func (n *columnsNote) shrink() bool {
+	if n.shown == 0 {
+		return false
+	}
+	n.shown--
+	return true
 }
 
 // statusLine joins the parts of the status line, the hints on the right;
