@@ -20,6 +20,7 @@ type screenContext struct {
 	view     viewKind
 	grouping model.Grouping
 	order    model.GroupOrder
+	reversed bool
 	share    float64
 	sort     model.Column
 	desc     bool
@@ -30,7 +31,7 @@ type screenContext struct {
 // screenNow returns the screen's context as it is now.
 func (m *Model) screenNow() screenContext {
 	c, desc := m.list.Sort()
-	return screenContext{view: m.view, grouping: m.groups.Grouping(), order: m.groups.Order(), share: m.groups.Share(),
+	return screenContext{view: m.view, grouping: m.groups.Grouping(), order: m.groups.Order(), reversed: m.groups.Reversed(), share: m.groups.Share(),
 		sort: c, desc: desc, filter: m.filter, table: m.table}
 }
 
