@@ -286,7 +286,10 @@ func (g *Groups) adopt() {
 	g.valid = true
 	g.dropRanks()
 	if b.auto {
+		// A new trie: no node is marked row, no row summed yet.
 		g.trie, g.heavyDirty = b.trie, true
+		g.rowNodes, g.heavy = g.rowNodes[:0], g.heavy[:0]
+		clear(g.details)
 	} else if b.asc == g.asc {
 		// The worker's ranks: the changes since follow them.
 		g.setRanks(b.ranks, b.k)
