@@ -321,6 +321,13 @@ func (g *Groups) ensure() {
 		if f.Family != 0 && g.match(f, g.t.ExtAt(slot)) {
 			c, _ := g.t.CountersAt(slot)
 			g.add(f, &c, 1)
+			if g.matched == presizeAfter {
+				if g.auto() {
+					g.trie.presize(g.matched, g.t.Len())
+				} else {
+					g.list, g.idx = presize(g.list, g.idx, g.matched, g.t.Len())
+				}
+			}
 		}
 	}
 	g.list = fitList(g.list)

@@ -46,9 +46,9 @@ var groupsBudgetSteps = []struct {
 
 // Budgets of TestGroupsMemoryBudget, in bytes of Go heap the groups hold
 // beyond the table's, at a million flows from as many sources: per group
-// of a grouping by address (a million groups; 81 measured, 232 before the
+// of a grouping by address (a million groups; 74 measured, 232 before the
 // groups kept 56-byte tallies in an index of their own), per distinct
-// address of the heavy-hitter prefixes (their trie; 112 measured, 410
+// address of the heavy-hitter prefixes (their trie; 97 measured, 410
 // before, the sources' groups kept beside it), and in all for a grouping
 // of a handful of groups (its NEW/s summaries, at most 6.3 MB, and nothing
 // of the groupings before it; 1.2 MB measured, 246 before).

@@ -1,6 +1,9 @@
 package model
 
-import "sync/atomic"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // A rebuild of big groupings (a new key, a new filter, a snapshot)
 // runs in the background, as a list's sort does (partial.go), so that a
@@ -24,6 +27,33 @@ type groupItem struct {
 	state          State
 	counted        bool
 	bytes, packets uint64
+}
+
+// presizeAfter is how many items a rebuild aggregates before it judges
+// whether nearly every flow makes a group of its own.
+const presizeAfter = 1 << 16
+
+// presize makes room in list and idx for a group a flow of flows, when
+// nearly every one of the first seen flows has a group of its own (a
+// flood from distinct sources), rather than have them grown by steps
+// (each a copy, the last one twice their memory at once).
+func presize(list []groupRec, idx groupIndex, seen, flows int) ([]groupRec, groupIndex) {
+	if len(list) >= seen*9/10 {
+		list = slices.Grow(list, flows-len(list))
+		idx.reserve(flows)
+	}
+	return list, idx
+}
+
+// presize makes room in the trie for an address a flow of flows (at most
+// two nodes and a tally each), as presize does for groups.
+func (t *prefixTrie) presize(seen, flows int) {
+	if t.leaves >= seen*9/10 {
+		t.nodes = slices.Grow(t.nodes, 2*flows-len(t.nodes))
+		if t.withAggs {
+			t.aggs = slices.Grow(t.aggs, flows-len(t.aggs))
+		}
+	}
 }
 
 // addItem adds a flow, as countFlow does.
@@ -246,6 +276,13 @@ func (b *groupBuild) aggregate(items []groupItem) {
 		}
 		if i&0xffff == 0 && b.stop.Load() {
 			return
+		}
+		if i == presizeAfter-1 {
+			if b.auto {
+				b.trie.presize(presizeAfter, len(items))
+			} else {
+				b.list, b.idx = presize(b.list, b.idx, presizeAfter, len(items))
+			}
 		}
 	}
 	b.matched = len(items)

@@ -135,6 +135,17 @@ func (x *groupIndex) remove(k *GroupKey, place int32) {
 	}
 }
 
+// reserve makes room for n entries without growing.
+func (x *groupIndex) reserve(n int) {
+	size := len(x.slots)
+	for size*3 < n*4 {
+		size *= 2
+	}
+	if size > len(x.slots) {
+		x.resize(size)
+	}
+}
+
 // fit shrinks the index to the size its entries need, when it is four
 // times that or more (a rebuild that reused the index of a grouping with
 // more groups).
