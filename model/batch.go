@@ -346,11 +346,15 @@ func mergeFlow(f *Flow, c *Counters, x *Ext, old *Flow, oldc *Counters, oldx *Ex
 }
 
 // Merge folds the newer batch n into b, as if n's events had been added to
-// b one by one. A snapshot in n supersedes everything b held.
+// b one by one. A snapshot in n supersedes everything b held. n's time
+// replaces b's unless n has none (zero): a batch without a time must not
+// set the table's clock to 1970, where every timeout would read as decades.
 func (b *Batch) Merge(n *Batch) {
 	b.New += n.New
 	b.Gone += n.Gone
-	b.Time = n.Time
+	if !n.Time.IsZero() {
+		b.Time = n.Time
+	}
 	if n.Stats.Valid {
 		b.Stats = n.Stats
 	}

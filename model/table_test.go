@@ -315,3 +315,19 @@ func TestCountersBeyond32Bits(t *testing.T) {
 		t.Fatalf("%d overflow entries left", n)
 	}
 }
+
+// TestMergeKeepsTime: merging a batch that says no time (a part of a
+// snapshot handed over without one) keeps the time b had; a later time
+// replaces it.
+func TestMergeKeepsTime(t *testing.T) {
+	b := &Batch{Time: t0}
+	b.Merge(&Batch{Snapshot: &Snapshot{}})
+	if !b.Time.Equal(t0) {
+		t.Fatalf("time after merging a batch without one: %v, want %v", b.Time, t0)
+	}
+	later := t0.Add(time.Second)
+	b.Merge(&Batch{Time: later})
+	if !b.Time.Equal(later) {
+		t.Fatalf("time after merging a later batch: %v, want %v", b.Time, later)
+	}
+}

@@ -251,7 +251,8 @@ func (r *Source) finish(b *model.Batch) error {
 		whole.Know(sink.final)
 		last = whole
 	}
-	b.Merge(&model.Batch{Snapshot: last})
+	// Merge takes the merged batch's time: the load's, as every part's.
+	b.Merge(&model.Batch{Time: r.now, Snapshot: last})
 	b.Stats, b.Info, b.History = full.Stats, full.Info, r.History()
 	return nil
 }

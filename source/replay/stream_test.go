@@ -112,10 +112,16 @@ func TestStartInParts(t *testing.T) {
 	if tab.Len() != model.PartFlows {
 		t.Errorf("%d flows handed over after a part", tab.Len())
 	}
+	start := b.Time
 	go func() { pw.Write(rest); pw.Close() }()
 	b = receive(t, out, tab, nil)
 	if b.Info.Loading || !b.Stats.Valid || b.Stats.Count != 12000 || b.Info.ReadBytes != 0 {
 		t.Errorf("the last batch: %+v %+v", b.Info, b.Stats)
+	}
+	// Every batch is at the load's time, the last one too: the flows'
+	// timeouts count from it (a zero time showed TTLs of 20,791 days).
+	if start.IsZero() || !b.Time.Equal(start) || tab.Now() != uint32(start.Unix()) {
+		t.Errorf("batch times: first part %v, last %v; table at %d", start, b.Time, tab.Now())
 	}
 	if d := sameTable(tab, loadedTable(t, append(first, rest...))); d != "" {
 		t.Error(d)
