@@ -14,10 +14,8 @@ import (
 // memory, on the path of every change of a flow. The hash is seeded at
 // random: the keys are addresses whoever sends packets chooses.
 type groupIndex struct {
-	seed  maphash.Seed
-	slots []uint64 // entries: hash32<<32 | place+1; 0 is empty
-	mask  uint64
-	n     int
+	seed maphash.Seed
+	probeTable
 }
 
 // groupIndexMin is the fewest slots of an index in use.
@@ -69,7 +67,7 @@ func (x *groupIndex) find(list []groupRec, k *GroupKey) int32 {
 // empty position where k goes, for fill. It grows the index first if one
 // more entry would overfill it, so that the position stays valid.
 func (x *groupIndex) probe(list []groupRec, k *GroupKey, h uint32) (place int32, pos uint64) {
-	if (x.n+1)*4 > len(x.slots)*3 {
+	if x.full() {
 		x.resize(max(2*len(x.slots), groupIndexMin))
 	}
 	hi := uint64(h) << 32
@@ -86,21 +84,11 @@ func (x *groupIndex) probe(list []groupRec, k *GroupKey, h uint32) (place int32,
 	}
 }
 
-// fill stores place at the position probe returned for a key of hash h.
-func (x *groupIndex) fill(pos uint64, h uint32, place int32) {
-	x.slots[pos] = entry(h, place)
-	x.n++
-}
-
 // at returns the position of the entry of key k at place, which must be
 // in the index.
 func (x *groupIndex) at(k *GroupKey, place int32) (uint64, uint32) {
 	h := x.hash(k)
-	want := entry(h, place)
-	i := uint64(h) & x.mask
-	for x.slots[i] != want {
-		i = (i + 1) & x.mask
-	}
+	i, _ := x.locate(entry(h, place), h)
 	return i, h
 }
 
@@ -111,28 +99,10 @@ func (x *groupIndex) move(k *GroupKey, from, to int32) {
 }
 
 // remove deletes the entry of key k at place by shifting the rest of its
-// probe chain back, as index.remove does.
+// probe chain back.
 func (x *groupIndex) remove(k *GroupKey, place int32) {
 	i, _ := x.at(k, place)
-	x.n--
-	for j := i; ; {
-		j = (j + 1) & x.mask
-		e := x.slots[j]
-		if e == 0 {
-			break
-		}
-		home := (e >> 32) & x.mask
-		// Move e back into the hole at i unless its home lies cyclically
-		// in (i, j].
-		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
-			x.slots[i] = e
-			i = j
-		}
-	}
-	x.slots[i] = 0
-	if len(x.slots) > 1024 && x.n*8 < len(x.slots) {
-		x.resize(len(x.slots) / 2)
-	}
+	x.deleteAt(i)
 }
 
 // reserve makes room for n entries without growing.
@@ -156,21 +126,5 @@ func (x *groupIndex) fit() {
 	}
 	if len(x.slots) >= 4*size {
 		x.resize(size)
-	}
-}
-
-func (x *groupIndex) resize(size int) {
-	old := x.slots
-	x.slots = make([]uint64, size)
-	x.mask = uint64(size - 1)
-	for _, e := range old {
-		if e == 0 {
-			continue
-		}
-		i := (e >> 32) & x.mask
-		for x.slots[i] != 0 {
-			i = (i + 1) & x.mask
-		}
-		x.slots[i] = e
 	}
 }

@@ -43,26 +43,25 @@ type rankWin struct {
 // compareRanked orders two groups as the ranking does: by flows,
 // descending unless asc, then by key, ascending.
 func compareRanked(a, b *Group, asc bool) int {
-	c := cmp.Compare(b.Flows, a.Flows)
-	if asc {
-		c = -c
-	}
-	if c != 0 {
-		return c
-	}
-	return compareGroupKeys(&a.Key, &b.Key)
+	return compareRanks(a.Flows, b.Flows, &a.Key, &b.Key, asc)
 }
 
 // compareRecs orders two groups of a list as compareRanked does.
 func compareRecs(a, b *groupRec, asc bool) int {
-	c := cmp.Compare(b.flows, a.flows)
+	return compareRanks(a.flows, b.flows, &a.key, &b.key, asc)
+}
+
+// compareRanks is the ranking's order of groups of af and bf flows and
+// keys ak and bk.
+func compareRanks[N cmp.Ordered](af, bf N, ak, bk *GroupKey, asc bool) int {
+	c := cmp.Compare(bf, af)
 	if asc {
 		c = -c
 	}
 	if c != 0 {
 		return c
 	}
-	return compareGroupKeys(&a.key, &b.key)
+	return compareGroupKeys(ak, bk)
 }
 
 // winCompare orders groups i and j of list in window w's comparison.

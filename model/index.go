@@ -21,10 +21,8 @@ import (
 // packets, and a predictable hash would let a flood pile its flows into one
 // probe chain.
 type index struct {
-	seed  maphash.Seed
-	slots []uint64 // entries: hash32<<32 | slot+1; 0 is empty
-	mask  uint64
-	n     int
+	seed maphash.Seed
+	probeTable
 }
 
 func newIndex(hint int) index {
@@ -32,7 +30,7 @@ func newIndex(hint int) index {
 	for size*3 < hint*4 {
 		size *= 2
 	}
-	return index{seed: maphash.MakeSeed(), slots: make([]uint64, size), mask: uint64(size - 1)}
+	return index{seed: maphash.MakeSeed(), probeTable: probeTable{slots: make([]uint64, size), mask: uint64(size - 1)}}
 }
 
 // hash returns 32 bits of k's hash: the home is hash&mask (tables up to 2^32
@@ -50,10 +48,6 @@ func (x *index) hash(k *Key) uint32 {
 	h := maphash.Bytes(x.seed, b[:])
 	return uint32(h ^ h>>32)
 }
-
-func entry(h uint32, slot int32) uint64 { return uint64(h)<<32 | uint64(uint32(slot+1)) }
-
-func entrySlot(e uint64) int32 { return int32(uint32(e)) - 1 }
 
 // find returns the slot holding k, or -1.
 func (x *index) find(s *store, k *Key) int32 { return x.findHash(s, k, x.hash(k)) }
@@ -81,7 +75,7 @@ func (x *index) findHash(s *store, k *Key, h uint32) int32 {
 // and the insert after it. It grows the index first if one more entry would
 // overfill it, so that the position stays valid.
 func (x *index) probe(s *store, k *Key, h uint32) (slot int32, pos uint64) {
-	if (x.n+1)*4 > len(x.slots)*3 {
+	if x.full() {
 		x.resize(len(x.slots) * 2)
 	}
 	hi := uint64(h) << 32
@@ -100,64 +94,12 @@ func (x *index) probe(s *store, k *Key, h uint32) (slot int32, pos uint64) {
 	}
 }
 
-// fill stores slot at the position probe returned for a key of hash h.
-func (x *index) fill(pos uint64, h uint32, slot int32) {
-	x.slots[pos] = entry(h, slot)
-	x.n++
-}
-
-// remove deletes the entry of k, which must map to slot, by shifting the
-// rest of its probe chain back (no tombstones, so lookups never slow down
-// with churn).
+// remove deletes the entry of k, which must map to slot (none if it is
+// not there).
 func (x *index) remove(k *Key, slot int32) {
 	h := x.hash(k)
-	want := entry(h, slot)
-	i := uint64(h) & x.mask
-	for {
-		e := x.slots[i]
-		if e == 0 {
-			return
-		}
-		if e == want {
-			break
-		}
-		i = (i + 1) & x.mask
-	}
-	x.n--
-	j := i
-	for {
-		j = (j + 1) & x.mask
-		e := x.slots[j]
-		if e == 0 {
-			break
-		}
-		home := (e >> 32) & x.mask
-		// Move e back into the hole at i unless its home lies cyclically
-		// in (i, j].
-		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
-			x.slots[i] = e
-			i = j
-		}
-	}
-	x.slots[i] = 0
-	if len(x.slots) > 1024 && x.n*8 < len(x.slots) {
-		x.resize(len(x.slots) / 2)
-	}
-}
-
-func (x *index) resize(size int) {
-	old := x.slots
-	x.slots = make([]uint64, size)
-	x.mask = uint64(size - 1)
-	for _, e := range old {
-		if e == 0 {
-			continue
-		}
-		i := (e >> 32) & x.mask
-		for x.slots[i] != 0 {
-			i = (i + 1) & x.mask
-		}
-		x.slots[i] = e
+	if i, ok := x.locate(entry(h, slot), h); ok {
+		x.deleteAt(i)
 	}
 }
 
