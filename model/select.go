@@ -250,61 +250,66 @@ func (h *boundHeap) offer(x *sortItem) {
 }
 
 // compact keeps the k best items of the buffer and makes the k-th the
-// threshold.
+// threshold; the kept items are in order, so that an ordered run after
+// them can be seen as one.
 func (h *boundHeap) compact() {
-	a := h.items
-	if h.ordered {
-		// The k best are the last k, in order: the first of them is the
-		// threshold, and the buffer stays in order.
-		copy(a, a[len(a)-h.k:])
-		h.items = a[:h.k]
-		h.thr, h.hasThr = a[0], true
-		return
+	h.items, h.thr = keepBest(h.items, h.k, h.ordered, func(x, y sortItem) int {
+		switch {
+		case h.better(&x, &y):
+			return -1
+		case h.better(&y, &x):
+			return 1
+		}
+		return 0
+	})
+	h.hasThr, h.ordered = true, true
+}
+
+// keepBest keeps the k best of buf (less(a, b) < 0: a is better) and
+// returns them in order of betterness, the best last, with the worst of
+// them (the new threshold); ordered says buf is in that order already, and
+// then its last k are kept by a copy. A quickselect otherwise, then a sort
+// of the k kept (k log k comparisons, against the buffer's many more).
+// The re-sort's selection (boundHeap) and the top view's ranking windows
+// (rankSel) share it.
+func keepBest[T any](buf []T, k int, ordered bool, less func(a, b T) int) ([]T, T) {
+	if ordered {
+		copy(buf, buf[len(buf)-k:])
+		buf = buf[:k]
+		return buf, buf[0]
 	}
-	lo, hi, k := 0, len(a)-1, h.k-1
+	lo, hi, want := 0, len(buf)-1, k-1
 	for lo < hi {
 		// Median of three as the pivot, moved to hi.
 		mid := int(uint(lo+hi) >> 1)
-		if h.better(&a[mid], &a[lo]) {
-			a[mid], a[lo] = a[lo], a[mid]
+		if less(buf[mid], buf[lo]) < 0 {
+			buf[mid], buf[lo] = buf[lo], buf[mid]
 		}
-		if h.better(&a[hi], &a[lo]) {
-			a[hi], a[lo] = a[lo], a[hi]
+		if less(buf[hi], buf[lo]) < 0 {
+			buf[hi], buf[lo] = buf[lo], buf[hi]
 		}
-		if h.better(&a[mid], &a[hi]) {
-			a[mid], a[hi] = a[hi], a[mid]
+		if less(buf[mid], buf[hi]) < 0 {
+			buf[mid], buf[hi] = buf[hi], buf[mid]
 		}
-		p := a[hi]
+		p := buf[hi]
 		i := lo
 		for j := lo; j < hi; j++ {
-			if h.better(&a[j], &p) {
-				a[i], a[j] = a[j], a[i]
+			if less(buf[j], p) < 0 {
+				buf[i], buf[j] = buf[j], buf[i]
 				i++
 			}
 		}
-		a[i], a[hi] = a[hi], a[i]
+		buf[i], buf[hi] = buf[hi], buf[i]
 		switch {
-		case i == k:
-			lo, hi = k, k
-		case i < k:
+		case i == want:
+			lo, hi = want, want
+		case i < want:
 			lo = i + 1
 		default:
 			hi = i - 1
 		}
 	}
-	h.items = a[:h.k]
-	h.thr, h.hasThr = a[k], true
-	// Put the kept items in order (k log k comparisons, against the
-	// buffer's k*bufferFactor) so that an ordered run after them can be
-	// seen as one.
-	slices.SortFunc(h.items, func(x, y sortItem) int {
-		switch {
-		case h.better(&y, &x):
-			return -1
-		case h.better(&x, &y):
-			return 1
-		}
-		return 0
-	})
-	h.ordered = true
+	buf = buf[:k]
+	slices.SortFunc(buf, func(a, b T) int { return less(b, a) })
+	return buf, buf[0]
 }
